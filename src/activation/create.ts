@@ -1,0 +1,93 @@
+import type { SsmPort } from "../adapters/aws/ports.ts";
+import type { Config } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import type { Clock } from "../util/clock.ts";
+import { parseDuration } from "../util/duration.ts";
+import type { Redactor } from "../util/redact.ts";
+
+const MAX_EXPIRY_SECONDS = 30 * 24 * 3600; // facts §5: ExpirationDate at most 30 days ahead
+
+export interface ActivationFlags {
+  expiresIn?: string;
+  registrationLimit?: string;
+  instanceName?: string;
+  description?: string;
+  tag?: string[];
+}
+
+/** The activation the agent hands to a host. `activationCode` is a secret. */
+export interface Activation {
+  activationId: string;
+  activationCode: string;
+  expiresAt: string;
+  registrationLimit: number;
+  region: string;
+}
+
+/** Applies command-line overrides to the configured activation settings; bad values are the user's. */
+export function activationSettings(config: Config, flags: ActivationFlags): Config["activation"] {
+  const settings = { ...config.activation, tags: { ...config.activation.tags } };
+  if (flags.expiresIn !== undefined) {
+    const seconds = parseDuration(flags.expiresIn);
+    if (seconds === undefined)
+      throw new UsageError(`--expires-in: "${flags.expiresIn}" is not a duration (e.g. 30m, 1h, 7d)`);
+    settings.expiresIn = seconds;
+  }
+  if (settings.expiresIn < 60 || settings.expiresIn > MAX_EXPIRY_SECONDS) {
+    throw new UsageError(
+      "--expires-in: must be between 1m and 30d (SSM activations expire at most 30 days ahead)",
+    );
+  }
+  if (flags.registrationLimit !== undefined) {
+    const limit = Number(flags.registrationLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new UsageError("--registration-limit: must be a whole number from 1 to 1000");
+    }
+    settings.registrationLimit = limit;
+  }
+  if (flags.instanceName !== undefined) {
+    if (flags.instanceName.length < 1 || flags.instanceName.length > 256) {
+      throw new UsageError("--instance-name: must be 1 to 256 characters");
+    }
+    settings.defaultInstanceName = flags.instanceName;
+  }
+  if (flags.description !== undefined) {
+    if (flags.description.length > 256) throw new UsageError("--description: must be at most 256 characters");
+    settings.description = flags.description;
+  }
+  for (const pair of flags.tag ?? []) {
+    const match = /^([^=]{1,128})=(.{0,256})$/.exec(pair);
+    if (!match)
+      throw new UsageError(`--tag: "${pair}" is not KEY=VALUE (key <= 128, value <= 256 characters)`);
+    settings.tags[match[1] as string] = match[2] as string;
+  }
+  return settings;
+}
+
+/** Creates one activation for the instance role; the code is registered as a secret before it goes anywhere. */
+export async function createActivation(
+  ssm: SsmPort,
+  request: { roleName: string; region: string; settings: Config["activation"]; tags: Record<string, string> },
+  clock: Clock,
+  redactor: Redactor,
+): Promise<Activation> {
+  const expiresAt = new Date(clock.now().getTime() + request.settings.expiresIn * 1000);
+  const created = await ssm.createActivation({
+    iamRoleName: request.roleName,
+    registrationLimit: request.settings.registrationLimit,
+    expiresAt,
+    ...(request.settings.defaultInstanceName
+      ? { defaultInstanceName: request.settings.defaultInstanceName }
+      : {}),
+    description: request.settings.description ?? "created by ecs-anywhere-agent",
+    tags: { ...request.settings.tags, ...request.tags },
+  });
+  redactor.add(created.activationCode);
+  return {
+    activationId: created.activationId,
+    activationCode: created.activationCode,
+    expiresAt: expiresAt.toISOString(),
+    registrationLimit: request.settings.registrationLimit,
+    region: request.region,
+  };
+}

@@ -1,0 +1,71 @@
+import type { Redactor } from "../../util/redact.ts";
+import type { AwsPorts } from "./ports.ts";
+
+export interface AwsSettings {
+  region: string;
+  profile?: string;
+  /** The environment to read endpoints and static credentials from (process.env in production). */
+  env: Record<string, string | undefined>;
+  redactor: Redactor;
+  /** SDK retry budget per call: throttling and 5xx are retried with jittered exponential backoff. */
+  maxAttempts?: number;
+}
+
+type Service = "IAM" | "STS" | "SSM" | "ECS";
+
+/** AWS_ENDPOINT_URL_<SERVICE> beats AWS_ENDPOINT_URL, as in the SDK's own resolution. */
+function endpointFor(env: AwsSettings["env"], service: Service): string | undefined {
+  return env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * Builds the AWS ports. The SDK modules are imported here, lazily, so commands that never talk to AWS
+ * (--help, --version, config validate) load none of them.
+ */
+export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
+  const { env, redactor } = settings;
+  redactor.add(env.AWS_SECRET_ACCESS_KEY);
+  redactor.add(env.AWS_SESSION_TOKEN);
+  const staticCredentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && settings.profile === undefined
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : undefined;
+  const base = (service: Service, region: string) => {
+    const endpoint = endpointFor(env, service);
+    return {
+      region,
+      maxAttempts: settings.maxAttempts ?? 5,
+      retryMode: "standard",
+      ...(endpoint ? { endpoint } : {}),
+      ...(settings.profile ? { profile: settings.profile } : {}),
+      ...(staticCredentials ? { credentials: staticCredentials } : {}),
+    };
+  };
+
+  const [iamSdk, stsSdk, ssmSdk, ecsSdk, iamPort, stsPort, ssmPort, ecsPort] = await Promise.all([
+    import("@aws-sdk/client-iam"),
+    import("@aws-sdk/client-sts"),
+    import("@aws-sdk/client-ssm"),
+    import("@aws-sdk/client-ecs"),
+    import("./iam.ts"),
+    import("./sts.ts"),
+    import("./ssm.ts"),
+    import("./ecs.ts"),
+  ]);
+  const sts = stsPort.createStsPort(new stsSdk.STSClient(base("STS", settings.region)));
+  // IAM is a global service whose requests are signed for us-east-1 (aws partition).
+  const iam = iamPort.createIamPort(
+    new iamSdk.IAMClient(base("IAM", "us-east-1")),
+    async () => (await sts.getCallerIdentity()).account,
+  );
+  return {
+    sts,
+    iam,
+    ssm: ssmPort.createSsmPort(new ssmSdk.SSMClient(base("SSM", settings.region))),
+    ecs: ecsPort.createEcsPort(new ecsSdk.ECSClient(base("ECS", settings.region))),
+  };
+}

@@ -1,0 +1,113 @@
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import { performance } from "node:perf_hooks";
+
+/**
+ * Small, read-only HTTP(S) probes. They connect directly (no proxy, no redirects, no keep-alive) and never
+ * throw: a network failure comes back as its error code (ECONNREFUSED, ENOTFOUND, ECONNRESET, a TLS code such
+ * as UNABLE_TO_VERIFY_LEAF_SIGNATURE) or "timeout" once `timeoutMs` has passed.
+ */
+export type ProbeFailure = { ok: false; error: string };
+
+export type ReachableResult = { ok: true; status: number } | ProbeFailure;
+
+export type DateProbeResult =
+  | {
+      ok: true;
+      /** The server's clock from its Date header (one-second resolution). */
+      date: Date;
+      /** How long the request took; the Date header was produced somewhere inside this window. */
+      rttMs: number;
+      status: number;
+    }
+  | ProbeFailure;
+
+export type JsonResult = { ok: true; status: number; body: unknown } | ProbeFailure;
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Whether anything answers HTTP at `url`. Any status counts: only the connection matters. */
+export async function probeReachable(url: string, timeoutMs: number): Promise<ReachableResult> {
+  const answer = await request(url, "HEAD", timeoutMs, false);
+  return answer.ok ? { ok: true, status: answer.status } : answer;
+}
+
+/** The Date header of whatever answers at `url` (any status), to compare clocks (facts §6.5). */
+export async function probeDate(url: string, timeoutMs: number): Promise<DateProbeResult> {
+  const started = performance.now();
+  const answer = await request(url, "HEAD", timeoutMs, false);
+  if (!answer.ok) return answer;
+  const rttMs = Math.round(performance.now() - started);
+  const header = answer.headers.date;
+  const date = header === undefined ? undefined : new Date(header);
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    return { ok: false, error: `no usable Date header (HTTP ${answer.status})` };
+  }
+  return { ok: true, date, rttMs, status: answer.status };
+}
+
+/** GETs `url` and parses the body as JSON; a body that is not JSON is a failure naming the status. */
+export async function getJson(url: string, timeoutMs: number): Promise<JsonResult> {
+  const answer = await request(url, "GET", timeoutMs, true);
+  if (!answer.ok) return answer;
+  try {
+    return { ok: true, status: answer.status, body: JSON.parse(answer.body) };
+  } catch {
+    return { ok: false, error: `HTTP ${answer.status} without a JSON body` };
+  }
+}
+
+type RawAnswer =
+  | { ok: true; status: number; headers: IncomingMessage["headers"]; body: string }
+  | ProbeFailure;
+
+function request(url: string, method: string, timeoutMs: number, readBody: boolean): Promise<RawAnswer> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.resolve({ ok: false, error: "invalid URL" });
+  }
+  const client = target.protocol === "https:" ? https : target.protocol === "http:" ? http : undefined;
+  if (client === undefined)
+    return Promise.resolve({ ok: false, error: `unsupported scheme ${target.protocol}` });
+
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (answer: RawAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => finish({ ok: false, error: "timeout" }), timeoutMs);
+    const req = client.request(target, { method, agent: false, headers: { connection: "close" } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () =>
+        finish({
+          ok: true,
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+      if (!readBody) return done();
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) return finish({ ok: false, error: "answer too large" });
+        chunks.push(chunk);
+      });
+      res.on("end", done);
+      res.on("error", (error) => finish({ ok: false, error: errorCode(error) }));
+    });
+    req.on("error", (error) => finish({ ok: false, error: errorCode(error) }));
+    req.end();
+  });
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === "string" && code !== "") return code;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,73 @@
+import * as fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { RunCommand } from "./exec.ts";
+import type { HostFs } from "./fs.ts";
+
+/** Facts about the machine that are not files: who we run as, what CPU, how much disk. Read-only. */
+export interface SystemInfo {
+  /** The effective user id (0 = root). */
+  uid(): number;
+  /** The machine architecture as `uname -m` spells it (x86_64, aarch64, armv7l, ...). */
+  arch(): string;
+  /**
+   * Bytes available to unprivileged writers on the filesystem holding `hostPath` (joined under the root).
+   * A missing path is measured at its nearest existing ancestor, where it would be created.
+   */
+  freeBytes(hostPath: string): Promise<number>;
+  hostname(): string;
+}
+
+/**
+ * What the CLI's composition root may override about the host; anything left out is the real thing.
+ * Tests pass e.g. `{ system: { uid: () => 0 }, run: fakeRun }` to run unprivileged.
+ */
+export interface HostDeps {
+  system?: Partial<SystemInfo>;
+  run?: RunCommand;
+}
+
+// process.arch -> `uname -m` (the names the install script compares against, facts §1).
+const UNAME_MACHINE: Readonly<Record<string, string>> = {
+  x64: "x86_64",
+  arm64: "aarch64",
+  arm: "armv7l",
+  ia32: "i686",
+  ppc64: "ppc64le",
+  s390x: "s390x",
+  riscv64: "riscv64",
+};
+
+export function unameMachine(nodeArch: string): string {
+  return UNAME_MACHINE[nodeArch] ?? nodeArch;
+}
+
+/** The real machine, with every path measured under `fs.root`. */
+export function createSystemInfo(fs: HostFs): SystemInfo {
+  return {
+    uid: () => process.geteuid?.() ?? process.getuid?.() ?? -1,
+    arch: () => unameMachine(process.arch),
+    freeBytes: async (hostPath) => {
+      const stats = await fsp.statfs(await nearestExisting(fs.resolve(hostPath)));
+      return Number(stats.bavail) * Number(stats.bsize);
+    },
+    hostname: () => os.hostname(),
+  };
+}
+
+/** The real system with the given parts replaced (tests, or a caller that knows better). */
+export function systemInfoWith(fs: HostFs, overrides: Partial<SystemInfo> = {}): SystemInfo {
+  return { ...createSystemInfo(fs), ...overrides };
+}
+
+async function nearestExisting(realPath: string): Promise<string> {
+  for (let current = realPath; ; current = path.dirname(current)) {
+    try {
+      await fsp.stat(current);
+      return current;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== "ENOENT" && code !== "ENOTDIR") || current === path.dirname(current)) throw error;
+    }
+  }
+}

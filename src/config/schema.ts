@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { parseDuration } from "../util/duration.ts";
+
+// facts §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].
+const roleName = z
+  .string()
+  .min(1)
+  .max(64, "must be at most 64 characters")
+  .regex(/^[\w+=,.@-]+$/, "may contain only letters, digits and + = , . @ _ -");
+const clusterName = z
+  .string()
+  .min(1)
+  .max(255, "must be at most 255 characters")
+  .regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, hyphens and underscores");
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "is not an AWS region name (expected something like eu-west-1)");
+
+const arnOf = (service: string, what: string, resource: RegExp) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^arn:aws[a-z-]*:${service}:${resource.source}$`),
+      `is not ${what} ARN (arn:aws:${service}:...)`,
+    );
+const secretArn = arnOf("secretsmanager", "a Secrets Manager secret", /[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+/);
+const parameterArn = arnOf("ssm", "an SSM parameter", /[a-z0-9-]+:\d{12}:parameter\/[\w/.-]+/);
+const kmsKeyArn = arnOf("kms", "a KMS key (not an alias)", /[a-z0-9-]+:\d{12}:key\/[\w-]+/);
+const s3ObjectArn = arnOf("s3", "an S3 object", /::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/);
+const boundaryArn = arnOf("iam", "an IAM managed policy", /:(aws|\d{12}):policy\/[\w+=,.@/-]+/);
+const taskSecretArn = z.union([secretArn, parameterArn], {
+  error: "is neither a Secrets Manager secret ARN nor an SSM parameter ARN",
+});
+
+const iamPath = z
+  .string()
+  .regex(/^\/([\x21-\x7e]*\/)?$/, "must start and end with / (e.g. /ecs-anywhere/)")
+  .max(512);
+
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "has characters AWS tags do not allow");
+const tagValue = z
+  .string()
+  .max(256)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "has characters AWS tags do not allow");
+const tags = z.record(tagKey, tagValue);
+
+const MAX_ACTIVATION_SECONDS = 30 * 24 * 3600; // facts §5: ExpirationDate at most 30 days ahead
+const duration = z.string().transform((text, ctx) => {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: "custom", message: `"${text}" is not a duration (use e.g. 30m, 1h, 7d)` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+const activationExpiry = duration.refine((s) => s >= 60 && s <= MAX_ACTIVATION_SECONDS, {
+  message: "must be between 1m and 30d (SSM activations expire at most 30 days ahead)",
+});
+
+const s3Grant = z.strictObject({
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "is not a valid S3 bucket name (3-63 chars, lower case)"),
+  prefix: z.string().max(1024).default(""),
+  access: z.enum(["read", "write", "read-write"]).default("read"),
+  allowDelete: z.boolean().default(false),
+});
+
+export const configSchema = z.strictObject({
+  region: region.optional(),
+  cluster: clusterName.default("default"),
+  profile: z.string().min(1).optional(),
+  tags: tags.default({}),
+  instanceRole: z
+    .strictObject({
+      name: roleName.default("ECSAnywhereRole"),
+      permissions: z.enum(["managed", "least-privilege"]).default("managed"),
+      path: iamPath.default("/"),
+      permissionsBoundary: boundaryArn.optional(),
+      selfObservation: z.boolean().default(false),
+    })
+    .prefault({}),
+  executionRole: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      name: roleName.default("ecsTaskExecutionRole"),
+      path: iamPath.default("/"),
+      permissionsBoundary: boundaryArn.optional(),
+      registryCredentialSecrets: z.array(secretArn).default([]),
+      taskSecrets: z.array(taskSecretArn).default([]),
+      kmsKeys: z.array(kmsKeyArn).default([]),
+      environmentFiles: z.array(s3ObjectArn).default([]),
+      ecrVpcEndpoints: z
+        .array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, "is not a VPC endpoint id"))
+        .default([]),
+      ecrVpcs: z.array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "is not a VPC id")).default([]),
+    })
+    .prefault({}),
+  taskRoles: z
+    .array(
+      z.strictObject({
+        name: roleName,
+        path: iamPath.default("/"),
+        permissionsBoundary: boundaryArn.optional(),
+        s3: z.array(s3Grant).default([]),
+      }),
+    )
+    .default([]),
+  activation: z
+    .strictObject({
+      expiresIn: activationExpiry.default(3600),
+      registrationLimit: z.number().int().min(1).max(1000).default(1),
+      defaultInstanceName: z.string().min(1).max(256).optional(),
+      description: z.string().max(256).optional(),
+      tags: tags.default({}),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type S3Grant = z.output<typeof s3Grant>;
+export type TaskRoleConfig = Config["taskRoles"][number];
+export type ExecutionRoleConfig = Config["executionRole"];
+export type InstanceRoleConfig = Config["instanceRole"];
+
+export const MANAGED_BY_TAG = { key: "ManagedBy", value: "ecs-anywhere-agent" } as const;

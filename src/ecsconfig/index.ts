@@ -1,0 +1,12 @@
+export { type DesiredEcsConfigOptions, desiredEcsConfig, type EcsLogLevel } from "./desired.ts";
+export { isSecretKey } from "./keys.ts";
+export { type EcsConfigMerge, mergeEcsConfig } from "./merge.ts";
+export {
+  type EcsConfigDiagnostic,
+  type EcsConfigDiagnosticKind,
+  type EcsConfigEntry,
+  type ParsedEcsConfig,
+  parseEcsConfig,
+} from "./parse.ts";
+export { type RenderableEntry, renderEcsConfig } from "./render.ts";
+export { type EcsConfigProblem, validateEcsConfigValues } from "./validate.ts";

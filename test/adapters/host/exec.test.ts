@@ -1,0 +1,136 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CommandStartError, type OutputStream, run } from "../../../src/adapters/host/exec.ts";
+import { Redactor } from "../../../src/util/redact.ts";
+
+const SECRET = "Act1vati0nCode-S3cret-000111";
+
+/** Alive means running: a zombie waiting to be reaped has already been killed. */
+async function isAlive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+}
+
+describe("run", () => {
+  let redactor: Redactor;
+  let dir: string;
+
+  beforeEach(async () => {
+    redactor = new Redactor();
+    redactor.add(SECRET);
+    dir = await mkdtemp(path.join(tmpdir(), "exec-test-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("returns a failing command's exit code and output as data instead of throwing", async () => {
+    const result = await run("bash", ["-c", "echo out; echo err >&2; exit 3"], {
+      timeoutMs: 5_000,
+      redactor,
+    });
+    expect(result).toMatchObject({ exitCode: 3, stdout: "out\n", stderr: "err\n", timedOut: false });
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("never lets a secret argument appear in the command, output or streamed lines", async () => {
+    const lines: string[] = [];
+    const result = await run(
+      "bash",
+      [
+        "-c",
+        'echo "registering with $2"; echo "bad code $2" >&2; exit 1',
+        "register",
+        "--activation-code",
+        SECRET,
+      ],
+      { timeoutMs: 5_000, redactor, onLine: (_stream, line) => lines.push(line) },
+    );
+    expect(JSON.stringify({ result, lines })).not.toContain(SECRET);
+    expect(result.command).toContain("--activation-code ****");
+    expect(result.stdout).toBe("registering with ****\n");
+    expect(lines).toContain("bad code ****");
+  });
+
+  it("throws a scrubbed error naming the command when it cannot be started", async () => {
+    const failure = await run("/nonexistent/amazon-ssm-agent", ["-register", "-code", SECRET], {
+      timeoutMs: 5_000,
+      redactor,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CommandStartError);
+    expect((failure as CommandStartError).code).toBe("ENOENT");
+    expect((failure as Error).message).toContain("/nonexistent/amazon-ssm-agent");
+    expect(
+      `${(failure as Error).message} ${(failure as Error).stack} ${JSON.stringify(failure)}`,
+    ).not.toContain(SECRET);
+  });
+
+  it("kills the whole process group on timeout, grandchildren included", async () => {
+    const pidfile = path.join(dir, "pid");
+    const result = await run("bash", ["-c", `sleep 30 & echo $! > ${pidfile}; wait`], {
+      timeoutMs: 300,
+      killGraceMs: 300,
+      redactor,
+    });
+    expect(result.timedOut).toBe(true);
+    expect(result.signal).toBe("SIGTERM");
+    expect(result.exitCode).toBe(143);
+    expect(result.durationMs).toBeLessThan(5_000);
+    const grandchild = Number(await readFile(pidfile, "utf8"));
+    expect(grandchild).toBeGreaterThan(0);
+    expect(await isAlive(grandchild)).toBe(false);
+  });
+
+  it("kills a grandchild that no longer shares the command's output pipes", async () => {
+    const pidfile = path.join(dir, "pid");
+    const script = `sleep 30 >/dev/null 2>&1 & echo $! > ${pidfile}; wait`;
+    const result = await run("bash", ["-c", script], { timeoutMs: 300, killGraceMs: 300, redactor });
+    expect(result.timedOut).toBe(true);
+    expect(await isAlive(Number(await readFile(pidfile, "utf8")))).toBe(false);
+  });
+
+  it("escalates to SIGKILL when the group ignores SIGTERM", async () => {
+    const result = await run("bash", ["-c", 'trap "" TERM; sleep 30'], {
+      timeoutMs: 200,
+      killGraceMs: 200,
+      redactor,
+    });
+    expect(result).toMatchObject({ timedOut: true, signal: "SIGKILL", exitCode: 137 });
+    expect(result.durationMs).toBeLessThan(5_000);
+  });
+
+  it("streams each line as it arrives, in order per stream, and keeps the output byte-exact", async () => {
+    const seen: Array<[OutputStream, string]> = [];
+    const script = "echo one; sleep 0.05; echo two >&2; sleep 0.05; echo three; printf four";
+    const result = await run("bash", ["-c", script], {
+      timeoutMs: 5_000,
+      redactor,
+      onLine: (stream, line) => seen.push([stream, line]),
+    });
+    expect(seen).toEqual([
+      ["stdout", "one"],
+      ["stderr", "two"],
+      ["stdout", "three"],
+      ["stdout", "four"],
+    ]);
+    expect(result.stdout).toBe("one\nthree\nfour");
+  });
+
+  it("passes input, environment and working directory to the command", async () => {
+    const result = await run("bash", ["-c", 'read -r line; echo "$line $GREETING $(pwd)"'], {
+      timeoutMs: 5_000,
+      redactor,
+      input: "hello\n",
+      env: { GREETING: "world" },
+      cwd: dir,
+    });
+    expect(result.stdout).toBe(`hello world ${dir}\n`);
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { RunCommand, RunResult } from "../../../src/adapters/host/exec.ts";
+import { createSystemd, SystemdError } from "../../../src/adapters/host/systemd.ts";
+import { OperationError } from "../../../src/errors.ts";
+import { Redactor } from "../../../src/util/redact.ts";
+
+type Answer = Partial<RunResult>;
+
+/** A systemctl stand-in: answers by argument line, records every call. */
+function fakeSystemctl(answers: Record<string, Answer>) {
+  const calls: string[] = [];
+  const run: RunCommand = async (cmd, args) => {
+    const line = args.join(" ");
+    calls.push(`${cmd} ${line}`);
+    const answer = answers[line] ?? {};
+    return {
+      command: `${cmd} ${line}`,
+      exitCode: 0,
+      stdout: "",
+      stderr: "",
+      timedOut: false,
+      durationMs: 1,
+      ...answer,
+    };
+  };
+  return { calls, systemd: createSystemd({ run, redactor: new Redactor() }) };
+}
+
+describe("Systemd", () => {
+  it("reads is-active and is-enabled from systemctl's exit code", async () => {
+    const { systemd } = fakeSystemctl({ "is-active --quiet ecs": { exitCode: 3 } });
+    expect(await systemd.isActive("ecs")).toBe(false);
+    expect(await systemd.isEnabled("ecs")).toBe(true);
+  });
+
+  it("treats stopping an inactive unit as a no-op success that never calls systemctl stop", async () => {
+    const { systemd, calls } = fakeSystemctl({ "is-active --quiet ecs": { exitCode: 3 } });
+    await systemd.stop("ecs");
+    expect(calls).toEqual(["systemctl is-active --quiet ecs"]);
+  });
+
+  it("stops an active unit", async () => {
+    const { systemd, calls } = fakeSystemctl({});
+    await systemd.stop("ecs");
+    expect(calls).toEqual(["systemctl is-active --quiet ecs", "systemctl stop ecs"]);
+  });
+
+  it("says what it was doing when systemctl fails: restarting ecs: <stderr>", async () => {
+    const { systemd } = fakeSystemctl({
+      "restart ecs": { exitCode: 5, stderr: "Failed to restart ecs.service: Unit ecs.service not found.\n" },
+    });
+    const error = await systemd.restart("ecs").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SystemdError);
+    expect(error).toBeInstanceOf(OperationError);
+    expect((error as SystemdError).message).toBe(
+      "restarting ecs: Failed to restart ecs.service: Unit ecs.service not found.",
+    );
+    expect((error as SystemdError).remediation).toBe(
+      "see `systemctl status ecs` and `journalctl -xe` for details",
+    );
+  });
+
+  it("reports a timeout and a silent failure with what was being done", async () => {
+    const { systemd } = fakeSystemctl({
+      "start ecs": { exitCode: 143, timedOut: true },
+      "daemon-reload": { exitCode: 1 },
+    });
+    await expect(systemd.start("ecs")).rejects.toThrow("starting ecs: systemctl timed out");
+    await expect(systemd.daemonReload()).rejects.toThrow("reloading systemd: systemctl exited with 1");
+  });
+
+  it("enables, starts and reloads through systemctl", async () => {
+    const { systemd, calls } = fakeSystemctl({});
+    await systemd.daemonReload();
+    await systemd.enable("ecs");
+    await systemd.start("ecs");
+    expect(calls).toEqual(["systemctl daemon-reload", "systemctl enable ecs", "systemctl start ecs"]);
+  });
+
+  it("picks the snap SSM unit when systemd knows it, else amazon-ssm-agent", async () => {
+    const query = "show --property=LoadState snap.amazon-ssm-agent.amazon-ssm-agent.service";
+    const snap = fakeSystemctl({ [query]: { stdout: "LoadState=loaded\n" } });
+    expect(await snap.systemd.ssmUnitName()).toBe("snap.amazon-ssm-agent.amazon-ssm-agent");
+    const deb = fakeSystemctl({ [query]: { stdout: "LoadState=not-found\n" } });
+    expect(await deb.systemd.ssmUnitName()).toBe("amazon-ssm-agent");
+  });
+});

@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startEmulator } from "../emulator/index.ts";
+import type { Emulator } from "../emulator/types.ts";
+import { cli, emulatorEnv } from "../support/cli.ts";
+
+let emu: Emulator;
+let env: Record<string, string>;
+beforeEach(async () => {
+  emu = await startEmulator();
+  env = emulatorEnv(emu.url);
+});
+afterEach(() => emu.stop());
+
+describe("AWS errors", () => {
+  it("AccessDenied becomes one line naming the action and resource, plus the permission to grant", async () => {
+    emu.deny("iam:CreateRole");
+    const run = await cli(["setup"], env);
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines[0]).toBe(
+      "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole",
+    );
+    expect(lines[1]).toBe(
+      "  fix: grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run",
+    );
+    expect(lines).toHaveLength(2);
+  });
+
+  it("AccessDenied on an ECS or SSM call names that service's action", async () => {
+    emu.deny("ssm:CreateActivation");
+    const run = await cli(["activation", "create"], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: access denied: ssm:CreateActivation");
+    emu.deny("ecs:CreateCluster");
+    const setup = await cli(["setup"], env);
+    expect(setup.stderr).toContain("access denied: ecs:CreateCluster on cluster/default");
+  });
+
+  it("throttling is retried by the SDK and the run succeeds", async () => {
+    emu.inject({ action: "GetRole", kind: "throttle", times: 2 });
+    emu.inject({ action: "CreateCluster", kind: "server-error", times: 1 });
+    const run = await cli(["setup"], env);
+    expect(run.code).toBe(0);
+    const getRoles = emu.calls().filter((c) => c.action === "GetRole");
+    expect(getRoles.filter((c) => c.errorCode === "Throttling")).toHaveLength(2);
+    expect(emu.mutatingCalls().filter((c) => c.action === "CreateCluster" && c.status === 200)).toHaveLength(
+      1,
+    );
+  });
+
+  it("a reset connection is retried", async () => {
+    emu.inject({ action: "DescribeClusters", kind: "reset", times: 1 });
+    expect((await cli(["setup"], env)).code).toBe(0);
+  });
+
+  it("throttling that outlasts the retries fails with one clear line", async () => {
+    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 10 });
+    const run = await cli(["setup", "--max-attempts", "2"], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("\n")[0]).toBe(
+      "error: sts:GetCallerIdentity was throttled by AWS and the retries ran out",
+    );
+    expect(emu.calls().filter((c) => c.action === "GetCallerIdentity")).toHaveLength(2);
+  });
+
+  it("a per-service rate limit is absorbed by retries", async () => {
+    emu.rateLimit("iam", 5, 3);
+    expect((await cli(["setup"], env)).code).toBe(0);
+  });
+
+  it("rejected credentials are reported with the fix", async () => {
+    const run = await cli(["setup"], { ...env, AWS_SECRET_ACCESS_KEY: "wrong-secret-key-0000000000000000" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("AWS rejected the credentials (SignatureDoesNotMatch)");
+    expect(run.stderr).not.toContain("wrong-secret-key-0000000000000000");
+  });
+});

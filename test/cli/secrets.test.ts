@@ -1,0 +1,47 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { startEmulator } from "../emulator/index.ts";
+import type { Emulator } from "../emulator/types.ts";
+import { cli, emulatorEnv } from "../support/cli.ts";
+
+const PLANTED_CODE = "PLANTEDactivationCODE0123456789";
+const PLANTED_SECRET = "PLANTEDsecretACCESSkey0123456789abcdefgh";
+let emu: Emulator;
+beforeEach(async () => {
+  emu = await startEmulator({ credentials: { AKIAPLANTED000000000: PLANTED_SECRET } });
+});
+afterEach(() => emu.stop());
+
+it("a planted activation code and secret key appear in no log line, error or plan output", async () => {
+  const env = emulatorEnv(emu.url, {
+    AWS_ACCESS_KEY_ID: "AKIAPLANTED000000000",
+    AWS_SECRET_ACCESS_KEY: PLANTED_SECRET,
+    ECS_ANYWHERE_ACTIVATION_CODE: PLANTED_CODE,
+  });
+  const dir = await mkdtemp(join(tmpdir(), "ecsa-secret-"));
+  const outputs: string[] = [];
+  const run = async (argv: string[], extra: Record<string, string> = {}) => {
+    const result = await cli([...argv, "--log-level", "trace"], { ...env, ...extra });
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  };
+  await run(["setup", "--dry-run"]);
+  await run(["setup"]);
+  await run(["setup", "--output", "json"]);
+  emu.setNextActivationCode(PLANTED_CODE);
+  expect((await run(["activation", "create", "--out", join(dir, "a.json")])).code).toBe(0);
+  await run(["activation", "sweep", "--dry-run"]);
+  await run(["config", "validate"]);
+  emu.deny("iam:GetRole");
+  expect((await run(["setup"])).code).toBe(1);
+  // A bad secret key makes the SDK fail signing: the error must not echo it.
+  expect((await run(["setup"], { AWS_SECRET_ACCESS_KEY: `${PLANTED_SECRET}x` })).code).toBe(1);
+
+  const everything = outputs.join("\n");
+  expect(everything.length).toBeGreaterThan(500); // trace logs and plans were produced
+  expect(everything).not.toContain(PLANTED_CODE);
+  expect(everything).not.toContain(PLANTED_SECRET);
+  expect(await readFile(join(dir, "a.json"), "utf8")).toContain(PLANTED_CODE);
+});

@@ -1,0 +1,39 @@
+import { EmulatorCore } from "./core.ts";
+import { type HttpFront, startHttp } from "./server.ts";
+import type { Emulator, EmulatorOptions } from "./types.ts";
+
+export { EmulatorControl } from "./control.ts";
+export { DEFAULT_CREDENTIALS } from "./core.ts";
+export { EmulatorError } from "./errors.ts";
+export { AWS_MANAGED_POLICY_ARNS } from "./iam.ts";
+export { sign } from "./sigv4.ts";
+export type * from "./types.ts";
+
+/** Starts an emulator on 127.0.0.1 (opts.port, default any free port); every instance owns its own state. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const core = new EmulatorCore(opts);
+  let http: HttpFront | undefined;
+  let stopped: Promise<void> | undefined;
+  const emulator: Emulator = {
+    url: "",
+    stop: () => (stopped ??= http?.close() ?? Promise.resolve()),
+    calls: () => core.calls(),
+    clearCalls: () => core.clearCalls(),
+    mutatingCalls: () => core.calls().filter((c) => c.mutating),
+    inject: (fault) => core.faults.inject(fault),
+    clearFaults: () => core.faults.clear(),
+    deny: (action) => core.denied.deny(action),
+    allow: (action) => core.denied.allow(action),
+    rateLimit: (service, perSecond, burst) => core.limits.set(service, perSecond, burst),
+    clearRateLimits: () => core.limits.clear(),
+    registerManagedInstance: (input) => core.registerManagedInstance(input),
+    registerContainerInstance: (input) => core.registerContainerInstance(input),
+    get state() {
+      return core.snapshot();
+    },
+    setNextActivationCode: (code) => core.setNextActivationCode(code),
+  };
+  http = await startHttp(emulator, (req) => core.handle(req), opts.port ?? 0);
+  emulator.url = http.url;
+  return emulator;
+}

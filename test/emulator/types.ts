@@ -1,0 +1,158 @@
+/** Public types of the AWS emulator (see SPEC.md). */
+
+export type ServiceName = "iam" | "sts" | "ssm" | "ecs";
+
+export const SERVICE_NAMES: readonly ServiceName[] = ["iam", "sts", "ssm", "ecs"];
+
+export interface EmulatorOptions {
+  /** Account of every ARN. Default "123456789012". */
+  accountId?: string;
+  /** Page size of every paged list (combined with MaxItems/MaxResults by min). Default 2. */
+  pageSize?: number;
+  /** Clock port for resource timestamps and activation expiry. Default real time. SigV4 and the Date header use real time. */
+  now?: () => Date;
+  /** accessKeyId -> secretAccessKey. Default { AKIAEMULATOR0000TEST: "emulator-secret-key-0000000000000000000000" }. */
+  credentials?: Record<string, string>;
+  /** Extra policy ARNs that exist besides the built-in AWS managed ones (e.g. customer managed policies). */
+  extraPolicyArns?: string[];
+  /** TCP port on 127.0.0.1. Default 0: any free port. */
+  port?: number;
+}
+
+export interface CallRecord {
+  service: ServiceName;
+  /** e.g. "CreateRole". */
+  action: string;
+  /** false when the action starts with Get, List or Describe. */
+  mutating: boolean;
+  /** HTTP status answered; 0 when the connection was reset. */
+  status: number;
+  errorCode?: string;
+}
+
+export type FaultKind = "throttle" | "server-error" | "reset" | "latency";
+
+export interface Fault {
+  /** Restrict to one service; any service when absent. */
+  service?: string;
+  /** "CreateRole", "iam:CreateRole" or "*". */
+  action: string;
+  kind: FaultKind;
+  /** Applies to the next `times` matching calls. */
+  times: number;
+  latencyMs?: number;
+}
+
+export interface RegisterManagedInstanceInput {
+  activationId: string;
+  activationCode: string;
+  region: string;
+}
+
+export interface RegisterContainerInstanceInput {
+  cluster: string;
+  managedInstanceId: string;
+}
+
+/** Snapshots: plain JSON data, the same in-process (`emulator.state`) and over HTTP (`GET /__emulator/state`). */
+export interface RoleSnapshot {
+  roleName: string;
+  roleId: string;
+  arn: string;
+  path: string;
+  createDate: string;
+  description?: string;
+  maxSessionDuration: number;
+  /** The trust policy exactly as submitted (not URL-encoded). */
+  assumeRolePolicyDocument: string;
+  tags: Record<string, string>;
+  permissionsBoundaryArn?: string;
+  attachedPolicyArns: string[];
+  /** policy name -> document exactly as submitted. */
+  inlinePolicies: Record<string, string>;
+}
+
+export interface ActivationSnapshot {
+  activationId: string;
+  activationCode: string;
+  region: string;
+  iamRole: string;
+  description?: string;
+  defaultInstanceName?: string;
+  registrationLimit: number;
+  registrationsCount: number;
+  expirationDate: string;
+  createdDate: string;
+  expired: boolean;
+  tags: Record<string, string>;
+}
+
+export interface ManagedInstanceSnapshot {
+  instanceId: string;
+  activationId: string;
+  region: string;
+  iamRole: string;
+  name?: string;
+  pingStatus: string;
+  agentVersion: string;
+  registrationDate: string;
+  lastPingDateTime: string;
+  tags: Record<string, string>;
+}
+
+export interface ClusterSnapshot {
+  clusterArn: string;
+  clusterName: string;
+  region: string;
+  status: "ACTIVE" | "INACTIVE";
+  tags: Record<string, string>;
+  registeredContainerInstancesCount: number;
+}
+
+export interface ContainerInstanceSnapshot {
+  containerInstanceArn: string;
+  clusterArn: string;
+  ec2InstanceId: string;
+  status: "ACTIVE" | "DRAINING" | "INACTIVE";
+  agentConnected: boolean;
+  registeredAt: string;
+  tags: Record<string, string>;
+}
+
+export interface EmulatorState {
+  accountId: string;
+  /** by role name */
+  roles: Record<string, RoleSnapshot>;
+  /** by activation id */
+  activations: Record<string, ActivationSnapshot>;
+  /** by mi- id (deregistered ones are gone) */
+  managedInstances: Record<string, ManagedInstanceSnapshot>;
+  /** by cluster ARN (INACTIVE clusters stay) */
+  clusters: Record<string, ClusterSnapshot>;
+  /** by container instance ARN (deregistered ones stay, INACTIVE) */
+  containerInstances: Record<string, ContainerInstanceSnapshot>;
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  stop(): Promise<void>;
+  calls(): CallRecord[];
+  clearCalls(): void;
+  mutatingCalls(): CallRecord[];
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  /** e.g. "iam:CreateRole"; "iam:*" denies a whole service. */
+  deny(action: string): void;
+  allow(action: string): void;
+  rateLimit(service: ServiceName, perSecond: number, burst: number): void;
+  clearRateLimits(): void;
+  /** What `amazon-ssm-agent -register` does. Throws EmulatorError (code InvalidActivationId | InvalidActivation). */
+  registerManagedInstance(input: RegisterManagedInstanceInput): { managedInstanceId: string };
+  /** What the ECS agent does at its first start. Throws EmulatorError (ClusterNotFoundException | InvalidInstanceId). */
+  registerContainerInstance(input: RegisterContainerInstanceInput): { containerInstanceArn: string };
+  /** A fresh snapshot on every read. */
+  readonly state: EmulatorState;
+  /** The next CreateActivation answers this code. */
+  setNextActivationCode(code: string): void;
+}

@@ -1,0 +1,40 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../fixtures/bin", import.meta.url));
+
+/** Every shell script of the fixtures (by shebang): ours, not test/fixtures/gpg. */
+const scripts = readdirSync(BIN)
+  .map((name) => join(BIN, name))
+  .filter((file) =>
+    /^#!\s*\/(usr\/)?bin\/(env )?(ba)?sh\b/.test(readFileSync(file, "utf8").split("\n")[0] ?? ""),
+  );
+
+const shellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+const available = shellcheck.status === 0;
+
+describe("fixture shell scripts", () => {
+  it("are found and executable", () => {
+    expect(scripts.map((f) => f.slice(BIN.length + 1))).toContain("ecs-anywhere-install.sh");
+    for (const file of scripts) expect(statSync(file).mode & 0o111).not.toBe(0);
+  });
+
+  it("pass shellcheck (skipped, with a note, when shellcheck is not installed)", (ctx) => {
+    ctx.skip(
+      !available,
+      "shellcheck is not installed (apt-get install shellcheck): the fixture scripts were not linted",
+    );
+    for (const file of scripts) {
+      const out = spawnSync("shellcheck", ["--severity=style", file], { encoding: "utf8" });
+      expect(out.stdout + out.stderr, file).toBe("");
+      expect(out.status, file).toBe(0);
+    }
+  });
+
+  it("parse with bash -n", () => {
+    for (const file of scripts) execFileSync("bash", ["-n", file]);
+  });
+});

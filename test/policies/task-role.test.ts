@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { TASK_ROLE_S3_POLICY, taskRolePolicies } from "../../src/policies/index.ts";
+import { config, ctx } from "./fixtures.ts";
+import { expectGolden } from "./golden.ts";
+
+const role = (s3: object[]) => {
+  const [taskRole] = config({ taskRoles: [{ name: "app-task", s3 } as never] }).taskRoles;
+  if (!taskRole) throw new Error("no task role");
+  return taskRole;
+};
+
+describe("taskRolePolicies", () => {
+  it("gives a role without grants no policies at all", () => {
+    expect(taskRolePolicies(role([]), ctx)).toEqual({ managedPolicyArns: [], inline: {} });
+  });
+
+  it("grants read as GetObject under the prefix and ListBucket limited to it", () => {
+    expectGolden(
+      "task-role-s3-read",
+      taskRolePolicies(role([{ bucket: "app-data", prefix: "reports/" }]), ctx),
+    );
+  });
+
+  it("grants write as PutObject under the prefix only", () => {
+    const policies = taskRolePolicies(role([{ bucket: "app-uploads", prefix: "in/", access: "write" }]), ctx);
+    expect(JSON.stringify(policies)).not.toContain("s3:ListBucket");
+    expectGolden("task-role-s3-write", policies);
+  });
+
+  it("grants read-write with delete as both plus DeleteObject, and lists a whole bucket without a condition", () => {
+    const policies = taskRolePolicies(
+      role([{ bucket: "app-scratch", access: "read-write", allowDelete: true }]),
+      ctx,
+    );
+    const statements = policies.inline[TASK_ROLE_S3_POLICY]?.Statement ?? [];
+    expect(statements[0]?.Action).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
+    expect(statements[1]?.Condition).toBeUndefined();
+    expectGolden("task-role-s3-read-write-delete", policies);
+  });
+
+  it("never grants delete without its own opt-in", () => {
+    const policies = taskRolePolicies(role([{ bucket: "app-scratch", access: "read-write" }]), ctx);
+    expect(JSON.stringify(policies)).not.toContain("s3:DeleteObject");
+  });
+});

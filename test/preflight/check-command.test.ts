@@ -1,0 +1,226 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CHECK_NAMES } from "../../src/preflight/index.ts";
+import { closedPortUrl, GIB, gpgMissing, HostFixture } from "./host-fixture.ts";
+
+let host: HostFixture;
+beforeEach(async () => {
+  host = await new HostFixture().start();
+});
+afterEach(() => host.stop());
+
+describe("check on a healthy host", () => {
+  it("passes every check and exits 0", async () => {
+    const run = await host.check();
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.doc.ok).toBe(true);
+    expect(run.doc.checks.map((c) => c.name)).toEqual(CHECK_NAMES);
+    for (const result of run.doc.checks) expect(result, result.name).toMatchObject({ status: "pass" });
+  });
+
+  it("prints one line per check and a summary in text output", async () => {
+    const run = await host.check({}, "text");
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    for (const name of CHECK_NAMES)
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PASS ${name}\\b`)));
+    expect(lines.at(-1)).toMatch(/^12 passed, 0 warning\(s\), 0 failed, 0 skipped: this host is ready/);
+  });
+});
+
+type Breakage = [
+  check: string,
+  why: string,
+  breakIt: (host: HostFixture) => Promise<Record<string, unknown> | undefined>,
+  expected: RegExp,
+];
+
+const BREAKAGES: Breakage[] = [
+  [
+    "root",
+    "it runs as an ordinary user",
+    async (h) => {
+      h.system.uid = () => 1000;
+      return undefined;
+    },
+    /uid 1000/,
+  ],
+  [
+    "systemd",
+    "/run/systemd/system is missing",
+    async (h) => {
+      await h.remove("/run/systemd");
+      return undefined;
+    },
+    /systemd/,
+  ],
+  [
+    "architecture",
+    "the CPU is 32-bit ARM",
+    async (h) => {
+      h.system.arch = () => "armv7l";
+      return undefined;
+    },
+    /armv7l/,
+  ],
+  [
+    "distribution",
+    "the distribution is unknown",
+    async (h) => {
+      await h.write("/etc/os-release", "ID=gentoo\n");
+      return undefined;
+    },
+    /gentoo/,
+  ],
+  [
+    "disk",
+    "/var/lib has 1 GiB free",
+    async (h) => {
+      h.system.freeBytes = async () => GIB;
+      return undefined;
+    },
+    /1\.0 GiB/,
+  ],
+  [
+    "clock-skew",
+    "the host clock is 10 minutes ahead",
+    async (h) => {
+      h.awsClockOffsetMs = -10 * 60_000;
+      return undefined;
+    },
+    /10m 0s ahead of AWS/,
+  ],
+  [
+    "endpoints",
+    "the ECS endpoint refuses connections",
+    async (h) => {
+      h.env.AWS_ENDPOINT_URL_ECS = await closedPortUrl();
+      return undefined;
+    },
+    /unreachable: ecs \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\)/,
+  ],
+  [
+    "proxy",
+    "ecs.config sets a proxy without NO_PROXY",
+    async (h) => {
+      await h.write("/etc/ecs/ecs.config", "ECS_CLUSTER=edge\nHTTPS_PROXY=http://proxy:3128\n");
+      return undefined;
+    },
+    /NO_PROXY lacks 169\.254\.169\.254, 169\.254\.170\.2, \/var\/run\/docker\.sock/,
+  ],
+  [
+    "credentials",
+    "the ECS service has static keys",
+    async (h) => {
+      const conf = "[Service]\nEnvironment=AWS_ACCESS_KEY_ID=AKIAPLANTED000000000\n";
+      await h.write("/etc/systemd/system/ecs.service.d/keys.conf", conf);
+      return undefined;
+    },
+    /AWS_ACCESS_KEY_ID/,
+  ],
+  [
+    "existing-registration",
+    "the host is registered to another cluster",
+    async (h) => {
+      await h.write("/var/lib/ecs/data/agent.db", "bbolt");
+      await h.write("/etc/ecs/ecs.config", "ECS_CLUSTER=staging\n");
+      return undefined;
+    },
+    /registered to cluster staging/,
+  ],
+  [
+    "gpg",
+    "gpg is not installed",
+    async (h) => {
+      h.run = gpgMissing;
+      return undefined;
+    },
+    /gpg is not installed/,
+  ],
+  [
+    "docker",
+    "Docker is absent and the operator chose not to install it",
+    async (h) => {
+      await h.remove("/usr/bin/docker");
+      return { dockerInstallSource: "none" };
+    },
+    /RHEL needs Docker preinstalled/,
+  ],
+];
+
+describe("check reports each problem on its own", () => {
+  it.each(BREAKAGES)(
+    "fails %s when %s, naming it and its fix, and still runs the others",
+    async (name, _why, breakIt, expected) => {
+      const options = (await breakIt(host)) ?? {};
+      const run = await host.check(options);
+      expect(run.code).toBe(1);
+      expect(run.doc.ok).toBe(false);
+      const result = run.result(name);
+      expect(result.status).toBe("fail");
+      expect(result.message).toMatch(expected);
+      expect(result.remediation).toMatch(/\S/);
+      expect(result.remediation).not.toContain("\n");
+      const others = run.doc.checks.filter((c) => c.name !== name);
+      expect(others).toHaveLength(CHECK_NAMES.length - 1);
+      for (const other of others) expect(other, other.name).toMatchObject({ status: "pass" });
+    },
+  );
+
+  it("prints a FAIL line and a fix line in text output", async () => {
+    await host.remove("/usr/bin/docker");
+    const run = await host.check({ dockerInstallSource: "none" }, "text");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL docker: Docker is not installed .*\n {2}fix: install Docker/m);
+    expect(run.stdout).toMatch(/1 failed, 0 skipped: fix the failures above/);
+  });
+
+  it("warns, without failing, when /var/lib has between 2 and 10 GiB free", async () => {
+    host.system.freeBytes = async () => 5 * GIB;
+    const run = await host.check({}, "text");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^WARN disk: 5\.0 GiB free on \/var\/lib\n {2}fix: /m);
+  });
+});
+
+describe("check --skip", () => {
+  it("skips the named checks and reports them as skipped", async () => {
+    host.run = gpgMissing;
+    const run = await host.check({ skip: ["gpg", "clock-skew"] });
+    expect(run.code).toBe(0);
+    expect(run.result("gpg")).toMatchObject({ status: "skip" });
+    expect(run.result("clock-skew")).toMatchObject({ status: "skip" });
+  });
+
+  it("accepts comma-separated names", async () => {
+    const run = await host.check({ skip: ["gpg,docker"] });
+    expect([run.result("gpg").status, run.result("docker").status]).toEqual(["skip", "skip"]);
+  });
+
+  it("rejects an unknown check name as bad input (exit 2) and runs nothing", async () => {
+    const run = await host.check({ skip: ["gpgg"] });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/--skip: unknown check "gpgg"/);
+  });
+});
+
+describe("check options", () => {
+  it("rejects an unknown --docker-install-source", async () => {
+    const run = await host.check({ dockerInstallSource: "podman" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--docker-install-source: must be one of all, docker, distro, none/);
+  });
+
+  it("rejects a --root that does not exist", async () => {
+    const run = await host.check({ root: `${host.root}/missing` });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--root: no such directory/);
+  });
+
+  it("rejects --install-script without --install-script-sha256", async () => {
+    const run = await host.check({ installScript: "/tmp/install.sh" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/go together/);
+  });
+});

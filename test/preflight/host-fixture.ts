@@ -1,0 +1,176 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CommandStartError, type RunCommand } from "../../src/adapters/host/exec.ts";
+import type { SystemInfo } from "../../src/adapters/host/system.ts";
+import check from "../../src/cli/commands/check.ts";
+import { type CliDeps, createContext } from "../../src/cli/context.ts";
+import { exitCodeOf } from "../../src/errors.ts";
+import { fakeClock } from "../../src/util/clock.ts";
+
+export const GIB = 1024 ** 3;
+const UBUNTU =
+  'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n';
+
+export interface CheckRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The parsed JSON document (json output only). */
+  doc: { ok: boolean; checks: { name: string; status: string; message: string; remediation?: string }[] };
+  result(name: string): { name: string; status: string; message: string; remediation?: string };
+}
+
+/** A loopback HTTP server; `handler` answers every request. */
+export async function startServer(
+  handler: http.RequestListener,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A loopback URL nobody listens on (connection refused). */
+export async function closedPortUrl(): Promise<string> {
+  const server = await startServer(() => {});
+  await server.close();
+  return server.url;
+}
+
+export const gpgInstalled: RunCommand = async (cmd, args) => {
+  if (cmd !== "gpg") throw new CommandStartError(cmd, "ENOENT", `could not start ${cmd}`);
+  return {
+    command: [cmd, ...args].join(" "),
+    exitCode: 0,
+    stdout: "gpg (GnuPG) 2.4.4\nlibgcrypt 1.10.3\n",
+    stderr: "",
+    timedOut: false,
+    durationMs: 3,
+  };
+};
+
+export const gpgMissing: RunCommand = async (cmd, args) => {
+  throw new CommandStartError([cmd, ...args].join(" "), "ENOENT", `could not start ${cmd}: ENOENT`);
+};
+
+/**
+ * A healthy host in a temp ROOT: root user, x86_64, systemd, Ubuntu, Docker installed, 50 GiB free, gpg,
+ * every AWS endpoint answering on loopback with a Date header from the fake clock, no ECS agent running.
+ * Each test breaks one thing.
+ */
+export class HostFixture {
+  readonly clock = fakeClock(new Date("2026-11-25T12:00:00Z"));
+  system: Partial<SystemInfo> = { uid: () => 0, arch: () => "x86_64", freeBytes: async () => 50 * GIB };
+  run: RunCommand = gpgInstalled;
+  env: Record<string, string> = {};
+  /** Added to the fake clock's time in the Date header the AWS endpoints answer with. */
+  awsClockOffsetMs = 0;
+  root = "";
+  agentUrl = "";
+  installScriptUrl = "";
+  #dir = "";
+  #closers: (() => Promise<void>)[] = [];
+
+  async start(): Promise<this> {
+    this.#dir = await mkdtemp(path.join(tmpdir(), "preflight-"));
+    this.root = path.join(this.#dir, "root");
+    await this.mkdir("/run/systemd/system");
+    await this.write("/etc/os-release", UBUNTU);
+    await this.write("/usr/bin/docker", "#!/bin/sh\n");
+    await writeFile(path.join(this.#dir, "config.yaml"), "region: eu-west-1\ncluster: edge\n");
+    const aws = await this.serve((_req, res) => {
+      res.setHeader("Date", new Date(this.clock.now().getTime() + this.awsClockOffsetMs).toUTCString());
+      res.statusCode = 404;
+      res.end();
+    });
+    this.env = { AWS_ENDPOINT_URL: aws };
+    this.installScriptUrl = `${aws}/ecs-anywhere-install-latest.sh`;
+    this.agentUrl = await closedPortUrl();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const close of this.#closers.reverse()) await close();
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  /** Starts a loopback server that is closed with the fixture; returns its URL. */
+  async serve(handler: http.RequestListener): Promise<string> {
+    const server = await startServer(handler);
+    this.#closers.push(server.close);
+    return server.url;
+  }
+
+  onClose(close: () => Promise<void>): void {
+    this.#closers.push(close);
+  }
+
+  path(hostPath: string): string {
+    return path.join(this.root, hostPath);
+  }
+
+  async mkdir(hostPath: string): Promise<void> {
+    await mkdir(this.path(hostPath), { recursive: true });
+  }
+
+  async write(hostPath: string, text: string): Promise<void> {
+    await this.mkdir(path.posix.dirname(hostPath));
+    await writeFile(this.path(hostPath), text);
+  }
+
+  async remove(hostPath: string): Promise<void> {
+    await rm(this.path(hostPath), { recursive: true, force: true });
+  }
+
+  /** Runs `check` the way the CLI would, catching errors as runCli does (exit 2 for usage errors). */
+  async check(options: Record<string, unknown> = {}, output: "json" | "text" = "json"): Promise<CheckRun> {
+    let stdout = "";
+    let stderr = "";
+    const deps: CliDeps & { host: unknown } = {
+      env: this.env,
+      clock: this.clock,
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      host: { system: this.system, run: this.run },
+    };
+    let code: number;
+    try {
+      const ctx = createContext(deps, {
+        output,
+        logLevel: "silent",
+        config: path.join(this.#dir, "config.yaml"),
+      });
+      code = await check(ctx, {
+        root: this.root,
+        ecsAgentUrl: this.agentUrl,
+        installScriptUrl: this.installScriptUrl,
+        ...options,
+      });
+    } catch (error) {
+      stderr += `error: ${error instanceof Error ? error.message : String(error)}\n`;
+      code = exitCodeOf(error);
+    }
+    const doc = output === "json" && stdout !== "" ? JSON.parse(stdout) : { ok: false, checks: [] };
+    return {
+      code,
+      stdout,
+      stderr,
+      doc,
+      result: (name) => {
+        const found = doc.checks.find((c: { name: string }) => c.name === name);
+        if (found === undefined) throw new Error(`no result for check ${name}`);
+        return found;
+      },
+    };
+  }
+}
