@@ -62,6 +62,76 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .description("create or repair the AWS side: instance role, execution role, task roles, cluster")
     .action(run(() => import("./commands/setup.ts")));
 
+  program
+    .command("check")
+    .description("preflight: can this host join ECS Anywhere? runs every check; exit 1 if any fails")
+    .option(
+      "--skip <name>",
+      "skip a check (repeatable or comma-separated): root, systemd, architecture, distribution, disk, " +
+        "clock-skew, endpoints, proxy, credentials, existing-registration, gpg, docker",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option("--root <dir>", "host root to inspect (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .addOption(
+      new Option(
+        "--docker-install-source <source>",
+        "how the install script would get Docker (default all)",
+      ).choices(["all", "docker", "distro", "none"]),
+    )
+    .option("--install-script-url <url>", "where the install script would be downloaded from")
+    .option("--install-script <file>", "a local copy of the install script (with --install-script-sha256)")
+    .option("--install-script-sha256 <hex>", "the pinned SHA-256 of --install-script")
+    .action(run(() => import("./commands/check.ts")));
+
+  program
+    .command("register")
+    .description(
+      "turn this host into a verified ECS container instance (safe to re-run; --dry-run shows the plan)",
+    )
+    .option("--root <dir>", "host root prefix (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .option("--activation-id <id>", "use this activation instead of creating one just in time")
+    .option(
+      "--activation-code-file <file>",
+      "file holding the activation code (or ECS_ANYWHERE_ACTIVATION_CODE)",
+    )
+    .option("--activation-file <file>", "the JSON written by `activation create --out`")
+    .option("--install-script-url <url>", "install script URL (its signature is URL.asc)")
+    .option(
+      "--install-script <file>",
+      "air-gapped: a local copy of the install script (with --install-script-sha256)",
+    )
+    .option("--install-script-sha256 <hex>", "the pinned SHA-256 of --install-script")
+    .option(
+      "--gpg-key-file <file>",
+      "the Amazon ECS public key (default /etc/ecs-anywhere-agent/amazon-ecs-agent.asc)",
+    )
+    .option("--gpg-key-url <url>", "download the Amazon ECS public key from here instead")
+    .option("--gpg-fingerprint <hex>", "trust a different signing key fingerprint (warns)")
+    .option("--insecure-skip-verify", "run the install script without verifying it (loud warning)")
+    .addOption(
+      new Option("--docker-install-source <source>", "how the install script gets Docker").choices([
+        "all",
+        "docker",
+        "distro",
+        "none",
+      ]),
+    )
+    .option("--script-timeout <duration>", "kill the install script after this long (default 15m)")
+    .option("--verify-timeout <duration>", "wait this long for the agent to register (default 5m)")
+    .option("--lock-timeout <duration>", "wait this long for another run to finish (default 60s)")
+    .option("--move", "move a host registered to another cluster (deregister, reset agent state, register)")
+    .option("--delete-activation", "delete a supplied activation once registration is verified")
+    .option(
+      "--skip <name>",
+      "skip a phase (preflight, normalize-config, verify, activation-cleanup) or a preflight check (repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .action(run(() => import("./commands/register.ts")));
+
   const activation = program
     .command("activation")
     .description("SSM hybrid activations for registering hosts");

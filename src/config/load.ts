@@ -85,6 +85,14 @@ export const SECRET_MASK = "****";
 export function describeConfig(config: Config): Record<string, unknown> {
   const described = structuredClone(config) as Record<string, unknown>;
   described.activation = { ...config.activation, expiresIn: formatDuration(config.activation.expiresIn) };
+  described.host = {
+    ...config.host,
+    verifyTimeout: formatDuration(config.host.verifyTimeout),
+    installScript: {
+      ...config.host.installScript,
+      timeout: formatDuration(config.host.installScript.timeout),
+    },
+  };
   return maskSecrets(described, SECRET_CONFIG_PATHS);
 }
 

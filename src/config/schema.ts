@@ -70,6 +70,40 @@ const s3Grant = z.strictObject({
   allowDelete: z.boolean().default(false),
 });
 
+const ecsConfigKey = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case ecs.config key (e.g. ECS_LOGLEVEL)");
+
+/** Host-side settings used by `register` and the daemon (facts §1 flags, §3 ecs.config keys). */
+const hostSchema = z.strictObject({
+  ecsLogLevel: z.enum(["crit", "error", "warn", "info", "debug"]).default("info"),
+  instanceTags: tags.default({}),
+  instanceAttributes: z.record(z.string().min(1).max(128), z.string().max(128)).default({}),
+  enableGpu: z.boolean().default(false),
+  reservedMemoryMiB: z.number().int().min(0).max(65535).optional(),
+  dockerInstallSource: z.enum(["all", "docker", "distro", "none"]).default("all"),
+  ecsVersion: z
+    .string()
+    .regex(/^(latest|\d+\.\d+\.\d+)$/, "must be latest or a version such as 1.89.0")
+    .default("latest"),
+  noStart: z.boolean().default(false),
+  installScript: z
+    .strictObject({
+      url: z
+        .url({ protocol: /^https?$/ })
+        .default("https://amazon-ecs-agent.s3.amazonaws.com/ecs-anywhere-install-latest.sh"),
+      gpgKeyFile: z.string().min(1).default("/etc/ecs-anywhere-agent/amazon-ecs-agent.asc"),
+      gpgKeyUrl: z.url({ protocol: /^https?$/ }).optional(),
+      fingerprint: z
+        .string()
+        .regex(/^[0-9A-Fa-f]{40}$/, "must be a 40-hex-digit key fingerprint")
+        .default("F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F"),
+      timeout: duration.default(900),
+    })
+    .prefault({}),
+  verifyTimeout: duration.default(300),
+});
+
 export const configSchema = z.strictObject({
   region: region.optional(),
   cluster: clusterName.default("default"),
@@ -110,6 +144,9 @@ export const configSchema = z.strictObject({
       }),
     )
     .default([]),
+  host: hostSchema.prefault({}),
+  /** Extra /etc/ecs/ecs.config keys (facts §3): written as plain KEY=VALUE lines. */
+  ecsConfig: z.record(ecsConfigKey, z.string().regex(/^[^\n\r]*$/, "must be one line")).default({}),
   activation: z
     .strictObject({
       expiresIn: activationExpiry.default(3600),
@@ -127,5 +164,6 @@ export type S3Grant = z.output<typeof s3Grant>;
 export type TaskRoleConfig = Config["taskRoles"][number];
 export type ExecutionRoleConfig = Config["executionRole"];
 export type InstanceRoleConfig = Config["instanceRole"];
+export type HostConfig = Config["host"];
 
 export const MANAGED_BY_TAG = { key: "ManagedBy", value: "ecs-anywhere-agent" } as const;

@@ -73,6 +73,17 @@ export class HostFs {
     return true;
   }
 
+  /** Creates the file only when it does not exist yet (the basis of a lock); false when it already does. */
+  async createExclusive(hostPath: string, content: string, mode: number): Promise<boolean> {
+    try {
+      await writeNewFile(this.resolve(hostPath), Buffer.from(content, "utf8"), mode);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+  }
+
   /** mkdir -p; directories it creates get exactly `mode`, existing ones are left alone. */
   async mkdir(hostPath: string, mode = 0o755): Promise<void> {
     const target = this.resolve(hostPath);

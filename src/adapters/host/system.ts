@@ -16,6 +16,8 @@ export interface SystemInfo {
    */
   freeBytes(hostPath: string): Promise<number>;
   hostname(): string;
+  /** True when a process with this id exists (signal 0), e.g. the holder of a lock. */
+  processAlive(pid: number): boolean;
 }
 
 /**
@@ -52,6 +54,14 @@ export function createSystemInfo(fs: HostFs): SystemInfo {
       return Number(stats.bavail) * Number(stats.bsize);
     },
     hostname: () => os.hostname(),
+    processAlive: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+      }
+    },
   };
 }
 

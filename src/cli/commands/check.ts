@@ -64,7 +64,7 @@ export function readOptions(raw: Record<string, unknown>): CheckOptions {
   };
 }
 
-async function buildCheckContext(ctx: Context, options: CheckOptions): Promise<CheckContext> {
+export async function buildCheckContext(ctx: Context, options: CheckOptions): Promise<CheckContext> {
   const dockerInstallSource = parseDockerSource(options.dockerInstallSource);
   const installScriptUrl = parseUrl(
     "--install-script-url",

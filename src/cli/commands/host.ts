@@ -1,0 +1,43 @@
+import type { RunCommand } from "../../adapters/host/exec.ts";
+import { HostFs } from "../../adapters/host/fs.ts";
+import { createSystemd } from "../../adapters/host/systemd.ts";
+import type { CheckContext } from "../../preflight/index.ts";
+import type { HostContext } from "../../register/host-context.ts";
+import type { Context } from "../context.ts";
+import { buildCheckContext, type CheckOptions } from "./check.ts";
+
+/**
+ * The host as register/deregister use it, built from the same options as `check` (--root, --ecs-agent-url):
+ * every path under the root, every process through the one exec adapter with the operator's environment.
+ */
+export async function buildHostContext(
+  ctx: Context,
+  options: CheckOptions,
+  overrides: Partial<CheckOptions> = {},
+): Promise<{ host: HostContext; checkContext: CheckContext }> {
+  const checkContext = await buildCheckContext(ctx, { ...pickDefined(options), ...overrides });
+  const childEnv = ctx.deps.env;
+  const run: RunCommand = (cmd, args, runOptions) =>
+    checkContext.run(cmd, args, { ...runOptions, env: { ...childEnv, ...runOptions.env } });
+  const host: HostContext = {
+    fs: checkContext.fs,
+    files: new HostFs("/", ctx.deps.clock),
+    run,
+    systemd: createSystemd({ run, redactor: ctx.redactor }),
+    introspection: checkContext.introspection,
+    system: checkContext.system,
+    clock: ctx.deps.clock,
+    redactor: ctx.redactor,
+    env: childEnv,
+    log: ctx.log,
+    progress: (line) => (ctx.output === "text" ? ctx.io.err(line) : ctx.log.debug({ line }, "progress")),
+  };
+  return { host, checkContext };
+}
+
+function pickDefined(options: CheckOptions): CheckOptions {
+  const keys = ["root", "ecsAgentUrl", "installScriptUrl", "installScript", "installScriptSha256"] as const;
+  return Object.fromEntries(
+    keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
+  );
+}

@@ -1,0 +1,94 @@
+import type { HostFs } from "../adapters/host/fs.ts";
+import type { Config } from "../config/schema.ts";
+import {
+  desiredEcsConfig,
+  isSecretKey,
+  mergeEcsConfig,
+  parseEcsConfig,
+  validateEcsConfigValues,
+} from "../ecsconfig/index.ts";
+import { UsageError } from "../errors.ts";
+import type { Redactor } from "../util/redact.ts";
+import { PATHS } from "./paths.ts";
+
+/** The keys the agent manages in /etc/ecs/ecs.config for this config and cluster. */
+export function desiredKeys(config: Config, cluster: string, region: string): Record<string, string> {
+  const { host } = config;
+  return desiredEcsConfig({
+    cluster,
+    region,
+    logLevel: host.ecsLogLevel,
+    instanceTags: host.instanceTags,
+    instanceAttributes: host.instanceAttributes,
+    ...(host.enableGpu ? { enableGpu: true } : {}),
+    ...(host.reservedMemoryMiB === undefined ? {} : { reservedMemoryMiB: host.reservedMemoryMiB }),
+    extra: config.ecsConfig,
+  });
+}
+
+export interface FilePlan {
+  path: string;
+  current: string | undefined;
+  next: string;
+  changes: string[];
+  changed: boolean;
+}
+
+/**
+ * Plans both ecs.config files (facts §3): /etc/ecs/ecs.config gets the desired keys merged into what is there;
+ * /var/lib/ecs/ecs.config, which the install script appends to, is only normalised. Values that would make the
+ * agent restart-loop (invalid JSON tags, ...) are bad input: exit 2 before anything is written.
+ */
+export function planEcsConfigFiles(
+  desired: Record<string, string>,
+  current: { etc: string | undefined; lib: string | undefined },
+  redactor: Redactor,
+): FilePlan[] {
+  for (const [key, value] of Object.entries(desired)) if (isSecretKey(key)) redactor.add(value);
+  const etc = mergeEcsConfig(current.etc ?? "", desired);
+  const problems = validateEcsConfigValues(parseEcsConfig(etc.text).values);
+  if (problems.length > 0) {
+    throw new UsageError(`ecs.config: ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+  }
+  const plans: FilePlan[] = [
+    {
+      path: PATHS.ecsConfig,
+      current: current.etc,
+      next: etc.text,
+      changes: etc.changes,
+      changed: etc.text !== current.etc,
+    },
+  ];
+  if (current.lib !== undefined) {
+    const lib = mergeEcsConfig(current.lib, {});
+    plans.push({
+      path: PATHS.ecsConfigLib,
+      current: current.lib,
+      next: lib.text,
+      changes: lib.changes,
+      changed: lib.text !== current.lib,
+    });
+  }
+  return plans;
+}
+
+/** Writes the planned files atomically, mode 0600 (registry credentials may live there); true if any changed. */
+export async function applyEcsConfigFiles(fs: HostFs, plans: FilePlan[]): Promise<boolean> {
+  let changed = false;
+  for (const plan of plans.filter((p) => p.changed)) {
+    await fs.mkdir(plan.path.slice(0, plan.path.lastIndexOf("/")), 0o755);
+    changed = (await fs.writeFileAtomic(plan.path, plan.next, { mode: 0o600, backup: true })) || changed;
+  }
+  return changed;
+}
+
+/** A unified-style diff of a planned file for --dry-run, with secret values masked. */
+export function diffFile(plan: FilePlan, redactor: Redactor): string[] {
+  const before = (plan.current ?? "").split("\n").filter((line) => line !== "");
+  const after = plan.next.split("\n").filter((line) => line !== "");
+  const lines = [
+    ...before.filter((line) => !after.includes(line)).map((line) => `- ${line}`),
+    ...after.filter((line) => !before.includes(line)).map((line) => `+ ${line}`),
+  ];
+  return lines.map((line) => redactor.scrub(line));
+}
