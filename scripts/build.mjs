@@ -83,7 +83,8 @@ function hostShims(provided, used) {
     name: "host-shims",
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^(\.\.?\/|\/)/ }, async (args) => {
-        if (args.pluginData?.[SKIP]) return undefined;
+        // Packages never import agent modules: skip the second resolution for their (many) imports.
+        if (args.pluginData?.[SKIP] || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
         const resolved = await pluginBuild.resolve(args.path, {
           kind: args.kind,
           importer: args.importer,
@@ -195,7 +196,7 @@ function virtualModules({ loaders = {}, stubs = new Map(), dynamicStubsOnly = fa
           resolveDir: root,
         }));
       } else {
-        pluginBuild.onLoad({ filter: /\.ts$/ }, (args) =>
+        pluginBuild.onLoad({ filter: /\.ts$/, namespace: "file" }, (args) =>
           stubs.has(args.path)
             ? { contents: stubs.get(args.path), loader: "js", resolveDir: root }
             : undefined,

@@ -5,6 +5,9 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../test/emulator/index.ts";
+import { INSTALL_SCRIPT_PATH, startFakeHost } from "../test/fixtures/host.ts";
+import { startInstallScriptServer } from "../test/fixtures/install-server.ts";
+import { generateTestKey } from "../test/install/gpg-keys.ts";
 
 const emulator = await startEmulator();
 const workdir = mkdtempSync(join(tmpdir(), "ecs-anywhere-demo-"));
@@ -18,9 +21,14 @@ const env = {
 };
 
 /** Runs the bundle as a real process; asynchronously, since the emulator answers from this event loop. */
-function runBundle(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runBundle(
+  args: string[],
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["dist/ecs-anywhere-agent.mjs", ...args], { env });
+    const child = spawn(process.execPath, ["dist/ecs-anywhere-agent.mjs", ...args], {
+      env: { ...env, ...extraEnv },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
@@ -34,10 +42,14 @@ function runBundle(args: string[]): Promise<{ status: number | null; stdout: str
   });
 }
 
-async function step(title: string, args: string[]): Promise<void> {
+async function step(
+  title: string,
+  args: string[],
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<void> {
   emulator.clearCalls();
   console.log(`\n$ ecs-anywhere-agent ${args.join(" ")}    # ${title}`);
-  const run = await runBundle(args);
+  const run = await runBundle(args, extraEnv);
   process.stdout.write(run.stdout);
   if (run.stderr) process.stdout.write(run.stderr);
   const calls = emulator.calls();
@@ -72,6 +84,68 @@ try {
   for (const cluster of Object.values(state.clusters))
     console.log(`  cluster ${cluster.clusterName}: ${cluster.status}`);
   console.log(`  activations: ${Object.keys(state.activations).length}`);
+
+  // The host side, on a fake host under a temporary root: fake systemctl and SSM agent, a fake ECS agent
+  // introspection API and Docker socket, and a fixture of the install script served over loopback and signed
+  // with a throwaway key (standing in for the Amazon ECS key).
+  console.log("\n== The host side, on a fake host (see test/fixtures/README.md)");
+  const host = await startFakeHost({ emulatorUrl: emulator.url });
+  const key = await generateTestKey("Amazon ECS (demo)");
+  const script = readFileSync(INSTALL_SCRIPT_PATH, "utf8");
+  const server = await startInstallScriptServer({
+    script: Buffer.from(script),
+    signature: Buffer.from(await key.sign(script)),
+    publicKey: key.publicKey,
+  });
+  try {
+    const hostArgs = [
+      "--root",
+      host.root,
+      "--ecs-agent-url",
+      host.introspectionUrl,
+      "--cluster",
+      "edge",
+      "--install-script-url",
+      server.url,
+      "--gpg-key-url",
+      server.publicKeyUrl,
+      "--gpg-fingerprint",
+      key.fingerprint,
+      // The demo may run unprivileged; a real host runs register as root.
+      ...(process.getuid?.() === 0 ? [] : ["--skip", "root"]),
+    ];
+    await step(
+      "preflight checks on the fake host",
+      [
+        "check",
+        ...hostArgs.filter(
+          (a) => !a.startsWith("--gpg") && a !== key.fingerprint && a !== server.publicKeyUrl,
+        ),
+      ],
+      host.env,
+    );
+    await step("the whole plan, nothing changed", ["register", "--dry-run", ...hostArgs], host.env);
+    await step(
+      "register: just-in-time activation, verified script, proof",
+      ["register", ...hostArgs],
+      host.env,
+    );
+    await step(
+      "re-run: already registered, no script, zero mutating calls",
+      ["register", ...hostArgs],
+      host.env,
+    );
+    console.log(
+      `\n${host.root}/etc/ecs/ecs.config:\n${host.readFile("/etc/ecs/ecs.config").trimEnd().replace(/^/gm, "  ")}`,
+    );
+    console.log(
+      `install script runs: ${host.installScriptRuns().length}; activations left: ${Object.keys(emulator.state.activations).length}`,
+    );
+  } finally {
+    await server.stop();
+    await key.dispose();
+    await host.cleanup();
+  }
 } finally {
   await emulator.stop();
 }

@@ -132,6 +132,21 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     )
     .action(run(() => import("./commands/register.ts")));
 
+  program
+    .command("deregister")
+    .description(
+      "take this host out of ECS and SSM and reset it; runs every action, reports each (--dry-run shows them)",
+    )
+    .option("--root <dir>", "host root prefix (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .option("--drain", "set the container instance DRAINING and wait for its tasks to stop first")
+    .option("--drain-timeout <duration>", "wait this long for the tasks to stop (default 10m)")
+    .option("--force", "deregister the container instance even while tasks run on it")
+    .option("--purge", "also remove the amazon-ecs-init and amazon-ssm-agent packages and their folders")
+    .option("--local-only", "skip the AWS calls (the instances stay registered in ECS and SSM)")
+    .option("--lock-timeout <duration>", "wait this long for another run to finish (default 60s)")
+    .action(run(() => import("./commands/deregister.ts")));
+
   const activation = program
     .command("activation")
     .description("SSM hybrid activations for registering hosts");

@@ -72,6 +72,15 @@ export function planEcsConfigFiles(
   return plans;
 }
 
+/** Refuses desired ecs.config values the agent would restart-loop on (exit 2), reading only the current file. */
+export async function checkEcsConfigInput(
+  fs: HostFs,
+  desired: Record<string, string>,
+  redactor: Redactor,
+): Promise<void> {
+  planEcsConfigFiles(desired, { etc: await fs.readText(PATHS.ecsConfig), lib: undefined }, redactor);
+}
+
 /** Writes the planned files atomically, mode 0600 (registry credentials may live there); true if any changed. */
 export async function applyEcsConfigFiles(fs: HostFs, plans: FilePlan[]): Promise<boolean> {
   let changed = false;

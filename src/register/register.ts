@@ -5,6 +5,9 @@ import { OperationError } from "../errors.ts";
 import type { CheckResult } from "../preflight/types.ts";
 import { pending, runSteps } from "../reconcile/engine.ts";
 import { resourceTags, setupSteps } from "../reconcile/setup.ts";
+import { clusterStep } from "../reconcile/steps/cluster.ts";
+import type { Step } from "../reconcile/types.ts";
+import { MASK } from "../util/redact.ts";
 import type { SuppliedActivation } from "./activation-source.ts";
 import { applyEcsConfigFiles, desiredKeys, diffFile, planEcsConfigFiles } from "./ecs-config.ts";
 import type { HostContext } from "./host-context.ts";
@@ -124,7 +127,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
       );
       if (!etcPlan?.changed)
         return { phase: "ecs-config", status: "not-needed", summary: `${PATHS.ecsConfig} is up to date` };
-      const details = [...etcPlan.changes, ...diffFile(etcPlan, host.redactor)];
+      const details = diffFile(etcPlan, host.redactor);
       if (input.dryRun)
         return {
           phase: "ecs-config",
@@ -195,12 +198,13 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           phase: "run-script",
           status: "planned",
           summary: `run ${command}`,
-          details: [`timeout ${input.scriptTimeoutMs / 1000}s`],
+          details: [`timeout ${input.scriptTimeoutMs / 1000}s`, scriptServices(input.config.host)],
         };
       const ran = await runInstallScript(scriptPath ?? PATHS.script, invocation, {
         ...host,
         timeoutMs: input.scriptTimeoutMs,
       });
+      report.scriptDurationMs = ran.durationMs;
       return {
         phase: "run-script",
         status: "done",
@@ -269,9 +273,17 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
         summary: error instanceof Error ? error.message : String(error),
       });
       await saveState(deps, input, report, journal).catch(() => undefined);
+      await discardActivation(input, deps, activationOf(report)).catch(() => undefined);
     }
     throw error;
   }
+}
+
+/** facts §1: the services the install script enables (and, unless noStart, starts). */
+function scriptServices(host: Config["host"]): string {
+  const docker = host.dockerInstallSource === "none" ? "" : ", docker (when it installs Docker)";
+  const verb = host.noStart ? "enables (noStart: does not start)" : "enables and starts";
+  return `services: the script ${verb} amazon-ssm-agent${docker} and ecs`;
 }
 
 function chooseMode(observed: HostObservation, cluster: string, move: boolean): Mode {
@@ -355,6 +367,7 @@ async function phaseActivation(
     const cloud = reports.reduce((sum, r) => sum + pending(r.changes).length, 0);
     const expiresIn = Math.min(input.config.activation.expiresIn, JIT_EXPIRY_SECONDS);
     if (input.dryRun) {
+      activation = { id: "(created-at-run-time)", code: MASK };
       return {
         phase: "activation",
         status: "planned",
@@ -373,6 +386,7 @@ async function phaseActivation(
       deps.host.redactor,
     );
     activation = { id: created.activationId, code: created.activationCode };
+    report.createdActivationId = created.activationId;
     return {
       phase: "activation",
       status: "done",
@@ -410,6 +424,17 @@ async function moveHost(
       summary: `move from ${oldCluster} to ${input.config.cluster}`,
       details: steps,
     };
+  if (deps.hasAwsCredentials) {
+    // The agent only registers into an existing cluster (least privilege has no ecs:CreateCluster).
+    const aws = await deps.aws();
+    await runSteps(
+      [clusterStep(input.config.cluster, resourceTags(input.config), aws.ecs) as Step<unknown>],
+      {
+        dryRun: false,
+        log: host.log,
+      },
+    );
+  }
   if (oldArn) {
     if (deps.hasAwsCredentials)
       await (await deps.aws()).ecs.deregisterContainerInstance(oldCluster, oldArn, true);
@@ -507,4 +532,19 @@ async function saveState(
     journal: [...(previous?.journal ?? []), ...journal].slice(-100),
   };
   await writeState(fs, state);
+}
+
+/** A just-in-time activation is single-use: when the run fails after creating it, delete it (best effort). */
+async function discardActivation(
+  input: RegisterInput,
+  deps: RegisterDeps,
+  activationId: string | undefined,
+): Promise<void> {
+  if (activationId === undefined || input.supplied !== undefined) return;
+  await (await deps.aws()).ssm.deleteActivation(activationId);
+  deps.host.log.info({ activationId }, "deleted the just-in-time activation after a failed run");
+}
+
+function activationOf(report: RegisterReport): string | undefined {
+  return report.createdActivationId;
 }

@@ -17,6 +17,10 @@ export interface RegisterReport {
   containerInstanceArn?: string;
   managedInstanceId?: string;
   phases: PhaseReport[];
+  /** The just-in-time activation this run created (never its code). */
+  createdActivationId?: string;
+  /** How long the install script itself ran, when it ran (the rest of the wall time is the agent's). */
+  scriptDurationMs?: number;
   /** Cloud-side changes (just-in-time setup), as `setup` reports them. */
   changes: Pick<Change, "id" | "action" | "summary" | "reason">[];
 }
@@ -28,6 +32,8 @@ const MARK: Record<PhaseStatus, string> = {
   "not-needed": "--",
   failed: "FAIL",
 };
+
+const CHANGE_SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", none: "=" };
 
 export function renderRegisterReport(report: RegisterReport): string {
   const lines: string[] = [];
@@ -41,6 +47,12 @@ export function renderRegisterReport(report: RegisterReport): string {
   for (const phase of report.phases) {
     lines.push(`  [${MARK[phase.status].padEnd(4)}] ${phase.phase}: ${phase.summary}`);
     for (const detail of phase.details ?? []) lines.push(`           ${detail}`);
+    // The just-in-time setup's cloud changes belong to the plan as much as the host's (same lines as `setup`).
+    if (phase.phase === "activation") {
+      for (const change of report.changes.filter((c) => c.action !== "none")) {
+        lines.push(`           ${CHANGE_SYMBOL[change.action]} ${change.summary} (why: ${change.reason})`);
+      }
+    }
   }
   if (report.managedInstanceId) lines.push(`  managed instance: ${report.managedInstanceId}`);
   return lines.join("\n");

@@ -61,8 +61,11 @@ export async function runInstallScript(
   const onLine = (stream: OutputStream, line: string) => {
     lines.push(stream === "stderr" ? `[stderr] ${line}` : line);
     const elapsed = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
-    const step = line.trim();
-    if (step !== "") deps.progress?.(`[run-script ${formatElapsed(elapsed)}] ${step}`);
+    // The script announces each step as "# Trying to ..."; everything else goes to the log file only.
+    const step =
+      /^# (Trying to .*?)( \.\.\.)?$/.exec(line.trim())?.[1] ??
+      (/Container instance arn:/.test(line) ? line.trim() : undefined);
+    if (step !== undefined) deps.progress?.(`[run-script ${formatElapsed(elapsed)}] ${step}`);
   };
   const result = await deps.run("bash", [deps.fs.resolve(scriptPath), ...scriptArguments(invocation)], {
     timeoutMs: deps.timeoutMs,

@@ -1,5 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { fakeClock } from "../../src/util/clock.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator, EmulatorOptions } from "../emulator/types.ts";
@@ -18,23 +21,50 @@ export function signingKey(): Promise<TestKey> {
   return sharedKey;
 }
 
+/** An activation made the operator's way (`setup`, then `activation create --out FILE`). */
+export interface SuppliedActivation {
+  id: string;
+  code: string;
+  /** The JSON file `activation create --out` wrote (outside ROOT, like an operator's file). */
+  file: string;
+}
+
+export interface WorldOptions {
+  emulator?: EmulatorOptions;
+  /** The install script the server serves (and signs). Default: the fixture script. */
+  script?: string;
+  hostEnv?: Record<string, string>;
+  /** Replaces variables of the operator's environment (e.g. other AWS credentials). */
+  env?: Record<string, string>;
+}
+
 export interface World {
   emu: Emulator;
   host: FakeHost;
   server: InstallScriptServer;
   key: TestKey;
   keyFile: string;
+  /** A temporary directory outside ROOT for operator files (activation files, local scripts, configs). */
+  scratch: string;
   /** The environment an operator's shell would have: the emulator, its credentials, the fake host's PATH. */
   env: Record<string, string>;
+  /** `register --cluster edge` with the served script, the world's key and its fingerprint, then `args`. */
   register(args?: string[], extraEnv?: Record<string, string | undefined>): Promise<CliResult>;
+  /** `args` with --root and --ecs-agent-url of the fake host appended (register, check). */
   agent(args: string[], extraEnv?: Record<string, string | undefined>): Promise<CliResult>;
+  /** `args` without host flags (setup, activation create). */
+  cloud(args: string[], extraEnv?: Record<string, string | undefined>): Promise<CliResult>;
+  /** The arguments `register` gets before the test's own (for a real child process). */
+  registerArgs(args?: string[]): string[];
+  /** `setup` (roles, cluster) and `activation create --out`, then the emulator's call log is cleared. */
+  supplyActivation(flags?: string[]): Promise<SuppliedActivation>;
+  /** Writes an operator file under `scratch` and returns its path. */
+  operatorFile(name: string, content: string): Promise<string>;
   scriptRuns(): number;
   stop(): Promise<void>;
 }
 
-export async function startWorld(
-  options: { emulator?: EmulatorOptions; script?: string; hostEnv?: Record<string, string> } = {},
-): Promise<World> {
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const emu = await startEmulator(options.emulator);
   const host = await createFakeHost({
     emulatorUrl: emu.url,
@@ -47,47 +77,119 @@ export async function startWorld(
     signature: Buffer.from(await key.sign(script)),
     publicKey: key.publicKey,
   });
-  const keyFile = join(host.root, "..", `${host.root.split("/").pop()}-key.asc`);
+  const scratch = await mkdtemp(join(tmpdir(), "register-operator-"));
+  const keyFile = join(scratch, "amazon-ecs-agent.asc");
   await writeFile(keyFile, key.publicKey);
-  const env = { ...emulatorEnv(emu.url), ...host.env };
+  const env = { ...emulatorEnv(emu.url), ...host.env, ...options.env };
+  const deps = {
+    clock: fakeClock(new Date()),
+    host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
+  };
+  const cloud = (args: string[], extraEnv: Record<string, string | undefined> = {}) =>
+    cli(args, { ...env, ...extraEnv }, { ...deps, clock: fakeClock(new Date()) });
   const agent = (args: string[], extraEnv: Record<string, string | undefined> = {}) =>
-    cli(
-      [...args, "--root", host.root, "--ecs-agent-url", host.introspectionUrl],
-      { ...env, ...extraEnv },
-      {
-        clock: fakeClock(new Date()),
-        host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
-      },
-    );
+    cloud([...args, "--root", host.root, "--ecs-agent-url", host.introspectionUrl], extraEnv);
+  const registerArgs = (args: string[] = []) => [
+    "register",
+    "--cluster",
+    CLUSTER,
+    "--install-script-url",
+    server.url,
+    "--gpg-key-file",
+    keyFile,
+    "--gpg-fingerprint",
+    key.fingerprint,
+    ...args,
+  ];
+  const operatorFile = async (name: string, content: string) => {
+    const file = join(scratch, name);
+    await writeFile(file, content, { mode: 0o600 });
+    return file;
+  };
   return {
     emu,
     host,
     server,
     key,
     keyFile,
+    scratch,
     env,
     agent,
-    register: (args = [], extraEnv = {}) =>
-      agent(
-        [
-          "register",
-          "--cluster",
-          CLUSTER,
-          "--install-script-url",
-          server.url,
-          "--gpg-key-file",
-          keyFile,
-          "--gpg-fingerprint",
-          key.fingerprint,
-          ...args,
-        ],
-        extraEnv,
-      ),
+    cloud,
+    registerArgs,
+    operatorFile,
+    register: (args = [], extraEnv = {}) => agent(registerArgs(args), extraEnv),
+    async supplyActivation(flags = []) {
+      const setup = await cloud(["setup", "--cluster", CLUSTER]);
+      if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+      const file = join(scratch, `activation-${Object.keys(emu.state.activations).length}.json`);
+      const created = await cloud(["activation", "create", "--cluster", CLUSTER, "--out", file, ...flags]);
+      if (created.code !== 0) throw new Error(`activation create failed: ${created.stderr}`);
+      const json = JSON.parse(await readFile(file, "utf8")) as {
+        activationId: string;
+        activationCode: string;
+      };
+      emu.clearCalls();
+      return { id: json.activationId, code: json.activationCode, file };
+    },
     scriptRuns: () => host.installScriptRuns().length,
     async stop() {
       await server.stop();
       await host.cleanup();
       await emu.stop();
+      await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** The CLI's failure report: the `error…:` line and its `fix:` line (progress and warnings precede them). */
+export function failureOf(run: CliResult): { error: string; fix: string } {
+  const lines = run.stderr.split("\n");
+  const at = lines.findIndex((line) => /^error( \(input\))?: /.test(line));
+  const fix = lines[at + 1] ?? "";
+  return { error: lines[at] ?? "", fix: fix.startsWith("  fix: ") ? fix : "" };
+}
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface AgentProcess {
+  child: ChildProcess;
+  /** Resolves when the process is gone, with what it printed. */
+  done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * The CLI as a REAL process (`node --import tsx src/bin.ts`), the way an operator runs it. Asynchronous on
+ * purpose: the emulator and the install-script server answer from this test's event loop.
+ */
+export function spawnAgent(args: string[], env: Record<string, string | undefined>): AgentProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", ...args], {
+    cwd: REPO,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Polls `probe` every 50 ms until it returns a value, or fails after `timeoutMs` (real time). */
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

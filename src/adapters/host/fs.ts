@@ -84,13 +84,16 @@ export class HostFs {
     }
   }
 
-  /** mkdir -p; directories it creates get exactly `mode`, existing ones are left alone. */
+  /**
+   * mkdir -p; the directory itself gets exactly `mode` when created, missing parents get the usual 0755
+   * (so creating a private folder never tightens /var/lib); existing directories are left alone.
+   */
   async mkdir(hostPath: string, mode = 0o755): Promise<void> {
     const target = this.resolve(hostPath);
-    const first = await fsp.mkdir(target, { recursive: true, mode });
+    const first = await fsp.mkdir(target, { recursive: true, mode: 0o755 });
     if (first === undefined) return;
     for (let dir = target; dir.length >= first.length; dir = path.dirname(dir)) {
-      await fsp.chmod(dir, mode);
+      await fsp.chmod(dir, dir === target ? mode : 0o755);
       if (dir === first) break;
     }
   }

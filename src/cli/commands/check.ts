@@ -88,7 +88,9 @@ export async function buildCheckContext(ctx: Context, options: CheckOptions): Pr
   return {
     fs,
     system: systemInfoWith(fs, host.system),
-    run: host.run ?? realRun,
+    // Child processes see the operator's environment as the CLI was given it (tests pass their own).
+    run: (cmd, args, runOptions) =>
+      (host.run ?? realRun)(cmd, args, { ...runOptions, env: { ...ctx.deps.env, ...runOptions.env } }),
     redactor: ctx.redactor,
     clock: ctx.deps.clock,
     env: ctx.deps.env,

@@ -16,9 +16,8 @@ export async function buildHostContext(
   overrides: Partial<CheckOptions> = {},
 ): Promise<{ host: HostContext; checkContext: CheckContext }> {
   const checkContext = await buildCheckContext(ctx, { ...pickDefined(options), ...overrides });
-  const childEnv = ctx.deps.env;
-  const run: RunCommand = (cmd, args, runOptions) =>
-    checkContext.run(cmd, args, { ...runOptions, env: { ...childEnv, ...runOptions.env } });
+  // checkContext.run already hands the operator's environment to every child process.
+  const run: RunCommand = checkContext.run;
   const host: HostContext = {
     fs: checkContext.fs,
     files: new HostFs("/", ctx.deps.clock),
@@ -28,7 +27,7 @@ export async function buildHostContext(
     system: checkContext.system,
     clock: ctx.deps.clock,
     redactor: ctx.redactor,
-    env: childEnv,
+    env: ctx.deps.env,
     log: ctx.log,
     progress: (line) => (ctx.output === "text" ? ctx.io.err(line) : ctx.log.debug({ line }, "progress")),
   };

@@ -2,6 +2,7 @@ import { HostFs } from "../../adapters/host/fs.ts";
 import { UsageError } from "../../errors.ts";
 import { CHECK_NAMES, PREFLIGHT_CHECKS, runChecks } from "../../preflight/index.ts";
 import { readSuppliedActivation } from "../../register/activation-source.ts";
+import { checkEcsConfigInput, desiredKeys } from "../../register/ecs-config.ts";
 import { scriptSource } from "../../register/install-script.ts";
 import { acquireLock } from "../../register/lock.ts";
 import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../register/register.ts";
@@ -78,6 +79,8 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
     );
   }
 
+  // Bad input must leave the host untouched (exit 2): checked before the lock creates its directory.
+  await checkEcsConfigInput(host.fs, desiredKeys(config, config.cluster, region), host.redactor);
   const lock = ctx.dryRun
     ? undefined
     : await acquireLock(host.fs, host.system, host.clock, "register", lockTimeoutMs);

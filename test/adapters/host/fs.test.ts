@@ -92,10 +92,10 @@ describe("HostFs", () => {
     expect(await fs.list("/nope")).toEqual([]);
   });
 
-  it("creates nested folders with exactly the requested mode", async () => {
+  it("gives a new folder exactly the requested mode and the parents it creates 0755", async () => {
     await fs.mkdir("/var/lib/ecs/data", 0o700);
     expect(await modeOf("/var/lib/ecs/data")).toBe(0o700);
-    expect(await modeOf("/var/lib")).toBe(0o700);
+    expect(await modeOf("/var/lib")).toBe(0o755);
     expect(await fs.exists("/var/lib/ecs")).toBe(true);
   });
 

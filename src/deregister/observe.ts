@@ -1,0 +1,61 @@
+import type { HostContext } from "../register/host-context.ts";
+import { observeHost } from "../register/observe.ts";
+import { PATHS } from "../register/paths.ts";
+import { readState } from "../register/state.ts";
+import type { DeregisterObservation } from "./types.ts";
+
+/**
+ * What is registered, read without changing anything. The running agent is the local truth (facts §2); the
+ * state file only stands in when the agent is down. The mi- id comes from the SSM registration file, which
+ * survives `-register -clear` (facts §4), so a re-run can still check it against SSM.
+ */
+export async function observeForDeregister(
+  host: Pick<HostContext, "fs" | "introspection">,
+): Promise<DeregisterObservation> {
+  const [observed, state, registration] = await Promise.all([
+    observeHost(host.fs, host.introspection),
+    readState(host.fs),
+    host.fs.readText(PATHS.ssmRegistration),
+  ]);
+  const { metadata } = observed;
+  const containerInstance =
+    metadata.state === "ok" && metadata.containerInstanceArn !== null
+      ? {
+          cluster: metadata.cluster,
+          arn: metadata.containerInstanceArn,
+          source: "the running agent" as const,
+        }
+      : state?.containerInstanceArn && state.cluster
+        ? { cluster: state.cluster, arn: state.containerInstanceArn, source: "the state file" as const }
+        : undefined;
+  const managedInstance = observed.managedInstanceId
+    ? { id: observed.managedInstanceId, region: registrationRegion(registration) ?? state?.region }
+    : state?.managedInstanceId
+      ? { id: state.managedInstanceId, region: state.region }
+      : undefined;
+  return { containerInstance, managedInstance, state };
+}
+
+/** The region AWS calls go to: flags/config first (as in register), then what the host recorded. */
+export function deregisterRegion(
+  configured: string | undefined,
+  observed: DeregisterObservation,
+): string | undefined {
+  return configured ?? observed.state?.region ?? observed.managedInstance?.region;
+}
+
+/** `arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/abc` -> `eu-west-1`. */
+export function arnRegion(arn: string): string | undefined {
+  const region = arn.split(":")[3];
+  return arn.startsWith("arn:") && region ? region : undefined;
+}
+
+function registrationRegion(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const region = (JSON.parse(text) as { Region?: unknown }).Region;
+    return typeof region === "string" && region !== "" ? region : undefined;
+  } catch {
+    return undefined;
+  }
+}

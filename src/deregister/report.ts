@@ -1,0 +1,33 @@
+import type { ActionStatus, DeregisterReport } from "./types.ts";
+
+const MARK: Record<ActionStatus, string> = {
+  done: "ok",
+  planned: "plan",
+  skipped: "skip",
+  "not-needed": "--",
+  failed: "FAIL",
+};
+
+/** One line per action; the remediation rides on the same line. */
+export function renderDeregisterReport(report: DeregisterReport): string {
+  return report.actions
+    .map(
+      (action) =>
+        `[${MARK[action.status].padEnd(4)}] ${action.name}: ${action.message}` +
+        (action.remediation ? ` (fix: ${action.remediation})` : ""),
+    )
+    .join("\n");
+}
+
+/** The `--output json` document: `{"actions":[{name,status,message,remediation?}],"ok":bool}`. */
+export function deregisterDocument(report: DeregisterReport): DeregisterReport {
+  return {
+    actions: report.actions.map(({ name, status, message, remediation }) => ({
+      name,
+      status,
+      message,
+      ...(remediation ? { remediation } : {}),
+    })),
+    ok: report.ok,
+  };
+}

@@ -1,0 +1,204 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../register/harness.ts";
+import { snapshotTree } from "../register/inspect.ts";
+import { ALWAYS, action, deregisterJson, registered, statuses } from "./helpers.ts";
+
+const AGENT_DB = "/var/lib/ecs/data/agent.db";
+const REGISTRATION_KEY = "/var/lib/amazon/ssm/Vault/Store/RegistrationKey";
+const REGISTRATION = "/var/lib/amazon/ssm/registration";
+const STATE = "/var/lib/ecs-anywhere-agent/state.json";
+
+let world: World;
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(() => world.stop());
+
+describe("deregister after register", () => {
+  it("takes the host out of ECS and SSM, stops ecs, and removes agent.db and the SSM key", async () => {
+    const { arn, mi } = await registered(world);
+    const { run, report } = await deregisterJson(world);
+
+    expect(run.code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "done"]));
+    expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
+    expect(world.emu.state.managedInstances[mi]).toBeUndefined();
+    expect(world.host.exists(AGENT_DB)).toBe(false);
+    expect(world.host.exists(REGISTRATION_KEY)).toBe(false);
+    // facts §4: -clear keeps the registration file (a re-run still knows the mi- id).
+    expect(world.host.exists(REGISTRATION)).toBe(true);
+    expect(world.host.unitState("ecs").active).toBe(false);
+    expect(world.host.unitState("amazon-ssm-agent").active).toBe(false);
+    expect(world.host.ssmAgentCalls()).toContain("-register -clear");
+
+    const state = JSON.parse(world.host.readFile(STATE));
+    expect(state.containerInstanceArn).toBeUndefined();
+    expect(state.cluster).toBeUndefined();
+    expect(state.managedInstanceId).toBeUndefined();
+    expect(state.journal.map((entry: { phase: string }) => entry.phase)).toEqual(
+      expect.arrayContaining(ALWAYS.map((name) => `deregister:${name}`)),
+    );
+  });
+
+  it("prints one line per action in text mode", async () => {
+    await registered(world);
+    const run = await world.agent(["deregister"]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.map((line) => line.replace(/^\[ok {2}\] ([a-z-]+): .*$/, "$1"))).toEqual([
+      ...ALWAYS,
+      "state",
+    ]);
+  });
+});
+
+describe("deregister twice", () => {
+  it("is a no-op success the second time, with zero mutating AWS calls", async () => {
+    await registered(world);
+    expect((await deregisterJson(world)).run.code).toBe(0);
+    world.emu.clearCalls();
+    const stateBefore = world.host.readFile(STATE);
+
+    const { run, report } = await deregisterJson(world);
+
+    expect(run.code).toBe(0);
+    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "not-needed"]));
+    expect(world.emu.mutatingCalls()).toEqual([]);
+    expect(world.host.readFile(STATE)).toBe(stateBefore);
+  });
+
+  it("on a host that was never registered: everything is not-needed and AWS is not even asked", async () => {
+    const { run, report } = await deregisterJson(world);
+    expect(run.code).toBe(0);
+    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "not-needed"]));
+    expect(world.emu.calls()).toEqual([]);
+  });
+});
+
+describe("deregister collects failures instead of stopping at the first", () => {
+  it("names the denied permission, still runs the local actions, and exits 1", async () => {
+    const { arn, mi } = await registered(world);
+    world.emu.deny("ssm:DeregisterManagedInstance");
+
+    const { run, report } = await deregisterJson(world);
+
+    expect(run.code).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(statuses(report)).toEqual([
+      ["deregister-container-instance", "done"],
+      ["deregister-managed-instance", "failed"],
+      ["stop-ecs", "done"],
+      ["remove-agent-state", "done"],
+      ["clear-ssm-registration", "done"],
+      ["state", "done"],
+    ]);
+    const failed = action(report, "deregister-managed-instance");
+    expect(failed.message).toContain("ssm:DeregisterManagedInstance");
+    expect(failed.remediation).toMatch(/grant ssm:DeregisterManagedInstance/);
+    expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
+    expect(world.emu.state.managedInstances[mi]).toBeDefined();
+    // What stays registered stays in the state file for the next run.
+    expect(JSON.parse(world.host.readFile(STATE)).managedInstanceId).toBe(mi);
+
+    world.emu.allow("ssm:DeregisterManagedInstance");
+    const retry = await deregisterJson(world);
+    expect(retry.run.code).toBe(0);
+    expect(action(retry.report, "deregister-managed-instance").status).toBe("done");
+    expect(world.emu.state.managedInstances[mi]).toBeUndefined();
+  });
+
+  it("without AWS credentials fails the AWS actions with a remediation and still resets the host", async () => {
+    const { arn } = await registered(world);
+    world.emu.clearCalls();
+    const { run, report } = await deregisterJson(world, [], {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+    });
+
+    expect(run.code).toBe(1);
+    const ci = action(report, "deregister-container-instance");
+    expect(ci).toMatchObject({ status: "failed" });
+    expect(ci.message).toContain(`no AWS credentials: container instance ${arn} stays registered`);
+    expect(ci.remediation).toMatch(/--local-only/);
+    expect(ci.remediation).toContain("aws ecs deregister-container-instance");
+    expect(action(report, "deregister-managed-instance").status).toBe("failed");
+    expect(action(report, "remove-agent-state").status).toBe("done");
+    expect(world.emu.calls()).toEqual([]);
+    // The agent is stopped now: only the state file still knows the ARN, for a later run with credentials.
+    expect(JSON.parse(world.host.readFile(STATE)).containerInstanceArn).toBe(arn);
+
+    const later = await deregisterJson(world);
+    expect(later.run.code).toBe(0);
+    expect(action(later.report, "deregister-container-instance").message).toContain("the state file");
+    expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
+  });
+
+  it("with --local-only skips the AWS actions on purpose and exits 0", async () => {
+    await registered(world);
+    world.emu.clearCalls();
+    const { run, report } = await deregisterJson(world, ["--local-only"]);
+    expect(run.code).toBe(0);
+    expect(action(report, "deregister-container-instance").status).toBe("skipped");
+    expect(action(report, "deregister-managed-instance").status).toBe("skipped");
+    expect(action(report, "stop-ecs").status).toBe("done");
+    expect(world.emu.calls()).toEqual([]);
+  });
+});
+
+describe("the region of the AWS calls", () => {
+  it("falls back to the region the host recorded when none is configured", async () => {
+    const { arn, mi } = await registered(world);
+    const { run } = await deregisterJson(world, [], {
+      ECS_ANYWHERE_REGION: undefined,
+      AWS_REGION: undefined,
+    });
+    expect(run.code).toBe(0);
+    expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
+    expect(world.emu.state.managedInstances[mi]).toBeUndefined();
+  });
+
+  it("refuses to look in another region than the host's (a wrong 'not found' would hide a registration)", async () => {
+    await registered(world);
+    world.emu.clearCalls();
+    const { run, report } = await deregisterJson(world, ["--region", "us-east-1"]);
+    expect(run.code).toBe(1);
+    const ci = action(report, "deregister-container-instance");
+    expect(ci).toMatchObject({ status: "failed", remediation: "re-run with --region eu-west-1" });
+    expect(action(report, "deregister-managed-instance").status).toBe("failed");
+    expect(world.emu.calls()).toEqual([]);
+  });
+});
+
+describe("deregister --dry-run", () => {
+  it("plans every action and changes nothing: no file, no unit, no lock, no mutating AWS call", async () => {
+    await registered(world);
+    world.emu.clearCalls();
+    const before = snapshotTree(world.host.root);
+    const systemctlBefore = world.host.systemctlCalls().length;
+
+    const { run, report } = await deregisterJson(world, ["--dry-run", "--drain", "--purge"]);
+
+    expect(run.code).toBe(0);
+    expect(statuses(report)).toEqual(["drain", ...ALWAYS, "purge", "state"].map((name) => [name, "planned"]));
+    expect(world.emu.mutatingCalls()).toEqual([]);
+    const mutatingSystemctl = world.host
+      .systemctlCalls()
+      .slice(systemctlBefore)
+      .filter((call) => !/^(is-active|is-enabled|show) /.test(call));
+    expect(mutatingSystemctl).toEqual([]);
+    const after = snapshotTree(world.host.root);
+    // Only the fakes' own call logs grew (the agent asked systemctl and dpkg-query questions).
+    const changed = Object.keys({ ...before, ...after }).filter((path) => before[path] !== after[path]);
+    expect(changed.every((path) => path.startsWith(".fake/") && path.endsWith(".log"))).toBe(true);
+  });
+});
+
+describe("deregister bad input", () => {
+  it("rejects a --drain-timeout that is not a duration with exit 2 before touching anything", async () => {
+    const run = await world.agent(["deregister", "--drain", "--drain-timeout", "soon"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--drain-timeout");
+    expect(world.host.exists("/var/lib/ecs-anywhere-agent")).toBe(false);
+  });
+});

@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PURGE_FOLDERS } from "../../src/deregister/purge.ts";
+import { startWorld, type World } from "../register/harness.ts";
+import { ALWAYS, deregisterJson, registered, statuses } from "./helpers.ts";
+
+const ROCKY_9 = `NAME="Rocky Linux"
+VERSION="9.3 (Blue Onyx)"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+VERSION_ID="9.3"
+`;
+
+let world: World;
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(() => world.stop());
+
+const packageCalls = () =>
+  world.host.exists("/.fake/packages.log")
+    ? world.host.readFile("/.fake/packages.log").trim().split("\n")
+    : [];
+const removals = () => packageCalls().filter((line) => / (remove|purge|erase) /.test(line));
+
+describe("deregister --purge", () => {
+  it("on Ubuntu removes both packages with apt-get and every folder they leave", async () => {
+    await registered(world);
+    expect(world.host.exists("/usr/libexec/amazon-ecs-init")).toBe(true);
+
+    const { run, report } = await deregisterJson(world, ["--purge"]);
+
+    expect(run.code, JSON.stringify(report)).toBe(0);
+    expect(statuses(report)).toEqual([
+      ...ALWAYS.map((name) => [name, "done"]),
+      ["purge", "done"],
+      ["state", "not-needed"],
+    ]);
+    expect(removals()).toEqual(["apt-get remove -y amazon-ecs-init amazon-ssm-agent"]);
+    for (const folder of PURGE_FOLDERS) expect(world.host.exists(folder), folder).toBe(false);
+    expect(world.host.exists("/usr/bin/amazon-ssm-agent")).toBe(false);
+    for (const unit of ["ecs", "amazon-ssm-agent"]) {
+      expect(world.host.unitState(unit)).toMatchObject({ active: false, enabled: false });
+    }
+    expect(world.host.systemctlCalls()).toEqual(
+      expect.arrayContaining(["disable ecs", "disable amazon-ssm-agent"]),
+    );
+  });
+
+  it("is not-needed the second time: nothing is removed again", async () => {
+    await registered(world);
+    expect((await deregisterJson(world, ["--purge"])).run.code).toBe(0);
+    world.emu.clearCalls();
+
+    const { run, report } = await deregisterJson(world, ["--purge"]);
+
+    expect(run.code).toBe(0);
+    expect(statuses(report)).toEqual([...ALWAYS, "purge", "state"].map((name) => [name, "not-needed"]));
+    expect(removals()).toHaveLength(1);
+    expect(world.emu.mutatingCalls()).toEqual([]);
+  });
+
+  it("on Rocky Linux removes the packages with dnf", async () => {
+    await registered(world);
+    world.host.writeFile("/etc/os-release", ROCKY_9);
+
+    const { run } = await deregisterJson(world, ["--purge"]);
+
+    expect(run.code).toBe(0);
+    expect(removals()).toEqual(["dnf remove -y amazon-ecs-init amazon-ssm-agent"]);
+    expect(world.host.exists("/usr/libexec/amazon-ecs-init")).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CLUSTER, startWorld, type World } from "./harness.ts";
+
+let world: World;
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(() => world.stop());
+
+const iamCalls = () => world.emu.calls().filter((call) => call.service === "iam");
+
+/** The mi- node the emulator registered, and the activation it used. */
+function registeredNode(): { instanceId: string; activationId: string } {
+  const nodes = Object.values(world.emu.state.managedInstances);
+  expect(nodes).toHaveLength(1);
+  return nodes[0] as { instanceId: string; activationId: string };
+}
+
+function expectRegisteredInEdge(stdout: string): void {
+  const report = JSON.parse(stdout);
+  expect(report.outcome).toBe("registered");
+  expect(report.containerInstanceArn).toMatch(
+    /^arn:aws:ecs:eu-west-1:123456789012:container-instance\/edge\/[0-9a-f]{32}$/,
+  );
+  expect(report.managedInstanceId).toBe(registeredNode().instanceId);
+  expect(world.emu.state.containerInstances[report.containerInstanceArn]?.status).toBe("ACTIVE");
+  expect(world.scriptRuns()).toBe(1);
+}
+
+describe("register with a just-in-time activation", () => {
+  it("converges the cloud side, runs the verified script once and proves the registration", async () => {
+    const run = await world.register(["--output", "json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expectRegisteredInEdge(run.stdout);
+    expect(iamCalls().some((call) => call.action === "CreateRole")).toBe(true);
+    // The single-use activation the agent created is gone once registration is verified.
+    expect(world.emu.calls().filter((call) => call.action === "CreateActivation")).toHaveLength(1);
+    expect(world.emu.calls().filter((call) => call.action === "DeleteActivation")).toHaveLength(1);
+    expect(Object.keys(world.emu.state.activations)).toEqual([]);
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toContain(
+      "ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE=true\n",
+    );
+  });
+});
+
+describe("register with a supplied activation", () => {
+  it("uses --activation-id with --activation-code-file, makes no IAM call and keeps the activation", async () => {
+    const activation = await world.supplyActivation();
+    const codeFile = await world.operatorFile("code", `${activation.code}\n`);
+    const run = await world.register([
+      "--output",
+      "json",
+      "--activation-id",
+      activation.id,
+      "--activation-code-file",
+      codeFile,
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expectRegisteredInEdge(run.stdout);
+    expect(registeredNode().activationId).toBe(activation.id);
+    expect(iamCalls()).toEqual([]);
+    expect(world.emu.calls().map((call) => call.action)).not.toContain("CreateActivation");
+    expect(world.emu.state.activations[activation.id]?.registrationsCount).toBe(1);
+  });
+
+  it("takes the code from ECS_ANYWHERE_ACTIVATION_CODE with --activation-id", async () => {
+    const activation = await world.supplyActivation();
+    const run = await world.register(["--output", "json", "--activation-id", activation.id], {
+      ECS_ANYWHERE_ACTIVATION_CODE: activation.code,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expectRegisteredInEdge(run.stdout);
+    expect(registeredNode().activationId).toBe(activation.id);
+    expect(iamCalls()).toEqual([]);
+    expect(world.emu.state.activations[activation.id]).toBeDefined();
+  });
+
+  it("reads --activation-file written by activation create --out and keeps the activation", async () => {
+    const activation = await world.supplyActivation();
+    const run = await world.register(["--output", "json", "--activation-file", activation.file]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expectRegisteredInEdge(run.stdout);
+    expect(registeredNode().activationId).toBe(activation.id);
+    expect(iamCalls()).toEqual([]);
+    expect(world.emu.calls().map((call) => call.action)).not.toContain("DeleteActivation");
+    const report = JSON.parse(run.stdout);
+    const cleanup = report.phases.find((phase: { phase: string }) => phase.phase === "activation-cleanup");
+    expect(cleanup.summary).toMatch(/kept.*--delete-activation/);
+  });
+
+  it("deletes the supplied activation after verification when asked with --delete-activation", async () => {
+    const activation = await world.supplyActivation();
+    const run = await world.register([
+      "--output",
+      "json",
+      "--activation-file",
+      activation.file,
+      "--delete-activation",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expectRegisteredInEdge(run.stdout);
+    expect(iamCalls()).toEqual([]);
+    expect(world.emu.state.activations[activation.id]).toBeUndefined();
+    // The registered node stays when its activation is deleted.
+    expect(registeredNode().activationId).toBe(activation.id);
+    expect(world.host.introspection()?.Cluster).toContain(CLUSTER);
+  });
+});

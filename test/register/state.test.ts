@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REGISTER_PHASES } from "../../src/register/register.ts";
+import { startWorld, type World } from "./harness.ts";
+import { modeOf } from "./inspect.ts";
+
+const STATE = "/var/lib/ecs-anywhere-agent/state.json";
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(() => world.stop());
+
+const readState = () => JSON.parse(world.host.readFile(STATE));
+// The journal is written BY the state phase, so it lists every phase before it.
+const JOURNALED = REGISTER_PHASES.filter((phase) => phase !== "state");
+
+describe("the state file register leaves", () => {
+  let first: ReturnType<typeof readState>;
+  let report: { containerInstanceArn: string; managedInstanceId: string };
+
+  it("records a failed run's journal, with the failing phase last", async () => {
+    const failed = await world.register([], { FAKE_INSTALL_EXIT: "1" });
+    expect(failed.code).toBe(1);
+    const state = readState();
+    expect(state.containerInstanceArn).toBeUndefined();
+    expect(state.journal.map((entry: { phase: string }) => entry.phase)).toEqual(
+      REGISTER_PHASES.slice(0, REGISTER_PHASES.indexOf("run-script") + 1),
+    );
+    expect(state.journal.at(-1)).toMatchObject({ phase: "run-script", status: "failed" });
+    expect(state.journal.at(-1).detail).toMatch(/exit code 1/);
+  });
+
+  it("is mode 0600 and holds cluster, region, ARN, mi- id, timestamps and the phase journal", async () => {
+    const run = await world.register(["--output", "json"]);
+    expect(run.code).toBe(0);
+    report = JSON.parse(run.stdout);
+    expect(modeOf(world.host.path(STATE))).toBe("0600");
+    expect(modeOf(world.host.path("/var/lib/ecs-anywhere-agent"))).toBe("0700");
+    first = readState();
+    expect(first).toMatchObject({
+      version: 1,
+      cluster: "edge",
+      region: "eu-west-1",
+      containerInstanceArn: report.containerInstanceArn,
+      managedInstanceId: report.managedInstanceId,
+    });
+    expect(first.managedInstanceId).toMatch(/^mi-[0-9a-f]{17}$/);
+    expect(first.registeredAt).toMatch(ISO);
+    expect(first.updatedAt).toMatch(ISO);
+    // The failed run's entries, then this run's: every phase once, in order, each timestamped.
+    const latest = first.journal.slice(-JOURNALED.length);
+    expect(latest.map((entry: { phase: string }) => entry.phase)).toEqual(JOURNALED);
+    for (const entry of latest) {
+      expect(entry.status).toMatch(/^(done|skipped)$/);
+      expect(entry.at).toMatch(ISO);
+    }
+    expect(latest.find((e: { phase: string }) => e.phase === "run-script").status).toBe("done");
+    expect(first.journal.length).toBe(REGISTER_PHASES.indexOf("run-script") + 1 + JOURNALED.length);
+  });
+
+  it("keeps registeredAt on a re-run and appends to the journal", async () => {
+    const run = await world.register();
+    expect(run.code).toBe(0);
+    const again = readState();
+    expect(again.registeredAt).toBe(first.registeredAt);
+    expect(again.containerInstanceArn).toBe(report.containerInstanceArn);
+    expect(Date.parse(again.updatedAt)).toBeGreaterThanOrEqual(Date.parse(first.updatedAt));
+    expect(again.journal.length).toBe(first.journal.length + JOURNALED.length);
+    expect(modeOf(world.host.path(STATE))).toBe("0600");
+  });
+});
