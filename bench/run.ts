@@ -1,13 +1,11 @@
 // `npm run bench`: performance as ratios against baselines measured in the same run, and AWS call counts.
 
-import { readFileSync } from "node:fs";
 import { runCli } from "../src/cli/main.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { startEmulator } from "../test/emulator/index.ts";
-import { createFakeHost, INSTALL_SCRIPT_PATH } from "../test/fixtures/host.ts";
-import { startInstallScriptServer } from "../test/fixtures/install-server.ts";
-import { generateTestKey } from "../test/install/gpg-keys.ts";
+import { createFakeHost } from "../test/fixtures/host.ts";
+import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
 
 interface Row {
@@ -75,13 +73,7 @@ try {
 {
   const emu = await startEmulator();
   const host = await createFakeHost({ emulatorUrl: emu.url });
-  const key = await generateTestKey("Amazon ECS (bench)");
-  const script = readFileSync(INSTALL_SCRIPT_PATH, "utf8");
-  const server = await startInstallScriptServer({
-    script: Buffer.from(script),
-    signature: Buffer.from(await key.sign(script)),
-    publicKey: key.publicKey,
-  });
+  const signed = await startSignedInstallScript("Amazon ECS (bench)");
   try {
     let stdout = "";
     const deps = {
@@ -109,12 +101,7 @@ try {
       host.introspectionUrl,
       "--cluster",
       "edge",
-      "--install-script-url",
-      server.url,
-      "--gpg-key-url",
-      server.publicKeyUrl,
-      "--gpg-fingerprint",
-      key.fingerprint,
+      ...signed.registerArgs,
     ];
     const counts = () => {
       const calls = emu.calls();
@@ -151,8 +138,7 @@ try {
       met: rerun.mutating === 0,
     });
   } finally {
-    await server.stop();
-    await key.dispose();
+    await signed.stop();
     await host.cleanup();
     await emu.stop();
   }

@@ -4,11 +4,11 @@ import type { AwsAccess, DeregisterContext, Plan } from "./types.ts";
 export interface AwsAccessInput {
   localOnly: boolean;
   hasCredentials: boolean;
-  region: string | undefined;
+  region: string;
   ports: (region: string) => Promise<AwsPorts>;
 }
 
-/** Decided once per run: every AWS action is skipped (--local-only), fails with the same reason, or may call. */
+/** Decided once per run: every AWS action is skipped (--local-only), fails for want of credentials, or may call. */
 export function decideAwsAccess(input: AwsAccessInput): AwsAccess {
   if (input.localOnly) return { ready: false, status: "skipped", reason: "skipped (--local-only)" };
   if (!input.hasCredentials) {
@@ -18,14 +18,6 @@ export function decideAwsAccess(input: AwsAccessInput): AwsAccess {
       reason: "no AWS credentials",
       remediation:
         "set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and re-run; or pass --local-only and",
-    };
-  }
-  if (input.region === undefined) {
-    return {
-      ready: false,
-      status: "failed",
-      reason: "no AWS region (none configured, none recorded on the host)",
-      remediation: "pass --region (or set ECS_ANYWHERE_REGION) and re-run; or pass --local-only and",
     };
   }
   const { region } = input;

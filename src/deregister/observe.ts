@@ -1,3 +1,4 @@
+import type { HostFs } from "../adapters/host/fs.ts";
 import type { HostContext } from "../register/host-context.ts";
 import { observeHost } from "../register/observe.ts";
 import { PATHS } from "../register/paths.ts";
@@ -33,15 +34,20 @@ export async function observeForDeregister(
     : state?.managedInstanceId
       ? { id: state.managedInstanceId, region: state.region }
       : undefined;
-  return { containerInstance, managedInstance, state };
+  return { containerInstance, managedInstance };
 }
 
-/** The region AWS calls go to: flags/config first (as in register), then what the host recorded. */
-export function deregisterRegion(
-  configured: string | undefined,
-  observed: DeregisterObservation,
-): string | undefined {
-  return configured ?? observed.state?.region ?? observed.managedInstance?.region;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/**
+ * The region the host recorded: state.json, else the SSM registration file. The region of the AWS calls
+ * when none is configured (flags/config win, as in register).
+ */
+export async function recordedRegion(fs: HostFs): Promise<string | undefined> {
+  const [state, registration] = await Promise.all([readState(fs), fs.readText(PATHS.ssmRegistration)]);
+  return [state?.region, registrationRegion(registration)].find(
+    (region) => region !== undefined && REGION.test(region),
+  );
 }
 
 /** `arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/abc` -> `eu-west-1`. */

@@ -1,6 +1,5 @@
 import type { AwsPorts } from "../adapters/aws/ports.ts";
 import type { HostContext } from "../register/host-context.ts";
-import type { AgentState } from "../register/state.ts";
 
 /** The named actions of `deregister`, in order; the names appear in the report and in logs. */
 export const DEREGISTER_ACTIONS = [
@@ -65,7 +64,6 @@ export interface ContainerInstanceTarget {
 export interface DeregisterObservation {
   containerInstance: ContainerInstanceTarget | undefined;
   managedInstance: { id: string; region: string | undefined } | undefined;
-  state: AgentState | undefined;
 }
 
 export interface DeregisterContext {

@@ -1,6 +1,7 @@
+import { HostFs } from "../../adapters/host/fs.ts";
 import { decideAwsAccess } from "../../deregister/aws-access.ts";
 import { deregister } from "../../deregister/deregister.ts";
-import { deregisterRegion, observeForDeregister } from "../../deregister/observe.ts";
+import { observeForDeregister, recordedRegion } from "../../deregister/observe.ts";
 import { deregisterDocument, renderDeregisterReport } from "../../deregister/report.ts";
 import { UsageError } from "../../errors.ts";
 import { acquireLock } from "../../register/lock.ts";
@@ -9,7 +10,7 @@ import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { buildHostContext } from "./host.ts";
 import { hasCredentials } from "./register.ts";
-import { awsFor, loadConfigFor } from "./shared.ts";
+import { awsFor, loadConfigFor, requireRegion } from "./shared.ts";
 
 export interface DeregisterOptions {
   root?: string;
@@ -30,7 +31,13 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
   const config = loadConfigFor(ctx);
   const drainTimeoutMs = seconds("--drain-timeout", options.drainTimeout, 600) * 1000;
   const lockTimeoutMs = seconds("--lock-timeout", options.lockTimeout, 60) * 1000;
-  const { host } = await buildHostContext(ctx, options);
+  // facts §4: the host records its region (state.json, the SSM registration file); flags/config win.
+  const region =
+    config.region ??
+    (await recordedRegion(new HostFs(options.root ?? "/", ctx.deps.clock))) ??
+    requireRegion(config);
+  const hostCtx = region === config.region ? ctx : { ...ctx, options: { ...ctx.options, region } };
+  const { host } = await buildHostContext(hostCtx, options);
 
   const lock = ctx.dryRun
     ? undefined
@@ -40,8 +47,8 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
     const aws = decideAwsAccess({
       localOnly: options.localOnly ?? false,
       hasCredentials: hasCredentials(ctx.deps.env, config.profile),
-      region: deregisterRegion(config.region, observed),
-      ports: (region) => awsFor(ctx, config, region),
+      region,
+      ports: (callRegion) => awsFor(ctx, config, callRegion),
     });
     const report = await deregister(
       {
