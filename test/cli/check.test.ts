@@ -45,7 +45,13 @@ describe("check through the CLI", () => {
     expect(systemd?.status).toBe("fail");
     expect(systemd?.remediation).toBeTruthy();
     expect(checks.filter((c) => c.status === "pass").length).toBeGreaterThanOrEqual(10);
-    const skipped = await world.agent(["check", "--skip", "systemd", "--install-script-url", world.server.url]);
+    const skipped = await world.agent([
+      "check",
+      "--skip",
+      "systemd",
+      "--install-script-url",
+      world.server.url,
+    ]);
     expect(skipped.code).toBe(0);
   });
 });
