@@ -96,3 +96,10 @@ export async function runInstallScript(
 function formatElapsed(seconds: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
+
+/** facts §1: the services the install script enables (and, unless noStart, starts). */
+export function scriptServices(host: HostConfig): string {
+  const docker = host.dockerInstallSource === "none" ? "" : ", docker (when it installs Docker)";
+  const verb = host.noStart ? "enables (noStart: does not start)" : "enables and starts";
+  return `services: the script ${verb} amazon-ssm-agent${docker} and ecs`;
+}

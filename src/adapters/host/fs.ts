@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import path from "node:path";
 import { type Clock, systemClock } from "../../util/clock.ts";
@@ -171,6 +171,20 @@ async function fsyncPath(file: string, flags: number): Promise<void> {
 async function ifExists<T>(pending: Promise<T>): Promise<T | undefined> {
   try {
     return await pending;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The text of the file at `path` as given (not joined under a HostFs root), or undefined when it does not
+ * exist; other errors are thrown. Synchronous because config loading is.
+ */
+export function readTextFileSync(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;

@@ -1,0 +1,25 @@
+/** Config paths whose values are secrets; "*" matches any key or list index. None yet. */
+export const SECRET_CONFIG_PATHS: readonly (readonly string[])[] = [];
+export const SECRET_MASK = "****";
+
+/** Replaces the values at `paths` ("*" matching any key or index) with SECRET_MASK; absent values stay absent. */
+export function maskSecrets<T>(value: T, paths: readonly (readonly string[])[]): T {
+  let result: unknown = value;
+  for (const path of paths) result = maskAt(result, path);
+  return result as T;
+}
+
+function maskAt(value: unknown, path: readonly string[]): unknown {
+  if (value === undefined || value === null) return value;
+  const [head, ...rest] = path;
+  if (head === undefined) return SECRET_MASK;
+  if (Array.isArray(value)) {
+    return value.map((item, index) => (head === "*" || head === String(index) ? maskAt(item, rest) : item));
+  }
+  if (typeof value !== "object") return value;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of Object.keys(copy)) {
+    if (head === "*" || head === key) copy[key] = maskAt(copy[key], rest);
+  }
+  return copy;
+}

@@ -1,0 +1,64 @@
+import { runSteps } from "../../reconcile/engine.ts";
+import { resourceTags } from "../../reconcile/setup.ts";
+import { clusterStep } from "../../reconcile/steps/cluster.ts";
+import type { Step } from "../../reconcile/types.ts";
+import { applyEcsConfigFiles, planEcsConfigFiles } from "../ecs-config.ts";
+import { type HostObservation, registeredCluster } from "../observe.ts";
+import { ECS_UNIT, PATHS } from "../paths.ts";
+import type { PhaseReport } from "../report.ts";
+import type { RegisterDeps, RegisterInput } from "../types.ts";
+
+/** facts §2: moving clusters = deregister the old instance, stop ecs, remove agent.db, new ECS_CLUSTER, start. */
+export async function moveHost(
+  input: RegisterInput,
+  deps: RegisterDeps,
+  observed: HostObservation,
+  desired: Record<string, string>,
+): Promise<PhaseReport> {
+  const { host } = deps;
+  const oldArn = observed.metadata.state === "ok" ? observed.metadata.containerInstanceArn : null;
+  const oldCluster = registeredCluster(observed) ?? observed.configuredCluster ?? "unknown";
+  const plans = planEcsConfigFiles(
+    desired,
+    { etc: observed.ecsConfigText, lib: observed.ecsConfigLibText },
+    host.redactor,
+  );
+  const steps = [
+    oldArn ? `deregister ${oldArn} from ${oldCluster}` : `no running agent to deregister from ${oldCluster}`,
+    "stop ecs",
+    `remove ${PATHS.agentDb}`,
+    `set ECS_CLUSTER=${input.config.cluster} in ${PATHS.ecsConfig}`,
+  ];
+  if (input.dryRun)
+    return {
+      phase: "ecs-config",
+      status: "planned",
+      summary: `move from ${oldCluster} to ${input.config.cluster}`,
+      details: steps,
+    };
+  if (deps.hasAwsCredentials) {
+    // The agent only registers into an existing cluster (least privilege has no ecs:CreateCluster).
+    const aws = await deps.aws();
+    await runSteps(
+      [clusterStep(input.config.cluster, resourceTags(input.config), aws.ecs) as Step<unknown>],
+      {
+        dryRun: false,
+        log: host.log,
+      },
+    );
+  }
+  if (oldArn) {
+    if (deps.hasAwsCredentials)
+      await (await deps.aws()).ecs.deregisterContainerInstance(oldCluster, oldArn, true);
+    else steps[0] = `${oldArn} left registered in ${oldCluster} (no AWS credentials): deregister it yourself`;
+  }
+  await host.systemd.stop(ECS_UNIT);
+  await host.fs.remove(PATHS.agentDb);
+  await applyEcsConfigFiles(host.fs, plans);
+  return {
+    phase: "ecs-config",
+    status: "done",
+    summary: `moved from ${oldCluster} to ${input.config.cluster}`,
+    details: steps,
+  };
+}
