@@ -1,5 +1,8 @@
-/** Config paths whose values are secrets; "*" matches any key or list index. None yet. */
-export const SECRET_CONFIG_PATHS: readonly (readonly string[])[] = [];
+/**
+ * Config paths whose values are secrets; "*" matches any key or list index. Registry credentials may be
+ * configured as extra ecs.config keys (facts §3: ECS_ENGINE_AUTH_DATA is a secret).
+ */
+export const SECRET_CONFIG_PATHS: readonly (readonly string[])[] = [["ecsConfig", "ECS_ENGINE_AUTH_DATA"]];
 export const SECRET_MASK = "****";
 
 /** Replaces the values at `paths` ("*" matching any key or index) with SECRET_MASK; absent values stay absent. */

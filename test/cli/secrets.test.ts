@@ -45,3 +45,22 @@ it("a planted activation code and secret key appear in no log line, error or pla
   expect(everything).not.toContain(PLANTED_SECRET);
   expect(await readFile(join(dir, "a.json"), "utf8")).toContain(PLANTED_CODE);
 });
+
+it("config validate masks registry credentials configured as ecs.config keys", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ecsa-secret-"));
+  const file = join(dir, "config.yaml");
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(
+    file,
+    'ecsConfig:\n  ECS_ENGINE_AUTH_TYPE: dockercfg\n  ECS_ENGINE_AUTH_DATA: \'{"registry":{"auth":"PLANTEDregistryAUTH0123"}}\'\n',
+  );
+  for (const output of ["text", "json"]) {
+    const run = await cli(["config", "validate", "--config", file, "--output", output], {
+      ECS_ANYWHERE_REGION: "eu-west-1",
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ECS_ENGINE_AUTH_TYPE");
+    expect(run.stdout).toContain("****");
+    expect(run.stdout + run.stderr).not.toContain("PLANTEDregistryAUTH0123");
+  }
+});
