@@ -109,7 +109,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
       "the Amazon ECS public key (default /etc/ecs-anywhere-agent/amazon-ecs-agent.asc)",
     )
     .option("--gpg-key-url <url>", "download the Amazon ECS public key from here instead")
-    .option("--gpg-fingerprint <hex>", "trust a different signing key fingerprint (warns)")
+    .option("--insecure-key-fingerprint <hex>", "trust a different signing key fingerprint (warns)")
     .option("--insecure-skip-verify", "run the install script without verifying it (loud warning)")
     .addOption(
       new Option("--docker-install-source <source>", "how the install script gets Docker").choices([

@@ -23,4 +23,6 @@ export interface HostContext {
   log: Logger;
   /** Live progress for humans (stderr in text mode); silent in JSON mode. */
   progress: (line: string) => void;
+  /** A security-relevant warning: always on stderr, whatever the output format (and in the report). */
+  warn: (message: string) => void;
 }

@@ -37,8 +37,8 @@ export function scriptSource(
 
 export function describeSource(source: ScriptSource): string {
   if (source.file !== undefined) return `${source.file} (pinned SHA-256 ${source.sha256 ?? "none"})`;
-  const check = source.insecureSkipVerify ? "NOT VERIFIED" : `signature by key ${source.fingerprint}`;
-  return `${source.url} (${check})`;
+  if (source.insecureSkipVerify) return `${source.url} (NOT VERIFIED: --insecure-skip-verify)`;
+  return `${source.url} (signature by key ${source.fingerprint})`;
 }
 
 export interface ScriptDeps {

@@ -110,18 +110,19 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           summary: "SSM and ecs-init are already installed",
         };
       if (input.source.insecureSkipVerify) {
-        host.progress(
-          "WARNING: --insecure-skip-verify: the install script will run WITHOUT signature verification",
+        host.warn(
+          "--insecure-skip-verify: the install script will run WITHOUT signature verification",
         );
       }
       if (input.dryRun)
         return {
           phase: "install-script",
           status: "planned",
-          summary: `download and verify ${describeSource(input.source)}`,
+          summary: `${input.source.insecureSkipVerify ? "download" : "download and verify"} ${describeSource(input.source)}`,
         };
       scriptPath = await obtainVerifiedScript(input.source, { ...host, timeoutMs: 60_000 });
-      return { phase: "install-script", status: "done", summary: `verified ${describeSource(input.source)}` };
+      const verb = input.source.insecureSkipVerify ? "downloaded" : "verified";
+      return { phase: "install-script", status: "done", summary: `${verb} ${describeSource(input.source)}` };
     });
 
     await phase("run-script", async () => {
@@ -178,6 +179,14 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           status: "planned",
           summary: "wait for the agent to register (introspection), then check the control plane",
         };
+      if (input.config.host.noStart && !(await host.systemd.isActive(ECS_UNIT))) {
+        report.outcome = "installed";
+        return {
+          phase: "verify",
+          status: "not-needed",
+          summary: "noStart: ecs was not started, so the agent has not registered yet; `systemctl start ecs` does it",
+        };
+      }
       const arn = await waitForRegistration(cluster, { ...host, timeoutMs: input.verifyTimeoutMs });
       report.containerInstanceArn = arn;
       const after = await observeHost(host.fs, host.introspection);

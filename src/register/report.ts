@@ -11,12 +11,14 @@ export interface PhaseReport {
 
 export interface RegisterReport {
   dryRun: boolean;
-  outcome: "registered" | "already-registered" | "moved" | "planned";
+  outcome: "registered" | "already-registered" | "moved" | "installed" | "planned";
   cluster: string;
   region: string;
   containerInstanceArn?: string;
   managedInstanceId?: string;
   phases: PhaseReport[];
+  /** Security-relevant warnings (unverified script, a non-default signing key). */
+  warnings?: string[];
   /** The just-in-time activation this run created (never its code). */
   createdActivationId?: string;
   /** How long the install script itself ran, when it ran (the rest of the wall time is the agent's). */
@@ -41,6 +43,7 @@ export function renderRegisterReport(report: RegisterReport): string {
     registered: `Registered: this host is container instance ${report.containerInstanceArn} in cluster ${report.cluster}.`,
     "already-registered": `Already registered: container instance ${report.containerInstanceArn} in cluster ${report.cluster}; nothing to do.`,
     moved: `Moved: this host is now container instance ${report.containerInstanceArn} in cluster ${report.cluster}.`,
+    installed: `Installed, not started (noStart): run \`systemctl start ecs\` to register this host in cluster ${report.cluster}.`,
     planned: `Plan for registering this host in cluster ${report.cluster} (${report.region}); dry run: nothing was changed.`,
   }[report.outcome];
   lines.push(headline);

@@ -150,11 +150,11 @@ globalThis.Function = new Proxy(NativeFunction, {
 
   it("an AWS error raised inside the AWS chunk is still reported with its remediation", async () => {
     // cli/main.ts prints "fix:" for `instanceof OperationError`: the chunk must share the bundle's classes.
-    emu.deny("iam:CreateRole");
-    const run = await spawnBundle(["setup"], env);
+    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 5 });
+    const run = await spawnBundle(["setup", "--max-attempts", "1"], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toContain("error: access denied: iam:CreateRole");
-    expect(run.stderr).toContain("\n  fix: grant iam:CreateRole on ");
+    expect(run.stderr).toContain("error: sts:GetCallerIdentity was throttled by AWS and the retries ran out");
+    expect(run.stderr).toContain("\n  fix: wait a minute and re-run");
   });
 });

@@ -16,14 +16,10 @@ describe("AWS errors", () => {
     emu.deny("iam:CreateRole");
     const run = await cli(["setup"], env);
     expect(run.code).toBe(1);
-    const lines = run.stderr.trim().split("\n");
-    expect(lines[0]).toBe(
-      "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole",
+    expect(run.stderr).toBe(
+      "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole; " +
+        "grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
     );
-    expect(lines[1]).toBe(
-      "  fix: grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run",
-    );
-    expect(lines).toHaveLength(2);
   });
 
   it("AccessDenied on an ECS or SSM call names that service's action", async () => {
@@ -73,5 +69,15 @@ describe("AWS errors", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("AWS rejected the credentials (SignatureDoesNotMatch)");
     expect(run.stderr).not.toContain("wrong-secret-key-0000000000000000");
+  });
+});
+
+describe("missing credentials", () => {
+  it("say so in one line with the fix, without touching the network beyond the emulator", async () => {
+    const run = await cli(["setup"], { AWS_ENDPOINT_URL: emu.url, ECS_ANYWHERE_REGION: "eu-west-1" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: sts:GetCallerIdentity: no AWS credentials found");
+    expect(run.stderr).toContain("fix: set AWS_PROFILE");
+    expect(emu.calls()).toEqual([]);
   });
 });

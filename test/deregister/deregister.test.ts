@@ -95,7 +95,7 @@ describe("deregister collects failures instead of stopping at the first", () => 
     ]);
     const failed = action(report, "deregister-managed-instance");
     expect(failed.message).toContain("ssm:DeregisterManagedInstance");
-    expect(failed.remediation).toMatch(/grant ssm:DeregisterManagedInstance/);
+    expect(failed.message).toMatch(/grant ssm:DeregisterManagedInstance/);
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
     expect(world.emu.state.managedInstances[mi]).toBeDefined();
     // What stays registered stays in the state file for the next run.

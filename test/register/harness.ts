@@ -97,7 +97,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     server.url,
     "--gpg-key-file",
     keyFile,
-    "--gpg-fingerprint",
+    "--insecure-key-fingerprint",
     key.fingerprint,
     ...args,
   ];
@@ -192,4 +192,22 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The harness trusts its throwaway key with --insecure-key-fingerprint, which always warns on stderr. Asserts that
+ * this warning is the ONLY thing on stderr.
+ */
+export function expectOnlyKeyWarning(stderr: string): void {
+  const rest = stderr
+    .split("\n")
+    .filter(
+      (line) =>
+        !/^WARNING: --insecure-key-fingerprint: trusting signing key [0-9A-F]{40} instead of the pinned Amazon ECS key$/.test(
+          line,
+        ),
+    )
+    .join("\n");
+  if (rest.trim() !== "") throw new Error(`unexpected stderr: ${rest}`);
+  if (!stderr.includes("WARNING: --insecure-key-fingerprint")) throw new Error("the key warning is missing");
 }

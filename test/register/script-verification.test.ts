@@ -6,7 +6,7 @@ import { INSTALL_SCRIPT_PATH } from "../fixtures/host.ts";
 import { SIGNATURE_PATH } from "../fixtures/install-server.ts";
 import { generateTestKey, type TestKey } from "../install/gpg-keys.ts";
 import type { CliResult } from "../support/cli.ts";
-import { failureOf, startWorld, type World, waitFor } from "./harness.ts";
+import { expectOnlyKeyWarning, failureOf, startWorld, type World, waitFor } from "./harness.ts";
 import { pathWithout, processesOfRoot } from "./inspect.ts";
 
 let world: World;
@@ -67,8 +67,8 @@ describe("register refuses an install script it cannot verify", () => {
     expectRefused(run, /install script refused \(bad-signature\)/);
   });
 
-  it("runs nothing when the key file's fingerprint is not the one pinned with --gpg-fingerprint", async () => {
-    const run = await world.register(["--gpg-fingerprint", otherKey.fingerprint]);
+  it("runs nothing when the key file's fingerprint is not the one pinned with --insecure-key-fingerprint", async () => {
+    const run = await world.register(["--insecure-key-fingerprint", otherKey.fingerprint]);
     expectRefused(run, /install script refused \(fingerprint-mismatch\)/);
   });
 
@@ -77,7 +77,7 @@ describe("register refuses an install script it cannot verify", () => {
     const run = await world.register([
       "--gpg-key-file",
       otherKeyFile,
-      "--gpg-fingerprint",
+      "--insecure-key-fingerprint",
       otherKey.fingerprint,
     ]);
     expectRefused(run, /install script refused \(bad-signature\).*signed by another key/);
@@ -110,7 +110,7 @@ describe("register with a local install script pinned by SHA-256", () => {
       ],
       { PATH: noGpgPath },
     );
-    expect(run.stderr).toBe("");
+    expectOnlyKeyWarning(run.stderr);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.outcome).toBe("registered");

@@ -24,6 +24,8 @@ const BAD_CREDENTIALS = new Set([
 export function awsErrorCode(error: unknown): string | undefined {
   if (error === null || typeof error !== "object") return undefined;
   const withMeta = error as { name?: string; Code?: string; $metadata?: unknown };
+  // The credential chain fails before any request, so its error carries no $metadata.
+  if (withMeta.name === "CredentialsProviderError") return withMeta.name;
   if (withMeta.$metadata === undefined && withMeta.Code === undefined) return undefined;
   return withMeta.Code ?? withMeta.name;
 }
@@ -35,11 +37,11 @@ export function toAwsCallError(call: AwsCallContext, error: unknown): AwsCallErr
   const resource = call.resource ?? "*";
   const detail = oneLine(error instanceof Error ? error.message : String(error));
   if (ACCESS_DENIED.has(code)) {
+    // One line that names the action, the resource and the permission to grant (no separate fix line).
     return new AwsCallError(
       call,
       code,
-      `access denied: ${permission} on ${resource}`,
-      `grant ${permission} on ${resource} to the identity running the agent, then re-run`,
+      `access denied: ${permission} on ${resource}; grant ${permission} on ${resource} to the identity running the agent, then re-run`,
     );
   }
   if (THROTTLED.has(code)) {

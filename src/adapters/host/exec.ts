@@ -9,8 +9,10 @@ export interface RunOptions {
   timeoutMs: number;
   /** Every text the adapter returns, streams or throws is scrubbed through it. */
   redactor: Redactor;
-  /** Added to (and overriding) the agent's own environment. */
+  /** Added to (and overriding) the agent's own environment, unless `replaceEnv`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The child gets exactly `env`, nothing inherited from the agent's own environment. */
+  replaceEnv?: boolean;
   cwd?: string;
   /** Written to stdin; without it stdin is closed (/dev/null). */
   input?: string;
@@ -72,6 +74,7 @@ export const run: RunCommand = async (cmd, args, options) => {
   const subprocess = execa(cmd, [...args], {
     cwd: options.cwd,
     env: options.env,
+    extendEnv: !options.replaceEnv,
     ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
     stdout: options.onLine ? tap("stdout") : "pipe",
     stderr: options.onLine ? tap("stderr") : "pipe",

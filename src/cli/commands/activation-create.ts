@@ -1,6 +1,7 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { type ActivationFlags, activationSettings, createActivation } from "../../activation/create.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
+import { OperationError, UsageError } from "../../errors.ts";
 import { resourceTags } from "../../reconcile/setup.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
@@ -16,6 +17,10 @@ export default async function activationCreate(
   const settings = activationSettings(config, options);
   parseMaxAttempts(ctx);
   const outFile = options.out === undefined ? undefined : resolve(options.out);
+  const files = new HostFs("/", ctx.deps.clock);
+  if (outFile !== undefined && !(await files.exists(dirname(outFile)))) {
+    throw new UsageError(`--out: folder does not exist: ${dirname(outFile)}`);
+  }
   if (ctx.dryRun) {
     const summary = `create an activation for role ${config.instanceRole.name} in ${region}: ${settings.registrationLimit} registration(s), expires in ${settings.expiresIn}s`;
     if (ctx.output === "json") {
@@ -44,9 +49,13 @@ export default async function activationCreate(
     region,
   };
   if (outFile !== undefined) {
-    await new HostFs("/").writeFileAtomic(outFile, `${JSON.stringify(activation, null, 2)}\n`, {
-      mode: 0o600,
-    });
+    try {
+      await files.writeFileAtomic(outFile, `${JSON.stringify(activation, null, 2)}\n`, { mode: 0o600 });
+    } catch (error) {
+      // Nobody will ever see this code: do not leave a live activation behind.
+      await aws.ssm.deleteActivation(activation.activationId);
+      throw new OperationError(`--out: could not write ${outFile} (${(error as Error).message}); the activation was deleted`);
+    }
     if (ctx.output === "json") printJson(ctx.io, { ...publicPart, file: outFile });
     else
       ctx.io.out(

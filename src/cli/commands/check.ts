@@ -15,7 +15,7 @@ import {
 import { checkDocument, renderChecks } from "../../preflight/report.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
-import { loadConfigFor, requireRegion } from "./shared.ts";
+import { childEnvironment, loadConfigFor, requireRegion } from "./shared.ts";
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -90,7 +90,11 @@ export async function buildCheckContext(ctx: Context, options: CheckOptions): Pr
     system: systemInfoWith(fs, host.system),
     // Child processes see the operator's environment as the CLI was given it (tests pass their own).
     run: (cmd, args, runOptions) =>
-      (host.run ?? realRun)(cmd, args, { ...runOptions, env: { ...ctx.deps.env, ...runOptions.env } }),
+      (host.run ?? realRun)(cmd, args, {
+        ...runOptions,
+        env: { ...childEnvironment(ctx.deps.env), ...runOptions.env },
+        replaceEnv: true,
+      }),
     redactor: ctx.redactor,
     clock: ctx.deps.clock,
     env: ctx.deps.env,

@@ -14,7 +14,8 @@ export async function buildHostContext(
   ctx: Context,
   options: CheckOptions,
   overrides: Partial<CheckOptions> = {},
-): Promise<{ host: HostContext; checkContext: CheckContext }> {
+): Promise<{ host: HostContext; checkContext: CheckContext; warnings: string[] }> {
+  const warnings: string[] = [];
   const checkContext = await buildCheckContext(ctx, { ...pickDefined(options), ...overrides });
   // checkContext.run already hands the operator's environment to every child process.
   const run: RunCommand = checkContext.run;
@@ -30,8 +31,12 @@ export async function buildHostContext(
     env: ctx.deps.env,
     log: ctx.log,
     progress: (line) => (ctx.output === "text" ? ctx.io.err(line) : ctx.log.debug({ line }, "progress")),
+    warn: (message) => {
+      warnings.push(message);
+      ctx.io.err(`WARNING: ${message}`);
+    },
   };
-  return { host, checkContext };
+  return { host, checkContext, warnings };
 }
 
 function pickDefined(options: CheckOptions): CheckOptions {

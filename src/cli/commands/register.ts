@@ -24,7 +24,7 @@ export interface RegisterOptions {
   installScriptSha256?: string;
   gpgKeyFile?: string;
   gpgKeyUrl?: string;
-  gpgFingerprint?: string;
+  insecureKeyFingerprint?: string;
   insecureSkipVerify?: boolean;
   dockerInstallSource?: string;
   scriptTimeout?: string;
@@ -48,8 +48,8 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
   const verifyTimeoutMs =
     seconds("--verify-timeout", options.verifyTimeout, config.host.verifyTimeout) * 1000;
   const lockTimeoutMs = seconds("--lock-timeout", options.lockTimeout, 60) * 1000;
-  if (options.gpgFingerprint !== undefined && !/^[0-9A-Fa-f]{40}$/.test(options.gpgFingerprint)) {
-    throw new UsageError("--gpg-fingerprint: must be a 40-hex-digit key fingerprint");
+  if (options.insecureKeyFingerprint !== undefined && !/^[0-9A-Fa-f]{40}$/.test(options.insecureKeyFingerprint)) {
+    throw new UsageError("--insecure-key-fingerprint: must be a 40-hex-digit key fingerprint");
   }
   const supplied = await readSuppliedActivation(
     options,
@@ -57,7 +57,7 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
     new HostFs("/", ctx.deps.clock),
     ctx.redactor,
   );
-  const { host, checkContext } = await buildHostContext(ctx, options, {
+  const { host, checkContext, warnings } = await buildHostContext(ctx, options, {
     skip: checks,
     dockerInstallSource: config.host.dockerInstallSource,
   });
@@ -67,15 +67,15 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
     ...(options.installScriptSha256 ? { sha256: options.installScriptSha256 } : {}),
     ...(options.gpgKeyFile ? { gpgKeyFile: options.gpgKeyFile } : {}),
     ...(options.gpgKeyUrl ? { gpgKeyUrl: options.gpgKeyUrl } : {}),
-    ...(options.gpgFingerprint ? { fingerprint: options.gpgFingerprint } : {}),
+    ...(options.insecureKeyFingerprint ? { fingerprint: options.insecureKeyFingerprint } : {}),
     insecureSkipVerify: options.insecureSkipVerify ?? false,
   });
   if (
-    options.gpgFingerprint &&
-    options.gpgFingerprint.toUpperCase() !== config.host.installScript.fingerprint
+    options.insecureKeyFingerprint &&
+    options.insecureKeyFingerprint.toUpperCase() !== config.host.installScript.fingerprint
   ) {
-    host.progress(
-      `warning: trusting signing key ${options.gpgFingerprint} instead of the pinned Amazon ECS key`,
+    host.warn(
+      `--insecure-key-fingerprint: trusting signing key ${options.insecureKeyFingerprint} instead of the pinned Amazon ECS key`,
     );
   }
 
@@ -106,6 +106,7 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
           runChecks(PREFLIGHT_CHECKS, { ...checkContext }, { skip: [...checks, ...extra] }),
       },
     );
+    if (warnings.length > 0) report.warnings = warnings;
     if (ctx.output === "json") printJson(ctx.io, report);
     else ctx.io.out(renderRegisterReport(report));
     return 0;

@@ -55,3 +55,28 @@ export async function awsFor(ctx: Context, config: Config, region: string): Prom
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
   });
 }
+
+// The agent's own AWS credentials and the activation code must not reach the install script, systemctl or the
+// SSM agent: credentials in their environment would shadow the SSM-vended ones (facts §6.3), and nothing there
+// needs them.
+const WITHHELD_FROM_CHILDREN = new Set([
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_PROFILE",
+  "AWS_DEFAULT_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_CONFIG_FILE",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_ROLE_ARN",
+  "ECS_ANYWHERE_ACTIVATION_CODE",
+]);
+
+/** The environment child processes get: the operator's, minus credentials and secrets. */
+export function childEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && !WITHHELD_FROM_CHILDREN.has(entry[0]),
+    ),
+  );
+}
