@@ -41,9 +41,9 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--dry-run", "show the plan and change nothing")
     .addOption(
-      new Option("--log-level <level>", "log level for stderr").default(
-        deps.env.ECS_ANYWHERE_LOG_LEVEL ?? "warn",
-      ),
+      new Option("--log-level <level>", "log level of the JSON log lines on stderr")
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .default(deps.env.ECS_ANYWHERE_LOG_LEVEL ?? "warn"),
     )
     .option("--max-attempts <n>", "attempts per AWS call (throttling and 5xx are retried)")
     .showHelpAfterError("(run with --help for usage)")
@@ -213,6 +213,19 @@ function reportFailure(ctx: Context | undefined, deps: CliDeps, error: unknown):
     deps.stderr(scrub(`  fix: ${error.remediation}\n`));
   if (!(error instanceof UsageError) && !(error instanceof OperationError)) {
     ctx?.log.debug({ err: error }, "unexpected failure");
+  }
+  if (ctx?.output === "json") {
+    // Scripts reading stdout always get one JSON document, failures included.
+    const remediation = error instanceof OperationError ? error.remediation : undefined;
+    const document = {
+      ok: false,
+      error: {
+        kind: error instanceof UsageError ? "input" : "operation",
+        message,
+        ...(remediation ? { remediation } : {}),
+      },
+    };
+    deps.stdout(scrub(`${JSON.stringify(document, null, 2)}\n`));
   }
   return exitCodeOf(error);
 }

@@ -7,7 +7,7 @@ import { activationOf, discardActivation, phaseActivation } from "./phases/activ
 import { moveHost } from "./phases/move.ts";
 import { normalizeAndStart } from "./phases/normalize.ts";
 import { runPreflight } from "./phases/preflight.ts";
-import { saveState } from "./phases/state.ts";
+import { deleteLeftoverActivation, saveState } from "./phases/state.ts";
 import type { PhaseReport, RegisterReport } from "./report.ts";
 import { maskedArguments, runInstallScript, type ScriptInvocation, scriptServices } from "./run-script.ts";
 import type { JournalEntry } from "./state.ts";
@@ -68,6 +68,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
   };
 
   try {
+    if (!input.dryRun) await deleteLeftoverActivation(deps);
     await phase("preflight", () => runPreflight(deps, mode));
     const activation = await phaseActivation(input, deps, observed, mode, report, phase);
     const scriptNeeded = mode === "fresh" && (!observed.ssmRegistered || !observed.ecsInitInstalled);
@@ -110,9 +111,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           summary: "SSM and ecs-init are already installed",
         };
       if (input.source.insecureSkipVerify) {
-        host.warn(
-          "--insecure-skip-verify: the install script will run WITHOUT signature verification",
-        );
+        host.warn("--insecure-skip-verify: the install script will run WITHOUT signature verification");
       }
       if (input.dryRun)
         return {
@@ -184,7 +183,8 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
         return {
           phase: "verify",
           status: "not-needed",
-          summary: "noStart: ecs was not started, so the agent has not registered yet; `systemctl start ecs` does it",
+          summary:
+            "noStart: ecs was not started, so the agent has not registered yet; `systemctl start ecs` does it",
         };
       }
       const arn = await waitForRegistration(cluster, { ...host, timeoutMs: input.verifyTimeoutMs });
@@ -220,6 +220,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           summary: "delete the activation once registration is verified",
         };
       await (await deps.aws()).ssm.deleteActivation(activation.id);
+      report.activationDeleted = true;
       return { phase: "activation-cleanup", status: "done", summary: `deleted activation ${activation.id}` };
     });
 
@@ -237,8 +238,10 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
         status: "failed",
         summary: error instanceof Error ? error.message : String(error),
       });
+      report.activationDeleted = await discardActivation(input, deps, activationOf(report)).catch(
+        () => false,
+      );
       await saveState(deps, input, report, journal).catch(() => undefined);
-      await discardActivation(input, deps, activationOf(report)).catch(() => undefined);
     }
     throw error;
   }

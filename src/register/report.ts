@@ -21,6 +21,8 @@ export interface RegisterReport {
   warnings?: string[];
   /** The just-in-time activation this run created (never its code). */
   createdActivationId?: string;
+  /** Whether that activation has been deleted again (after verification, or after a failure). */
+  activationDeleted?: boolean;
   /** How long the install script itself ran, when it ran (the rest of the wall time is the agent's). */
   scriptDurationMs?: number;
   /** Cloud-side changes (just-in-time setup), as `setup` reports them. */

@@ -19,6 +19,8 @@ export interface AgentState {
   containerInstanceArn?: string;
   managedInstanceId?: string;
   registeredAt?: string;
+  /** A just-in-time activation a run created and could not delete yet (killed mid-run); the next run deletes it. */
+  pendingActivationId?: string;
   updatedAt: string;
   journal: JournalEntry[];
 }

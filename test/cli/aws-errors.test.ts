@@ -81,3 +81,19 @@ describe("missing credentials", () => {
     expect(emu.calls()).toEqual([]);
   });
 });
+
+describe("failures in --output json", () => {
+  it("still print exactly one JSON document on stdout", async () => {
+    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 5 });
+    const run = await cli(["setup", "--output", "json", "--max-attempts", "1"], env);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({
+      ok: false,
+      error: {
+        kind: "operation",
+        message: "sts:GetCallerIdentity was throttled by AWS and the retries ran out",
+        remediation: "wait a minute and re-run; raise --max-attempts if this keeps happening",
+      },
+    });
+  });
+});

@@ -18,7 +18,10 @@ describe("version and help", () => {
   it("--help lists every command and exits 0", async () => {
     const run = await cli(["--help"], {});
     expect(run.code).toBe(0);
-    for (const command of ["setup", "activation", "config", "version"]) expect(run.stdout).toContain(command);
+    for (const command of ["setup", "activation", "config", "check", "register", "deregister", "version"]) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    }
+    expect(run.stdout).toContain("--log-level <level>");
     const sub = await cli(["activation", "create", "--help"], {});
     expect(sub.stdout).toContain("--expires-in");
   });

@@ -66,6 +66,9 @@ describe("register killed with SIGKILL in the middle of the install script", () 
     expect(processAlive(agentPid)).toBe(false);
     expect(world.scriptRuns()).toBe(1);
     expect(world.emu.state.containerInstances).toEqual({});
+    // The killed run's single-use activation is still alive, and recorded for the next run to delete.
+    const leftover = JSON.parse(world.host.readFile("/var/lib/ecs-anywhere-agent/state.json")).pendingActivationId;
+    expect(Object.keys(world.emu.state.activations)).toEqual([leftover]);
 
     const rerun = await world.register(["--output", "json"]);
     expectOnlyKeyWarning(rerun.stderr);
@@ -77,6 +80,7 @@ describe("register killed with SIGKILL in the middle of the install script", () 
       clusterArn: `arn:aws:ecs:eu-west-1:123456789012:cluster/${CLUSTER}`,
     });
     expect(world.scriptRuns()).toBe(2);
+    expect(world.emu.state.activations).toEqual({}); // the leftover and the re-run's own are both deleted
     expect(world.host.exists(LOCK)).toBe(false);
     expect(world.host.unitState("ecs")).toMatchObject({ active: true });
   });

@@ -54,7 +54,9 @@ export default async function activationCreate(
     } catch (error) {
       // Nobody will ever see this code: do not leave a live activation behind.
       await aws.ssm.deleteActivation(activation.activationId);
-      throw new OperationError(`--out: could not write ${outFile} (${(error as Error).message}); the activation was deleted`);
+      throw new OperationError(
+        `--out: could not write ${outFile} (${(error as Error).message}); the activation was deleted`,
+      );
     }
     if (ctx.output === "json") printJson(ctx.io, { ...publicPart, file: outFile });
     else

@@ -48,7 +48,10 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
   const verifyTimeoutMs =
     seconds("--verify-timeout", options.verifyTimeout, config.host.verifyTimeout) * 1000;
   const lockTimeoutMs = seconds("--lock-timeout", options.lockTimeout, 60) * 1000;
-  if (options.insecureKeyFingerprint !== undefined && !/^[0-9A-Fa-f]{40}$/.test(options.insecureKeyFingerprint)) {
+  if (
+    options.insecureKeyFingerprint !== undefined &&
+    !/^[0-9A-Fa-f]{40}$/.test(options.insecureKeyFingerprint)
+  ) {
     throw new UsageError("--insecure-key-fingerprint: must be a 40-hex-digit key fingerprint");
   }
   const supplied = await readSuppliedActivation(

@@ -6,6 +6,7 @@ import type { HostObservation } from "../observe.ts";
 import type { PhaseReport, RegisterReport } from "../report.ts";
 import type { Mode, RegisterDeps, RegisterInput } from "../types.ts";
 import { JIT_EXPIRY_SECONDS } from "../types.ts";
+import { markPendingActivation } from "./state.ts";
 
 export async function phaseActivation(
   input: RegisterInput,
@@ -64,6 +65,7 @@ export async function phaseActivation(
     );
     activation = { id: created.activationId, code: created.activationCode };
     report.createdActivationId = created.activationId;
+    await markPendingActivation(deps, created.activationId);
     return {
       phase: "activation",
       status: "done",
@@ -78,10 +80,11 @@ export async function discardActivation(
   input: RegisterInput,
   deps: RegisterDeps,
   activationId: string | undefined,
-): Promise<void> {
-  if (activationId === undefined || input.supplied !== undefined) return;
+): Promise<boolean> {
+  if (activationId === undefined || input.supplied !== undefined) return false;
   await (await deps.aws()).ssm.deleteActivation(activationId);
   deps.host.log.info({ activationId }, "deleted the just-in-time activation after a failed run");
+  return true;
 }
 
 export function activationOf(report: RegisterReport): string | undefined {

@@ -29,8 +29,40 @@ export async function saveState(
       : previous?.registeredAt
         ? { registeredAt: previous.registeredAt }
         : {}),
+    ...(report.createdActivationId && !report.activationDeleted
+      ? { pendingActivationId: report.createdActivationId }
+      : {}),
     updatedAt: now,
     journal: [...(previous?.journal ?? []), ...journal].slice(-100),
   };
   await writeState(fs, state);
+}
+
+/** Records a just-in-time activation as soon as it exists, so a run killed before deleting it is cleaned up. */
+export async function markPendingActivation(deps: RegisterDeps, activationId: string): Promise<void> {
+  const { fs, clock } = deps.host;
+  const previous = await readState(fs);
+  const now = clock.now().toISOString();
+  await writeState(fs, {
+    journal: [],
+    ...previous,
+    version: 1,
+    pendingActivationId: activationId,
+    updatedAt: now,
+  });
+}
+
+/** Deletes the activation a killed run left behind (best effort: it expires within 30 minutes anyway). */
+export async function deleteLeftoverActivation(deps: RegisterDeps): Promise<void> {
+  const { fs, log } = deps.host;
+  const previous = await readState(fs);
+  if (previous?.pendingActivationId === undefined || !deps.hasAwsCredentials) return;
+  const { pendingActivationId, ...rest } = previous;
+  try {
+    await (await deps.aws()).ssm.deleteActivation(pendingActivationId);
+    await writeState(fs, rest);
+    log.info({ activationId: pendingActivationId }, "deleted the activation an interrupted run left behind");
+  } catch (error) {
+    log.warn({ activationId: pendingActivationId, err: error }, "could not delete an activation left behind");
+  }
 }
