@@ -134,18 +134,20 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
       if (!scriptNeeded) {
         if (mode !== "fresh")
           return { phase: "run-script", status: "not-needed", summary: "the host is already installed" };
+        // noStart holds on a re-run too: like the script's --no-start, enable ecs but do not start it.
+        const { noStart } = input.config.host;
         if (input.dryRun)
           return {
             phase: "run-script",
             status: "planned",
-            summary: "start ecs (SSM and ecs-init are installed)",
+            summary: `${noStart ? "enable ecs (noStart: not started)" : "start ecs"} (SSM and ecs-init are installed)`,
           };
         await host.systemd.enable(ECS_UNIT);
-        await host.systemd.start(ECS_UNIT);
+        if (!noStart) await host.systemd.start(ECS_UNIT);
         return {
           phase: "run-script",
           status: "done",
-          summary: "ecs-init already installed: enabled and started ecs",
+          summary: `ecs-init already installed: ${noStart ? "enabled ecs (noStart: not started)" : "enabled and started ecs"}`,
         };
       }
       const command = `bash ${PATHS.script} ${maskedArguments(invocation).join(" ")}`;

@@ -67,7 +67,9 @@ describe("register killed with SIGKILL in the middle of the install script", () 
     expect(world.scriptRuns()).toBe(1);
     expect(world.emu.state.containerInstances).toEqual({});
     // The killed run's single-use activation is still alive, and recorded for the next run to delete.
-    const leftover = JSON.parse(world.host.readFile("/var/lib/ecs-anywhere-agent/state.json")).pendingActivationId;
+    const leftover = JSON.parse(
+      world.host.readFile("/var/lib/ecs-anywhere-agent/state.json"),
+    ).pendingActivationId;
     expect(Object.keys(world.emu.state.activations)).toEqual([leftover]);
 
     const rerun = await world.register(["--output", "json"]);

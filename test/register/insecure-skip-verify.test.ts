@@ -44,7 +44,9 @@ describe("register --insecure-skip-verify with a wrong signature on the server",
     const report = JSON.parse(run.stdout);
     expect(report.outcome).toBe("registered");
     expect(report.warnings).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^--insecure-skip-verify: .*WITHOUT signature verification/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^--insecure-skip-verify: .*WITHOUT signature verification/),
+      ]),
     );
     expect(run.stdout).not.toMatch(/^WARNING/m);
   });

@@ -52,8 +52,31 @@ describe("register with host.noStart: true", () => {
     const run = await world.register(["--config", config]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      new RegExp(`^Installed, not started \\(noStart\\): run \`systemctl start ecs\` .*cluster ${CLUSTER}\\.`),
+      new RegExp(
+        `^Installed, not started \\(noStart\\): run \`systemctl start ecs\` .*cluster ${CLUSTER}\\.`,
+      ),
     );
     expect(world.host.unitState("ecs").active).toBe(false);
+  });
+
+  it("a converged re-run with the same noStart config does not start ecs either", async () => {
+    const config = await world.operatorFile("config.yaml", "host:\n  noStart: true\n");
+    const first = await world.register(["--config", config]);
+    expect(first.code).toBe(0);
+    world.emu.clearCalls();
+    const callsBefore = world.host.systemctlCalls().length;
+
+    const again = await world.register(["--config", config, "--output", "json"]);
+    expectOnlyKeyWarning(again.stderr);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).outcome).toBe("installed");
+    const calls = world.host.systemctlCalls().slice(callsBefore);
+    expect(calls.filter((call) => /^(start|restart) ecs$/.test(call))).toEqual([]);
+    expect(world.host.unitState("ecs")).toMatchObject({ active: false, enabled: true });
+    expect(world.host.introspection()).toBeUndefined();
+    expect(world.emu.state.containerInstances).toEqual({});
+    // SSM is registered and ecs-init installed: no second script run, no new activation.
+    expect(world.scriptRuns()).toBe(1);
+    expect(world.emu.calls().map((call) => call.action)).not.toContain("CreateActivation");
   });
 });

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectOnlyKeyWarning, startWorld, type World } from "./harness.ts";
+
+let world: World;
+let arn: string;
+beforeAll(async () => {
+  world = await startWorld();
+  const first = await world.register(["--output", "json"]);
+  if (first.code !== 0) throw new Error(`the first registration failed: ${first.stderr}`);
+  arn = JSON.parse(first.stdout).containerInstanceArn;
+});
+afterAll(() => world.stop());
+
+/** The systemctl calls a step made (the fake's log grows by one line per call). */
+async function systemctlCallsOf(step: () => Promise<void>): Promise<string[]> {
+  const before = world.host.systemctlCalls().length;
+  await step();
+  return world.host.systemctlCalls().slice(before);
+}
+
+type Phase = { phase: string; status: string; summary: string };
+const phaseOf = (stdout: string, name: string) =>
+  (JSON.parse(stdout).phases as Phase[]).find((phase) => phase.phase === name) as Phase;
+
+describe("register on a registered host whose managed ecs.config value changed", () => {
+  it("starts from ECS_LOGLEVEL=info", () => {
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toMatch(/^ECS_LOGLEVEL=info$/m);
+    expect(world.host.unitState("ecs").active).toBe(true);
+  });
+
+  it("writes the new value and restarts ecs, so the agent reads it", async () => {
+    const config = await world.operatorFile("debug.yaml", "host:\n  ecsLogLevel: debug\n");
+    let stdout = "";
+    const calls = await systemctlCallsOf(async () => {
+      const run = await world.register(["--config", config, "--output", "json"]);
+      expectOnlyKeyWarning(run.stderr);
+      expect(run.code).toBe(0);
+      stdout = run.stdout;
+    });
+    const text = world.host.readFile("/etc/ecs/ecs.config");
+    expect(text).toMatch(/^ECS_LOGLEVEL=debug$/m);
+    expect(text).not.toMatch(/^ECS_LOGLEVEL=info$/m);
+    expect(calls).toContain("restart ecs");
+    expect(phaseOf(stdout, "normalize-config").summary).toMatch(/restarted ecs/);
+    // Same container instance: a restart with the same cluster reuses agent.db.
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: "already-registered", containerInstanceArn: arn });
+    expect(world.host.unitState("ecs").active).toBe(true);
+    expect(world.scriptRuns()).toBe(1);
+  });
+
+  it("does not restart ecs on a converged re-run with the same config", async () => {
+    const config = await world.operatorFile("debug.yaml", "host:\n  ecsLogLevel: debug\n");
+    const before = world.host.readFile("/etc/ecs/ecs.config");
+    let stdout = "";
+    const calls = await systemctlCallsOf(async () => {
+      const run = await world.register(["--config", config, "--output", "json"]);
+      expect(run.code).toBe(0);
+      stdout = run.stdout;
+    });
+    expect(calls.filter((call) => /^(restart|start|stop) ecs$/.test(call))).toEqual([]);
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(before);
+    expect(phaseOf(stdout, "normalize-config").status).toBe("not-needed");
+    expect(phaseOf(stdout, "ecs-config").status).toBe("not-needed");
+  });
+});
