@@ -56,6 +56,7 @@ const POST: Record<string, Route> = {
     c.registerContainerInstance({
       cluster: str(b, "cluster"),
       managedInstanceId: str(b, "managedInstanceId"),
+      ...(isStringMap(b.tags) ? { tags: b.tags } : {}),
     }),
   "/__emulator/activation-code": (c, b) => c.setNextActivationCode(str(b, "code")),
 };
@@ -98,4 +99,13 @@ export function handleControl(
       body: { code: "InternalError", message: e instanceof Error ? e.message : String(e) },
     };
   }
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((item) => typeof item === "string")
+  );
 }

@@ -379,7 +379,7 @@ export const ecs: ServiceModule = {
 export function registerContainerInstanceHook(
   state: State,
   accountId: string,
-  input: { cluster: string; managedInstanceId: string },
+  input: { cluster: string; managedInstanceId: string; tags?: Record<string, string> },
   now: Date,
 ): { containerInstanceArn: string } {
   const mi = state.managedInstances.get(input.managedInstanceId);
@@ -387,6 +387,8 @@ export function registerContainerInstanceHook(
     fail("InvalidInstanceId", `Managed instance ${input.managedInstanceId} is not registered with SSM.`);
   const region = (mi as { region: string }).region;
   const arn = input.cluster.startsWith("arn:") ? input.cluster : clusterArn(region, accountId, input.cluster);
-  const ci = registerInstance(state, activeCluster(state, arn), input.managedInstanceId, now);
+  const ci = registerInstance(state, activeCluster(state, arn), input.managedInstanceId, now, {
+    tags: Object.entries(input.tags ?? {}),
+  });
   return { containerInstanceArn: ci.containerInstanceArn };
 }

@@ -52,6 +52,8 @@ export interface RegisterManagedInstanceInput {
 export interface RegisterContainerInstanceInput {
   cluster: string;
   managedInstanceId: string;
+  /** What the agent sends from ECS_CONTAINER_INSTANCE_TAGS at its first registration (facts §3). */
+  tags?: Record<string, string>;
 }
 
 /** Snapshots: plain JSON data, the same in-process (`emulator.state`) and over HTTP (`GET /__emulator/state`). */

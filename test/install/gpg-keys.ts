@@ -14,7 +14,14 @@ export interface TestKey {
   dispose(): Promise<void>;
 }
 
-export async function generateTestKey(name: string): Promise<TestKey> {
+/**
+ * With `signingSubkey`, the primary key can only certify and a separate subkey signs, the way the Amazon ECS key
+ * is built (facts §1: primary F34C…784F, signing subkey D64B…61AF).
+ */
+export async function generateTestKey(
+  name: string,
+  options: { signingSubkey?: boolean } = {},
+): Promise<TestKey> {
   const home = await mkdtemp(path.join(tmpdir(), "test-gpg-key-"));
   const gpg = async (...args: string[]) => {
     const base = ["--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""];
@@ -22,9 +29,11 @@ export async function generateTestKey(name: string): Promise<TestKey> {
     if (result.exitCode !== 0) throw new Error(`gpg ${args[0]} failed: ${result.stderr}`);
     return result.stdout;
   };
-  await gpg("--quick-gen-key", `${name} <t@example.invalid>`, "ed25519", "sign", "never");
+  const usage = options.signingSubkey ? "cert" : "sign";
+  await gpg("--quick-gen-key", `${name} <t@example.invalid>`, "ed25519", usage, "never");
   const [fingerprint] = parsePrimaryFingerprints(await gpg("--with-colons", "--fingerprint", "--list-keys"));
   if (fingerprint === undefined) throw new Error("the generated key has no fingerprint");
+  if (options.signingSubkey) await gpg("--quick-add-key", fingerprint, "ed25519", "sign", "never");
   return {
     fingerprint,
     publicKey: await gpg("--armor", "--export", fingerprint),

@@ -123,3 +123,30 @@ describe("verifySha256", () => {
     expect(verifySha256(content, "abc")).toMatchObject({ ok: false, reason: "sha256-mismatch" });
   });
 });
+
+describe("verifyWithGpg with a key that signs through a subkey, like the Amazon ECS key", () => {
+  it("accepts a signature made by the signing subkey when the PRIMARY fingerprint is pinned", async () => {
+    const key = await generateTestKey("Subkey signer", { signingSubkey: true });
+    try {
+      const script = await readFile(FIXTURE, "utf8");
+      const result = await verifyWithGpg({
+        script,
+        signature: await key.sign(script),
+        publicKey: key.publicKey,
+        expectedFingerprint: key.fingerprint,
+        exec: run,
+      });
+      expect(result).toEqual({ ok: true, fingerprint: key.fingerprint });
+      const tampered = await verifyWithGpg({
+        script: `${script}\necho tampered\n`,
+        signature: await key.sign(script),
+        publicKey: key.publicKey,
+        expectedFingerprint: key.fingerprint,
+        exec: run,
+      });
+      expect(tampered).toMatchObject({ ok: false, reason: "bad-signature" });
+    } finally {
+      await key.dispose();
+    }
+  });
+});
