@@ -1,0 +1,91 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeleteClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startEmulator } from "../emulator/index.ts";
+import type { Emulator } from "../emulator/types.ts";
+import { cli, emulatorEnv, spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../support/cli.ts";
+
+let emu: Emulator;
+let env: Record<string, string>;
+beforeEach(async () => {
+  emu = await startEmulator();
+  env = emulatorEnv(emu.url);
+});
+afterEach(() => emu.stop());
+
+async function configFile(text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "ecsa-setup-more-"));
+  const file = join(dir, "config.yaml");
+  await writeFile(file, text);
+  return file;
+}
+
+describe("setup details", () => {
+  it("creates roles under the configured path with the configured permissions boundary", async () => {
+    const file = await configFile(
+      [
+        "instanceRole:",
+        "  path: /ecs-anywhere/",
+        "  permissionsBoundary: arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "executionRole: { enabled: false }",
+      ].join("\n"),
+    );
+    expect((await cli(["setup", "--config", file], env)).code).toBe(0);
+    const role = emu.state.roles.ECSAnywhereRole;
+    expect(role?.path).toBe("/ecs-anywhere/");
+    expect(role?.arn).toBe("arn:aws:iam::123456789012:role/ecs-anywhere/ECSAnywhereRole");
+    expect(role?.permissionsBoundaryArn).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
+    expect(emu.state.roles.ecsTaskExecutionRole).toBeUndefined();
+  });
+
+  it("re-creates a cluster that was deleted (INACTIVE) and says why", async () => {
+    await cli(["setup", "--cluster", "edge"], env);
+    const ecs = new ECSClient({
+      region: "eu-west-1",
+      endpoint: emu.url,
+      credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY },
+    });
+    await ecs.send(new DeleteClusterCommand({ cluster: "edge" }));
+    const plan = await cli(["setup", "--cluster", "edge", "--dry-run", "--output", "json"], env);
+    expect(JSON.parse(plan.stdout).changes).toEqual([
+      expect.objectContaining({
+        id: "cluster",
+        action: "create",
+        reason: "the cluster was deleted (INACTIVE)",
+      }),
+    ]);
+    expect((await cli(["setup", "--cluster", "edge"], env)).code).toBe(0);
+    const clusters = Object.values(emu.state.clusters).filter((cluster) => cluster.clusterName === "edge");
+    expect(clusters.map((cluster) => cluster.status)).toContain("ACTIVE");
+  });
+
+  it("uses the named --profile from the shared credentials file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ecsa-profile-"));
+    const credentials = join(dir, "credentials");
+    await writeFile(
+      credentials,
+      `[ops]\naws_access_key_id = ${TEST_ACCESS_KEY}\naws_secret_access_key = ${TEST_SECRET_KEY}\n`,
+    );
+    const run = await spawnBundle(["setup", "--profile", "ops", "--output", "json"], {
+      AWS_ENDPOINT_URL: emu.url,
+      AWS_SHARED_CREDENTIALS_FILE: credentials,
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_EC2_METADATA_DISABLED: "true",
+      ECS_ANYWHERE_REGION: "eu-west-1",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(emu.state.roles.ECSAnywhereRole).toBeDefined();
+    const missing = await spawnBundle(["setup", "--profile", "nobody"], {
+      AWS_ENDPOINT_URL: emu.url,
+      AWS_SHARED_CREDENTIALS_FILE: credentials,
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_EC2_METADATA_DISABLED: "true",
+      ECS_ANYWHERE_REGION: "eu-west-1",
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no AWS credentials found");
+  });
+});
