@@ -38,6 +38,17 @@ describe("setup details", () => {
     expect(role?.arn).toBe("arn:aws:iam::123456789012:role/ecs-anywhere/ECSAnywhereRole");
     expect(role?.permissionsBoundaryArn).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
     expect(emu.state.roles.ecsTaskExecutionRole).toBeUndefined();
+
+    // An error about that role names its real ARN, path included.
+    emu.deny("iam:PutRolePolicy");
+    const denied = await cli(["setup", "--config", file], {
+      ...env,
+      ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
+    });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain(
+      "access denied: iam:PutRolePolicy on arn:aws:iam::123456789012:role/ecs-anywhere/ECSAnywhereRole;",
+    );
   });
 
   it("re-creates a cluster that was deleted (INACTIVE) and says why", async () => {

@@ -39,7 +39,14 @@ const toTagList = (tags: Record<string, string>) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 export function createIamPort(client: IAMClient, account: () => Promise<string>): IamPort {
-  const roleArn = async (name: string) => `arn:aws:iam::${await account()}:role/${name}`;
+  // Role paths seen in answers, so an error names the role's real ARN (arn:...:role/PATH/NAME).
+  const knownArns = new Map<string, string>();
+  const remember = (role: RoleInfo) => {
+    if (role.arn) knownArns.set(role.name, role.arn);
+    return role;
+  };
+  const roleArn = async (name: string) =>
+    knownArns.get(name) ?? `arn:aws:iam::${await account()}:role/${name}`;
   const ctx = async (action: string, roleName: string) => ({
     service: "iam" as const,
     action,
@@ -53,7 +60,7 @@ export function createIamPort(client: IAMClient, account: () => Promise<string>)
         () => client.send(new GetRoleCommand({ RoleName: name })),
         ["NoSuchEntity", "NoSuchEntityException"],
       );
-      return out?.Role ? toRoleInfo(out.Role) : undefined;
+      return out?.Role ? remember(toRoleInfo(out.Role)) : undefined;
     },
     async createRole(input: CreateRoleInput) {
       const out = await awsCallRequired(await ctx("CreateRole", input.name), () =>
@@ -69,7 +76,7 @@ export function createIamPort(client: IAMClient, account: () => Promise<string>)
         ),
       );
       if (!out.Role) throw new Error(`CreateRole returned no role for ${input.name}`);
-      return toRoleInfo(out.Role);
+      return remember(toRoleInfo(out.Role));
     },
     async updateTrustPolicy(roleName, document) {
       await awsCall(await ctx("UpdateAssumeRolePolicy", roleName), () =>
