@@ -45,6 +45,16 @@ const common = {
 const SKIP = "ecsaSkip";
 const isAgentSource = (path) => path.startsWith(srcDir + sep) && /\.[cm]?tsx?$/.test(path);
 const keyOf = (path) => relative(root, path).split(sep).join("/");
+/** Resolves an import the way esbuild would without this plugin; undefined on a re-entered resolution. */
+function resolveAgain(pluginBuild, args) {
+  if (args.pluginData?.[SKIP]) return undefined;
+  return pluginBuild.resolve(args.path, {
+    kind: args.kind,
+    importer: args.importer,
+    resolveDir: args.resolveDir,
+    pluginData: { [SKIP]: true },
+  });
+}
 
 /** Export names of every agent module, from esbuild's metafile (for the stubs and shims, which need them). */
 async function agentExportNames(entries) {
@@ -84,14 +94,14 @@ function hostShims(provided, used) {
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^(\.\.?\/|\/)/ }, async (args) => {
         // Packages never import agent modules: skip the second resolution for their (many) imports.
-        if (args.pluginData?.[SKIP] || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
-        const resolved = await pluginBuild.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          pluginData: { [SKIP]: true },
-        });
-        if (resolved.errors.length > 0 || resolved.namespace !== "file" || !provided(resolved.path)) {
+        if (args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
+        const resolved = await resolveAgain(pluginBuild, args);
+        if (
+          resolved === undefined ||
+          resolved.errors.length > 0 ||
+          resolved.namespace !== "file" ||
+          !provided(resolved.path)
+        ) {
           return undefined;
         }
         used.add(resolved.path);
@@ -181,14 +191,11 @@ function virtualModules({ loaders = {}, stubs = new Map(), dynamicStubsOnly = fa
       if (dynamicStubsOnly) {
         // Stubs replace modules reached through import() only; a static import keeps the real module.
         pluginBuild.onResolve({ filter: /^(\.\.?\/|\/)/ }, async (args) => {
-          if (args.kind !== "dynamic-import" || args.pluginData?.[SKIP]) return undefined;
-          const resolved = await pluginBuild.resolve(args.path, {
-            kind: args.kind,
-            importer: args.importer,
-            resolveDir: args.resolveDir,
-            pluginData: { [SKIP]: true },
-          });
-          return stubs.has(resolved.path) ? { path: resolved.path, namespace: "ecsa-stub" } : undefined;
+          if (args.kind !== "dynamic-import") return undefined;
+          const resolved = await resolveAgain(pluginBuild, args);
+          return resolved !== undefined && stubs.has(resolved.path)
+            ? { path: resolved.path, namespace: "ecsa-stub" }
+            : undefined;
         });
         pluginBuild.onLoad({ filter: /.*/, namespace: "ecsa-stub" }, (args) => ({
           contents: stubs.get(args.path),
@@ -221,14 +228,10 @@ const eagerBuild = await build({
       name: "find-lazy-modules",
       setup(pluginBuild) {
         pluginBuild.onResolve({ filter: /^(\.\.?\/|\/)/ }, async (args) => {
-          if (args.kind !== "dynamic-import" || args.pluginData?.[SKIP]) return undefined;
-          const resolved = await pluginBuild.resolve(args.path, {
-            kind: args.kind,
-            importer: args.importer,
-            resolveDir: args.resolveDir,
-            pluginData: { [SKIP]: true },
-          });
-          if (resolved.errors.length > 0 || !isAgentSource(resolved.path)) return undefined;
+          if (args.kind !== "dynamic-import") return undefined;
+          const resolved = await resolveAgain(pluginBuild, args);
+          if (resolved === undefined || resolved.errors.length > 0 || !isAgentSource(resolved.path))
+            return undefined;
           lazyTargets.add(resolved.path);
           return { path: resolved.path, external: true };
         });

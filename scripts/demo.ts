@@ -1,20 +1,22 @@
 // `npm run demo`: the main job on the built-in sandbox. Starts the AWS emulator and a fake host on loopback, then
 // runs the BUILT CLI as an operator would, printing what it did and which AWS calls it made.
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../test/emulator/index.ts";
 import { startFakeHost } from "../test/fixtures/host.ts";
 import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
-import { spawnBundle } from "../test/support/cli.ts";
+import { spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../test/support/cli.ts";
 
 const emulator = await startEmulator();
 const workdir = mkdtempSync(join(tmpdir(), "ecs-anywhere-demo-"));
+// The operator's HOME and activation file go when the demo exits, like the fake host's temporary ROOT.
+process.once("exit", () => rmSync(workdir, { recursive: true, force: true }));
 const operatorEnv = {
   HOME: workdir,
   AWS_ENDPOINT_URL: emulator.url,
-  AWS_ACCESS_KEY_ID: "AKIAEMULATOR0000TEST",
-  AWS_SECRET_ACCESS_KEY: "emulator-secret-key-0000000000000000000000",
+  AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY,
+  AWS_SECRET_ACCESS_KEY: TEST_SECRET_KEY,
   AWS_REGION: "eu-west-1",
 };
 

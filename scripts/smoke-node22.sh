@@ -22,30 +22,34 @@ got="$("$node22" "$bundle" --version)"
 [ "$got" = "$expected" ] || { echo "--version printed '$got', expected '$expected'" >&2; exit 1; }
 "$node22" "$bundle" --help | grep -q "activation" || { echo "--help is missing commands" >&2; exit 1; }
 
+# `json_check FILE [JS]`: FILE holds exactly one JSON document, `doc`; then runs JS (which throws to fail).
+json_check() {
+  "$node22" -e "const doc = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')); ${2:-}" "$1"
+}
+
+tmp="$(mktemp -d)"
+trap 'kill "${emulator_pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
 # A config validation exercises zod/yaml loading; stdout must be exactly one JSON document.
-out="$(ECS_ANYWHERE_REGION=eu-west-1 "$node22" "$bundle" config validate --config /dev/null --output json)"
-printf '%s' "$out" | "$node22" -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))'
+ECS_ANYWHERE_REGION=eu-west-1 "$node22" "$bundle" config validate --config /dev/null --output json >"$tmp/validate.json"
+json_check "$tmp/validate.json"
+
 # A command that loads the AWS SDK, against the emulator: stdout must be exactly one JSON document (no SDK
 # warning on stdout) and the setup must converge.
-tmp="$(mktemp -d)"
-trap 'kill "$emulator_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 node --import tsx test/emulator/main.ts >"$tmp/emulator.json" 2>"$tmp/emulator.err" &
 emulator_pid=$!
 for _ in $(seq 100); do
   [ -s "$tmp/emulator.json" ] && break
   sleep 0.1
 done
+[ -s "$tmp/emulator.json" ] || { echo "the emulator did not start:" >&2; cat "$tmp/emulator.err" >&2; exit 1; }
 url="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url' "$tmp/emulator.json")"
 export AWS_ENDPOINT_URL="$url" AWS_ACCESS_KEY_ID=AKIAEMULATOR0000TEST
 export AWS_SECRET_ACCESS_KEY=emulator-secret-key-0000000000000000000000 ECS_ANYWHERE_REGION=eu-west-1
-"$node22" "$bundle" setup --cluster smoke --output json >"$tmp/setup.json" 2>"$tmp/setup.err"
-"$node22" -e '
-  const plan = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  if (plan.changes.length === 0) throw new Error("a fresh setup planned no change");
-' "$tmp/setup.json"
+# stderr goes to the terminal: a failing setup explains itself.
+"$node22" "$bundle" setup --cluster smoke --output json >"$tmp/setup.json"
+json_check "$tmp/setup.json" 'if (doc.changes.length === 0) throw new Error("a fresh setup planned no change");'
 "$node22" "$bundle" setup --cluster smoke --output json >"$tmp/again.json"
-"$node22" -e '
-  const plan = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  if (!plan.converged || plan.changes.length !== 0) throw new Error("a second setup was not converged");
-' "$tmp/again.json"
+json_check "$tmp/again.json" \
+  'if (!doc.converged || doc.changes.length !== 0) throw new Error("a second setup was not converged");'
 echo "node22 smoke: ok ($version)"

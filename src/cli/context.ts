@@ -3,7 +3,8 @@ import type { HostDeps } from "../adapters/host/system.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../util/logger.ts";
+import { LOG_LEVELS, type LogLevel } from "../util/log-levels.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
 import { Redactor } from "../util/redact.ts";
 import { createIo, type Io, type OutputFormat, type Sinks } from "./io.ts";
 

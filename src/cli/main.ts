@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { exitCodeOf, OperationError, UsageError } from "../errors.ts";
+import { DOCKER_INSTALL_SOURCES } from "../preflight/types.ts";
+import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 
 export const VERSION: string = packageJson.version;
@@ -42,7 +44,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .option("--dry-run", "show the plan and change nothing")
     .addOption(
       new Option("--log-level <level>", "log level of the JSON log lines on stderr")
-        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .choices(LOG_LEVELS)
         .default(deps.env.ECS_ANYWHERE_LOG_LEVEL ?? "warn"),
     )
     .option("--max-attempts <n>", "attempts per AWS call (throttling and 5xx are retried)")
@@ -78,7 +80,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
       new Option(
         "--docker-install-source <source>",
         "how the install script would get Docker (default all)",
-      ).choices(["all", "docker", "distro", "none"]),
+      ).choices(DOCKER_INSTALL_SOURCES),
     )
     .option("--install-script-url <url>", "where the install script would be downloaded from")
     .option("--install-script <file>", "a local copy of the install script (with --install-script-sha256)")
@@ -112,12 +114,9 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .option("--insecure-key-fingerprint <hex>", "trust a different signing key fingerprint (warns)")
     .option("--insecure-skip-verify", "run the install script without verifying it (loud warning)")
     .addOption(
-      new Option("--docker-install-source <source>", "how the install script gets Docker").choices([
-        "all",
-        "docker",
-        "distro",
-        "none",
-      ]),
+      new Option("--docker-install-source <source>", "how the install script gets Docker").choices(
+        DOCKER_INSTALL_SOURCES,
+      ),
     )
     .option("--script-timeout <duration>", "kill the install script after this long (default 15m)")
     .option("--verify-timeout <duration>", "wait this long for the agent to register (default 5m)")

@@ -1,5 +1,6 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { readTextFileSync } from "../adapters/host/fs.ts";
+import { readFailure } from "../util/files.ts";
 import { envValue, RESERVED_ENV } from "./env.ts";
 import { ConfigError, clip } from "./errors.ts";
 import { isPlainObject, kindOf } from "./values.ts";
@@ -41,7 +42,7 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
   try {
     text = (sources.readFile ?? readTextFileSync)(path);
   } catch (error) {
-    throw new ConfigError(label, `${where}: cannot read it (${readFailure(error)})`, { cause: error });
+    throw new ConfigError(label, `${where}: cannot read it (${clip(readFailure(error))})`, { cause: error });
   }
   if (text === undefined) {
     if (!required) return undefined;
@@ -76,14 +77,6 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
     );
   }
   return { path, data, doc, lines };
-}
-
-function readFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR") return "it is a directory";
-  if (code !== undefined) return code;
-  return clip(error instanceof Error ? error.message : String(error));
 }
 
 /** The line of the YAML node at `path` (or of its deepest existing ancestor); of the key when `key` is set. */

@@ -8,9 +8,8 @@ import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./values.ts";
 
 export { ConfigError } from "./errors.ts";
-export { DEFAULT_CONFIG_PATH } from "./file.ts";
 export { formatPath } from "./issues.ts";
-export { maskSecrets, SECRET_CONFIG_PATHS, SECRET_MASK } from "./mask.ts";
+export { maskSecrets } from "./mask.ts";
 
 /** Command-line flags that set config values. */
 export interface FlagValues {

@@ -1,11 +1,12 @@
+import { MASK } from "../util/redact.ts";
+
 /**
  * Config paths whose values are secrets; "*" matches any key or list index. Registry credentials may be
  * configured as extra ecs.config keys (facts §3: ECS_ENGINE_AUTH_DATA is a secret).
  */
 export const SECRET_CONFIG_PATHS: readonly (readonly string[])[] = [["ecsConfig", "ECS_ENGINE_AUTH_DATA"]];
-export const SECRET_MASK = "****";
 
-/** Replaces the values at `paths` ("*" matching any key or index) with SECRET_MASK; absent values stay absent. */
+/** Replaces the values at `paths` ("*" matching any key or index) with MASK; absent values stay absent. */
 export function maskSecrets<T>(value: T, paths: readonly (readonly string[])[]): T {
   let result: unknown = value;
   for (const path of paths) result = maskAt(result, path);
@@ -15,7 +16,7 @@ export function maskSecrets<T>(value: T, paths: readonly (readonly string[])[]):
 function maskAt(value: unknown, path: readonly string[]): unknown {
   if (value === undefined || value === null) return value;
   const [head, ...rest] = path;
-  if (head === undefined) return SECRET_MASK;
+  if (head === undefined) return MASK;
   if (Array.isArray(value)) {
     return value.map((item, index) => (head === "*" || head === String(index) ? maskAt(item, rest) : item));
   }

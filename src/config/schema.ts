@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { AMAZON_ECS_KEY_FINGERPRINT } from "../install/verify.ts";
+import { DEFAULT_INSTALL_SCRIPT_URL } from "../preflight/endpoints.ts";
 import { parseDuration } from "../util/duration.ts";
 
 // facts §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].
@@ -89,15 +91,16 @@ const hostSchema = z.strictObject({
   noStart: z.boolean().default(false),
   installScript: z
     .strictObject({
-      url: z
-        .url({ protocol: /^https?$/ })
-        .default("https://amazon-ecs-agent.s3.amazonaws.com/ecs-anywhere-install-latest.sh"),
-      gpgKeyFile: z.string().min(1).default("/etc/ecs-anywhere-agent/amazon-ecs-agent.asc"),
+      url: z.url({ protocol: /^https?$/ }).default(DEFAULT_INSTALL_SCRIPT_URL),
+      gpgKeyFile: z
+        .string()
+        .regex(/^\//, "must be an absolute path")
+        .default("/etc/ecs-anywhere-agent/amazon-ecs-agent.asc"),
       gpgKeyUrl: z.url({ protocol: /^https?$/ }).optional(),
       fingerprint: z
         .string()
         .regex(/^[0-9A-Fa-f]{40}$/, "must be a 40-hex-digit key fingerprint")
-        .default("F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F"),
+        .default(AMAZON_ECS_KEY_FINGERPRINT),
       timeout: duration.default(900),
     })
     .prefault({}),

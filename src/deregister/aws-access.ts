@@ -17,7 +17,7 @@ export function decideAwsAccess(input: AwsAccessInput): AwsAccess {
       status: "failed",
       reason: "no AWS credentials",
       remediation:
-        "set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and re-run; or pass --local-only and",
+        "set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and re-run; or pass --local-only",
     };
   }
   const { region } = input;
@@ -32,7 +32,7 @@ export function decideAwsAccess(input: AwsAccessInput): AwsAccess {
   };
 }
 
-export type AwsOrPlan = { plan: Plan } | { ports: () => Promise<AwsPorts> };
+type AwsOrPlan = { plan: Plan } | { ports: () => Promise<AwsPorts> };
 
 /**
  * The AWS ports for an action, or the plan that explains why it cannot call AWS. `leftBehind` names what
@@ -46,12 +46,11 @@ export function awsOrPlan(
 ): AwsOrPlan {
   const access = ctx.aws;
   if (!access.ready) {
-    const fix = access.remediation ? `${access.remediation} run: ${manual}` : `run: ${manual}`;
     return {
       plan: {
         status: access.status,
         message: `${access.reason}: ${leftBehind} stays registered`,
-        remediation: fix,
+        remediation: access.remediation ? `${access.remediation} and run: ${manual}` : `run: ${manual}`,
       },
     };
   }

@@ -1,10 +1,10 @@
 import type { ContainerInstanceInfo, EcsPort } from "../adapters/aws/ports.ts";
 import { AwsCallError } from "../errors.ts";
 import { formatDuration } from "../util/duration.ts";
-import { type AwsOrPlan, awsOrPlan } from "./aws-access.ts";
+import { awsOrPlan } from "./aws-access.ts";
 import { tasksOn, waitForDrain } from "./drain.ts";
 import { arnRegion } from "./observe.ts";
-import type { Action, ContainerInstanceTarget, DeregisterContext } from "./types.ts";
+import type { Action, ContainerInstanceTarget, DeregisterContext, Plan } from "./types.ts";
 
 const NO_TARGET = "no container instance known: the ECS agent is not running and the state file records none";
 // Codes ECS answers for an instance (or cluster) that is already gone; the emulator's are the first two.
@@ -14,14 +14,9 @@ const GONE_CODES = new Set(["InvalidParameterException", "ClientException", "Clu
 export const drainAction: Action = {
   name: "drain",
   async plan(ctx) {
-    const target = ctx.observed.containerInstance;
-    if (!target) return { status: "not-needed", message: NO_TARGET };
-    const aws = ecsFor(ctx, target);
-    if ("plan" in aws) return aws.plan;
-    const ecs = (await aws.ports()).ecs;
-    const current = await describe(ecs, target);
-    if (current === undefined)
-      return { status: "not-needed", message: `${target.arn} is already deregistered` };
+    const found = await lookUp(ctx);
+    if ("plan" in found) return found.plan;
+    const { target, ecs, current } = found;
     const draining = current.status === "DRAINING";
     if (draining && tasksOn(current) === 0) {
       return { status: "not-needed", message: `${target.arn} is DRAINING and runs no task` };
@@ -37,6 +32,9 @@ export const drainAction: Action = {
           clock: ctx.host.clock,
           timeoutMs: ctx.input.drainTimeoutMs,
           progress: ctx.host.progress,
+          // Tasks just described do not stop the moment DRAINING is set: the first poll waits a round. With
+          // none, look once more (one may have been placed before DRAINING).
+          tasksLeft: tasksOn(current) || undefined,
         });
         return {
           status: "done",
@@ -51,17 +49,9 @@ export const drainAction: Action = {
 export const deregisterContainerInstanceAction: Action = {
   name: "deregister-container-instance",
   async plan(ctx) {
-    const target = ctx.observed.containerInstance;
-    if (!target) return { status: "not-needed", message: NO_TARGET };
-    const aws = ecsFor(ctx, target);
-    if ("plan" in aws) return aws.plan;
-    const ecs = (await aws.ports()).ecs;
-    if ((await describe(ecs, target)) === undefined) {
-      return {
-        status: "not-needed",
-        message: `${target.arn} is already deregistered from ${target.cluster}`,
-      };
-    }
+    const found = await lookUp(ctx);
+    if ("plan" in found) return found.plan;
+    const { target, ecs } = found;
     const force = ctx.input.force ? " (--force)" : "";
     return {
       status: "needed",
@@ -84,9 +74,28 @@ export const deregisterContainerInstanceAction: Action = {
   },
 };
 
-function ecsFor(ctx: DeregisterContext, target: ContainerInstanceTarget): AwsOrPlan {
+/**
+ * What both actions start from: the instance as ECS has it now, or the plan that ends the action there
+ * (no instance known, AWS not callable, or the instance already deregistered).
+ */
+async function lookUp(
+  ctx: DeregisterContext,
+): Promise<
+  { plan: Plan } | { target: ContainerInstanceTarget; ecs: EcsPort; current: ContainerInstanceInfo }
+> {
+  const target = ctx.observed.containerInstance;
+  if (!target) return { plan: { status: "not-needed", message: NO_TARGET } };
   const manual = `aws ecs deregister-container-instance --cluster ${target.cluster} --container-instance ${target.arn} --force`;
-  return awsOrPlan(ctx, `container instance ${target.arn}`, manual, arnRegion(target.arn));
+  const aws = awsOrPlan(ctx, `container instance ${target.arn}`, manual, arnRegion(target.arn));
+  if ("plan" in aws) return aws;
+  const { ecs } = await aws.ports();
+  const current = await describe(ecs, target);
+  if (current === undefined) {
+    return {
+      plan: { status: "not-needed", message: `${target.arn} is already deregistered from ${target.cluster}` },
+    };
+  }
+  return { target, ecs, current };
 }
 
 /** The instance while it still counts (ACTIVE or DRAINING); undefined once INACTIVE, missing, or its cluster is gone. */

@@ -17,7 +17,7 @@ import type {
 } from "./types.ts";
 
 /** The actions of this run, in order: drain and purge only when asked for. */
-export function deregisterActions(input: Pick<DeregisterInput, "drain" | "purge">): Action[] {
+function deregisterActions(input: Pick<DeregisterInput, "drain" | "purge">): Action[] {
   return [
     ...(input.drain ? [drainAction] : []),
     deregisterContainerInstanceAction,

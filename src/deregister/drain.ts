@@ -8,6 +8,8 @@ export interface DrainWait {
   clock: Clock;
   timeoutMs: number;
   progress?: (line: string) => void;
+  /** A count the caller just described: the first poll then waits a round instead of asking again at once. */
+  tasksLeft?: number;
 }
 
 export const tasksOn = (instance: ContainerInstanceInfo): number =>
@@ -21,9 +23,12 @@ export async function waitForDrain(cluster: string, arn: string, wait: DrainWait
   const started = wait.clock.now().getTime();
   const deadline = started + wait.timeoutMs;
   let delay = 2000;
-  for (;;) {
+  const look = async () => {
     const [instance] = await wait.ecs.describeContainerInstances(cluster, [arn]);
-    const left = instance === undefined || instance.status === "INACTIVE" ? 0 : tasksOn(instance);
+    return instance === undefined || instance.status === "INACTIVE" ? 0 : tasksOn(instance);
+  };
+  let left = wait.tasksLeft ?? (await look());
+  for (;;) {
     if (left === 0) return wait.clock.now().getTime() - started;
     if (wait.clock.now().getTime() >= deadline) {
       throw new OperationError(
@@ -37,5 +42,6 @@ export async function waitForDrain(cluster: string, arn: string, wait: DrainWait
     wait.progress?.(`[drain] ${left} task(s) left on ${arn}`);
     await wait.clock.sleep(Math.min(delay, Math.max(deadline - wait.clock.now().getTime(), 0)));
     delay = Math.min(delay * 2, 15_000);
+    left = await look();
   }
 }

@@ -1,3 +1,4 @@
+import { describeFailure } from "../adapters/host/exec.ts";
 import { SNAP_SSM_UNIT } from "../adapters/host/systemd.ts";
 import { OperationError } from "../errors.ts";
 import type { HostContext } from "../register/host-context.ts";
@@ -44,9 +45,9 @@ export const removeAgentStateAction: Action = {
 /** facts §4: `-register -clear` removes the registration key and keeps /var/lib/amazon/ssm/registration. */
 export const clearSsmRegistrationAction: Action = {
   name: "clear-ssm-registration",
-  async plan({ host }) {
-    const [registered, unit] = await Promise.all([ssmKeyRegistered(host), host.systemd.ssmUnitName()]);
-    const running = await host.systemd.isActive(unit);
+  async plan({ host, observed }) {
+    const unit = observed.ssmUnit;
+    const [registered, running] = await Promise.all([ssmKeyRegistered(host), host.systemd.isActive(unit)]);
     if (!registered && !running) {
       return { status: "not-needed", message: `no SSM registration key; ${unit} is not running` };
     }
@@ -77,11 +78,9 @@ async function clearRegistration(host: HostContext, unit: string): Promise<void>
   const result = await host.run(binary, ["-register", "-clear"], {
     timeoutMs: 60_000,
     redactor: host.redactor,
-    env: host.env,
   });
   if (result.exitCode !== 0 || result.timedOut) {
-    const last = `${result.stdout}\n${result.stderr}`.trim().split("\n").pop() || "(no output)";
-    throw new OperationError(`amazon-ssm-agent -register -clear failed (exit ${result.exitCode}): ${last}`, {
+    throw new OperationError(describeFailure(result), {
       remediation: `run \`${binary} -register -clear\` as root, or remove ${PATHS.ssmRegistrationKey} yourself`,
     });
   }

@@ -2,7 +2,7 @@ import type { HostFs } from "../adapters/host/fs.ts";
 import type { HostContext } from "../register/host-context.ts";
 import { observeHost } from "../register/observe.ts";
 import { PATHS } from "../register/paths.ts";
-import { readState } from "../register/state.ts";
+import { type AgentState, readState } from "../register/state.ts";
 import type { DeregisterObservation } from "./types.ts";
 
 /**
@@ -11,14 +11,19 @@ import type { DeregisterObservation } from "./types.ts";
  * survives `-register -clear` (facts §4), so a re-run can still check it against SSM.
  */
 export async function observeForDeregister(
-  host: Pick<HostContext, "fs" | "introspection">,
+  host: Pick<HostContext, "fs" | "introspection" | "systemd">,
 ): Promise<DeregisterObservation> {
-  const [observed, state, registration] = await Promise.all([
+  const [observed, state, registration, ssmUnit] = await Promise.all([
     observeHost(host.fs, host.introspection),
     readState(host.fs),
     host.fs.readText(PATHS.ssmRegistration),
+    host.systemd.ssmUnitName(),
   ]);
   const { metadata } = observed;
+  const stateCluster = recorded(state, "cluster");
+  const stateArn = recorded(state, "containerInstanceArn");
+  const stateMi = recorded(state, "managedInstanceId");
+  const stateRegion = recorded(state, "region");
   const containerInstance =
     metadata.state === "ok" && metadata.containerInstanceArn !== null
       ? {
@@ -26,15 +31,15 @@ export async function observeForDeregister(
           arn: metadata.containerInstanceArn,
           source: "the running agent" as const,
         }
-      : state?.containerInstanceArn && state.cluster
-        ? { cluster: state.cluster, arn: state.containerInstanceArn, source: "the state file" as const }
+      : stateArn && stateCluster
+        ? { cluster: stateCluster, arn: stateArn, source: "the state file" as const }
         : undefined;
   const managedInstance = observed.managedInstanceId
-    ? { id: observed.managedInstanceId, region: registrationRegion(registration) ?? state?.region }
-    : state?.managedInstanceId
-      ? { id: state.managedInstanceId, region: state.region }
+    ? { id: observed.managedInstanceId, region: registrationRegion(registration) ?? stateRegion }
+    : stateMi
+      ? { id: stateMi, region: stateRegion }
       : undefined;
-  return { containerInstance, managedInstance };
+  return { containerInstance, managedInstance, ssmUnit };
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -45,7 +50,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  */
 export async function recordedRegion(fs: HostFs): Promise<string | undefined> {
   const [state, registration] = await Promise.all([readState(fs), fs.readText(PATHS.ssmRegistration)]);
-  return [state?.region, registrationRegion(registration)].find(
+  return [recorded(state, "region"), registrationRegion(registration)].find(
     (region) => region !== undefined && REGION.test(region),
   );
 }
@@ -54,6 +59,12 @@ export async function recordedRegion(fs: HostFs): Promise<string | undefined> {
 export function arnRegion(arn: string): string | undefined {
   const region = arn.split(":")[3];
   return arn.startsWith("arn:") && region ? region : undefined;
+}
+
+/** A field of the state file when it is a non-empty string: the file is only a report, and may be hand-edited. */
+function recorded(state: AgentState | undefined, field: keyof AgentState): string | undefined {
+  const value: unknown = state?.[field];
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function registrationRegion(text: string | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import { CommandStartError } from "../adapters/host/exec.ts";
+import { CommandStartError, describeFailure } from "../adapters/host/exec.ts";
 import { SNAP_SSM_UNIT } from "../adapters/host/systemd.ts";
 import { parseOsRelease } from "../preflight/checks/distribution.ts";
 import type { HostContext } from "../register/host-context.ts";
@@ -59,7 +59,7 @@ export async function packageInstalled(
         ? ["snap", ["list", pkg], () => true]
         : ["rpm", ["-q", pkg], () => true];
   try {
-    const result = await host.run(cmd, args, { timeoutMs: 60_000, redactor: host.redactor, env: host.env });
+    const result = await host.run(cmd, args, { timeoutMs: 60_000, redactor: host.redactor });
     return result.exitCode === 0 && installed(result.stdout);
   } catch (error) {
     if (error instanceof CommandStartError) return undefined;
@@ -67,24 +67,17 @@ export async function packageInstalled(
   }
 }
 
-/** Runs the removal; a non-zero exit is an error naming the command and its last line. */
+/** Runs the removal; a non-zero exit (or a timeout) is an error naming the command and its last line. */
 export async function removePackages(
   host: HostContext,
   manager: PackageManager,
   packages: readonly string[],
-): Promise<string | undefined> {
+): Promise<void> {
   const [cmd, args] = removeCommand(manager, packages);
-  const command = `${cmd} ${args.join(" ")}`;
-  try {
-    const result = await host.run(cmd, args, {
-      timeoutMs: PACKAGE_TIMEOUT_MS,
-      redactor: host.redactor,
-      env: { ...host.env, ...(manager === "apt" ? { DEBIAN_FRONTEND: "noninteractive" } : {}) },
-    });
-    if (result.exitCode === 0 && !result.timedOut) return undefined;
-    const last = `${result.stdout}\n${result.stderr}`.trim().split("\n").pop() || "(no output)";
-    return `${command} failed (exit ${result.exitCode}${result.timedOut ? ", timed out" : ""}): ${last}`;
-  } catch (error) {
-    return `${command}: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  const result = await host.run(cmd, args, {
+    timeoutMs: PACKAGE_TIMEOUT_MS,
+    redactor: host.redactor,
+    ...(manager === "apt" ? { env: { DEBIAN_FRONTEND: "noninteractive" } } : {}),
+  });
+  if (result.exitCode !== 0 || result.timedOut) throw new Error(describeFailure(result));
 }

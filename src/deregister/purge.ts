@@ -29,20 +29,26 @@ interface PurgeWork {
   folders: string[];
 }
 
+// The agent's own folder holds this run's lock: purge leaves the lock, and the command removes the folder
+// once it has released it.
+const LOCK_NAME = PATHS.lock.slice(PATHS.agentDir.length + 1);
+
 /** `--purge`: stop and disable both units, remove both packages, then their folders. Continues past failures. */
 export const purgeAction: Action = {
   name: "purge",
-  async plan({ host }) {
-    const work = await findWork(host);
+  async plan({ host, observed }) {
+    const work = await findWork(host, observed.ssmUnit);
     const steps = describe(work);
     if (steps.length === 0) return { status: "not-needed", message: "nothing left to purge" };
     return { status: "needed", message: steps.join("; "), apply: () => purge(host, work) };
   },
 };
 
-async function findWork(host: HostContext): Promise<PurgeWork> {
-  const distro = choosePackageManager(await host.fs.readText("/etc/os-release"));
-  const ssmUnit = await host.systemd.ssmUnitName();
+async function findWork(host: HostContext, ssmUnit: string): Promise<PurgeWork> {
+  // os-release(5): /etc first, /usr/lib as the fallback (as the distribution check reads it).
+  const osRelease =
+    (await host.fs.readText("/etc/os-release")) ?? (await host.fs.readText("/usr/lib/os-release"));
+  const distro = choosePackageManager(osRelease);
   const units = await Promise.all(
     [ECS_UNIT, ssmUnit].map(async (unit) => ({
       unit,
@@ -59,15 +65,14 @@ async function findWork(host: HostContext): Promise<PurgeWork> {
     else removals.push({ manager, packages: [pkg] });
   }
   const folders: string[] = [];
-  for (const folder of PURGE_FOLDERS) if (await leftBehind(host, folder)) folders.push(folder);
+  for (const folder of PURGE_FOLDERS) if ((await leftIn(host, folder)).length > 0) folders.push(folder);
   return { units: units.filter((u) => u.active || u.enabled), removals, folders };
 }
 
-/** The agent's own folder holds this run's lock: it counts only when something else is in it. */
-async function leftBehind(host: HostContext, folder: string): Promise<boolean> {
-  if (folder !== PATHS.agentDir) return host.fs.exists(folder);
-  const lockName = PATHS.lock.slice(PATHS.agentDir.length + 1);
-  return (await host.fs.list(folder)).some((name) => name !== lockName);
+/** What purge would remove of the folder: the folder itself, or (the agent's own) what is in it but the lock. */
+async function leftIn(host: HostContext, folder: string): Promise<string[]> {
+  if (folder !== PATHS.agentDir) return (await host.fs.exists(folder)) ? [folder] : [];
+  return (await host.fs.list(folder)).filter((name) => name !== LOCK_NAME).map((name) => `${folder}/${name}`);
 }
 
 function describe(work: PurgeWork): string[] {
@@ -84,10 +89,9 @@ function describe(work: PurgeWork): string[] {
 
 async function purge(host: HostContext, work: PurgeWork): Promise<Outcome> {
   const problems: string[] = [];
-  const attempt = async (what: () => Promise<string | undefined>) => {
+  const attempt = async (what: () => Promise<void>) => {
     try {
-      const problem = await what();
-      if (problem !== undefined) problems.push(problem);
+      await what();
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
     }
@@ -95,18 +99,24 @@ async function purge(host: HostContext, work: PurgeWork): Promise<Outcome> {
   for (const { unit, enabled } of work.units) {
     await attempt(async () => {
       await host.systemd.stop(unit);
-      return enabled ? disable(host, unit) : undefined;
+      if (enabled) await host.systemd.disable(unit);
     });
   }
   for (const { manager, packages } of work.removals) {
-    await attempt(async () =>
-      manager === undefined
-        ? `cannot remove ${packages.join(", ")}: /etc/os-release names no distribution with apt-get or dnf`
-        : removePackages(host, manager, packages),
-    );
+    await attempt(async () => {
+      if (manager === undefined) {
+        throw new Error(
+          `cannot remove ${packages.join(", ")}: os-release names no distribution with apt-get, dnf, yum or zypper`,
+        );
+      }
+      await removePackages(host, manager, packages);
+    });
   }
-  for (const folder of work.folders)
-    await attempt(() => host.fs.remove(folder, { recursive: true }).then(() => undefined));
+  for (const folder of work.folders) {
+    await attempt(async () => {
+      for (const path of await leftIn(host, folder)) await host.fs.remove(path, { recursive: true });
+    });
+  }
   if (problems.length > 0) {
     return {
       status: "failed",
@@ -116,14 +126,4 @@ async function purge(host: HostContext, work: PurgeWork): Promise<Outcome> {
     };
   }
   return { status: "done", message: `purged: ${describe(work).join("; ")}` };
-}
-
-async function disable(host: HostContext, unit: string): Promise<string | undefined> {
-  const result = await host.run("systemctl", ["disable", unit], {
-    timeoutMs: 90_000,
-    redactor: host.redactor,
-    env: host.env,
-  });
-  if (result.exitCode === 0 && !result.timedOut) return undefined;
-  return `disabling ${unit}: ${result.stderr.trim().split("\n")[0] || `systemctl exited with ${result.exitCode}`}`;
 }

@@ -18,16 +18,3 @@ export function renderDeregisterReport(report: DeregisterReport): string {
     )
     .join("\n");
 }
-
-/** The `--output json` document: `{"actions":[{name,status,message,remediation?}],"ok":bool}`. */
-export function deregisterDocument(report: DeregisterReport): DeregisterReport {
-  return {
-    actions: report.actions.map(({ name, status, message, remediation }) => ({
-      name,
-      status,
-      message,
-      ...(remediation ? { remediation } : {}),
-    })),
-    ok: report.ok,
-  };
-}

@@ -11,7 +11,8 @@ export const stateAction: Action = {
   name: "state",
   async plan(ctx) {
     const { host } = ctx;
-    const current = await readState(host.fs);
+    // null too: the file is only a report, and a hand-edited one must not fail the run.
+    const current = (await readState(host.fs)) ?? undefined;
     const purged = ctx.results.some((r) => r.name === "purge" && r.status === "done");
     if (purged && current === undefined) {
       return { status: "not-needed", message: `${PATHS.state} was removed by purge` };
@@ -22,7 +23,7 @@ export const stateAction: Action = {
     if (unchanged && next.journal.length === 0) {
       return {
         status: "not-needed",
-        message: current ? `${PATHS.state} records no registration` : `no ${PATHS.state} to update`,
+        message: current ? `${PATHS.state} is up to date` : `no ${PATHS.state} to update`,
       };
     }
     return {
@@ -33,7 +34,7 @@ export const stateAction: Action = {
           version: 1,
           ...next.fields,
           updatedAt: now,
-          journal: [...(current?.journal ?? []), ...next.journal].slice(-100),
+          journal: [...(Array.isArray(current?.journal) ? current.journal : []), ...next.journal].slice(-100),
         };
         await writeState(host.fs, state);
         return { status: "done", message: `recorded in ${PATHS.state} (0600)` };

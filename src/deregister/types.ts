@@ -1,18 +1,16 @@
 import type { AwsPorts } from "../adapters/aws/ports.ts";
 import type { HostContext } from "../register/host-context.ts";
 
-/** The named actions of `deregister`, in order; the names appear in the report and in logs. */
-export const DEREGISTER_ACTIONS = [
-  "drain",
-  "deregister-container-instance",
-  "deregister-managed-instance",
-  "stop-ecs",
-  "remove-agent-state",
-  "clear-ssm-registration",
-  "purge",
-  "state",
-] as const;
-export type ActionName = (typeof DEREGISTER_ACTIONS)[number];
+/** The named actions of `deregister`, in the order they run; the names appear in the report and in logs. */
+export type ActionName =
+  | "drain"
+  | "deregister-container-instance"
+  | "deregister-managed-instance"
+  | "stop-ecs"
+  | "remove-agent-state"
+  | "clear-ssm-registration"
+  | "purge"
+  | "state";
 
 /** `planned` only in --dry-run: the action would run. */
 export type ActionStatus = "done" | "not-needed" | "skipped" | "failed" | "planned";
@@ -27,6 +25,7 @@ export interface ActionReport extends Outcome {
   name: ActionName;
 }
 
+/** Also the `--output json` document: `{"actions":[{name,status,message,remediation?}],"ok":bool}`. */
 export interface DeregisterReport {
   actions: ActionReport[];
   ok: boolean;
@@ -48,7 +47,10 @@ export interface DeregisterInput {
   dryRun: boolean;
 }
 
-/** Whether AWS can be called, and if not, why (--local-only on purpose, or no credentials / region). */
+/**
+ * Whether AWS can be called, and if not, why (--local-only on purpose, or no credentials). `remediation` is
+ * how to make AWS callable; each action adds the command that finishes its own job by hand.
+ */
 export type AwsAccess =
   | { ready: true; region: string; ports: () => Promise<AwsPorts> }
   | { ready: false; status: "skipped" | "failed"; reason: string; remediation?: string };
@@ -64,6 +66,8 @@ export interface ContainerInstanceTarget {
 export interface DeregisterObservation {
   containerInstance: ContainerInstanceTarget | undefined;
   managedInstance: { id: string; region: string | undefined } | undefined;
+  /** The SSM agent's unit: the snap one or the deb/rpm one (facts §4). */
+  ssmUnit: string;
 }
 
 export interface DeregisterContext {

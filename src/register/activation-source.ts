@@ -1,5 +1,6 @@
 import type { HostFs } from "../adapters/host/fs.ts";
 import { UsageError } from "../errors.ts";
+import { operatorFileError } from "../util/files.ts";
 import type { Redactor } from "../util/redact.ts";
 
 /** An activation to register with; `code` is a secret, registered with the redactor as soon as it is read. */
@@ -36,12 +37,10 @@ export async function readSuppliedActivation(
       );
     }
     const text = await readOperatorFile(files, flags.activationFile, "--activation-file");
-    let parsed: { activationId?: unknown; activationCode?: unknown };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
+    const parsed = parseJsonObject(text) as { activationId?: unknown; activationCode?: unknown } | undefined;
+    if (parsed === undefined) {
       throw new UsageError(
-        `--activation-file: ${flags.activationFile} is not JSON (expected the output of activation create --out)`,
+        `--activation-file: ${flags.activationFile} is not a JSON object (expected the output of activation create --out)`,
       );
     }
     if (typeof parsed.activationCode === "string") redactor.add(parsed.activationCode);
@@ -84,8 +83,20 @@ function check(id: unknown, code: unknown, source: string): SuppliedActivation {
   return { id, code, source };
 }
 
+function parseJsonObject(text: string): object | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An unreadable file (missing, a directory, no permission) is bad input: one line, exit 2. */
 async function readOperatorFile(files: HostFs, file: string, flag: string): Promise<string> {
-  const text = await files.readText(file);
-  if (text === undefined) throw new UsageError(`${flag}: file not found: ${file}`);
+  const text = await files.readText(file).catch((error: unknown) => {
+    throw operatorFileError(flag, file, error);
+  });
+  if (text === undefined) throw operatorFileError(flag, file);
   return text;
 }

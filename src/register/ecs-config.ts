@@ -8,14 +8,14 @@ import {
   validateEcsConfigValues,
 } from "../ecsconfig/index.ts";
 import { UsageError } from "../errors.ts";
-import type { Redactor } from "../util/redact.ts";
+import { MASK, type Redactor } from "../util/redact.ts";
 import { PATHS } from "./paths.ts";
 
-/** The keys the agent manages in /etc/ecs/ecs.config for this config and cluster. */
-export function desiredKeys(config: Config, cluster: string, region: string): Record<string, string> {
+/** The keys the agent manages in /etc/ecs/ecs.config for this config (its cluster) and region. */
+export function desiredKeys(config: Config, region: string): Record<string, string> {
   const { host } = config;
   return desiredEcsConfig({
-    cluster,
+    cluster: config.cluster,
     region,
     logLevel: host.ecsLogLevel,
     instanceTags: host.instanceTags,
@@ -91,13 +91,21 @@ export async function applyEcsConfigFiles(fs: HostFs, plans: FilePlan[]): Promis
   return changed;
 }
 
-/** A unified-style diff of a planned file for --dry-run, with secret values masked. */
+/**
+ * A unified-style diff of a planned file for --dry-run. Secret keys are masked by name, so a credential only
+ * the current file holds (one being replaced or removed) is hidden too, not just the ones the redactor knows.
+ */
 export function diffFile(plan: FilePlan, redactor: Redactor): string[] {
   const before = (plan.current ?? "").split("\n").filter((line) => line !== "");
   const after = plan.next.split("\n").filter((line) => line !== "");
   const lines = [
-    ...before.filter((line) => !after.includes(line)).map((line) => `- ${line}`),
-    ...after.filter((line) => !before.includes(line)).map((line) => `+ ${line}`),
+    ...before.filter((line) => !after.includes(line)).map((line) => `- ${maskSecretLine(line)}`),
+    ...after.filter((line) => !before.includes(line)).map((line) => `+ ${maskSecretLine(line)}`),
   ];
   return lines.map((line) => redactor.scrub(line));
+}
+
+function maskSecretLine(line: string): string {
+  const equals = line.indexOf("=");
+  return equals >= 0 && isSecretKey(line.slice(0, equals).trim()) ? `${line.slice(0, equals)}=${MASK}` : line;
 }

@@ -20,12 +20,12 @@ export interface HostObservation {
 }
 
 export async function observeHost(fs: HostFs, introspection: IntrospectionClient): Promise<HostObservation> {
-  const [metadata, ecsConfigText, ecsConfigLibText, registration, registrationKey, ecsInit, agentDb] =
+  const [metadata, ecsConfigText, ecsConfigLibText, managedInstanceId, registrationKey, ecsInit, agentDb] =
     await Promise.all([
       introspection.metadata(),
       fs.readText(PATHS.ecsConfig),
       fs.readText(PATHS.ecsConfigLib),
-      fs.readText(PATHS.ssmRegistration),
+      readManagedInstanceId(fs),
       fs.readText(PATHS.ssmRegistrationKey),
       fs.exists(PATHS.ecsInit),
       fs.exists(PATHS.agentDb),
@@ -33,19 +33,23 @@ export async function observeHost(fs: HostFs, introspection: IntrospectionClient
   const cluster =
     parseEcsConfig(ecsConfigText ?? "").values.get("ECS_CLUSTER") ??
     parseEcsConfig(ecsConfigLibText ?? "").values.get("ECS_CLUSTER");
-  const managedInstanceId = readJsonField(registration, "ManagedInstanceID");
   return {
     metadata,
     configuredCluster: cluster,
     ecsConfigText,
     ecsConfigLibText,
-    managedInstanceId:
-      managedInstanceId && MANAGED_INSTANCE_ID.test(managedInstanceId) ? managedInstanceId : undefined,
+    managedInstanceId,
     // facts §1: the install script registers SSM only when RegistrationKey has no instanceID.
     ssmRegistered: readJsonField(registrationKey, "instanceID") !== undefined,
     ecsInitInstalled: ecsInit,
     agentDbPresent: agentDb,
   };
+}
+
+/** The mi- id in the SSM agent's registration file, when it holds a valid one. */
+export async function readManagedInstanceId(fs: HostFs): Promise<string | undefined> {
+  const id = readJsonField(await fs.readText(PATHS.ssmRegistration), "ManagedInstanceID");
+  return id && MANAGED_INSTANCE_ID.test(id) ? id : undefined;
 }
 
 /** The cluster this host is registered to, when the running agent says it has registered. */

@@ -1,16 +1,16 @@
 import { applyEcsConfigFiles, desiredKeys, diffFile, planEcsConfigFiles } from "./ecs-config.ts";
 import { describeSource, obtainVerifiedScript } from "./install-script.ts";
 import { chooseMode } from "./mode.ts";
-import { observeHost } from "./observe.ts";
+import { observeHost, readManagedInstanceId } from "./observe.ts";
 import { ECS_UNIT, PATHS } from "./paths.ts";
-import { activationOf, discardActivation, phaseActivation } from "./phases/activation.ts";
+import { discardActivation, phaseActivation } from "./phases/activation.ts";
 import { moveHost } from "./phases/move.ts";
 import { normalizeAndStart } from "./phases/normalize.ts";
 import { runPreflight } from "./phases/preflight.ts";
 import { deleteLeftoverActivation, saveState } from "./phases/state.ts";
 import type { PhaseReport, RegisterReport } from "./report.ts";
 import { maskedArguments, runInstallScript, type ScriptInvocation, scriptServices } from "./run-script.ts";
-import type { JournalEntry } from "./state.ts";
+import { type JournalEntry, readState } from "./state.ts";
 import { type REGISTER_PHASES, type RegisterDeps, type RegisterInput, SKIPPABLE_PHASES } from "./types.ts";
 import { verifyControlPlane, waitForRegistration } from "./verify.ts";
 
@@ -22,9 +22,13 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
   const cluster = input.config.cluster;
   const observed = await observeHost(host.fs, host.introspection);
   const mode = chooseMode(observed, cluster, input.move);
-  const desired = desiredKeys(input.config, cluster, input.region);
-  // Validates the desired ecs.config up front: bad values are bad input, before anything is written.
-  planEcsConfigFiles(desired, { etc: observed.ecsConfigText, lib: observed.ecsConfigLibText }, host.redactor);
+  const desired = desiredKeys(input.config, input.region);
+  // Planned (and so validated) up front: bad values are bad input, before anything is written.
+  const [etcPlan] = planEcsConfigFiles(
+    desired,
+    { etc: observed.ecsConfigText, lib: undefined },
+    host.redactor,
+  );
 
   const report: RegisterReport = {
     dryRun: input.dryRun,
@@ -67,21 +71,18 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     if (result) record(result);
   };
 
+  // state.json is read once per run (under the lock); the phases that write it build on this copy.
+  const previousState = input.dryRun ? undefined : await readState(host.fs);
   try {
-    if (!input.dryRun) await deleteLeftoverActivation(deps);
+    if (!input.dryRun) await deleteLeftoverActivation(deps, previousState);
     await phase("preflight", () => runPreflight(deps, mode));
-    const activation = await phaseActivation(input, deps, observed, mode, report, phase);
+    const activation = await phaseActivation(input, deps, observed, mode, report, phase, previousState);
     const scriptNeeded = mode === "fresh" && (!observed.ssmRegistered || !observed.ecsInitInstalled);
     let scriptPath: string | undefined;
     let configChanged = false;
 
     await phase("ecs-config", async () => {
       if (mode === "move") return moveHost(input, deps, observed, desired);
-      const [etcPlan] = planEcsConfigFiles(
-        desired,
-        { etc: observed.ecsConfigText, lib: undefined },
-        host.redactor,
-      );
       if (!etcPlan?.changed)
         return { phase: "ecs-config", status: "not-needed", summary: `${PATHS.ecsConfig} is up to date` };
       const details = diffFile(etcPlan, host.redactor);
@@ -191,12 +192,10 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
       }
       const arn = await waitForRegistration(cluster, { ...host, timeoutMs: input.verifyTimeoutMs });
       report.containerInstanceArn = arn;
-      const after = await observeHost(host.fs, host.introspection);
-      if (after.managedInstanceId) report.managedInstanceId = after.managedInstanceId;
-      const details = [
-        `container instance ${arn}`,
-        `managed instance ${after.managedInstanceId ?? "unknown"}`,
-      ];
+      // The install script registered SSM after the first observation: only that file is read again.
+      const managedInstanceId = await readManagedInstanceId(host.fs);
+      if (managedInstanceId) report.managedInstanceId = managedInstanceId;
+      const details = [`container instance ${arn}`, `managed instance ${managedInstanceId ?? "unknown"}`];
       if (deps.hasAwsCredentials) {
         await verifyControlPlane((await deps.aws()).ecs, cluster, arn);
         details.push("control plane: ACTIVE and agent connected");
@@ -229,7 +228,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     await phase("state", async () => {
       if (input.dryRun)
         return { phase: "state", status: "planned", summary: `record the result in ${PATHS.state}` };
-      await saveState(deps, input, report, journal);
+      await saveState(deps, input, report, journal, previousState);
       return { phase: "state", status: "done", summary: `recorded in ${PATHS.state} (0600)` };
     });
     return report;
@@ -240,10 +239,12 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
         status: "failed",
         summary: error instanceof Error ? error.message : String(error),
       });
-      report.activationDeleted = await discardActivation(input, deps, activationOf(report)).catch(
-        () => false,
-      );
-      await saveState(deps, input, report, journal).catch(() => undefined);
+      if (!report.activationDeleted) {
+        report.activationDeleted = await discardActivation(input, deps, report.createdActivationId).catch(
+          () => false,
+        );
+      }
+      await saveState(deps, input, report, journal, previousState).catch(() => undefined);
     }
     throw error;
   }

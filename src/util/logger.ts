@@ -1,10 +1,9 @@
 import { Writable } from "node:stream";
 import pino from "pino";
+import type { LogLevel } from "./log-levels.ts";
 import type { Redactor } from "./redact.ts";
 
 export type Logger = pino.Logger;
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Structured logs (a fixed message plus fields) to the given sink, which is stderr in production:

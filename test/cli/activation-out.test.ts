@@ -3,32 +3,25 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator } from "../emulator/types.ts";
-import { cli, emulatorEnv } from "../support/cli.ts";
+import { cli } from "../support/cli.ts";
+import { useEmulator } from "../support/emulator.ts";
 
-let emu: Emulator;
-let env: Record<string, string>;
+const ctx = useEmulator();
 let scratch: string;
 beforeEach(async () => {
-  emu = await startEmulator();
-  env = emulatorEnv(emu.url);
-  const setup = await cli(["setup"], env);
+  const setup = await cli(["setup"], ctx.env);
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
-  emu.clearCalls();
+  ctx.emu.clearCalls();
   scratch = await mkdtemp(join(tmpdir(), "ecsa-out-"));
 });
-afterEach(async () => {
-  await emu.stop();
-  await rm(scratch, { recursive: true, force: true });
-});
+afterEach(() => rm(scratch, { recursive: true, force: true }));
 
 describe("activation create --out into a folder that does not exist", () => {
   for (const output of ["text", "json"]) {
     it(`exits 2 naming --out and the folder, before any AWS call (--output ${output})`, async () => {
       const folder = join(scratch, "nonexistent", "dir");
       const out = join(folder, "a.json");
-      const run = await cli(["activation", "create", "--out", out, "--output", output], env);
+      const run = await cli(["activation", "create", "--out", out, "--output", output], ctx.env);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(`error (input): --out: folder does not exist: ${folder}`);
       if (output === "json") {
@@ -39,25 +32,25 @@ describe("activation create --out into a folder that does not exist", () => {
         });
       } else expect(run.stdout).toBe("");
       // Zero AWS calls: no activation was created (and so none is left without anyone knowing its code).
-      expect(emu.calls()).toEqual([]);
-      expect(emu.state.activations).toEqual({});
+      expect(ctx.emu.calls()).toEqual([]);
+      expect(ctx.emu.state.activations).toEqual({});
       expect(existsSync(out)).toBe(false);
       expect(existsSync(folder)).toBe(false);
     });
   }
 
   it("says so in the text error line, as bad input", async () => {
-    const run = await cli(["activation", "create", "--out", "/nonexistent/dir/a.json"], env);
+    const run = await cli(["activation", "create", "--out", "/nonexistent/dir/a.json"], ctx.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error \(input\): --out: folder does not exist: \/nonexistent\/dir$/m);
-    expect(emu.calls()).toEqual([]);
+    expect(ctx.emu.calls()).toEqual([]);
   });
 
   it("still creates the activation when the folder exists (the check is not over-eager)", async () => {
     const out = join(scratch, "a.json");
-    const run = await cli(["activation", "create", "--out", out], env);
+    const run = await cli(["activation", "create", "--out", out], ctx.env);
     expect(run.code).toBe(0);
     expect(existsSync(out)).toBe(true);
-    expect(emu.calls().map((call) => call.action)).toEqual(["CreateActivation"]);
+    expect(ctx.emu.calls().map((call) => call.action)).toEqual(["CreateActivation"]);
   });
 });

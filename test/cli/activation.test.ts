@@ -2,23 +2,18 @@ import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateActivationCommand } from "@aws-sdk/client-ssm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator } from "../emulator/types.ts";
+import { beforeEach, describe, expect, it } from "vitest";
 import { testClients } from "../support/aws.ts";
-import { cli, emulatorEnv } from "../support/cli.ts";
+import { cli } from "../support/cli.ts";
+import { useEmulator } from "../support/emulator.ts";
 
-let emu: Emulator;
-let env: Record<string, string>;
 let offsetMs = 0;
+const ctx = useEmulator({ now: () => new Date(Date.now() + offsetMs) });
 beforeEach(async () => {
   offsetMs = 0;
-  emu = await startEmulator({ now: () => new Date(Date.now() + offsetMs) });
-  env = emulatorEnv(emu.url);
-  await cli(["setup"], env);
-  emu.clearCalls();
+  await cli(["setup"], ctx.env);
+  ctx.emu.clearCalls();
 });
-afterEach(() => emu.stop());
 
 describe("activation create", () => {
   it("creates an activation for the role NAME with the limit, expiry, name and tags", async () => {
@@ -37,13 +32,13 @@ describe("activation create", () => {
         "--tag",
         "Site=lab",
       ],
-      env,
+      ctx.env,
     );
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ registrationLimit: 3, region: "eu-west-1" });
     expect(out.activationCode.length).toBeGreaterThanOrEqual(20);
-    const stored = emu.state.activations[out.activationId];
+    const stored = ctx.emu.state.activations[out.activationId];
     expect(stored).toMatchObject({
       iamRole: "ECSAnywhereRole",
       registrationLimit: 3,
@@ -53,14 +48,14 @@ describe("activation create", () => {
     const lifetime = Date.parse(out.expiresAt) - Date.now();
     expect(lifetime).toBeGreaterThan(2 * 3600_000 - 60_000);
     expect(lifetime).toBeLessThanOrEqual(2 * 3600_000);
-    expect(emu.calls().map((c) => c.action)).toEqual(["CreateActivation"]);
+    expect(ctx.emu.calls().map((c) => c.action)).toEqual(["CreateActivation"]);
   });
 
   it("--out writes the activation to a 0600 file and keeps the code off stdout", async () => {
-    emu.setNextActivationCode("PLANTEDcode0123456789abcdef");
+    ctx.emu.setNextActivationCode("PLANTEDcode0123456789abcdef");
     const dir = await mkdtemp(join(tmpdir(), "ecsa-act-"));
     const file = join(dir, "activation.json");
-    const run = await cli(["activation", "create", "--out", file], env);
+    const run = await cli(["activation", "create", "--out", file], ctx.env);
     expect(run.code).toBe(0);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(await readFile(file, "utf8"));
@@ -70,10 +65,10 @@ describe("activation create", () => {
   });
 
   it("--dry-run calls nothing", async () => {
-    const run = await cli(["activation", "create", "--dry-run"], env);
+    const run = await cli(["activation", "create", "--dry-run"], ctx.env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("create an activation for role ECSAnywhereRole");
-    expect(emu.calls()).toEqual([]);
+    expect(ctx.emu.calls()).toEqual([]);
   });
 });
 
@@ -83,19 +78,19 @@ describe("activation sweep", () => {
     for (let i = 0; i < 5; i++) {
       const run = await cli(
         ["activation", "create", "--output", "json", "--expires-in", i < 2 ? "1h" : "5d"],
-        env,
+        ctx.env,
       );
       created.push(JSON.parse(run.stdout).activationId);
     }
     const used = JSON.parse(
-      (await cli(["activation", "create", "--output", "json", "--expires-in", "5d"], env)).stdout,
+      (await cli(["activation", "create", "--output", "json", "--expires-in", "5d"], ctx.env)).stdout,
     );
-    emu.registerManagedInstance({
+    ctx.emu.registerManagedInstance({
       activationId: used.activationId,
       activationCode: used.activationCode,
       region: "eu-west-1",
     });
-    const { ssm } = testClients(emu.url);
+    const { ssm } = testClients(ctx.emu.url);
     const foreign = await ssm.send(
       new CreateActivationCommand({
         IamRole: "ECSAnywhereRole",
@@ -104,23 +99,23 @@ describe("activation sweep", () => {
     );
     offsetMs = 2 * 3600_000; // the two 1h activations and the foreign one expire
 
-    emu.clearCalls();
-    const dry = await cli(["activation", "sweep", "--dry-run", "--output", "json"], env);
-    expect(emu.mutatingCalls()).toEqual([]);
-    expect(emu.calls().filter((c) => c.action === "DescribeActivations").length).toBeGreaterThan(1);
+    ctx.emu.clearCalls();
+    const dry = await cli(["activation", "sweep", "--dry-run", "--output", "json"], ctx.env);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
+    expect(ctx.emu.calls().filter((c) => c.action === "DescribeActivations").length).toBeGreaterThan(1);
     const planned = JSON.parse(dry.stdout)
       .changes.map((c: { id: string }) => c.id)
       .sort();
     const expected = [created[0], created[1], used.activationId].map((id) => `activation/${id}`).sort();
     expect(planned).toEqual(expected);
 
-    const run = await cli(["activation", "sweep"], env);
+    const run = await cli(["activation", "sweep"], ctx.env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("all 1 registration(s) are used");
-    const left = Object.keys(emu.state.activations).sort();
+    const left = Object.keys(ctx.emu.state.activations).sort();
     expect(left).toEqual([created[2], created[3], created[4], foreign.ActivationId].sort());
-    emu.clearCalls();
-    await cli(["activation", "sweep"], env);
-    expect(emu.mutatingCalls()).toEqual([]);
+    ctx.emu.clearCalls();
+    await cli(["activation", "sweep"], ctx.env);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
   });
 });

@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator } from "../emulator/types.ts";
-import { cli, emulatorEnv } from "../support/cli.ts";
+import { describe, expect, it } from "vitest";
+import { cli } from "../support/cli.ts";
+import { useEmulator } from "../support/emulator.ts";
 
-let emu: Emulator;
-let env: Record<string, string>;
-beforeEach(async () => {
-  emu = await startEmulator();
-  env = emulatorEnv(emu.url);
-});
-afterEach(() => emu.stop());
+const ctx = useEmulator();
 
 describe("AWS errors", () => {
   it("AccessDenied becomes one line naming the action and resource, plus the permission to grant", async () => {
-    emu.deny("iam:CreateRole");
-    const run = await cli(["setup"], env);
+    ctx.emu.deny("iam:CreateRole");
+    const run = await cli(["setup"], ctx.env);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
       "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole; " +
@@ -23,49 +16,52 @@ describe("AWS errors", () => {
   });
 
   it("AccessDenied on an ECS or SSM call names that service's action", async () => {
-    emu.deny("ssm:CreateActivation");
-    const run = await cli(["activation", "create"], env);
+    ctx.emu.deny("ssm:CreateActivation");
+    const run = await cli(["activation", "create"], ctx.env);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: access denied: ssm:CreateActivation");
-    emu.deny("ecs:CreateCluster");
-    const setup = await cli(["setup"], env);
+    ctx.emu.deny("ecs:CreateCluster");
+    const setup = await cli(["setup"], ctx.env);
     expect(setup.stderr).toContain("access denied: ecs:CreateCluster on cluster/default");
   });
 
   it("throttling is retried by the SDK and the run succeeds", async () => {
-    emu.inject({ action: "GetRole", kind: "throttle", times: 2 });
-    emu.inject({ action: "CreateCluster", kind: "server-error", times: 1 });
-    const run = await cli(["setup"], env);
+    ctx.emu.inject({ action: "GetRole", kind: "throttle", times: 2 });
+    ctx.emu.inject({ action: "CreateCluster", kind: "server-error", times: 1 });
+    const run = await cli(["setup"], ctx.env);
     expect(run.code).toBe(0);
-    const getRoles = emu.calls().filter((c) => c.action === "GetRole");
+    const getRoles = ctx.emu.calls().filter((c) => c.action === "GetRole");
     expect(getRoles.filter((c) => c.errorCode === "Throttling")).toHaveLength(2);
-    expect(emu.mutatingCalls().filter((c) => c.action === "CreateCluster" && c.status === 200)).toHaveLength(
-      1,
-    );
+    expect(
+      ctx.emu.mutatingCalls().filter((c) => c.action === "CreateCluster" && c.status === 200),
+    ).toHaveLength(1);
   });
 
   it("a reset connection is retried", async () => {
-    emu.inject({ action: "DescribeClusters", kind: "reset", times: 1 });
-    expect((await cli(["setup"], env)).code).toBe(0);
+    ctx.emu.inject({ action: "DescribeClusters", kind: "reset", times: 1 });
+    expect((await cli(["setup"], ctx.env)).code).toBe(0);
   });
 
   it("throttling that outlasts the retries fails with one clear line", async () => {
-    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 10 });
-    const run = await cli(["setup", "--max-attempts", "2"], env);
+    ctx.emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 10 });
+    const run = await cli(["setup", "--max-attempts", "2"], ctx.env);
     expect(run.code).toBe(1);
     expect(run.stderr.split("\n")[0]).toBe(
       "error: sts:GetCallerIdentity was throttled by AWS and the retries ran out",
     );
-    expect(emu.calls().filter((c) => c.action === "GetCallerIdentity")).toHaveLength(2);
+    expect(ctx.emu.calls().filter((c) => c.action === "GetCallerIdentity")).toHaveLength(2);
   });
 
   it("a per-service rate limit is absorbed by retries", async () => {
-    emu.rateLimit("iam", 5, 3);
-    expect((await cli(["setup"], env)).code).toBe(0);
+    ctx.emu.rateLimit("iam", 5, 3);
+    expect((await cli(["setup"], ctx.env)).code).toBe(0);
   });
 
   it("rejected credentials are reported with the fix", async () => {
-    const run = await cli(["setup"], { ...env, AWS_SECRET_ACCESS_KEY: "wrong-secret-key-0000000000000000" });
+    const run = await cli(["setup"], {
+      ...ctx.env,
+      AWS_SECRET_ACCESS_KEY: "wrong-secret-key-0000000000000000",
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("AWS rejected the credentials (SignatureDoesNotMatch)");
     expect(run.stderr).not.toContain("wrong-secret-key-0000000000000000");
@@ -74,18 +70,18 @@ describe("AWS errors", () => {
 
 describe("missing credentials", () => {
   it("say so in one line with the fix, without touching the network beyond the emulator", async () => {
-    const run = await cli(["setup"], { AWS_ENDPOINT_URL: emu.url, ECS_ANYWHERE_REGION: "eu-west-1" });
+    const run = await cli(["setup"], { AWS_ENDPOINT_URL: ctx.emu.url, ECS_ANYWHERE_REGION: "eu-west-1" });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: sts:GetCallerIdentity: no AWS credentials found");
     expect(run.stderr).toContain("fix: set AWS_PROFILE");
-    expect(emu.calls()).toEqual([]);
+    expect(ctx.emu.calls()).toEqual([]);
   });
 });
 
 describe("failures in --output json", () => {
   it("still print exactly one JSON document on stdout", async () => {
-    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 5 });
-    const run = await cli(["setup", "--output", "json", "--max-attempts", "1"], env);
+    ctx.emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 5 });
+    const run = await cli(["setup", "--output", "json", "--max-attempts", "1"], ctx.env);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toEqual({
       ok: false,

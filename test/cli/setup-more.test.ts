@@ -2,18 +2,11 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator } from "../emulator/types.ts";
-import { cli, emulatorEnv, spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../support/cli.ts";
+import { describe, expect, it } from "vitest";
+import { cli, spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../support/cli.ts";
+import { useEmulator } from "../support/emulator.ts";
 
-let emu: Emulator;
-let env: Record<string, string>;
-beforeEach(async () => {
-  emu = await startEmulator();
-  env = emulatorEnv(emu.url);
-});
-afterEach(() => emu.stop());
+const ctx = useEmulator();
 
 async function configFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "ecsa-setup-more-"));
@@ -32,17 +25,17 @@ describe("setup details", () => {
         "executionRole: { enabled: false }",
       ].join("\n"),
     );
-    expect((await cli(["setup", "--config", file], env)).code).toBe(0);
-    const role = emu.state.roles.ECSAnywhereRole;
+    expect((await cli(["setup", "--config", file], ctx.env)).code).toBe(0);
+    const role = ctx.emu.state.roles.ECSAnywhereRole;
     expect(role?.path).toBe("/ecs-anywhere/");
     expect(role?.arn).toBe("arn:aws:iam::123456789012:role/ecs-anywhere/ECSAnywhereRole");
     expect(role?.permissionsBoundaryArn).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
-    expect(emu.state.roles.ecsTaskExecutionRole).toBeUndefined();
+    expect(ctx.emu.state.roles.ecsTaskExecutionRole).toBeUndefined();
 
     // An error about that role names its real ARN, path included.
-    emu.deny("iam:PutRolePolicy");
+    ctx.emu.deny("iam:PutRolePolicy");
     const denied = await cli(["setup", "--config", file], {
-      ...env,
+      ...ctx.env,
       ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
     });
     expect(denied.code).toBe(1);
@@ -52,14 +45,14 @@ describe("setup details", () => {
   });
 
   it("re-creates a cluster that was deleted (INACTIVE) and says why", async () => {
-    await cli(["setup", "--cluster", "edge"], env);
+    await cli(["setup", "--cluster", "edge"], ctx.env);
     const ecs = new ECSClient({
       region: "eu-west-1",
-      endpoint: emu.url,
+      endpoint: ctx.emu.url,
       credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY },
     });
     await ecs.send(new DeleteClusterCommand({ cluster: "edge" }));
-    const plan = await cli(["setup", "--cluster", "edge", "--dry-run", "--output", "json"], env);
+    const plan = await cli(["setup", "--cluster", "edge", "--dry-run", "--output", "json"], ctx.env);
     expect(JSON.parse(plan.stdout).changes).toEqual([
       expect.objectContaining({
         id: "cluster",
@@ -67,8 +60,10 @@ describe("setup details", () => {
         reason: "the cluster was deleted (INACTIVE)",
       }),
     ]);
-    expect((await cli(["setup", "--cluster", "edge"], env)).code).toBe(0);
-    const clusters = Object.values(emu.state.clusters).filter((cluster) => cluster.clusterName === "edge");
+    expect((await cli(["setup", "--cluster", "edge"], ctx.env)).code).toBe(0);
+    const clusters = Object.values(ctx.emu.state.clusters).filter(
+      (cluster) => cluster.clusterName === "edge",
+    );
     expect(clusters.map((cluster) => cluster.status)).toContain("ACTIVE");
   });
 
@@ -80,7 +75,7 @@ describe("setup details", () => {
       `[ops]\naws_access_key_id = ${TEST_ACCESS_KEY}\naws_secret_access_key = ${TEST_SECRET_KEY}\n`,
     );
     const run = await spawnBundle(["setup", "--profile", "ops", "--output", "json"], {
-      AWS_ENDPOINT_URL: emu.url,
+      AWS_ENDPOINT_URL: ctx.emu.url,
       AWS_SHARED_CREDENTIALS_FILE: credentials,
       AWS_CONFIG_FILE: join(dir, "config"),
       AWS_EC2_METADATA_DISABLED: "true",
@@ -88,9 +83,9 @@ describe("setup details", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(emu.state.roles.ECSAnywhereRole).toBeDefined();
+    expect(ctx.emu.state.roles.ECSAnywhereRole).toBeDefined();
     const missing = await spawnBundle(["setup", "--profile", "nobody"], {
-      AWS_ENDPOINT_URL: emu.url,
+      AWS_ENDPOINT_URL: ctx.emu.url,
       AWS_SHARED_CREDENTIALS_FILE: credentials,
       AWS_CONFIG_FILE: join(dir, "config"),
       AWS_EC2_METADATA_DISABLED: "true",

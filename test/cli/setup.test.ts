@@ -5,32 +5,25 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator } from "../emulator/types.ts";
+import { describe, expect, it } from "vitest";
 import { testClients } from "../support/aws.ts";
-import { cli, emulatorEnv } from "../support/cli.ts";
+import { cli } from "../support/cli.ts";
+import { useEmulator } from "../support/emulator.ts";
 
 const SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 const ECS_FOR_EC2 = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
 const EXEC_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-let emu: Emulator;
-let env: Record<string, string>;
-beforeEach(async () => {
-  emu = await startEmulator();
-  env = emulatorEnv(emu.url);
-});
-afterEach(() => emu.stop());
+const ctx = useEmulator();
 
-const trustOf = (role: string) => JSON.parse(emu.state.roles[role]?.assumeRolePolicyDocument ?? "{}");
+const trustOf = (role: string) => JSON.parse(ctx.emu.state.roles[role]?.assumeRolePolicyDocument ?? "{}");
 
 describe("setup on a fresh account", () => {
   it("creates both roles, their policies and the cluster, then a re-run makes no mutating call", async () => {
-    const first = await cli(["setup", "--cluster", "edge"], env);
+    const first = await cli(["setup", "--cluster", "edge"], ctx.env);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    const roles = emu.state.roles;
+    const roles = ctx.emu.state.roles;
     expect(roles.ECSAnywhereRole?.attachedPolicyArns.sort()).toEqual([SSM_CORE, ECS_FOR_EC2].sort());
     expect(roles.ECSAnywhereRole?.tags.ManagedBy).toBe("ecs-anywhere-agent");
     expect(trustOf("ECSAnywhereRole").Statement[0]).toMatchObject({
@@ -42,15 +35,15 @@ describe("setup on a fresh account", () => {
     });
     expect(roles.ecsTaskExecutionRole?.attachedPolicyArns).toEqual([EXEC_POLICY]);
     expect(trustOf("ecsTaskExecutionRole").Statement[0].Principal.Service).toBe("ecs-tasks.amazonaws.com");
-    const cluster = Object.values(emu.state.clusters).find((c) => c.clusterName === "edge");
+    const cluster = Object.values(ctx.emu.state.clusters).find((c) => c.clusterName === "edge");
     expect(cluster?.status).toBe("ACTIVE");
     expect(cluster?.tags.ManagedBy).toBe("ecs-anywhere-agent");
 
-    emu.clearCalls();
-    const second = await cli(["setup", "--cluster", "edge", "--output", "json"], env);
+    ctx.emu.clearCalls();
+    const second = await cli(["setup", "--cluster", "edge", "--output", "json"], ctx.env);
     expect(second.code).toBe(0);
-    expect(emu.mutatingCalls()).toEqual([]);
-    expect(emu.calls().length).toBeLessThanOrEqual(8);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
+    expect(ctx.emu.calls().length).toBeLessThanOrEqual(8);
     const plan = JSON.parse(second.stdout);
     expect(plan).toMatchObject({ dryRun: false, converged: true, changes: [] });
   });
@@ -69,28 +62,28 @@ describe("setup on a fresh account", () => {
         "    s3: [{ bucket: reports-bucket, prefix: daily/, access: read }]",
       ].join("\n"),
     );
-    const run = await cli(["setup", "--config", file], env);
+    const run = await cli(["setup", "--config", file], ctx.env);
     expect(run.code).toBe(0);
-    const instance = emu.state.roles.ECSAnywhereRole;
+    const instance = ctx.emu.state.roles.ECSAnywhereRole;
     expect(instance?.attachedPolicyArns).toEqual([SSM_CORE]);
     expect(Object.keys(instance?.inlinePolicies ?? {}).sort()).toEqual([
       "ecs-anywhere-agent-container-instance",
       "ecs-anywhere-agent-self-observation",
     ]);
-    expect(Object.keys(emu.state.roles["reports-task"]?.inlinePolicies ?? {})).toEqual([
+    expect(Object.keys(ctx.emu.state.roles["reports-task"]?.inlinePolicies ?? {})).toEqual([
       "ecs-anywhere-agent-s3",
     ]);
-    emu.clearCalls();
-    expect((await cli(["setup", "--config", file], env)).code).toBe(0);
-    expect(emu.mutatingCalls()).toEqual([]);
+    ctx.emu.clearCalls();
+    expect((await cli(["setup", "--config", file], ctx.env)).code).toBe(0);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
   });
 });
 
 describe("setup --dry-run", () => {
   it("prints the whole plan as JSON and makes zero mutating calls", async () => {
-    const run = await cli(["setup", "--dry-run", "--output", "json"], env);
+    const run = await cli(["setup", "--dry-run", "--output", "json"], ctx.env);
     expect(run.code).toBe(0);
-    expect(emu.mutatingCalls()).toEqual([]);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
     const plan = JSON.parse(run.stdout);
     expect(plan.dryRun).toBe(true);
     expect(plan.converged).toBe(false);
@@ -105,22 +98,22 @@ describe("setup --dry-run", () => {
   });
 
   it("prints a readable text plan with a reason per change", async () => {
-    const run = await cli(["setup", "--dry-run"], env);
+    const run = await cli(["setup", "--dry-run"], ctx.env);
     expect(run.stdout).toMatch(/^Plan: \d+ change\(s\) \(dry run: nothing was changed\)\./);
     expect(run.stdout).toContain("+ create role ECSAnywhereRole");
     expect(run.stdout).toContain("why: the role does not exist");
-    expect(emu.mutatingCalls()).toEqual([]);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
   });
 });
 
 describe("setup repairs drift", () => {
   it("re-attaches a detached policy, restores the trust and rewrites an edited inline policy, keeping foreign ones", async () => {
-    await cli(["setup", "--config", "/dev/null", "--cluster", "edge"], env);
+    await cli(["setup", "--config", "/dev/null", "--cluster", "edge"], ctx.env);
     await cli(["setup", "--cluster", "edge"], {
-      ...env,
+      ...ctx.env,
       ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
     });
-    const { iam } = testClients(emu.url);
+    const { iam } = testClients(ctx.emu.url);
     await iam.send(new DetachRolePolicyCommand({ RoleName: "ECSAnywhereRole", PolicyArn: SSM_CORE }));
     await iam.send(
       new AttachRolePolicyCommand({
@@ -163,7 +156,7 @@ describe("setup repairs drift", () => {
     );
 
     const lpEnv = {
-      ...env,
+      ...ctx.env,
       ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
       ECS_ANYWHERE_CLUSTER: "edge",
     };
@@ -175,9 +168,9 @@ describe("setup repairs drift", () => {
       action: "update",
     });
 
-    emu.clearCalls();
+    ctx.emu.clearCalls();
     expect((await cli(["setup"], lpEnv)).code).toBe(0);
-    const role = emu.state.roles.ECSAnywhereRole;
+    const role = ctx.emu.state.roles.ECSAnywhereRole;
     expect(role?.attachedPolicyArns).toContain(SSM_CORE);
     expect(role?.attachedPolicyArns).toContain("arn:aws:iam::aws:policy/ReadOnlyAccess");
     expect(JSON.parse(role?.inlinePolicies["operator-extra"] ?? "{}")).toEqual(operatorPolicy);
@@ -194,27 +187,27 @@ describe("setup repairs drift", () => {
       ArnEquals: { "aws:SourceArn": "arn:aws:ssm:eu-west-1:123456789012:*" },
     });
 
-    emu.clearCalls();
+    ctx.emu.clearCalls();
     await cli(["setup"], lpEnv);
-    expect(emu.mutatingCalls()).toEqual([]);
+    expect(ctx.emu.mutatingCalls()).toEqual([]);
   });
 
   it("switching an agent-created role to least-privilege detaches the broad managed policy", async () => {
-    await cli(["setup"], env);
+    await cli(["setup"], ctx.env);
     const run = await cli(["setup", "--output", "json"], {
-      ...env,
+      ...ctx.env,
       ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
     });
     const ids = JSON.parse(run.stdout).changes.map(
       (c: { id: string; action: string }) => `${c.action} ${c.id}`,
     );
     expect(ids).toContain("delete instance-role/detach/AmazonEC2ContainerServiceforEC2Role");
-    expect(emu.state.roles.ECSAnywhereRole?.attachedPolicyArns).toEqual([SSM_CORE]);
+    expect(ctx.emu.state.roles.ECSAnywhereRole?.attachedPolicyArns).toEqual([SSM_CORE]);
   });
 
   it("keeps every region's SourceArn when the role is used from a second region", async () => {
-    await cli(["setup"], env);
-    await cli(["setup", "--region", "us-west-2"], env);
+    await cli(["setup"], ctx.env);
+    await cli(["setup", "--region", "us-west-2"], ctx.env);
     const statement = trustOf("ECSAnywhereRole").Statement[0];
     expect(statement.Condition.ArnEquals["aws:SourceArn"]).toEqual([
       "arn:aws:ssm:eu-west-1:123456789012:*",
@@ -225,7 +218,7 @@ describe("setup repairs drift", () => {
 
 describe("setup on roles the agent did not create", () => {
   it("only extends them with what is required, says so, never tags or detaches", async () => {
-    const { iam } = testClients(emu.url);
+    const { iam } = testClients(ctx.emu.url);
     const trust = {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -236,7 +229,7 @@ describe("setup on roles the agent did not create", () => {
     await iam.send(new AttachRolePolicyCommand({ RoleName: "ECSAnywhereRole", PolicyArn: ECS_FOR_EC2 }));
 
     const run = await cli(["setup", "--output", "json"], {
-      ...env,
+      ...ctx.env,
       ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
     });
     expect(run.code).toBe(0);
@@ -248,9 +241,11 @@ describe("setup on roles the agent did not create", () => {
     );
     expect(changes.find((c: { id: string }) => c.id.includes("detach")).action).toBe("none");
     expect(changes.some((c: { id: string }) => c.id === "instance-role/tags")).toBe(false);
-    const role = emu.state.roles.ECSAnywhereRole;
+    const role = ctx.emu.state.roles.ECSAnywhereRole;
     expect(role?.tags).toEqual({});
     expect(role?.attachedPolicyArns).toContain(ECS_FOR_EC2);
-    expect(emu.calls().some((c) => c.action === "DetachRolePolicy" || c.action === "DeleteRole")).toBe(false);
+    expect(ctx.emu.calls().some((c) => c.action === "DetachRolePolicy" || c.action === "DeleteRole")).toBe(
+      false,
+    );
   });
 });

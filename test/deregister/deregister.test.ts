@@ -76,6 +76,20 @@ describe("deregister twice", () => {
   });
 });
 
+describe("a hand-edited state file", () => {
+  it("counts only text fields: no AWS call for a number where the ARN should be, no failure", async () => {
+    world.host.writeFile(
+      STATE,
+      JSON.stringify({ version: 1, cluster: 5, containerInstanceArn: 7, journal: "none", updatedAt: "x" }),
+      0o600,
+    );
+    const { run, report } = await deregisterJson(world);
+    expect(run.code, JSON.stringify(report)).toBe(0);
+    expect(action(report, "deregister-container-instance").status).toBe("not-needed");
+    expect(world.emu.calls()).toEqual([]);
+  });
+});
+
 describe("deregister collects failures instead of stopping at the first", () => {
   it("names the denied permission, still runs the local actions, and exits 1", async () => {
     const { arn, mi } = await registered(world);

@@ -39,6 +39,14 @@ describe("waiting for a DRAINING instance", () => {
     expect(ecs.calls()).toBe(3);
   });
 
+  it("waits a round before asking again when the caller just described the tasks", async () => {
+    const clock = fakeClock();
+    const ecs = ecsReporting([1, 0]);
+    const waited = await waitForDrain("edge", ARN, { ecs, clock, timeoutMs: 600_000, tasksLeft: 3 });
+    expect(waited).toBe(2_000 + 4_000);
+    expect(ecs.calls()).toBe(2);
+  });
+
   it("gives up at the drain timeout with the number of tasks left and what to do", async () => {
     const clock = fakeClock();
     const start = clock.now().getTime();

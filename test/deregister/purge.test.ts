@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PURGE_FOLDERS } from "../../src/deregister/purge.ts";
-import { startWorld, type World } from "../register/harness.ts";
+import { fakeClock } from "../../src/util/clock.ts";
+import { LOCK, startWorld, type World } from "../register/harness.ts";
+import { cli } from "../support/cli.ts";
 import { ALWAYS, deregisterJson, registered, statuses } from "./helpers.ts";
 
 const ROCKY_9 = `NAME="Rocky Linux"
@@ -44,6 +46,25 @@ describe("deregister --purge", () => {
     expect(world.host.systemctlCalls()).toEqual(
       expect.arrayContaining(["disable ecs", "disable amazon-ssm-agent"]),
     );
+  });
+
+  it("keeps this run's lock in the agent's folder until the report is out, then removes the folder", async () => {
+    await registered(world);
+    let lockHeldAtReport: boolean | undefined;
+    const run = await cli(
+      ["deregister", "--purge", "--root", world.host.root, "--ecs-agent-url", world.host.introspectionUrl],
+      world.env,
+      {
+        clock: fakeClock(new Date()),
+        host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
+        stdout: () => {
+          lockHeldAtReport = world.host.exists(LOCK);
+        },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(lockHeldAtReport).toBe(true);
+    expect(world.host.exists("/var/lib/ecs-anywhere-agent")).toBe(false);
   });
 
   it("is not-needed the second time: nothing is removed again", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../register/harness.ts";
 import { filesUnder } from "../register/inspect.ts";
-import type { CliResult } from "../support/cli.ts";
+import { expectNotPrinted, expectNotWritten, type NamedRun } from "../support/secrets.ts";
 import { registered } from "./helpers.ts";
 
 const ACCESS_KEY = "AKIAPLANTEDDEREG0000";
@@ -9,7 +9,7 @@ const SECRET_KEY = "planted-deregister-secret-DO-NOT-LEAK-0123";
 
 let world: World;
 let privateKey = "";
-const runs: { name: string; result: CliResult }[] = [];
+const runs: NamedRun[] = [];
 
 beforeAll(async () => {
   world = await startWorld({
@@ -47,16 +47,10 @@ describe("deregister keeps the AWS secret key and the SSM private key to itself"
   });
 
   it("prints neither on stdout nor stderr, error messages and trace logs included", () => {
-    for (const { name, result } of runs) {
-      for (const secret of [SECRET_KEY, privateKey]) {
-        expect(result.stdout, `${name}: stdout`).not.toContain(secret);
-        expect(result.stderr, `${name}: stderr`).not.toContain(secret);
-      }
-    }
+    expectNotPrinted(runs, [SECRET_KEY, privateKey]);
   });
 
   it("writes the secret key into no file under ROOT", () => {
-    for (const { path, content } of filesUnder(world.host.root))
-      expect(content, path).not.toContain(SECRET_KEY);
+    expectNotWritten(filesUnder(world.host.root), [SECRET_KEY]);
   });
 });

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { desiredEcsConfig } from "../../src/ecsconfig/desired.ts";
 import { mergeEcsConfig } from "../../src/ecsconfig/merge.ts";
+import { expectGolden } from "../support/golden.ts";
 
 /**
  * Each case is `<name>.input.txt` (an existing /etc/ecs/ecs.config) merged with the same desired keys;
@@ -9,7 +10,6 @@ import { mergeEcsConfig } from "../../src/ecsconfig/merge.ts";
  * Regenerate with UPDATE_GOLDEN=1 and review the diff.
  */
 const GOLDEN = new URL("../golden/ecsconfig/", import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
 const cases = readdirSync(GOLDEN)
   .filter((name) => name.endsWith(".input.txt"))
   .map((name) => name.replace(/\.input\.txt$/, ""))
@@ -22,12 +22,6 @@ const desired = desiredEcsConfig({
   instanceTags: { team: "payments", env: "prod" },
 });
 
-function compareWithGolden(file: string, actual: string): void {
-  const url = new URL(file, GOLDEN);
-  if (UPDATE) writeFileSync(url, actual);
-  expect(actual, `${file} (run with UPDATE_GOLDEN=1 to accept)`).toBe(readFileSync(url, "utf8"));
-}
-
 describe("mergeEcsConfig golden files", () => {
   it("has cases to check", () => {
     expect(cases.length).toBeGreaterThan(0);
@@ -36,8 +30,8 @@ describe("mergeEcsConfig golden files", () => {
   it.each(cases)("%s", (name) => {
     const input = readFileSync(new URL(`${name}.input.txt`, GOLDEN), "utf8");
     const merged = mergeEcsConfig(input, desired);
-    compareWithGolden(`${name}.expected.txt`, merged.text);
-    compareWithGolden(`${name}.changes.txt`, merged.changes.map((change) => `${change}\n`).join(""));
+    expectGolden(`ecsconfig/${name}.expected.txt`, merged.text);
+    expectGolden(`ecsconfig/${name}.changes.txt`, merged.changes.map((change) => `${change}\n`).join(""));
     // Merging the result again changes nothing: the agent converges in one pass.
     expect(mergeEcsConfig(merged.text, desired)).toEqual({ text: merged.text, changes: [] });
   });

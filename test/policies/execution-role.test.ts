@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { asList, EXECUTION_ROLE_POLICY, executionRolePolicies } from "../../src/policies/index.ts";
+import { expectGoldenJson } from "../support/golden.ts";
 import { config, ctx } from "./fixtures.ts";
-import { expectGolden } from "./golden.ts";
 
 const SECRET = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:registry/docker-hub-AbCdEf";
 const everyFeature = config({
@@ -25,13 +25,13 @@ describe("executionRolePolicies", () => {
   it("attaches AmazonECSTaskExecutionRolePolicy and no inline policy when no feature is configured", () => {
     const policies = executionRolePolicies(config().executionRole, ctx);
     expect(policies.inline).toEqual({});
-    expectGolden("execution-role-default", policies);
+    expectGoldenJson("policies/execution-role-default.json", policies);
   });
 
   it("writes one inline policy per configured feature", () => {
     const policies = executionRolePolicies(everyFeature, ctx);
     expect(Object.keys(policies.inline)).toEqual(Object.values(EXECUTION_ROLE_POLICY));
-    expectGolden("execution-role-every-feature", policies);
+    expectGoldenJson("policies/execution-role-every-feature.json", policies);
   });
 
   it("lists each ARN once", () => {

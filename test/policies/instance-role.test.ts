@@ -7,8 +7,8 @@ import {
   instanceRolePolicies,
   SELF_OBSERVATION_POLICY,
 } from "../../src/policies/index.ts";
+import { expectGoldenJson } from "../support/golden.ts";
 import { config, ctx } from "./fixtures.ts";
-import { expectGolden } from "./golden.ts";
 
 const managed = config().instanceRole;
 const leastPrivilege = config({ instanceRole: { permissions: "least-privilege" } }).instanceRole;
@@ -20,20 +20,20 @@ describe("instanceRolePolicies", () => {
   it("attaches both managed policies and no inline policy in managed mode", () => {
     const policies = instanceRolePolicies(managed, ctx);
     expect(policies.inline).toEqual({});
-    expectGolden("instance-role-managed", policies);
+    expectGoldenJson("policies/instance-role-managed.json", policies);
   });
 
   it("attaches only AmazonSSMManagedInstanceCore plus the container-instance policy in least-privilege mode", () => {
     const policies = instanceRolePolicies(leastPrivilege, ctx);
     expect(policies.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
     expect(Object.keys(policies.inline)).toEqual([CONTAINER_INSTANCE_POLICY]);
-    expectGolden("instance-role-least-privilege", policies);
+    expectGoldenJson("policies/instance-role-least-privilege.json", policies);
   });
 
   it("adds the self-observation policy when asked", () => {
     const policies = instanceRolePolicies(withSelfObservation, ctx);
     expect(Object.keys(policies.inline)).toEqual([CONTAINER_INSTANCE_POLICY, SELF_OBSERVATION_POLICY]);
-    expectGolden("instance-role-least-privilege-self-observation", policies);
+    expectGoldenJson("policies/instance-role-least-privilege-self-observation.json", policies);
   });
 
   it("writes managed policy and ECS ARNs in the caller's partition", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TASK_ROLE_S3_POLICY, taskRolePolicies } from "../../src/policies/index.ts";
+import { expectGoldenJson } from "../support/golden.ts";
 import { config, ctx } from "./fixtures.ts";
-import { expectGolden } from "./golden.ts";
 
 const role = (s3: object[]) => {
   const [taskRole] = config({ taskRoles: [{ name: "app-task", s3 } as never] }).taskRoles;
@@ -15,8 +15,8 @@ describe("taskRolePolicies", () => {
   });
 
   it("grants read as GetObject under the prefix and ListBucket limited to it", () => {
-    expectGolden(
-      "task-role-s3-read",
+    expectGoldenJson(
+      "policies/task-role-s3-read.json",
       taskRolePolicies(role([{ bucket: "app-data", prefix: "reports/" }]), ctx),
     );
   });
@@ -24,7 +24,7 @@ describe("taskRolePolicies", () => {
   it("grants write as PutObject under the prefix only", () => {
     const policies = taskRolePolicies(role([{ bucket: "app-uploads", prefix: "in/", access: "write" }]), ctx);
     expect(JSON.stringify(policies)).not.toContain("s3:ListBucket");
-    expectGolden("task-role-s3-write", policies);
+    expectGoldenJson("policies/task-role-s3-write.json", policies);
   });
 
   it("grants read-write with delete as both plus DeleteObject, and lists a whole bucket without a condition", () => {
@@ -35,7 +35,7 @@ describe("taskRolePolicies", () => {
     const statements = policies.inline[TASK_ROLE_S3_POLICY]?.Statement ?? [];
     expect(statements[0]?.Action).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
     expect(statements[1]?.Condition).toBeUndefined();
-    expectGolden("task-role-s3-read-write-delete", policies);
+    expectGoldenJson("policies/task-role-s3-read-write-delete.json", policies);
   });
 
   it("never grants delete without its own opt-in", () => {

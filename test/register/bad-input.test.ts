@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failureOf, startWorld, type World } from "./harness.ts";
-import { snapshotTree } from "./inspect.ts";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { expectRefused, startWorld, type World } from "./harness.ts";
 
 let world: World;
 beforeAll(async () => {
@@ -50,18 +49,7 @@ const cases: { name: string; args: () => string[]; env?: Record<string, string>;
 describe("register with bad input", () => {
   for (const { name, args, env, message } of cases) {
     it(`refuses ${name} with exit 2, writing nothing and calling nothing`, async () => {
-      const before = snapshotTree(world.host.root);
-      world.emu.clearCalls();
-      const run = await world.register(args(), env);
-      expect(run.code).toBe(2);
-      expect(run.stdout).toBe("");
-      const { error } = failureOf(run);
-      expect(error).toMatch(/^error \(input\): /);
-      expect(error).toMatch(message);
-      expect(snapshotTree(world.host.root)).toEqual(before);
-      expect(world.emu.calls()).toEqual([]);
-      expect(world.scriptRuns()).toBe(0);
-      expect(world.server.requests()).toEqual([]);
+      await expectRefused(world, () => world.register(args(), env), message);
     });
   }
 });

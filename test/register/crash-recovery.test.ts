@@ -2,15 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
   CLUSTER,
-  expectOnlyKeyWarning,
+  expectJsonSuccess,
+  LOCK,
   spawnAgent,
   startWorld,
   type World,
   waitFor,
 } from "./harness.ts";
 import { processAlive, processesOfRoot } from "./inspect.ts";
-
-const LOCK = "/var/lib/ecs-anywhere-agent/lock";
 
 let world: World;
 let agent: AgentProcess | undefined;
@@ -73,9 +72,7 @@ describe("register killed with SIGKILL in the middle of the install script", () 
     expect(Object.keys(world.emu.state.activations)).toEqual([leftover]);
 
     const rerun = await world.register(["--output", "json"]);
-    expectOnlyKeyWarning(rerun.stderr);
-    expect(rerun.code).toBe(0);
-    const report = JSON.parse(rerun.stdout);
+    const report = expectJsonSuccess(rerun);
     expect(report.outcome).toBe("registered");
     expect(world.emu.state.containerInstances[report.containerInstanceArn]).toMatchObject({
       status: "ACTIVE",

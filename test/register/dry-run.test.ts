@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { REGISTER_PHASES } from "../../src/register/register.ts";
 import type { CliResult } from "../support/cli.ts";
-import { startWorld, type World } from "./harness.ts";
+import { type PhaseJson, phaseOf, startWorld, type World } from "./harness.ts";
 import { snapshotTree } from "./inspect.ts";
 
 let world: World;
@@ -22,36 +22,32 @@ async function dryRun(args: string[]): Promise<CliResult> {
   return run;
 }
 
-type Phase = { phase: string; status: string; summary: string; details?: string[] };
-const phase = (report: { phases: Phase[] }, name: string) =>
-  report.phases.find((p) => p.phase === name) as Phase;
-
 describe("register --dry-run on a fresh host", () => {
   it("prints the whole plan as JSON and changes nothing", async () => {
     const run = await dryRun(["--output", "json"]);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ dryRun: true, outcome: "planned", cluster: "edge", region: "eu-west-1" });
-    expect(report.phases.map((p: Phase) => p.phase)).toEqual([...REGISTER_PHASES]);
+    expect(report.phases.map((p: PhaseJson) => p.phase)).toEqual([...REGISTER_PHASES]);
     // Cloud changes of the just-in-time setup: the instance role and the cluster are to be created.
     const created = report.changes.filter((c: { action: string }) => c.action === "create");
     expect(created.map((c: { id: string }) => c.id)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^instance-role/), expect.stringMatching(/^cluster/)]),
     );
-    expect(phase(report, "activation").status).toBe("planned");
+    expect(phaseOf(report, "activation").status).toBe("planned");
     // The ecs.config diff.
-    expect(phase(report, "ecs-config").details).toEqual(
+    expect(phaseOf(report, "ecs-config").details).toEqual(
       expect.arrayContaining(["+ ECS_CLUSTER=edge", "+ AWS_DEFAULT_REGION=eu-west-1"]),
     );
     // The script, its flags, the activation code masked.
-    expect(phase(report, "install-script").summary).toContain(world.server.url);
-    expect(phase(report, "run-script").summary).toMatch(
+    expect(phaseOf(report, "install-script").summary).toContain(world.server.url);
+    expect(phaseOf(report, "run-script").summary).toMatch(
       /^run bash \S+ecs-anywhere-install\.sh --region eu-west-1 --cluster edge --activation-id \S+ --activation-code \*\*\*\*$/,
     );
     // The services: what the script enables and starts, then ecs restarted after the config is normalised.
-    expect(phase(report, "run-script").details).toContain(
+    expect(phaseOf(report, "run-script").details).toContain(
       "services: the script enables and starts amazon-ssm-agent, docker (when it installs Docker) and ecs",
     );
-    expect(phase(report, "normalize-config").summary).toMatch(/restart ecs/);
+    expect(phaseOf(report, "normalize-config").summary).toMatch(/restart ecs/);
   });
 
   it("prints the whole plan as text, cloud changes included", async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { expectGolden } from "../support/golden.ts";
 import { CLUSTER, startWorld, type World } from "./harness.ts";
-import { expectGolden, modeOf, snapshotTree } from "./inspect.ts";
+import { modeOf, snapshotTree } from "./inspect.ts";
 
 // What an operator (or an earlier, hand-made install) left: comments, quotes, duplicates and keys of their own.
 const SEEDED = `# Managed by the platform team
@@ -57,9 +58,9 @@ describe("register writes /etc/ecs/ecs.config", () => {
       ECS_ENABLE_PROMETHEUS_METRICS: "true",
     });
     expect(modeOf(world.host.path("/etc/ecs/ecs.config"))).toBe("0600");
-    expectGolden("etc-ecs-ecs.config", text);
+    expectGolden("register/etc-ecs-ecs.config", text);
     // The install script appended to the other file; it is normalised too (facts §1, §3).
-    expectGolden("var-lib-ecs-ecs.config", world.host.readFile("/var/lib/ecs/ecs.config"));
+    expectGolden("register/var-lib-ecs-ecs.config", world.host.readFile("/var/lib/ecs/ecs.config"));
     // The agent registered with what the file says.
     expect(world.host.introspection()?.Cluster).toBe(CLUSTER);
   });

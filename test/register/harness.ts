@@ -3,16 +3,21 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect, onTestFinished } from "vitest";
 import { fakeClock } from "../../src/util/clock.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator, EmulatorOptions } from "../emulator/types.ts";
-import { createFakeHost, type FakeHost, INSTALL_SCRIPT_PATH } from "../fixtures/host.ts";
-import { type InstallScriptServer, startInstallScriptServer } from "../fixtures/install-server.ts";
+import { createFakeHost, type FakeHost } from "../fixtures/host.ts";
+import type { InstallScriptServer } from "../fixtures/install-server.ts";
+import { startSignedInstallScript } from "../fixtures/signed-script.ts";
 import { generateTestKey, type TestKey } from "../install/gpg-keys.ts";
 import { type CliResult, cli, emulatorEnv } from "../support/cli.ts";
+import { snapshotTree } from "./inspect.ts";
 
 export const CLUSTER = "edge";
 export const REGION = "eu-west-1";
+/** The lock file register and deregister take (a host path). */
+export const LOCK = "/var/lib/ecs-anywhere-agent/lock";
 
 let sharedKey: Promise<TestKey> | undefined;
 /** One throwaway signing key per test file (key generation takes a moment). */
@@ -71,12 +76,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.hostEnv ? { env: options.hostEnv } : {}),
   });
   const key = await signingKey();
-  const script = options.script ?? (await readFile(INSTALL_SCRIPT_PATH, "utf8"));
-  const server = await startInstallScriptServer({
-    script: Buffer.from(script),
-    signature: Buffer.from(await key.sign(script)),
-    publicKey: key.publicKey,
-  });
+  const signed = await startSignedInstallScript("Amazon ECS (test)", { key, script: options.script });
+  const server = signed.server;
   const scratch = await mkdtemp(join(tmpdir(), "register-operator-"));
   const keyFile = join(scratch, "amazon-ecs-agent.asc");
   await writeFile(keyFile, key.publicKey);
@@ -134,7 +135,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     scriptRuns: () => host.installScriptRuns().length,
     async stop() {
-      await server.stop();
+      await signed.stop();
       await host.cleanup();
       await emu.stop();
       await rm(scratch, { recursive: true, force: true });
@@ -210,4 +211,66 @@ export function expectOnlyKeyWarning(stderr: string): void {
     .join("\n");
   if (rest.trim() !== "") throw new Error(`unexpected stderr: ${rest}`);
   if (!stderr.includes("WARNING: --insecure-key-fingerprint")) throw new Error("the key warning is missing");
+}
+
+/**
+ * A clean `--output json` run: nothing on stderr but the key warning, exit 0. Returns the parsed report (untyped
+ * JSON, like JSON.parse).
+ */
+export function expectJsonSuccess(run: CliResult): ReturnType<typeof JSON.parse> {
+  expectOnlyKeyWarning(run.stderr);
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+/** A phase of a register report, as JSON. */
+export interface PhaseJson {
+  phase: string;
+  status: string;
+  summary: string;
+  details?: string[];
+}
+
+/** The phase `name` of a register report (parsed JSON); throws when the report has no such phase. */
+export function phaseOf(report: { phases: PhaseJson[] }, name: string): PhaseJson {
+  const found = report.phases.find((phase) => phase.phase === name);
+  if (found === undefined) throw new Error(`the report has no ${name} phase`);
+  return found;
+}
+
+/** Writes LOCK the way a `command` run by `pid` leaves it (mode 0600); returns the file's content. */
+export function writeLock(world: World, pid: number, command: "register" | "deregister"): string {
+  const content = `${JSON.stringify({ pid, command, since: "2026-01-02T03:04:05.000Z" })}\n`;
+  world.host.writeFile(LOCK, content, 0o600);
+  return content;
+}
+
+/** Another run holding the lock: a live process (killed when the test finishes) named in LOCK as `command`. */
+export function holdLock(world: World, command: "register" | "deregister"): { pid: number; content: string } {
+  const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+  onTestFinished(() => {
+    holder.kill("SIGKILL");
+  });
+  if (holder.pid === undefined) throw new Error("could not start the lock holder");
+  return { pid: holder.pid, content: writeLock(world, holder.pid, command) };
+}
+
+/** Bad input: exit 2, one `error (input):` line naming the problem, nothing written, called, run or downloaded. */
+export async function expectRefused(
+  world: World,
+  run: () => Promise<CliResult>,
+  message: RegExp,
+): Promise<void> {
+  const before = snapshotTree(world.host.root);
+  world.emu.clearCalls();
+  const result = await run();
+  expect(result.code, result.stderr).toBe(2);
+  expect(result.stdout).toBe("");
+  const { error } = failureOf(result);
+  expect(error).toMatch(/^error \(input\): /);
+  expect(error).toMatch(message);
+  expect(snapshotTree(world.host.root)).toEqual(before);
+  expect(world.emu.calls()).toEqual([]);
+  expect(world.scriptRuns()).toBe(0);
+  expect(world.server.requests()).toEqual([]);
 }

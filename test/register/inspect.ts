@@ -1,16 +1,6 @@
 import { createHash } from "node:crypto";
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { delimiter, dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync } from "node:fs";
+import { delimiter, join, relative } from "node:path";
 
 /**
  * Every entry under `root` as "path -> kind mode hash": two snapshots are equal exactly when nothing was
@@ -76,21 +66,6 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "register");
-
-/** Compares `actual` with test/golden/register/<name>; UPDATE_GOLDEN=1 rewrites the file instead. */
-export function expectGolden(name: string, actual: string): void {
-  const file = join(GOLDEN_DIR, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual, `golden file ${file} (run with UPDATE_GOLDEN=1 to rewrite)`).toBe(
-    readFileSync(file, "utf8"),
-  );
 }
 
 /**

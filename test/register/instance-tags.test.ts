@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expectOnlyKeyWarning, startWorld, type World } from "./harness.ts";
+import { expectJsonSuccess, startWorld, type World } from "./harness.ts";
 
 let world: World;
 beforeEach(async () => {
@@ -14,9 +14,7 @@ describe("container instance tags and attributes", () => {
       "host:\n  instanceTags: { Site: lab, Rack: r12 }\n  instanceAttributes: { gpu: none }\n",
     );
     const run = await world.register(["--config", config, "--output", "json"]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
+    const report = expectJsonSuccess(run);
     // The fake agent sends ECS_CONTAINER_INSTANCE_TAGS as it finds it when it first registers (facts §3).
     expect(world.emu.state.containerInstances[report.containerInstanceArn]?.tags).toEqual({
       Rack: "r12",

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLUSTER, expectOnlyKeyWarning, startWorld, type World } from "./harness.ts";
+import type { CliResult } from "../support/cli.ts";
+import { CLUSTER, expectJsonSuccess, phaseOf, startWorld, type World } from "./harness.ts";
 
 let world: World;
 beforeEach(async () => {
@@ -16,8 +17,9 @@ function registeredNode(): { instanceId: string; activationId: string } {
   return nodes[0] as { instanceId: string; activationId: string };
 }
 
-function expectRegisteredInEdge(stdout: string): void {
-  const report = JSON.parse(stdout);
+/** A clean `--output json` run that registered this host in the edge cluster; returns its report. */
+function expectRegisteredInEdge(run: CliResult): ReturnType<typeof JSON.parse> {
+  const report = expectJsonSuccess(run);
   expect(report.outcome).toBe("registered");
   expect(report.containerInstanceArn).toMatch(
     /^arn:aws:ecs:eu-west-1:123456789012:container-instance\/edge\/[0-9a-f]{32}$/,
@@ -25,14 +27,13 @@ function expectRegisteredInEdge(stdout: string): void {
   expect(report.managedInstanceId).toBe(registeredNode().instanceId);
   expect(world.emu.state.containerInstances[report.containerInstanceArn]?.status).toBe("ACTIVE");
   expect(world.scriptRuns()).toBe(1);
+  return report;
 }
 
 describe("register with a just-in-time activation", () => {
   it("converges the cloud side, runs the verified script once and proves the registration", async () => {
     const run = await world.register(["--output", "json"]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    expectRegisteredInEdge(run.stdout);
+    expectRegisteredInEdge(run);
     expect(iamCalls().some((call) => call.action === "CreateRole")).toBe(true);
     // The single-use activation the agent created is gone once registration is verified.
     expect(world.emu.calls().filter((call) => call.action === "CreateActivation")).toHaveLength(1);
@@ -56,9 +57,7 @@ describe("register with a supplied activation", () => {
       "--activation-code-file",
       codeFile,
     ]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    expectRegisteredInEdge(run.stdout);
+    expectRegisteredInEdge(run);
     expect(registeredNode().activationId).toBe(activation.id);
     expect(iamCalls()).toEqual([]);
     expect(world.emu.calls().map((call) => call.action)).not.toContain("CreateActivation");
@@ -70,9 +69,7 @@ describe("register with a supplied activation", () => {
     const run = await world.register(["--output", "json", "--activation-id", activation.id], {
       ECS_ANYWHERE_ACTIVATION_CODE: activation.code,
     });
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    expectRegisteredInEdge(run.stdout);
+    expectRegisteredInEdge(run);
     expect(registeredNode().activationId).toBe(activation.id);
     expect(iamCalls()).toEqual([]);
     expect(world.emu.state.activations[activation.id]).toBeDefined();
@@ -81,14 +78,11 @@ describe("register with a supplied activation", () => {
   it("reads --activation-file written by activation create --out and keeps the activation", async () => {
     const activation = await world.supplyActivation();
     const run = await world.register(["--output", "json", "--activation-file", activation.file]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    expectRegisteredInEdge(run.stdout);
+    const report = expectRegisteredInEdge(run);
     expect(registeredNode().activationId).toBe(activation.id);
     expect(iamCalls()).toEqual([]);
     expect(world.emu.calls().map((call) => call.action)).not.toContain("DeleteActivation");
-    const report = JSON.parse(run.stdout);
-    const cleanup = report.phases.find((phase: { phase: string }) => phase.phase === "activation-cleanup");
+    const cleanup = phaseOf(report, "activation-cleanup");
     expect(cleanup.summary).toMatch(/kept.*--delete-activation/);
   });
 
@@ -101,9 +95,7 @@ describe("register with a supplied activation", () => {
       activation.file,
       "--delete-activation",
     ]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    expectRegisteredInEdge(run.stdout);
+    expectRegisteredInEdge(run);
     expect(iamCalls()).toEqual([]);
     expect(world.emu.state.activations[activation.id]).toBeUndefined();
     // The registered node stays when its activation is deleted.

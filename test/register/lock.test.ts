@@ -1,32 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expectOnlyKeyWarning, failureOf, startWorld, type World } from "./harness.ts";
-
-const LOCK = "/var/lib/ecs-anywhere-agent/lock";
+import {
+  expectJsonSuccess,
+  failureOf,
+  holdLock,
+  LOCK,
+  startWorld,
+  type World,
+  writeLock,
+} from "./harness.ts";
 
 let world: World;
-let holder: ChildProcess | undefined;
 beforeEach(async () => {
   world = await startWorld();
 });
-afterEach(async () => {
-  holder?.kill("SIGKILL");
-  holder = undefined;
-  await world.stop();
-});
-
-function writeLock(pid: number): string {
-  const content = `${JSON.stringify({ pid, command: "deregister", since: "2026-01-02T03:04:05.000Z" })}\n`;
-  world.host.writeFile(LOCK, content, 0o600);
-  return content;
-}
+afterEach(() => world.stop());
 
 describe("register while another run holds the lock", () => {
   it("waits (on the fake clock) and fails with exit 1 naming the holder", async () => {
-    holder = spawn("sleep", ["30"], { stdio: "ignore" });
-    const pid = holder.pid as number;
-    const content = writeLock(pid);
+    const { pid, content } = holdLock(world, "deregister");
     const started = Date.now();
     const run = await world.register();
     expect(Date.now() - started).toBeLessThan(5_000); // the 60 s bounded wait took no real time
@@ -48,11 +41,9 @@ describe("register finding a lock left by a dead process", () => {
   it("takes the stale lock over, registers and releases it", async () => {
     const dead = spawn("true", { stdio: "ignore" });
     await once(dead, "exit");
-    writeLock(dead.pid as number);
+    writeLock(world, dead.pid as number, "deregister");
     const run = await world.register(["--output", "json"]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).outcome).toBe("registered");
+    expect(expectJsonSuccess(run).outcome).toBe("registered");
     expect(world.host.exists(LOCK)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER, expectOnlyKeyWarning, failureOf, startWorld, type World } from "./harness.ts";
+import { CLUSTER, expectJsonSuccess, failureOf, startWorld, type World } from "./harness.ts";
 import { snapshotTree } from "./inspect.ts";
 
 const OTHER = "other";
@@ -39,9 +39,7 @@ describe("register --cluster on a host registered to another cluster", () => {
   it("with --move deregisters the old instance, resets agent.db and registers in the new cluster", async () => {
     expect(agentDb().cluster).toBe(CLUSTER);
     const run = await world.register(["--cluster", OTHER, "--move", "--output", "json"]);
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
+    const report = expectJsonSuccess(run);
     expect(report.outcome).toBe("moved");
     expect(report.cluster).toBe(OTHER);
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectOnlyKeyWarning, startWorld, type World } from "./harness.ts";
+import { expectOnlyKeyWarning, phaseOf, startWorld, type World } from "./harness.ts";
 
 let world: World;
 let arn: string;
@@ -17,10 +17,6 @@ async function systemctlCallsOf(step: () => Promise<void>): Promise<string[]> {
   await step();
   return world.host.systemctlCalls().slice(before);
 }
-
-type Phase = { phase: string; status: string; summary: string };
-const phaseOf = (stdout: string, name: string) =>
-  (JSON.parse(stdout).phases as Phase[]).find((phase) => phase.phase === name) as Phase;
 
 describe("register on a registered host whose managed ecs.config value changed", () => {
   it("starts from ECS_LOGLEVEL=info", () => {
@@ -41,7 +37,7 @@ describe("register on a registered host whose managed ecs.config value changed",
     expect(text).toMatch(/^ECS_LOGLEVEL=debug$/m);
     expect(text).not.toMatch(/^ECS_LOGLEVEL=info$/m);
     expect(calls).toContain("restart ecs");
-    expect(phaseOf(stdout, "normalize-config").summary).toMatch(/restarted ecs/);
+    expect(phaseOf(JSON.parse(stdout), "normalize-config").summary).toMatch(/restarted ecs/);
     // Same container instance: a restart with the same cluster reuses agent.db.
     expect(JSON.parse(stdout)).toMatchObject({ outcome: "already-registered", containerInstanceArn: arn });
     expect(world.host.unitState("ecs").active).toBe(true);
@@ -59,7 +55,7 @@ describe("register on a registered host whose managed ecs.config value changed",
     });
     expect(calls.filter((call) => /^(restart|start|stop) ecs$/.test(call))).toEqual([]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(before);
-    expect(phaseOf(stdout, "normalize-config").status).toBe("not-needed");
-    expect(phaseOf(stdout, "ecs-config").status).toBe("not-needed");
+    expect(phaseOf(JSON.parse(stdout), "normalize-config").status).toBe("not-needed");
+    expect(phaseOf(JSON.parse(stdout), "ecs-config").status).toBe("not-needed");
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliResult } from "../support/cli.ts";
-import { CLUSTER, expectOnlyKeyWarning, startWorld, type World } from "./harness.ts";
+import { CLUSTER, expectJsonSuccess, startWorld, type World } from "./harness.ts";
 
 let world: World;
 let first: CliResult;
@@ -18,9 +18,7 @@ describe("register on a host that is already registered and healthy", () => {
     world.emu.clearCalls();
 
     const again = await world.register(["--output", "json"]);
-    expectOnlyKeyWarning(again.stderr);
-    expect(again.code).toBe(0);
-    const report = JSON.parse(again.stdout);
+    const report = expectJsonSuccess(again);
     expect(report.outcome).toBe("already-registered");
     expect(report.containerInstanceArn).toBe(arn);
     expect(world.emu.mutatingCalls()).toEqual([]);

@@ -6,7 +6,7 @@ import { INSTALL_SCRIPT_PATH } from "../fixtures/host.ts";
 import { SIGNATURE_PATH } from "../fixtures/install-server.ts";
 import { generateTestKey, type TestKey } from "../install/gpg-keys.ts";
 import type { CliResult } from "../support/cli.ts";
-import { expectOnlyKeyWarning, failureOf, startWorld, type World, waitFor } from "./harness.ts";
+import { expectJsonSuccess, failureOf, phaseOf, startWorld, type World, waitFor } from "./harness.ts";
 import { pathWithout, processesOfRoot } from "./inspect.ts";
 
 let world: World;
@@ -110,12 +110,10 @@ describe("register with a local install script pinned by SHA-256", () => {
       ],
       { PATH: noGpgPath },
     );
-    expectOnlyKeyWarning(run.stderr);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
+    const report = expectJsonSuccess(run);
     expect(report.outcome).toBe("registered");
     expect(world.scriptRuns()).toBe(1);
-    const verified = report.phases.find((phase: { phase: string }) => phase.phase === "install-script");
+    const verified = phaseOf(report, "install-script");
     expect(verified.summary).toBe(`verified ${file} (pinned SHA-256 ${sha256})`);
     expect(world.server.requests().filter((request) => /\.asc|\.gpg/.test(request))).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliResult } from "../support/cli.ts";
+import { expectNotPrinted, expectNotWritten, type NamedRun } from "../support/secrets.ts";
 import { failureOf, startWorld, type World } from "./harness.ts";
 import { filesUnder } from "./inspect.ts";
 
@@ -9,7 +10,7 @@ const SECRET_KEY = "planted-secret-key-DO-NOT-LEAK-0123456789ab";
 const code = (n: number) => `PlantedActivationCode${n}ZZZZZZZZZZ`;
 
 let world: World;
-const runs: { name: string; result: CliResult }[] = [];
+const runs: NamedRun[] = [];
 const secrets = [SECRET_KEY];
 let created = 0;
 /** The next just-in-time activation gets a planted code. */
@@ -67,12 +68,7 @@ describe("register keeps the activation code and the AWS secret key to itself", 
   });
 
   it("prints neither on stdout nor stderr, error messages included", () => {
-    for (const { name, result } of runs) {
-      for (const secret of secrets) {
-        expect(result.stdout, `${name}: stdout`).not.toContain(secret);
-        expect(result.stderr, `${name}: stderr`).not.toContain(secret);
-      }
-    }
+    expectNotPrinted(runs, secrets);
   });
 
   it("writes neither into any file under ROOT: install logs, state.json, ecs.config and its backups", () => {
@@ -87,8 +83,6 @@ describe("register keeps the activation code and the AWS secret key to itself", 
     );
     // No exclusions: the fixtures write no code either (amazon-ssm-agent logs it masked, RegistrationKey
     // holds a private key, not the code; the install-script log has flag names only).
-    for (const { path, content } of files) {
-      for (const secret of secrets) expect(content, path).not.toContain(secret);
-    }
+    expectNotWritten(files, secrets);
   });
 });

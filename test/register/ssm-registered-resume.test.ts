@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLUSTER, expectOnlyKeyWarning, REGION, startWorld, type World } from "./harness.ts";
+import { CLUSTER, expectJsonSuccess, phaseOf, REGION, startWorld, type World } from "./harness.ts";
 
 const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -45,13 +45,11 @@ function expectConvergedWithoutNewActivation(
   managedInstanceId: string,
   activationsBefore: string[],
 ): void {
-  expectOnlyKeyWarning(run.stderr);
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout);
+  const report = expectJsonSuccess(run);
   expect(report.outcome).toBe("registered");
   expect(report.managedInstanceId).toBe(managedInstanceId);
   expect(report.createdActivationId).toBeUndefined();
-  const activation = report.phases.find((phase: { phase: string }) => phase.phase === "activation");
+  const activation = phaseOf(report, "activation");
   expect(activation).toMatchObject({ status: "not-needed" });
   expect(activation.summary).toContain(managedInstanceId);
   // No new activation, no second SSM registration: still the one mi- node, and its activation untouched.

@@ -34,6 +34,7 @@ function fakeSystemd(ecsActive: boolean): Systemd {
     isActive: async (unit) => unit === "ecs" && ecsActive,
     isEnabled: async () => true,
     enable: refuse,
+    disable: refuse,
     start: refuse,
     restart: refuse,
     stop: refuse,

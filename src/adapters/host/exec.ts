@@ -36,6 +36,13 @@ export interface RunResult {
 
 export type RunCommand = (cmd: string, args: readonly string[], options: RunOptions) => Promise<RunResult>;
 
+/** A failed command in one line: `<command> failed (exit 1): <the last line it printed>`, a timeout named. */
+export function describeFailure(result: RunResult): string {
+  const exit = `exit ${result.exitCode}${result.timedOut ? ", timed out" : ""}`;
+  const last = `${result.stdout}\n${result.stderr}`.trim().split("\n").pop() || "(no output)";
+  return `${result.command} failed (${exit}): ${last}`;
+}
+
 /** The command could not be started at all (ENOENT, EACCES). The message is scrubbed and names it. */
 export class CommandStartError extends Error {
   override readonly name = "CommandStartError";

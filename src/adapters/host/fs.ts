@@ -110,6 +110,18 @@ export class HostFs {
     await fsp.rm(this.resolve(hostPath), { force: true, recursive: options.recursive ?? false });
   }
 
+  /** Removes the folder when it is empty; false when it still holds something (or is already gone). */
+  async removeEmptyDir(hostPath: string): Promise<boolean> {
+    try {
+      await fsp.rmdir(this.resolve(hostPath));
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOTEMPTY" || code === "EEXIST" || isMissing(error)) return false;
+      throw error;
+    }
+  }
+
   /** Entry names in the folder, sorted; empty when the folder does not exist. */
   async list(hostPath: string): Promise<string[]> {
     return ((await ifExists(fsp.readdir(this.resolve(hostPath)))) ?? []).sort();
@@ -167,13 +179,18 @@ async function fsyncPath(file: string, flags: number): Promise<void> {
   }
 }
 
+/** The error says the path does not exist (it, or a folder on the way, is missing). */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 /** Resolves to undefined instead of rejecting when the path does not exist. */
 async function ifExists<T>(pending: Promise<T>): Promise<T | undefined> {
   try {
     return await pending;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }
@@ -186,8 +203,7 @@ export function readTextFileSync(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }

@@ -14,6 +14,8 @@ export interface Systemd {
   isEnabled(unit: string): Promise<boolean>;
   /** Already enabled: a no-op success. */
   enable(unit: string): Promise<void>;
+  /** Already disabled: a no-op success. */
+  disable(unit: string): Promise<void>;
   /** Already running: a no-op success (systemctl's own semantics). */
   start(unit: string): Promise<void>;
   /** Starts the unit when it is stopped. */
@@ -65,6 +67,7 @@ export function createSystemd(options: SystemdOptions): Systemd {
     isActive: (unit) => succeeds(["is-active", "--quiet", unit]),
     isEnabled: (unit) => succeeds(["is-enabled", "--quiet", unit]),
     enable: (unit) => mustSucceed("enabling", ["enable", unit], unit),
+    disable: (unit) => mustSucceed("disabling", ["disable", unit], unit),
     start: (unit) => mustSucceed("starting", ["start", unit], unit),
     restart: (unit) => mustSucceed("restarting", ["restart", unit], unit),
     stop: async (unit) => {

@@ -1,8 +1,10 @@
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type ActivationFlags, activationSettings, createActivation } from "../../activation/create.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
-import { OperationError, UsageError } from "../../errors.ts";
+import { describeError, OperationError, UsageError } from "../../errors.ts";
 import { resourceTags } from "../../reconcile/setup.ts";
+import { readFailure } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { awsFor, loadConfigFor, parseMaxAttempts, requireRegion } from "./shared.ts";
@@ -17,10 +19,7 @@ export default async function activationCreate(
   const settings = activationSettings(config, options);
   parseMaxAttempts(ctx);
   const outFile = options.out === undefined ? undefined : resolve(options.out);
-  const files = new HostFs("/", ctx.deps.clock);
-  if (outFile !== undefined && !(await files.exists(dirname(outFile)))) {
-    throw new UsageError(`--out: folder does not exist: ${dirname(outFile)}`);
-  }
+  if (outFile !== undefined) await checkOutFile(outFile);
   if (ctx.dryRun) {
     const summary = `create an activation for role ${config.instanceRole.name} in ${region}: ${settings.registrationLimit} registration(s), expires in ${settings.expiresIn}s`;
     if (ctx.output === "json") {
@@ -50,13 +49,20 @@ export default async function activationCreate(
   };
   if (outFile !== undefined) {
     try {
-      await files.writeFileAtomic(outFile, `${JSON.stringify(activation, null, 2)}\n`, { mode: 0o600 });
+      await new HostFs("/", ctx.deps.clock).writeFileAtomic(
+        outFile,
+        `${JSON.stringify(activation, null, 2)}\n`,
+        { mode: 0o600 },
+      );
     } catch (error) {
       // Nobody will ever see this code: do not leave a live activation behind.
-      await aws.ssm.deleteActivation(activation.activationId);
-      throw new OperationError(
-        `--out: could not write ${outFile} (${(error as Error).message}); the activation was deleted`,
-      );
+      const why = `--out: could not write ${outFile} (${readFailure(error)})`;
+      await aws.ssm.deleteActivation(activation.activationId).catch((deleteError: unknown) => {
+        throw new OperationError(`${why}; deleting activation ${activation.activationId} failed too`, {
+          remediation: `delete it yourself (aws ssm delete-activation --activation-id ${activation.activationId}): ${describeError(deleteError)}`,
+        });
+      });
+      throw new OperationError(`${why}; the activation was deleted`);
     }
     if (ctx.output === "json") printJson(ctx.io, { ...publicPart, file: outFile });
     else
@@ -82,4 +88,16 @@ export default async function activationCreate(
     );
   }
   return 0;
+}
+
+/** --out must name a file in an existing folder: checked before an activation (and its code) exists. */
+async function checkOutFile(outFile: string): Promise<void> {
+  const folder = dirname(outFile);
+  const [folderStats, fileStats] = await Promise.all([
+    stat(folder).catch(() => undefined),
+    stat(outFile).catch(() => undefined),
+  ]);
+  if (folderStats === undefined) throw new UsageError(`--out: folder does not exist: ${folder}`);
+  if (!folderStats.isDirectory()) throw new UsageError(`--out: not a folder: ${folder}`);
+  if (fileStats?.isDirectory()) throw new UsageError(`--out: is a folder, not a file: ${outFile}`);
 }

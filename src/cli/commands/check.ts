@@ -1,8 +1,10 @@
+import { stat } from "node:fs/promises";
 import { dockerSocketPath } from "../../adapters/host/docker.ts";
 import { run as realRun } from "../../adapters/host/exec.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { IntrospectionClient } from "../../adapters/host/introspection.ts";
 import { type HostDeps, systemInfoWith } from "../../adapters/host/system.ts";
+import type { Config } from "../../config/schema.ts";
 import { UsageError } from "../../errors.ts";
 import { DEFAULT_INSTALL_SCRIPT_URL } from "../../preflight/endpoints.ts";
 import {
@@ -64,7 +66,12 @@ export function readOptions(raw: Record<string, unknown>): CheckOptions {
   };
 }
 
-export async function buildCheckContext(ctx: Context, options: CheckOptions): Promise<CheckContext> {
+/** `loaded`: the config and region the command already resolved (loaded here otherwise). */
+export async function buildCheckContext(
+  ctx: Context,
+  options: CheckOptions,
+  loaded?: { config: Config; region: string },
+): Promise<CheckContext> {
   const dockerInstallSource = parseDockerSource(options.dockerInstallSource);
   const installScriptUrl = parseUrl(
     "--install-script-url",
@@ -79,20 +86,22 @@ export async function buildCheckContext(ctx: Context, options: CheckOptions): Pr
   if ((sha256 === undefined) !== (options.installScript === undefined)) {
     throw new UsageError("--install-script and --install-script-sha256 go together: pass both or neither");
   }
-  const config = loadConfigFor(ctx);
-  const region = requireRegion(config);
+  const config = loaded?.config ?? loadConfigFor(ctx);
+  const region = loaded?.region ?? requireRegion(config);
   const fs = new HostFs(options.root ?? "/", ctx.deps.clock);
-  if (!(await fs.exists("/"))) throw new UsageError(`--root: no such directory: ${options.root}`);
+  await requireDirectory(fs.root, options.root);
   // Until CliDeps declares it, `host` is read structurally; tests inject fakes through it.
   const host: HostDeps = ctx.deps.host ?? {};
+  const exec = host.run ?? realRun;
   return {
     fs,
     system: systemInfoWith(fs, host.system),
-    // Child processes see the operator's environment as the CLI was given it (tests pass their own).
+    // Child processes see the operator's environment as the CLI was given it (tests pass their own), minus
+    // credentials and secrets, whatever a caller adds: this is the one place that decides.
     run: (cmd, args, runOptions) =>
-      (host.run ?? realRun)(cmd, args, {
+      exec(cmd, args, {
         ...runOptions,
-        env: { ...childEnvironment(ctx.deps.env), ...runOptions.env },
+        env: childEnvironment({ ...ctx.deps.env, ...runOptions.env }),
         replaceEnv: true,
       }),
     redactor: ctx.redactor,
@@ -112,13 +121,26 @@ export async function buildCheckContext(ctx: Context, options: CheckOptions): Pr
   };
 }
 
+/** --root must name a directory: a file or an unreadable path is bad input (exit 2), not a failure later on. */
+async function requireDirectory(real: string, flag: string | undefined): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(real)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new UsageError(`--root: no such directory: ${flag}`);
+    throw new UsageError(`--root: cannot read ${flag} (${code ?? String(error)})`);
+  }
+  if (!isDirectory) throw new UsageError(`--root: not a directory: ${flag}`);
+}
+
 function parseDockerSource(value: string | undefined): DockerInstallSource {
   if (value === undefined) return "all"; // facts §1: the install script's default
   if ((DOCKER_INSTALL_SOURCES as readonly string[]).includes(value)) return value as DockerInstallSource;
   throw new UsageError(`--docker-install-source: must be one of ${DOCKER_INSTALL_SOURCES.join(", ")}`);
 }
 
-function parseUrl(flag: string, value: string): string {
+export function parseUrl(flag: string, value: string): string {
   try {
     const url = new URL(value);
     if (url.protocol === "http:" || url.protocol === "https:") return value;

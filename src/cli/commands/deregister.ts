@@ -2,15 +2,20 @@ import { HostFs } from "../../adapters/host/fs.ts";
 import { decideAwsAccess } from "../../deregister/aws-access.ts";
 import { deregister } from "../../deregister/deregister.ts";
 import { observeForDeregister, recordedRegion } from "../../deregister/observe.ts";
-import { deregisterDocument, renderDeregisterReport } from "../../deregister/report.ts";
-import { UsageError } from "../../errors.ts";
+import { renderDeregisterReport } from "../../deregister/report.ts";
 import { acquireLock } from "../../register/lock.ts";
-import { parseDuration } from "../../util/duration.ts";
+import { PATHS } from "../../register/paths.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { buildHostContext } from "./host.ts";
-import { hasCredentials } from "./register.ts";
-import { awsFor, loadConfigFor, requireRegion } from "./shared.ts";
+import {
+  awsFor,
+  durationFlag,
+  hasCredentials,
+  loadConfigFor,
+  parseMaxAttempts,
+  requireRegion,
+} from "./shared.ts";
 
 export interface DeregisterOptions {
   root?: string;
@@ -29,19 +34,20 @@ export interface DeregisterOptions {
  */
 export default async function deregisterCommand(ctx: Context, options: DeregisterOptions): Promise<number> {
   const config = loadConfigFor(ctx);
-  const drainTimeoutMs = seconds("--drain-timeout", options.drainTimeout, 600) * 1000;
-  const lockTimeoutMs = seconds("--lock-timeout", options.lockTimeout, 60) * 1000;
+  parseMaxAttempts(ctx); // AWS ports are built lazily, after local actions may have run
+  const drainTimeoutMs = durationFlag("--drain-timeout", options.drainTimeout, 600) * 1000;
+  const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
   // facts §4: the host records its region (state.json, the SSM registration file); flags/config win.
   const region =
     config.region ??
     (await recordedRegion(new HostFs(options.root ?? "/", ctx.deps.clock))) ??
     requireRegion(config);
-  const hostCtx = region === config.region ? ctx : { ...ctx, options: { ...ctx.options, region } };
-  const { host } = await buildHostContext(hostCtx, options);
+  const { host } = await buildHostContext(ctx, options, { config, region });
 
   const lock = ctx.dryRun
     ? undefined
     : await acquireLock(host.fs, host.system, host.clock, "deregister", lockTimeoutMs);
+  let purged = false;
   try {
     const observed = await observeForDeregister(host);
     const aws = decideAwsAccess({
@@ -60,18 +66,13 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
       },
       { host, aws, observed },
     );
-    if (ctx.output === "json") printJson(ctx.io, deregisterDocument(report));
+    purged = report.actions.some((action) => action.name === "purge" && action.status === "done");
+    if (ctx.output === "json") printJson(ctx.io, report);
     else ctx.io.out(renderDeregisterReport(report));
     return report.ok ? 0 : 1;
   } finally {
     await lock?.release();
+    // purge empties the agent's own folder but the lock this run held in it: the folder goes after the lock.
+    if (purged) await host.fs.removeEmptyDir(PATHS.agentDir);
   }
-}
-
-function seconds(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = parseDuration(value);
-  if (parsed === undefined || parsed <= 0)
-    throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 90s, 10m)`);
-  return parsed;
 }

@@ -1,10 +1,11 @@
-import type { RunCommand } from "../../adapters/host/exec.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { createSystemd } from "../../adapters/host/systemd.ts";
+import type { Config } from "../../config/schema.ts";
 import type { CheckContext } from "../../preflight/index.ts";
 import type { HostContext } from "../../register/host-context.ts";
 import type { Context } from "../context.ts";
 import { buildCheckContext, type CheckOptions } from "./check.ts";
+import { childEnvironment } from "./shared.ts";
 
 /**
  * The host as register/deregister use it, built from the same options as `check` (--root, --ecs-agent-url):
@@ -13,12 +14,12 @@ import { buildCheckContext, type CheckOptions } from "./check.ts";
 export async function buildHostContext(
   ctx: Context,
   options: CheckOptions,
-  overrides: Partial<CheckOptions> = {},
+  loaded: { config: Config; region: string },
 ): Promise<{ host: HostContext; checkContext: CheckContext; warnings: string[] }> {
   const warnings: string[] = [];
-  const checkContext = await buildCheckContext(ctx, { ...pickDefined(options), ...overrides });
-  // checkContext.run already hands the operator's environment to every child process.
-  const run: RunCommand = checkContext.run;
+  const checkContext = await buildCheckContext(ctx, options, loaded);
+  // checkContext.run already hands the operator's environment, minus credentials, to every child process.
+  const { run } = checkContext;
   const host: HostContext = {
     fs: checkContext.fs,
     files: new HostFs("/", ctx.deps.clock),
@@ -28,7 +29,7 @@ export async function buildHostContext(
     system: checkContext.system,
     clock: ctx.deps.clock,
     redactor: ctx.redactor,
-    env: ctx.deps.env,
+    env: childEnvironment(ctx.deps.env),
     log: ctx.log,
     progress: (line) => (ctx.output === "text" ? ctx.io.err(line) : ctx.log.debug({ line }, "progress")),
     warn: (message) => {
@@ -37,11 +38,4 @@ export async function buildHostContext(
     },
   };
   return { host, checkContext, warnings };
-}
-
-function pickDefined(options: CheckOptions): CheckOptions {
-  const keys = ["root", "ecsAgentUrl", "installScriptUrl", "installScript", "installScriptSha256"] as const;
-  return Object.fromEntries(
-    keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
-  );
 }

@@ -1,5 +1,6 @@
-import { HostFs } from "../../adapters/host/fs.ts";
+import { resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
+import { AMAZON_ECS_KEY_FINGERPRINT } from "../../install/verify.ts";
 import { CHECK_NAMES, PREFLIGHT_CHECKS, runChecks } from "../../preflight/index.ts";
 import { readSuppliedActivation } from "../../register/activation-source.ts";
 import { checkEcsConfigInput, desiredKeys } from "../../register/ecs-config.ts";
@@ -7,11 +8,19 @@ import { scriptSource } from "../../register/install-script.ts";
 import { acquireLock } from "../../register/lock.ts";
 import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../register/register.ts";
 import { renderRegisterReport } from "../../register/report.ts";
-import { parseDuration } from "../../util/duration.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
+import { parseUrl } from "./check.ts";
 import { buildHostContext } from "./host.ts";
-import { awsFor, loadConfigFor, requireRegion } from "./shared.ts";
+import {
+  awsFor,
+  durationFlag,
+  hasCredentials,
+  loadConfigFor,
+  parseMaxAttempts,
+  requireReadableFile,
+  requireRegion,
+} from "./shared.ts";
 
 export interface RegisterOptions {
   root?: string;
@@ -36,34 +45,42 @@ export interface RegisterOptions {
 }
 
 /** `register`: turn this host into a verified ECS container instance; safe to re-run. */
-export default async function registerCommand(ctx: Context, options: RegisterOptions): Promise<number> {
+export default async function registerCommand(ctx: Context, given: RegisterOptions): Promise<number> {
+  // Operator files may be named relative to the working directory; from here on every path is absolute.
+  const absolute = (file: string | undefined) => (file === undefined ? undefined : resolve(file));
+  const options: RegisterOptions = {
+    ...given,
+    activationFile: absolute(given.activationFile),
+    activationCodeFile: absolute(given.activationCodeFile),
+    installScript: absolute(given.installScript),
+    gpgKeyFile: absolute(given.gpgKeyFile),
+  };
   const config = loadConfigFor(ctx);
   const region = requireRegion(config);
+  // AWS ports are built on first use, possibly after host writes: a bad --max-attempts must fail first.
+  parseMaxAttempts(ctx);
   if (options.dockerInstallSource) {
     config.host.dockerInstallSource = options.dockerInstallSource as typeof config.host.dockerInstallSource;
   }
   const { phases, checks } = splitSkips(options.skip ?? []);
   const scriptTimeoutMs =
-    seconds("--script-timeout", options.scriptTimeout, config.host.installScript.timeout) * 1000;
+    durationFlag("--script-timeout", options.scriptTimeout, config.host.installScript.timeout) * 1000;
   const verifyTimeoutMs =
-    seconds("--verify-timeout", options.verifyTimeout, config.host.verifyTimeout) * 1000;
-  const lockTimeoutMs = seconds("--lock-timeout", options.lockTimeout, 60) * 1000;
+    durationFlag("--verify-timeout", options.verifyTimeout, config.host.verifyTimeout) * 1000;
+  const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
   if (
     options.insecureKeyFingerprint !== undefined &&
     !/^[0-9A-Fa-f]{40}$/.test(options.insecureKeyFingerprint)
   ) {
     throw new UsageError("--insecure-key-fingerprint: must be a 40-hex-digit key fingerprint");
   }
-  const supplied = await readSuppliedActivation(
-    options,
-    ctx.deps.env,
-    new HostFs("/", ctx.deps.clock),
-    ctx.redactor,
+  if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
+  const { host, checkContext, warnings } = await buildHostContext(
+    ctx,
+    { ...options, dockerInstallSource: config.host.dockerInstallSource },
+    { config, region },
   );
-  const { host, checkContext, warnings } = await buildHostContext(ctx, options, {
-    skip: checks,
-    dockerInstallSource: config.host.dockerInstallSource,
-  });
+  const supplied = await readSuppliedActivation(options, ctx.deps.env, host.files, ctx.redactor);
   const source = scriptSource(config.host.installScript, {
     ...(options.installScriptUrl ? { url: options.installScriptUrl } : {}),
     ...(options.installScript ? { file: options.installScript } : {}),
@@ -73,17 +90,21 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
     ...(options.insecureKeyFingerprint ? { fingerprint: options.insecureKeyFingerprint } : {}),
     insecureSkipVerify: options.insecureSkipVerify ?? false,
   });
-  if (
-    options.insecureKeyFingerprint &&
-    options.insecureKeyFingerprint.toUpperCase() !== config.host.installScript.fingerprint
-  ) {
-    host.warn(
-      `--insecure-key-fingerprint: trusting signing key ${options.insecureKeyFingerprint} instead of the pinned Amazon ECS key`,
-    );
+  // Operator files named on the command line that this run would read: a missing one is bad input, found
+  // before anything is called or written (not half-way, after a just-in-time activation exists).
+  await requireReadableFile("--install-script", options.installScript);
+  const keyFileUsed = !source.file && !source.insecureSkipVerify && !source.gpgKeyUrl;
+  if (keyFileUsed) await requireReadableFile("--gpg-key-file", options.gpgKeyFile);
+  // Whichever way a different key got trusted (flag or config file), the operator hears about it.
+  if (source.fingerprint !== AMAZON_ECS_KEY_FINGERPRINT) {
+    const origin = options.insecureKeyFingerprint
+      ? "--insecure-key-fingerprint"
+      : "host.installScript.fingerprint";
+    host.warn(`${origin}: trusting signing key ${source.fingerprint} instead of the pinned Amazon ECS key`);
   }
 
   // Bad input must leave the host untouched (exit 2): checked before the lock creates its directory.
-  await checkEcsConfigInput(host.fs, desiredKeys(config, config.cluster, region), host.redactor);
+  await checkEcsConfigInput(host.fs, desiredKeys(config, region), host.redactor);
   const lock = ctx.dryRun
     ? undefined
     : await acquireLock(host.fs, host.system, host.clock, "register", lockTimeoutMs);
@@ -105,8 +126,7 @@ export default async function registerCommand(ctx: Context, options: RegisterOpt
         host,
         aws: memo(() => awsFor(ctx, config, region)),
         hasAwsCredentials: hasCredentials(ctx.deps.env, config.profile),
-        preflight: (extra) =>
-          runChecks(PREFLIGHT_CHECKS, { ...checkContext }, { skip: [...checks, ...extra] }),
+        preflight: (extra) => runChecks(PREFLIGHT_CHECKS, checkContext, { skip: [...checks, ...extra] }),
       },
     );
     if (warnings.length > 0) report.warnings = warnings;
@@ -139,26 +159,6 @@ export function splitSkips(names: string[]): { phases: string[]; checks: string[
     }
   }
   return { phases, checks };
-}
-
-function seconds(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = parseDuration(value);
-  if (parsed === undefined || parsed <= 0)
-    throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 90s, 15m)`);
-  return parsed;
-}
-
-export function hasCredentials(
-  env: Record<string, string | undefined>,
-  profile: string | undefined,
-): boolean {
-  return Boolean(
-    profile ||
-      env.AWS_PROFILE ||
-      (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE,
-  );
 }
 
 function memo<T>(make: () => Promise<T>): () => Promise<T> {

@@ -1,8 +1,12 @@
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
 import { createAwsPorts } from "../../adapters/aws/clients.ts";
 import type { AwsPorts } from "../../adapters/aws/ports.ts";
 import { ConfigError, loadConfig } from "../../config/load.ts";
 import type { Config } from "../../config/schema.ts";
 import { UsageError } from "../../errors.ts";
+import { parseDuration } from "../../util/duration.ts";
+import { operatorFileError } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 
 /** Loads and validates the configuration; any problem is the user's (exit 2) and names the field. */
@@ -42,6 +46,41 @@ export function parseMaxAttempts(ctx: Context): number | undefined {
     throw new UsageError("--max-attempts: must be a whole number from 1 to 20");
   }
   return value;
+}
+
+/** A positive duration flag ("90s", "15m") in seconds; `fallback` when the flag is absent. */
+export function durationFlag(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = parseDuration(value);
+  if (parsed === undefined || parsed <= 0)
+    throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 90s, 15m)`);
+  return parsed;
+}
+
+/** An operator file named by `flag` (a path as given) must be a readable file: else bad input (exit 2). */
+export async function requireReadableFile(flag: string, file: string | undefined): Promise<void> {
+  if (file === undefined) return;
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(file)).isDirectory();
+    await access(file, constants.R_OK);
+  } catch (error) {
+    throw operatorFileError(flag, file, error);
+  }
+  if (isDirectory) throw operatorFileError(flag, file, { code: "EISDIR" });
+}
+
+/** Whether the operator's environment or config names AWS credentials (else AWS is not called at all). */
+export function hasCredentials(
+  env: Record<string, string | undefined>,
+  profile: string | undefined,
+): boolean {
+  return Boolean(
+    profile ||
+      env.AWS_PROFILE ||
+      (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE,
+  );
 }
 
 export async function awsFor(ctx: Context, config: Config, region: string): Promise<AwsPorts> {

@@ -4,6 +4,7 @@ import { resourceTags, setupSteps } from "../../reconcile/setup.ts";
 import { MASK } from "../../util/redact.ts";
 import type { HostObservation } from "../observe.ts";
 import type { PhaseReport, RegisterReport } from "../report.ts";
+import type { AgentState } from "../state.ts";
 import type { Mode, RegisterDeps, RegisterInput } from "../types.ts";
 import { JIT_EXPIRY_SECONDS } from "../types.ts";
 import { markPendingActivation } from "./state.ts";
@@ -15,6 +16,7 @@ export async function phaseActivation(
   mode: Mode,
   report: RegisterReport,
   phase: (name: "activation", body: () => Promise<PhaseReport | undefined>) => Promise<void>,
+  state: AgentState | undefined,
 ): Promise<{ id: string; code: string } | undefined> {
   let activation: { id: string; code: string } | undefined;
   await phase("activation", async () => {
@@ -65,7 +67,7 @@ export async function phaseActivation(
     );
     activation = { id: created.activationId, code: created.activationCode };
     report.createdActivationId = created.activationId;
-    await markPendingActivation(deps, created.activationId);
+    await markPendingActivation(deps, state, created.activationId);
     return {
       phase: "activation",
       status: "done",
@@ -85,8 +87,4 @@ export async function discardActivation(
   await (await deps.aws()).ssm.deleteActivation(activationId);
   deps.host.log.info({ activationId }, "deleted the just-in-time activation after a failed run");
   return true;
-}
-
-export function activationOf(report: RegisterReport): string | undefined {
-  return report.createdActivationId;
 }

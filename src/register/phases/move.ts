@@ -37,20 +37,16 @@ export async function moveHost(
       details: steps,
     };
   if (deps.hasAwsCredentials) {
-    // The agent only registers into an existing cluster (least privilege has no ecs:CreateCluster).
-    const aws = await deps.aws();
-    await runSteps(
-      [clusterStep(input.config.cluster, resourceTags(input.config), aws.ecs) as Step<unknown>],
-      {
-        dryRun: false,
-        log: host.log,
-      },
-    );
-  }
-  if (oldArn) {
-    if (deps.hasAwsCredentials)
-      await (await deps.aws()).ecs.deregisterContainerInstance(oldCluster, oldArn, true);
-    else steps[0] = `${oldArn} left registered in ${oldCluster} (no AWS credentials): deregister it yourself`;
+    // The ECS agent only registers into an existing cluster (the instance role cannot create one): make sure
+    // the target exists before the old registration is given up.
+    const { ecs } = await deps.aws();
+    await runSteps([clusterStep(input.config.cluster, resourceTags(input.config), ecs) as Step<unknown>], {
+      dryRun: false,
+      log: host.log,
+    });
+    if (oldArn) await ecs.deregisterContainerInstance(oldCluster, oldArn, true);
+  } else if (oldArn) {
+    steps[0] = `${oldArn} left registered in ${oldCluster} (no AWS credentials): deregister it yourself`;
   }
   await host.systemd.stop(ECS_UNIT);
   await host.fs.remove(PATHS.agentDb);

@@ -1,15 +1,17 @@
 import type { RegisterReport } from "../report.ts";
-import { type AgentState, type JournalEntry, readState, writeState } from "../state.ts";
+import { type AgentState, type JournalEntry, writeState } from "../state.ts";
 import type { RegisterDeps, RegisterInput } from "../types.ts";
+
+// `previous` is state.json as the run found it: register reads it once, under the lock, and passes it here.
 
 export async function saveState(
   deps: RegisterDeps,
   input: RegisterInput,
   report: RegisterReport,
   journal: JournalEntry[],
+  previous: AgentState | undefined,
 ): Promise<void> {
   const { fs, clock } = deps.host;
-  const previous = await readState(fs);
   const now = clock.now().toISOString();
   const registeredNow =
     report.containerInstanceArn !== undefined &&
@@ -39,9 +41,12 @@ export async function saveState(
 }
 
 /** Records a just-in-time activation as soon as it exists, so a run killed before deleting it is cleaned up. */
-export async function markPendingActivation(deps: RegisterDeps, activationId: string): Promise<void> {
+export async function markPendingActivation(
+  deps: RegisterDeps,
+  previous: AgentState | undefined,
+  activationId: string,
+): Promise<void> {
   const { fs, clock } = deps.host;
-  const previous = await readState(fs);
   const now = clock.now().toISOString();
   await writeState(fs, {
     journal: [],
@@ -53,9 +58,11 @@ export async function markPendingActivation(deps: RegisterDeps, activationId: st
 }
 
 /** Deletes the activation a killed run left behind (best effort: it expires within 30 minutes anyway). */
-export async function deleteLeftoverActivation(deps: RegisterDeps): Promise<void> {
+export async function deleteLeftoverActivation(
+  deps: RegisterDeps,
+  previous: AgentState | undefined,
+): Promise<void> {
   const { fs, log } = deps.host;
-  const previous = await readState(fs);
   if (previous?.pendingActivationId === undefined || !deps.hasAwsCredentials) return;
   const { pendingActivationId, ...rest } = previous;
   try {

@@ -119,4 +119,15 @@ describe("HostFs", () => {
     expect(dir).toMatch(/^\/tmp\/gpg-/);
     expect(await modeOf(dir)).toBe(0o700);
   });
+
+  it("removes a folder only when it is empty", async () => {
+    await fs.mkdir("/var/lib/agent", 0o700);
+    await fs.writeFileAtomic("/var/lib/agent/lock", "held\n", { mode: 0o600 });
+    expect(await fs.removeEmptyDir("/var/lib/agent")).toBe(false);
+    expect(await fs.exists("/var/lib/agent/lock")).toBe(true);
+    await fs.remove("/var/lib/agent/lock");
+    expect(await fs.removeEmptyDir("/var/lib/agent")).toBe(true);
+    expect(await fs.exists("/var/lib/agent")).toBe(false);
+    expect(await fs.removeEmptyDir("/var/lib/agent")).toBe(false);
+  });
 });

@@ -77,6 +77,15 @@ describe("Systemd", () => {
     expect(calls).toEqual(["systemctl daemon-reload", "systemctl enable ecs", "systemctl start ecs"]);
   });
 
+  it("disables through systemctl and says so when it cannot", async () => {
+    const { systemd, calls } = fakeSystemctl({ "disable amazon-ssm-agent": { exitCode: 1 } });
+    await systemd.disable("ecs");
+    await expect(systemd.disable("amazon-ssm-agent")).rejects.toThrow(
+      "disabling amazon-ssm-agent: systemctl exited with 1",
+    );
+    expect(calls).toEqual(["systemctl disable ecs", "systemctl disable amazon-ssm-agent"]);
+  });
+
   it("picks the snap SSM unit when systemd knows it, else amazon-ssm-agent", async () => {
     const query = "show --property=LoadState snap.amazon-ssm-agent.amazon-ssm-agent.service";
     const snap = fakeSystemctl({ [query]: { stdout: "LoadState=loaded\n" } });
