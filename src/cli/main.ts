@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
+import { DOCKER_INSTALL_SOURCES } from "../checks/types.ts";
 import { exitCodeOf, OperationError, UsageError } from "../errors.ts";
-import { DOCKER_INSTALL_SOURCES } from "../preflight/types.ts";
 import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 

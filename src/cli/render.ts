@@ -1,5 +1,5 @@
-import { pending } from "../reconcile/engine.ts";
-import type { Change, StepReport } from "../reconcile/types.ts";
+import { pending } from "../engine/run.ts";
+import type { Change, StepReport } from "../engine/step.ts";
 
 const SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", none: "=" };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { AMAZON_ECS_KEY_FINGERPRINT } from "../install/verify.ts";
-import { DEFAULT_INSTALL_SCRIPT_URL } from "../preflight/endpoints.ts";
+import { DEFAULT_INSTALL_SCRIPT_URL } from "../checks/endpoints.ts";
+import { AMAZON_ECS_KEY_FINGERPRINT } from "../components/install-script/verify.ts";
 import { parseDuration } from "../util/duration.ts";
 
 // facts §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].

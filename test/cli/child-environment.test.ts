@@ -6,7 +6,7 @@ import type { RunCommand, RunOptions } from "../../src/adapters/host/exec.ts";
 import { buildHostContext } from "../../src/cli/commands/host.ts";
 import { loadConfigFor } from "../../src/cli/commands/shared.ts";
 import { createContext } from "../../src/cli/context.ts";
-import { runInstallScript } from "../../src/register/run-script.ts";
+import { runInstallScript } from "../../src/components/install-script/run.ts";
 import { fakeClock } from "../../src/util/clock.ts";
 
 // The agent's own credentials and the activation code must reach no child process (the install script, the

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ContainerInstanceInfo } from "../../src/adapters/aws/ports.ts";
-import { waitForDrain } from "../../src/deregister/drain.ts";
 import { OperationError } from "../../src/errors.ts";
+import { waitForDrain } from "../../src/flows/deregister/drain.ts";
 import { fakeClock } from "../../src/util/clock.ts";
 import { startWorld, type World } from "../register/harness.ts";
 import { action, agentWithAws, type DeregisterJson, deregisterJson, registered } from "./helpers.ts";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PURGE_FOLDERS } from "../../src/deregister/purge.ts";
+import { PURGE_FOLDERS } from "../../src/flows/deregister/purge.ts";
 import { fakeClock } from "../../src/util/clock.ts";
 import { LOCK, startWorld, type World } from "../register/harness.ts";
 import { cli } from "../support/cli.ts";

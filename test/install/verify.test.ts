@@ -8,7 +8,7 @@ import {
   type GpgVerifyInput,
   verifySha256,
   verifyWithGpg,
-} from "../../src/install/verify.ts";
+} from "../../src/components/install-script/verify.ts";
 import { generateTestKey, type TestKey } from "./gpg-keys.ts";
 
 const FIXTURE = new URL("../fixtures/gpg/ecs-anywhere-install-fixture.sh", import.meta.url);

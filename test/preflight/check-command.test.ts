@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CHECK_NAMES } from "../../src/preflight/index.ts";
+import { CHECK_NAMES } from "../../src/checks/index.ts";
 import { closedPortUrl, GIB, gpgMissing, HostFixture } from "./host-fixture.ts";
 
 let host: HostFixture;

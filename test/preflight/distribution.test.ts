@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseOsRelease } from "../../src/preflight/checks/distribution.ts";
+import { parseOsRelease } from "../../src/checks/distribution.ts";
 import { HostFixture } from "./host-fixture.ts";
 
 const RHEL = 'NAME="Red Hat Enterprise Linux"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.3"\n';

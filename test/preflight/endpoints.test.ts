@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { displayUrl, endpointFor, hostEndpoints } from "../../src/preflight/endpoints.ts";
+import { displayUrl, endpointFor, hostEndpoints } from "../../src/checks/endpoints.ts";
 import { closedPortUrl, HostFixture } from "./host-fixture.ts";
 
 describe("endpoint resolution", () => {

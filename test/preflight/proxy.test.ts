@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { missingNoProxy } from "../../src/preflight/checks/proxy.ts";
+import { missingNoProxy } from "../../src/checks/proxy.ts";
 import { HostFixture } from "./host-fixture.ts";
 
 const PROXY_PASSWORD = "pr0xy-Passw0rd-9f8e7d";

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.ts";
 import {
   allPassed,
   type Check,
@@ -8,7 +7,8 @@ import {
   fail,
   pass,
   runChecks,
-} from "../../src/preflight/index.ts";
+} from "../../src/checks/index.ts";
+import { UsageError } from "../../src/errors.ts";
 import { Redactor } from "../../src/util/redact.ts";
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { configSchema, type HostConfig } from "../../src/config/schema.ts";
 import {
   maskedArguments,
   type ScriptInvocation,
   scriptArguments,
   scriptServices,
-} from "../../src/register/run-script.ts";
+} from "../../src/components/install-script/run.ts";
+import { configSchema, type HostConfig } from "../../src/config/schema.ts";
 import { MASK } from "../../src/util/redact.ts";
 
 const ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";

@@ -1,9 +1,9 @@
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { type ActivationFlags, activationSettings, createActivation } from "../../activation/create.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
+import { type ActivationFlags, activationSettings, createActivation } from "../../cloud/activation.ts";
+import { resourceTags } from "../../cloud/setup-steps.ts";
 import { describeError, OperationError, UsageError } from "../../errors.ts";
-import { resourceTags } from "../../reconcile/setup.ts";
 import { readFailure } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";

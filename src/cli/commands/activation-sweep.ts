@@ -1,6 +1,6 @@
-import { sweepStep } from "../../activation/sweep.ts";
-import { runSteps } from "../../reconcile/engine.ts";
-import type { Step } from "../../reconcile/types.ts";
+import { sweepStep } from "../../cloud/activation-sweep.ts";
+import { runSteps } from "../../engine/run.ts";
+import type { Step } from "../../engine/step.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { planDocument, renderPlan } from "../render.ts";

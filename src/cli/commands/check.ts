@@ -4,17 +4,17 @@ import { run as realRun } from "../../adapters/host/exec.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { IntrospectionClient } from "../../adapters/host/introspection.ts";
 import { type HostDeps, systemInfoWith } from "../../adapters/host/system.ts";
-import type { Config } from "../../config/schema.ts";
-import { UsageError } from "../../errors.ts";
-import { DEFAULT_INSTALL_SCRIPT_URL } from "../../preflight/endpoints.ts";
+import { DEFAULT_INSTALL_SCRIPT_URL } from "../../checks/endpoints.ts";
 import {
   type CheckContext,
   DOCKER_INSTALL_SOURCES,
   type DockerInstallSource,
   PREFLIGHT_CHECKS,
   runChecks,
-} from "../../preflight/index.ts";
-import { checkDocument, renderChecks } from "../../preflight/report.ts";
+} from "../../checks/index.ts";
+import { checkDocument, renderChecks } from "../../checks/report.ts";
+import type { Config } from "../../config/schema.ts";
+import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { childEnvironment, loadConfigFor, requireRegion } from "./shared.ts";

@@ -1,10 +1,10 @@
 import { HostFs } from "../../adapters/host/fs.ts";
-import { decideAwsAccess } from "../../deregister/aws-access.ts";
-import { deregister } from "../../deregister/deregister.ts";
-import { observeForDeregister, recordedRegion } from "../../deregister/observe.ts";
-import { renderDeregisterReport } from "../../deregister/report.ts";
-import { acquireLock } from "../../register/lock.ts";
-import { PATHS } from "../../register/paths.ts";
+import { acquireLock } from "../../components/agent-state/lock.ts";
+import { PATHS } from "../../components/agent-state/paths.ts";
+import { decideAwsAccess } from "../../flows/deregister/aws-access.ts";
+import { deregister } from "../../flows/deregister/deregister.ts";
+import { observeForDeregister, recordedRegion } from "../../flows/deregister/observe.ts";
+import { renderDeregisterReport } from "../../flows/deregister/report.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { buildHostContext } from "./host.ts";

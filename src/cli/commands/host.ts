@@ -1,8 +1,8 @@
 import { HostFs } from "../../adapters/host/fs.ts";
 import { createSystemd } from "../../adapters/host/systemd.ts";
+import type { HostContext } from "../../app/host.ts";
+import type { CheckContext } from "../../checks/index.ts";
 import type { Config } from "../../config/schema.ts";
-import type { CheckContext } from "../../preflight/index.ts";
-import type { HostContext } from "../../register/host-context.ts";
 import type { Context } from "../context.ts";
 import { buildCheckContext, type CheckOptions } from "./check.ts";
 import { childEnvironment } from "./shared.ts";

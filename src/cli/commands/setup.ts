@@ -1,5 +1,5 @@
-import { runSteps } from "../../reconcile/engine.ts";
-import { setupSteps } from "../../reconcile/setup.ts";
+import { setupSteps } from "../../cloud/setup-steps.ts";
+import { runSteps } from "../../engine/run.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { planDocument, renderPlan } from "../render.ts";

@@ -1,0 +1,30 @@
+import { credentialsCheck } from "./credentials.ts";
+import { distributionCheck } from "./distribution.ts";
+import { dockerCheck } from "./docker.ts";
+import { gpgCheck } from "./gpg.ts";
+import { architectureCheck, diskCheck, rootCheck, systemdCheck } from "./host.ts";
+import { clockSkewCheck, endpointsCheck } from "./network.ts";
+import { proxyCheck } from "./proxy.ts";
+import { existingRegistrationCheck } from "./registration.ts";
+import type { Check } from "./types.ts";
+
+export { allPassed, type RunChecksOptions, runChecks } from "./run.ts";
+export * from "./types.ts";
+
+/** Every preflight check, in the order the install script would trip over them (facts §1). */
+export const PREFLIGHT_CHECKS: readonly Check[] = [
+  rootCheck,
+  systemdCheck,
+  architectureCheck,
+  distributionCheck,
+  diskCheck,
+  clockSkewCheck,
+  endpointsCheck,
+  proxyCheck,
+  credentialsCheck,
+  existingRegistrationCheck,
+  gpgCheck,
+  dockerCheck,
+];
+
+export const CHECK_NAMES: readonly string[] = PREFLIGHT_CHECKS.map((check) => check.name);

@@ -1,0 +1,76 @@
+import { probeDate, probeReachable } from "../adapters/host/http-probe.ts";
+import { displayUrl, type Endpoint, endpointFor, hostEndpoints } from "./endpoints.ts";
+import { proxyVariables } from "./proxy.ts";
+import { defineCheck, fail, pass, warn } from "./types.ts";
+
+// facts §6.5: SigV4 rejects requests more than 5 minutes off ("Signature expired").
+const SKEW_FAIL_MS = 5 * 60_000;
+const SKEW_WARN_MS = 30_000;
+const SYNC_CLOCK =
+  "synchronise the clock with NTP (`timedatectl set-ntp true`, check `chronyc tracking`), then restart the SSM agent";
+
+export const clockSkewCheck = defineCheck(
+  "clock-skew",
+  "the host clock agrees with AWS (the Date header of the SSM endpoint)",
+  async (ctx) => {
+    const url = endpointFor(ctx.env, "ssm", ctx.region);
+    const before = ctx.clock.now().getTime();
+    const answer = await probeDate(url, ctx.timeoutMs);
+    const after = ctx.clock.now().getTime();
+    if (!answer.ok) {
+      return warn(
+        `could not read the time from ${displayUrl(url)}: ${answer.error}`,
+        `make sure the host reaches ${displayUrl(url)} (see the endpoints check) and that its clock is synchronised with NTP`,
+      );
+    }
+    // The server stamped its Date somewhere in the round trip; compare with our clock's midpoint.
+    const skewMs = (before + after) / 2 - answer.date.getTime();
+    const message =
+      Math.abs(skewMs) < 1_000
+        ? "clock agrees with AWS"
+        : `${formatSeconds(skewMs)} ${skewMs > 0 ? "ahead of" : "behind"} AWS`;
+    if (Math.abs(skewMs) > SKEW_FAIL_MS) return fail(`${message}: AWS rejects signed requests`, SYNC_CLOCK);
+    if (Math.abs(skewMs) > SKEW_WARN_MS) return warn(message, SYNC_CLOCK);
+    return pass(message);
+  },
+);
+
+export const endpointsCheck = defineCheck(
+  "endpoints",
+  "the AWS endpoints and the install script host answer",
+  async (ctx) => {
+    const endpoints: Endpoint[] = hostEndpoints(ctx.env, ctx.region);
+    if (ctx.installScript.file === undefined)
+      endpoints.push({ name: "install-script", url: ctx.installScript.url });
+    const probes = await Promise.all(
+      endpoints.map(async (endpoint) => ({
+        endpoint,
+        answer: await probeReachable(endpoint.url, ctx.timeoutMs),
+      })),
+    );
+    const failed = probes.flatMap(({ endpoint, answer }) =>
+      answer.ok ? [] : [{ endpoint, error: answer.error }],
+    );
+    if (failed.length === 0) return pass(`reachable: ${endpoints.map((e) => e.name).join(", ")}`);
+    const message = `unreachable: ${failed.map(({ endpoint, error }) => `${endpoint.name} (${displayUrl(endpoint.url)}: ${error})`).join(", ")}`;
+    const hosts = [...new Set(failed.map(({ endpoint }) => displayUrl(endpoint.url)))].join(", ");
+    if (proxyVariables(ctx.env).length > 0) {
+      return warn(
+        `${message}; checked directly, while a proxy is configured in the environment`,
+        `make sure the proxy lets this host reach ${hosts}`,
+      );
+    }
+    return fail(
+      message,
+      `allow outbound HTTPS from this host to ${hosts} (firewall, DNS), or configure a proxy`,
+    );
+  },
+);
+
+function formatSeconds(ms: number): string {
+  const total = Math.round(Math.abs(ms) / 1_000);
+  if (total < 60) return `${total}s`;
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes}m ${total % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}

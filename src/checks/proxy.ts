@@ -1,0 +1,97 @@
+import { type EnvMap, readEcsConfigFiles, readUnitEnvironment } from "./host-files.ts";
+import { defineCheck, fail, pass } from "./types.ts";
+
+const PROXY_NAMES = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] as const;
+const NO_PROXY_NAMES = ["NO_PROXY", "no_proxy"] as const;
+// facts §3, §6.4: instance metadata and the task credential endpoint must bypass the proxy; the ECS agent
+// also talks to the Docker socket through its HTTP client.
+const METADATA_HOSTS = ["169.254.169.254", "169.254.170.2"] as const;
+const DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** Names of the proxy variables set (non-empty) in `env`. */
+export function proxyVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  return PROXY_NAMES.filter((name) => (env[name] ?? "").trim() !== "");
+}
+
+/** The entries of NO_PROXY that `required` lacks; understands `*`, exact hosts and IPv4 CIDR blocks. */
+export function missingNoProxy(noProxy: string, required: readonly string[]): string[] {
+  const entries = noProxy
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (entries.includes("*")) return [];
+  return required.filter((host) => !entries.some((entry) => entry === host || inCidr(host, entry)));
+}
+
+interface ProxySource {
+  where: string;
+  env: Readonly<Record<string, string | undefined>>;
+  required: readonly string[];
+  fix: string;
+}
+
+export const proxyCheck = defineCheck(
+  "proxy",
+  "a configured proxy is bypassed for instance metadata, task credentials and the Docker socket",
+  async (ctx) => {
+    const sources: ProxySource[] = [
+      {
+        where: "the agent's environment",
+        env: ctx.env,
+        required: METADATA_HOSTS,
+        fix: "the environment the agent runs with",
+      },
+      {
+        where: "ecs.config",
+        env: plain(await readEcsConfigFiles(ctx.fs)),
+        required: [...METADATA_HOSTS, DOCKER_SOCKET],
+        fix: "/etc/ecs/ecs.config",
+      },
+      {
+        where: "docker.service drop-ins",
+        env: plain(await readUnitEnvironment(ctx.fs, "docker")),
+        required: METADATA_HOSTS,
+        fix: "an Environment= line in /etc/systemd/system/docker.service.d/",
+      },
+    ];
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    for (const source of sources) {
+      const proxies = proxyVariables(source.env);
+      if (proxies.length === 0) continue;
+      const noProxy = NO_PROXY_NAMES.map((name) => source.env[name] ?? "").join(",");
+      const missing = missingNoProxy(noProxy, source.required);
+      if (missing.length === 0) continue;
+      problems.push(`${source.where} sets ${proxies.join("/")} but NO_PROXY lacks ${missing.join(", ")}`);
+      fixes.push(`add ${missing.join(",")} to NO_PROXY in ${source.fix}`);
+    }
+    const configured = sources.filter((source) => proxyVariables(source.env).length > 0);
+    if (problems.length > 0)
+      return fail(problems.join("; "), `${fixes.join("; ")} (keep your other entries)`);
+    if (configured.length === 0) return pass("no proxy configured");
+    return pass(
+      `proxy configured in ${configured.map((s) => s.where).join(", ")}, with the required NO_PROXY entries`,
+    );
+  },
+);
+
+function plain(env: EnvMap): Record<string, string> {
+  return Object.fromEntries([...env.values()].map(({ name, value }) => [name, value]));
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(cidr);
+  const address = ipv4(ip);
+  if (match === null || address === undefined) return false;
+  const network = ipv4(match[1] ?? "");
+  const bits = Number(match[2]);
+  if (network === undefined || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (address & mask) >>> 0 === (network & mask) >>> 0;
+}
+
+function ipv4(text: string): number | undefined {
+  const parts = text.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return parts.reduce((acc, p) => ((acc << 8) | p) >>> 0, 0);
+}

@@ -1,0 +1,166 @@
+import type { IamPort, RoleInfo } from "../adapters/aws/ports.ts";
+import { MANAGED_BY_TAG } from "../config/schema.ts";
+import { verifyConverged } from "../engine/run.ts";
+import type { Change, Step } from "../engine/step.ts";
+import {
+  POLICY_VERSION,
+  type PolicyDocument,
+  type PolicyStatement,
+  samePolicy,
+} from "../policies/document.ts";
+import { mergeTrust } from "../policies/trust.ts";
+
+/** Inline policies with this prefix were written by the agent; only those may be removed by it. */
+export const AGENT_POLICY_PREFIX = "ecs-anywhere-agent-";
+
+export interface RoleSpec {
+  /** Step and change-id prefix, e.g. "instance-role". */
+  id: string;
+  name: string;
+  path: string;
+  description: string;
+  permissionsBoundaryArn?: string;
+  trust: PolicyStatement;
+  managedPolicyArns: string[];
+  inline: Record<string, PolicyDocument>;
+  /** Managed policies the agent attached earlier but that the current config no longer wants. */
+  retiredManagedPolicyArns?: string[];
+  tags: Record<string, string>;
+}
+
+interface ObservedRole {
+  role: RoleInfo | undefined;
+  attached: string[];
+  inline: Map<string, PolicyDocument | undefined>;
+}
+
+const shortName = (arn: string) => arn.split("/").pop() ?? arn;
+
+export function roleStep(spec: RoleSpec, iam: IamPort) {
+  const step: Step<ObservedRole> = {
+    name: spec.id,
+    async observe() {
+      const role = await iam.getRole(spec.name);
+      if (!role) return { role, attached: [], inline: new Map() };
+      const [attached, names] = await Promise.all([
+        iam.listAttachedPolicyArns(spec.name),
+        iam.listInlinePolicyNames(spec.name),
+      ]);
+      const inline = new Map<string, PolicyDocument | undefined>();
+      // Only documents the agent manages are read: other inline policies are never touched.
+      for (const name of names.filter((n) => n in spec.inline)) {
+        inline.set(name, await iam.getInlinePolicy(spec.name, name));
+      }
+      for (const name of names.filter((n) => n.startsWith(AGENT_POLICY_PREFIX) && !(n in spec.inline))) {
+        inline.set(name, undefined);
+      }
+      return { role, attached, inline };
+    },
+    plan: (observed) => planRole(spec, observed, iam),
+    verify: () => verifyConverged(step as Step<unknown>),
+  };
+  return step;
+}
+
+function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam: IamPort): Change[] {
+  const id = (suffix: string) => `${spec.id}/${suffix}`;
+  const changes: Change[] = [];
+  const owned = role === undefined || role.tags[MANAGED_BY_TAG.key] === MANAGED_BY_TAG.value;
+  const foreign = owned ? "" : " (role not created by the agent: only what is required is added)";
+
+  if (!role) {
+    changes.push({
+      id: id("role"),
+      action: "create",
+      summary: `create role ${spec.name}`,
+      reason: "the role does not exist",
+      apply: async () => {
+        await iam.createRole({
+          name: spec.name,
+          path: spec.path,
+          trustPolicy: { Version: POLICY_VERSION, Statement: [spec.trust] },
+          tags: spec.tags,
+          description: spec.description,
+          ...(spec.permissionsBoundaryArn ? { permissionsBoundaryArn: spec.permissionsBoundaryArn } : {}),
+        });
+      },
+    });
+  } else {
+    const merged = mergeTrust(role.trustPolicy, spec.trust);
+    if (merged.changed) {
+      changes.push({
+        id: id("trust-policy"),
+        action: "update",
+        summary: `update the trust policy of ${spec.name}, keeping its other statements`,
+        reason: merged.reason + foreign,
+        apply: () => iam.updateTrustPolicy(spec.name, merged.document),
+      });
+    }
+    const missingTags = Object.fromEntries(Object.entries(spec.tags).filter(([k, v]) => role.tags[k] !== v));
+    if (owned && Object.keys(missingTags).length > 0) {
+      changes.push({
+        id: id("tags"),
+        action: "update",
+        summary: `tag ${spec.name} with ${Object.keys(missingTags).join(", ")}`,
+        reason: "the role lacks tags the agent puts on what it creates",
+        apply: () => iam.tagRole(spec.name, missingTags),
+      });
+    }
+  }
+
+  for (const arn of spec.managedPolicyArns.filter((arn) => !attached.includes(arn))) {
+    changes.push({
+      id: id(`attach/${shortName(arn)}`),
+      action: "create",
+      summary: `attach ${shortName(arn)} to ${spec.name}`,
+      reason: `the managed policy is not attached${foreign}`,
+      apply: () => iam.attachPolicy(spec.name, arn),
+    });
+  }
+  for (const arn of (spec.retiredManagedPolicyArns ?? []).filter((arn) => attached.includes(arn))) {
+    changes.push(
+      owned
+        ? {
+            id: id(`detach/${shortName(arn)}`),
+            action: "delete",
+            summary: `detach ${shortName(arn)} from ${spec.name}`,
+            reason: "least-privilege permissions replace this broader managed policy",
+            apply: () => iam.detachPolicy(spec.name, arn),
+          }
+        : {
+            id: id(`detach/${shortName(arn)}`),
+            action: "none",
+            summary: `keep ${shortName(arn)} attached to ${spec.name}`,
+            reason:
+              "the agent did not create this role, so it never detaches its policies; detach it yourself",
+          },
+    );
+  }
+
+  for (const [name, document] of Object.entries(spec.inline)) {
+    const current = inline.get(name);
+    if (current !== undefined && samePolicy(current, document)) continue;
+    changes.push({
+      id: id(`inline/${name}`),
+      action: current === undefined ? "create" : "update",
+      summary: `${current === undefined ? "add" : "rewrite"} inline policy ${name} on ${spec.name}`,
+      reason:
+        current === undefined
+          ? `the inline policy does not exist${foreign}`
+          : "the inline policy differs from the desired document (edited outside the agent?)",
+      apply: () => iam.putInlinePolicy(spec.name, name, document),
+    });
+  }
+  for (const name of [...inline.keys()].filter(
+    (n) => n.startsWith(AGENT_POLICY_PREFIX) && !(n in spec.inline),
+  )) {
+    changes.push({
+      id: id(`inline/${name}`),
+      action: "delete",
+      summary: `remove inline policy ${name} from ${spec.name}`,
+      reason: "the agent added it earlier and the configuration no longer needs it",
+      apply: () => iam.deleteInlinePolicy(spec.name, name),
+    });
+  }
+  return changes;
+}

@@ -1,0 +1,89 @@
+import type { AwsPorts, CallerIdentity } from "../adapters/aws/ports.ts";
+import { type Config, MANAGED_BY_TAG } from "../config/schema.ts";
+import type { Step } from "../engine/step.ts";
+import { executionRolePolicies, instanceRolePolicies, taskRolePolicies } from "../policies/index.ts";
+import { MANAGED_POLICY, managedPolicyArn } from "../policies/managed.ts";
+import { ecsTasksTrustStatement, ssmTrustStatement } from "../policies/trust.ts";
+import { clusterStep } from "./cluster.ts";
+import { roleStep } from "./role.ts";
+
+/** Tags on everything the agent creates: the configured ones plus ManagedBy. */
+export function resourceTags(config: Config): Record<string, string> {
+  return { ...config.tags, [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value };
+}
+
+/** The cloud-side steps of `setup` (and of a just-in-time `register`), in order. */
+export function setupSteps(
+  config: Config,
+  region: string,
+  identity: CallerIdentity,
+  aws: AwsPorts,
+): Step<unknown>[] {
+  const ctx = { partition: identity.partition, account: identity.account, region, cluster: config.cluster };
+  const tags = resourceTags(config);
+  const instance = instanceRolePolicies(config.instanceRole, ctx);
+  const steps: Step<unknown>[] = [
+    roleStep(
+      {
+        id: "instance-role",
+        name: config.instanceRole.name,
+        path: config.instanceRole.path,
+        description: "ECS Anywhere container instances (assumed by SSM on registered hosts)",
+        ...(config.instanceRole.permissionsBoundary
+          ? { permissionsBoundaryArn: config.instanceRole.permissionsBoundary }
+          : {}),
+        trust: ssmTrustStatement(identity.account, region, identity.partition),
+        managedPolicyArns: instance.managedPolicyArns,
+        inline: instance.inline,
+        retiredManagedPolicyArns:
+          config.instanceRole.permissions === "least-privilege"
+            ? [managedPolicyArn(identity.partition, MANAGED_POLICY.ecsForEc2Role)]
+            : [],
+        tags,
+      },
+      aws.iam,
+    ) as Step<unknown>,
+  ];
+  if (config.executionRole.enabled) {
+    const execution = executionRolePolicies(config.executionRole, ctx);
+    steps.push(
+      roleStep(
+        {
+          id: "execution-role",
+          name: config.executionRole.name,
+          path: config.executionRole.path,
+          description: "ECS task execution role for ECS Anywhere tasks (image pulls, logs, secrets)",
+          ...(config.executionRole.permissionsBoundary
+            ? { permissionsBoundaryArn: config.executionRole.permissionsBoundary }
+            : {}),
+          trust: ecsTasksTrustStatement(),
+          managedPolicyArns: execution.managedPolicyArns,
+          inline: execution.inline,
+          tags,
+        },
+        aws.iam,
+      ) as Step<unknown>,
+    );
+  }
+  for (const taskRole of config.taskRoles) {
+    const policies = taskRolePolicies(taskRole, ctx);
+    steps.push(
+      roleStep(
+        {
+          id: `task-role/${taskRole.name}`,
+          name: taskRole.name,
+          path: taskRole.path,
+          description: "ECS task role managed by ecs-anywhere-agent",
+          ...(taskRole.permissionsBoundary ? { permissionsBoundaryArn: taskRole.permissionsBoundary } : {}),
+          trust: ecsTasksTrustStatement(),
+          managedPolicyArns: policies.managedPolicyArns,
+          inline: policies.inline,
+          tags,
+        },
+        aws.iam,
+      ) as Step<unknown>,
+    );
+  }
+  steps.push(clusterStep(config.cluster, tags, aws.ecs) as Step<unknown>);
+  return steps;
+}

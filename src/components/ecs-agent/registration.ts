@@ -1,0 +1,74 @@
+import type { EcsPort } from "../../adapters/aws/ports.ts";
+import type { IntrospectionClient } from "../../adapters/host/introspection.ts";
+import { judgeRegistration } from "../../adapters/host/introspection.ts";
+import type { Systemd } from "../../adapters/host/systemd.ts";
+import { OperationError } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
+import { ECS_UNIT } from "../agent-state/paths.ts";
+
+export interface VerifyDeps {
+  introspection: IntrospectionClient;
+  systemd: Systemd;
+  clock: Clock;
+  timeoutMs: number;
+}
+
+/**
+ * Polls the agent's introspection API with backoff (1 s doubling to 10 s, through the clock port) until it
+ * reports a container instance ARN for the expected cluster (facts §2). Fails with the most specific reason.
+ */
+export async function waitForRegistration(cluster: string, deps: VerifyDeps): Promise<string> {
+  const deadline = deps.clock.now().getTime() + deps.timeoutMs;
+  let delay = 1000;
+  for (;;) {
+    const metadata = await deps.introspection.metadata();
+    const problem = judgeRegistration(metadata, cluster);
+    if (problem === undefined && metadata.state === "ok" && metadata.containerInstanceArn !== null) {
+      return metadata.containerInstanceArn;
+    }
+    const wrongCluster = metadata.state === "ok" && metadata.containerInstanceArn !== null;
+    if (wrongCluster || deps.clock.now().getTime() >= deadline) {
+      throw await explain(problem ?? "the agent did not register", wrongCluster, deps);
+    }
+    await deps.clock.sleep(delay);
+    delay = Math.min(delay * 2, 10_000);
+  }
+}
+
+async function explain(problem: string, wrongCluster: boolean, deps: VerifyDeps): Promise<OperationError> {
+  if (wrongCluster) {
+    return new OperationError(problem, {
+      remediation: "run register --move to move this host to the desired cluster",
+    });
+  }
+  if (!(await deps.systemd.isActive(ECS_UNIT))) {
+    return new OperationError(`${problem}; the ecs service is not running`, {
+      remediation:
+        "see `systemctl status ecs` and /var/log/ecs/ecs-init.log; exit code 5 means agent.db holds another cluster (register --move)",
+    });
+  }
+  return new OperationError(problem, {
+    remediation:
+      "see /var/log/ecs/ecs-agent.log: check the SSM-vended credentials in /root/.aws/credentials, credentials that shadow them, clock skew, and access to ecs.REGION.amazonaws.com",
+  });
+}
+
+/** The control plane's view (facts §2 is the local truth; this is the remote one): ACTIVE and connected. */
+export async function verifyControlPlane(ecs: EcsPort, cluster: string, arn: string): Promise<void> {
+  const [instance] = await ecs.describeContainerInstances(cluster, [arn]);
+  if (!instance) {
+    throw new OperationError(`ECS does not know container instance ${arn} in cluster ${cluster}`, {
+      remediation: "it was deregistered: run deregister, then register again",
+    });
+  }
+  if (instance.status !== "ACTIVE") {
+    throw new OperationError(`container instance ${arn} is ${instance.status}, not ACTIVE`, {
+      remediation: "set it ACTIVE again (aws ecs update-container-instances-state) or re-register",
+    });
+  }
+  if (!instance.agentConnected) {
+    throw new OperationError(`the ECS agent of ${arn} is not connected to the control plane`, {
+      remediation: "check outbound HTTPS to ecs-a-*.REGION.amazonaws.com and ecs-t-*.REGION.amazonaws.com",
+    });
+  }
+}

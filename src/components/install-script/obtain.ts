@@ -1,0 +1,122 @@
+import { download } from "../../adapters/host/download.ts";
+import type { RunCommand } from "../../adapters/host/exec.ts";
+import type { HostFs } from "../../adapters/host/fs.ts";
+import type { HostConfig } from "../../config/schema.ts";
+import { OperationError } from "../../errors.ts";
+import type { Redactor } from "../../util/redact.ts";
+import { PATHS } from "../agent-state/paths.ts";
+import { verifySha256, verifyWithGpg } from "./verify.ts";
+
+/** How the operator wants the script obtained (facts §1: official URL + .asc, or a pinned local copy). */
+export interface ScriptSource {
+  url: string;
+  /** Air-gapped hosts: a local copy and its pinned SHA-256 instead of the download and signature. */
+  file?: string;
+  sha256?: string;
+  gpgKeyFile: string;
+  gpgKeyUrl?: string;
+  fingerprint: string;
+  /** Run an unverified script; the caller prints a loud warning. */
+  insecureSkipVerify: boolean;
+}
+
+export function scriptSource(
+  config: HostConfig["installScript"],
+  flags: Partial<ScriptSource>,
+): ScriptSource {
+  return {
+    url: flags.url ?? config.url,
+    ...(flags.file === undefined ? {} : { file: flags.file }),
+    ...(flags.sha256 === undefined ? {} : { sha256: flags.sha256 }),
+    gpgKeyFile: flags.gpgKeyFile ?? config.gpgKeyFile,
+    ...((flags.gpgKeyUrl ?? config.gpgKeyUrl) ? { gpgKeyUrl: flags.gpgKeyUrl ?? config.gpgKeyUrl } : {}),
+    fingerprint: (flags.fingerprint ?? config.fingerprint).toUpperCase(),
+    insecureSkipVerify: flags.insecureSkipVerify ?? false,
+  };
+}
+
+export function describeSource(source: ScriptSource): string {
+  if (source.file !== undefined) return `${source.file} (pinned SHA-256 ${source.sha256 ?? "none"})`;
+  if (source.insecureSkipVerify) return `${source.url} (NOT VERIFIED: --insecure-skip-verify)`;
+  return `${source.url} (signature by key ${source.fingerprint})`;
+}
+
+export interface ScriptDeps {
+  fs: HostFs;
+  /** Operator files (paths as given, not under --root). */
+  files: HostFs;
+  run: RunCommand;
+  redactor: Redactor;
+  timeoutMs: number;
+}
+
+/**
+ * Obtains the install script and verifies it; returns the host path of the verified copy (0700).
+ * Nothing is saved, let alone executed, unless verification passed (or --insecure-skip-verify).
+ */
+export async function obtainVerifiedScript(source: ScriptSource, deps: ScriptDeps): Promise<string> {
+  const script =
+    source.file !== undefined
+      ? await readLocal(deps.files, source.file)
+      : await fetchOrFail(source.url, "install script", deps);
+  if (source.file !== undefined && source.sha256 !== undefined) {
+    refuseUnless(verifySha256(script, source.sha256));
+  } else if (!source.insecureSkipVerify) {
+    const signature = await fetchOrFail(`${source.url}.asc`, "install script signature", deps);
+    const publicKey =
+      source.gpgKeyUrl !== undefined
+        ? await fetchOrFail(source.gpgKeyUrl, "signing key", deps)
+        : await readKeyFile(deps.files, source.gpgKeyFile, source.fingerprint);
+    refuseUnless(
+      await verifyWithGpg({
+        script,
+        signature: signature.toString("utf8"),
+        publicKey: publicKey.toString("utf8"),
+        expectedFingerprint: source.fingerprint,
+        exec: deps.run,
+        fs: deps.fs,
+        tempParent: PATHS.agentDir,
+        redactor: deps.redactor,
+      }),
+    );
+  }
+  await deps.fs.mkdir(PATHS.agentDir, 0o700);
+  await deps.fs.writeFileAtomic(PATHS.script, script, { mode: 0o700 });
+  return PATHS.script;
+}
+
+function refuseUnless(result: Awaited<ReturnType<typeof verifyWithGpg>>): void {
+  if (!result.ok) {
+    throw new OperationError(`install script refused (${result.reason}): ${result.message}`, {
+      remediation:
+        "check the script source; --insecure-skip-verify runs an unverified script (not recommended)",
+    });
+  }
+}
+
+async function fetchOrFail(url: string, what: string, deps: ScriptDeps): Promise<Buffer> {
+  const answer = await download(url, deps.timeoutMs);
+  if (!answer.ok) {
+    throw new OperationError(`downloading the ${what} from ${new URL(url).origin}: ${answer.error}`, {
+      remediation:
+        "run `ecs-anywhere-agent check` to test reachability, or use --install-script FILE --install-script-sha256 HEX",
+    });
+  }
+  return answer.body;
+}
+
+async function readLocal(files: HostFs, file: string): Promise<Buffer> {
+  const text = await files.readText(file);
+  if (text === undefined) throw new OperationError(`--install-script: file not found: ${file}`);
+  return Buffer.from(text, "utf8");
+}
+
+async function readKeyFile(files: HostFs, file: string, fingerprint: string): Promise<Buffer> {
+  const text = await files.readText(file);
+  if (text === undefined) {
+    throw new OperationError(`the Amazon ECS signing key is missing: ${file}`, {
+      remediation: `save the "Amazon ECS" public key (fingerprint ${fingerprint}) from the ECS Anywhere documentation to ${file}, or pass --gpg-key-url`,
+    });
+  }
+  return Buffer.from(text, "utf8");
+}

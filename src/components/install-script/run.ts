@@ -1,0 +1,105 @@
+import type { OutputStream, RunCommand } from "../../adapters/host/exec.ts";
+import type { HostFs } from "../../adapters/host/fs.ts";
+import type { HostConfig } from "../../config/schema.ts";
+import { OperationError } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
+import { MASK, type Redactor } from "../../util/redact.ts";
+import { PATHS } from "../agent-state/paths.ts";
+
+export interface ScriptInvocation {
+  region: string;
+  cluster: string;
+  /** Absent when SSM is already registered: the script then runs with --skip-registration. */
+  activation?: { id: string; code: string };
+  host: HostConfig;
+}
+
+/** The official flags (facts §1). The code is an argument of the script: the exec adapter scrubs it. */
+export function scriptArguments(invocation: ScriptInvocation): string[] {
+  const { host } = invocation;
+  const args = ["--region", invocation.region, "--cluster", invocation.cluster];
+  if (invocation.activation) {
+    args.push("--activation-id", invocation.activation.id, "--activation-code", invocation.activation.code);
+  } else {
+    args.push("--skip-registration");
+  }
+  if (host.enableGpu) args.push("--enable-gpu");
+  if (host.dockerInstallSource !== "all") args.push("--docker-install-source", host.dockerInstallSource);
+  if (host.ecsVersion !== "latest") args.push("--ecs-version", host.ecsVersion);
+  if (host.noStart) args.push("--no-start");
+  return args;
+}
+
+/** The argument list as shown in plans: the activation code masked. */
+export function maskedArguments(invocation: ScriptInvocation): string[] {
+  return scriptArguments(invocation).map((arg) => (arg === invocation.activation?.code ? MASK : arg));
+}
+
+export interface RunScriptDeps {
+  fs: HostFs;
+  run: RunCommand;
+  redactor: Redactor;
+  clock: Clock;
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  /** Live progress (text mode): the current step and elapsed time. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * Runs the verified script as root with a timeout that kills its whole process group. The full output is
+ * kept, scrubbed, in /var/log/ecs-anywhere-agent/install-<time>.log (0600). A non-zero exit is an error that
+ * names the log file and the last line the script printed.
+ */
+export async function runInstallScript(
+  scriptPath: string,
+  invocation: ScriptInvocation,
+  deps: RunScriptDeps,
+): Promise<{ logFile: string; durationMs: number }> {
+  const started = deps.clock.now();
+  const lines: string[] = [];
+  const onLine = (stream: OutputStream, line: string) => {
+    lines.push(stream === "stderr" ? `[stderr] ${line}` : line);
+    const elapsed = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+    // The script announces each step as "# Trying to ..."; everything else goes to the log file only.
+    const step =
+      /^# (Trying to .*?)( \.\.\.)?$/.exec(line.trim())?.[1] ??
+      (/Container instance arn:/.test(line) ? line.trim() : undefined);
+    if (step !== undefined) deps.progress?.(`[run-script ${formatElapsed(elapsed)}] ${step}`);
+  };
+  const result = await deps.run("bash", [deps.fs.resolve(scriptPath), ...scriptArguments(invocation)], {
+    timeoutMs: deps.timeoutMs,
+    redactor: deps.redactor,
+    env: deps.env,
+    onLine,
+  });
+  await deps.fs.mkdir(PATHS.logDir, 0o700);
+  const logFile = `${PATHS.logDir}/install-${started.toISOString().replace(/[-:.]/g, "")}.log`;
+  await deps.fs.writeFileAtomic(logFile, deps.redactor.scrub(`${lines.join("\n")}\n`), { mode: 0o600 });
+  if (result.timedOut) {
+    throw new OperationError(
+      `the install script did not finish within ${Math.round(deps.timeoutMs / 1000)}s and was killed (with every process it started)`,
+      {
+        remediation: `see ${deps.fs.resolve(logFile)}; re-run register to continue (it resumes), or raise --script-timeout`,
+      },
+    );
+  }
+  if (result.exitCode !== 0) {
+    const last = lines.filter((line) => line.trim() !== "").pop() ?? "(no output)";
+    throw new OperationError(`the install script failed with exit code ${result.exitCode}: ${last}`, {
+      remediation: `see ${deps.fs.resolve(logFile)}; fix the cause and re-run register (it resumes where it stopped)`,
+    });
+  }
+  return { logFile, durationMs: result.durationMs };
+}
+
+function formatElapsed(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/** facts §1: the services the install script enables (and, unless noStart, starts). */
+export function scriptServices(host: HostConfig): string {
+  const docker = host.dockerInstallSource === "none" ? "" : ", docker (when it installs Docker)";
+  const verb = host.noStart ? "enables (noStart: does not start)" : "enables and starts";
+  return `services: the script ${verb} amazon-ssm-agent${docker} and ecs`;
+}

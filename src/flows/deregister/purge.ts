@@ -1,0 +1,129 @@
+import type { HostContext } from "../../app/host.ts";
+import { ECS_UNIT, PATHS } from "../../components/agent-state/paths.ts";
+import {
+  AGENT_PACKAGES,
+  choosePackageManager,
+  managerFor,
+  type PackageManager,
+  packageInstalled,
+  removeCommand,
+  removePackages,
+} from "./packages.ts";
+import type { Action, Outcome } from "./types.ts";
+
+/** What the packages and the agent leave behind (facts §1-§4), removed after the packages. */
+export const PURGE_FOLDERS = [
+  "/etc/ecs",
+  "/var/lib/ecs",
+  "/var/log/ecs",
+  "/var/lib/amazon/ssm",
+  "/etc/amazon/ssm",
+  "/var/log/amazon/ssm",
+  PATHS.agentDir,
+  PATHS.ecsInit,
+] as const;
+
+interface PurgeWork {
+  units: { unit: string; active: boolean; enabled: boolean }[];
+  removals: { manager: PackageManager | undefined; packages: string[] }[];
+  folders: string[];
+}
+
+// The agent's own folder holds this run's lock: purge leaves the lock, and the command removes the folder
+// once it has released it.
+const LOCK_NAME = PATHS.lock.slice(PATHS.agentDir.length + 1);
+
+/** `--purge`: stop and disable both units, remove both packages, then their folders. Continues past failures. */
+export const purgeAction: Action = {
+  name: "purge",
+  async plan({ host, observed }) {
+    const work = await findWork(host, observed.ssmUnit);
+    const steps = describe(work);
+    if (steps.length === 0) return { status: "not-needed", message: "nothing left to purge" };
+    return { status: "needed", message: steps.join("; "), apply: () => purge(host, work) };
+  },
+};
+
+async function findWork(host: HostContext, ssmUnit: string): Promise<PurgeWork> {
+  // os-release(5): /etc first, /usr/lib as the fallback (as the distribution check reads it).
+  const osRelease =
+    (await host.fs.readText("/etc/os-release")) ?? (await host.fs.readText("/usr/lib/os-release"));
+  const distro = choosePackageManager(osRelease);
+  const units = await Promise.all(
+    [ECS_UNIT, ssmUnit].map(async (unit) => ({
+      unit,
+      active: await host.systemd.isActive(unit),
+      enabled: await host.systemd.isEnabled(unit),
+    })),
+  );
+  const removals: PurgeWork["removals"] = [];
+  for (const pkg of AGENT_PACKAGES) {
+    const manager = managerFor(pkg, distro, ssmUnit);
+    if (manager !== undefined && (await packageInstalled(host, manager, pkg)) === false) continue;
+    const group = removals.find((removal) => removal.manager === manager);
+    if (group) group.packages.push(pkg);
+    else removals.push({ manager, packages: [pkg] });
+  }
+  const folders: string[] = [];
+  for (const folder of PURGE_FOLDERS) if ((await leftIn(host, folder)).length > 0) folders.push(folder);
+  return { units: units.filter((u) => u.active || u.enabled), removals, folders };
+}
+
+/** What purge would remove of the folder: the folder itself, or (the agent's own) what is in it but the lock. */
+async function leftIn(host: HostContext, folder: string): Promise<string[]> {
+  if (folder !== PATHS.agentDir) return (await host.fs.exists(folder)) ? [folder] : [];
+  return (await host.fs.list(folder)).filter((name) => name !== LOCK_NAME).map((name) => `${folder}/${name}`);
+}
+
+function describe(work: PurgeWork): string[] {
+  return [
+    ...(work.units.length > 0 ? [`stop and disable ${work.units.map((u) => u.unit).join(", ")}`] : []),
+    ...work.removals.map(({ manager, packages }) =>
+      manager === undefined
+        ? `remove ${packages.join(", ")} (no known package manager)`
+        : removeCommand(manager, packages).flat().join(" "),
+    ),
+    ...(work.folders.length > 0 ? [`remove ${work.folders.join(", ")}`] : []),
+  ];
+}
+
+async function purge(host: HostContext, work: PurgeWork): Promise<Outcome> {
+  const problems: string[] = [];
+  const attempt = async (what: () => Promise<void>) => {
+    try {
+      await what();
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  };
+  for (const { unit, enabled } of work.units) {
+    await attempt(async () => {
+      await host.systemd.stop(unit);
+      if (enabled) await host.systemd.disable(unit);
+    });
+  }
+  for (const { manager, packages } of work.removals) {
+    await attempt(async () => {
+      if (manager === undefined) {
+        throw new Error(
+          `cannot remove ${packages.join(", ")}: os-release names no distribution with apt-get, dnf, yum or zypper`,
+        );
+      }
+      await removePackages(host, manager, packages);
+    });
+  }
+  for (const folder of work.folders) {
+    await attempt(async () => {
+      for (const path of await leftIn(host, folder)) await host.fs.remove(path, { recursive: true });
+    });
+  }
+  if (problems.length > 0) {
+    return {
+      status: "failed",
+      message: problems.join("; "),
+      remediation:
+        "remove what is left by hand (see the message), or fix the cause and re-run deregister --purge",
+    };
+  }
+  return { status: "done", message: `purged: ${describe(work).join("; ")}` };
+}

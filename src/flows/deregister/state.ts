@@ -1,0 +1,98 @@
+import { PATHS } from "../../components/agent-state/paths.ts";
+import {
+  type AgentState,
+  type JournalEntry,
+  readState,
+  writeState,
+} from "../../components/agent-state/state.ts";
+import type { Action, ActionName, DeregisterContext } from "./types.ts";
+
+/**
+ * Records the run in state.json (for reporting, never the source of truth): the cluster and ARN go once the
+ * container instance is deregistered, the mi- id once the managed instance is. What stays registered (e.g.
+ * --local-only) is kept, or written down, so a later run with credentials can still find it.
+ */
+export const stateAction: Action = {
+  name: "state",
+  async plan(ctx) {
+    const { host } = ctx;
+    // null too: the file is only a report, and a hand-edited one must not fail the run.
+    const current = (await readState(host.fs)) ?? undefined;
+    const purged = ctx.results.some((r) => r.name === "purge" && r.status === "done");
+    if (purged && current === undefined) {
+      return { status: "not-needed", message: `${PATHS.state} was removed by purge` };
+    }
+    const now = host.clock.now().toISOString();
+    const next = nextState(ctx, current, now);
+    const unchanged = sameFields(next.fields, fieldsOf(current));
+    if (unchanged && next.journal.length === 0) {
+      return {
+        status: "not-needed",
+        message: current ? `${PATHS.state} is up to date` : `no ${PATHS.state} to update`,
+      };
+    }
+    return {
+      status: "needed",
+      message: `record the deregistration in ${PATHS.state}`,
+      apply: async () => {
+        const state: AgentState = {
+          version: 1,
+          ...next.fields,
+          updatedAt: now,
+          journal: [...(Array.isArray(current?.journal) ? current.journal : []), ...next.journal].slice(-100),
+        };
+        await writeState(host.fs, state);
+        return { status: "done", message: `recorded in ${PATHS.state} (0600)` };
+      },
+    };
+  },
+};
+
+type Fields = Omit<AgentState, "version" | "updatedAt" | "journal">;
+
+function nextState(
+  ctx: DeregisterContext,
+  current: AgentState | undefined,
+  at: string,
+): { fields: Fields; journal: JournalEntry[] } {
+  const fields: Fields = { ...fieldsOf(current) };
+  const target = ctx.observed.containerInstance;
+  if (gone(ctx, "deregister-container-instance")) {
+    delete fields.cluster;
+    delete fields.containerInstanceArn;
+    delete fields.registeredAt;
+  } else if (target) {
+    fields.cluster = target.cluster;
+    fields.containerInstanceArn = target.arn;
+  }
+  const managed = ctx.observed.managedInstance;
+  if (gone(ctx, "deregister-managed-instance")) delete fields.managedInstanceId;
+  else if (managed) fields.managedInstanceId = managed.id;
+  const journal = ctx.results
+    .filter((r) => r.status === "done" || r.status === "failed")
+    .map((r) => ({
+      phase: `deregister:${r.name}`,
+      status: r.status === "done" ? ("done" as const) : ("failed" as const),
+      at,
+      detail: r.message,
+    }));
+  return { fields, journal };
+}
+
+function fieldsOf(state: AgentState | undefined): Fields {
+  if (state === undefined) return {};
+  const { version: _version, updatedAt: _updatedAt, journal: _journal, ...fields } = state;
+  return fields;
+}
+
+function sameFields(a: Fields, b: Fields): boolean {
+  const sorted = (fields: Fields) =>
+    JSON.stringify(Object.entries(fields).sort(([x], [y]) => x.localeCompare(y)));
+  return sorted(a) === sorted(b);
+}
+
+/** Deregistered now or before (or, in a dry run, about to be). */
+function gone(ctx: DeregisterContext, name: ActionName): boolean {
+  const status = ctx.results.find((r) => r.name === name)?.status;
+  return status === "done" || status === "not-needed" || status === "planned";
+}

@@ -1,0 +1,75 @@
+import { type AgentState, type JournalEntry, writeState } from "../../components/agent-state/state.ts";
+import type { RegisterReport } from "./report.ts";
+import type { RegisterDeps, RegisterInput } from "./types.ts";
+
+// `previous` is state.json as the run found it: register reads it once, under the lock, and passes it here.
+
+export async function saveState(
+  deps: RegisterDeps,
+  input: RegisterInput,
+  report: RegisterReport,
+  journal: JournalEntry[],
+  previous: AgentState | undefined,
+): Promise<void> {
+  const { fs, clock } = deps.host;
+  const now = clock.now().toISOString();
+  const registeredNow =
+    report.containerInstanceArn !== undefined &&
+    report.containerInstanceArn !== previous?.containerInstanceArn;
+  const state: AgentState = {
+    version: 1,
+    cluster: input.config.cluster,
+    region: input.region,
+    ...((report.containerInstanceArn ?? previous?.containerInstanceArn)
+      ? { containerInstanceArn: report.containerInstanceArn ?? previous?.containerInstanceArn }
+      : {}),
+    ...((report.managedInstanceId ?? previous?.managedInstanceId)
+      ? { managedInstanceId: report.managedInstanceId ?? previous?.managedInstanceId }
+      : {}),
+    ...(registeredNow
+      ? { registeredAt: now }
+      : previous?.registeredAt
+        ? { registeredAt: previous.registeredAt }
+        : {}),
+    ...(report.createdActivationId && !report.activationDeleted
+      ? { pendingActivationId: report.createdActivationId }
+      : {}),
+    updatedAt: now,
+    journal: [...(previous?.journal ?? []), ...journal].slice(-100),
+  };
+  await writeState(fs, state);
+}
+
+/** Records a just-in-time activation as soon as it exists, so a run killed before deleting it is cleaned up. */
+export async function markPendingActivation(
+  deps: RegisterDeps,
+  previous: AgentState | undefined,
+  activationId: string,
+): Promise<void> {
+  const { fs, clock } = deps.host;
+  const now = clock.now().toISOString();
+  await writeState(fs, {
+    journal: [],
+    ...previous,
+    version: 1,
+    pendingActivationId: activationId,
+    updatedAt: now,
+  });
+}
+
+/** Deletes the activation a killed run left behind (best effort: it expires within 30 minutes anyway). */
+export async function deleteLeftoverActivation(
+  deps: RegisterDeps,
+  previous: AgentState | undefined,
+): Promise<void> {
+  const { fs, log } = deps.host;
+  if (previous?.pendingActivationId === undefined || !deps.hasAwsCredentials) return;
+  const { pendingActivationId, ...rest } = previous;
+  try {
+    await (await deps.aws()).ssm.deleteActivation(pendingActivationId);
+    await writeState(fs, rest);
+    log.info({ activationId: pendingActivationId }, "deleted the activation an interrupted run left behind");
+  } catch (error) {
+    log.warn({ activationId: pendingActivationId, err: error }, "could not delete an activation left behind");
+  }
+}

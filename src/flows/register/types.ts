@@ -1,0 +1,47 @@
+import type { AwsPorts } from "../../adapters/aws/ports.ts";
+import type { HostContext } from "../../app/host.ts";
+import type { CheckResult } from "../../checks/types.ts";
+import type { ScriptSource } from "../../components/install-script/obtain.ts";
+import type { Config } from "../../config/schema.ts";
+import type { SuppliedActivation } from "./activation-source.ts";
+
+/** The named phases of `register`, in order; the names appear in logs, --dry-run output and --skip. */
+export const REGISTER_PHASES = [
+  "preflight",
+  "activation",
+  "ecs-config",
+  "install-script",
+  "run-script",
+  "normalize-config",
+  "verify",
+  "activation-cleanup",
+  "state",
+] as const;
+export const SKIPPABLE_PHASES = ["preflight", "normalize-config", "verify", "activation-cleanup"] as const;
+
+// Just-in-time activations are single-use and short-lived (facts §5, §6.8).
+export const JIT_EXPIRY_SECONDS = 30 * 60;
+
+export interface RegisterInput {
+  config: Config;
+  region: string;
+  supplied?: SuppliedActivation;
+  source: ScriptSource;
+  move: boolean;
+  deleteActivation: boolean;
+  dryRun: boolean;
+  skipPhases: ReadonlySet<string>;
+  scriptTimeoutMs: number;
+  verifyTimeoutMs: number;
+}
+
+export interface RegisterDeps {
+  host: HostContext;
+  /** Built on first use, so a host with a supplied activation and no credentials never needs AWS. */
+  aws: () => Promise<AwsPorts>;
+  hasAwsCredentials: boolean;
+  /** Runs the preflight checks (the `check` command's, minus those skipped). */
+  preflight: (extraSkips: string[]) => Promise<CheckResult[]>;
+}
+
+export type Mode = "fresh" | "already-registered" | "move";
