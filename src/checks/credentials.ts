@@ -1,5 +1,8 @@
 import type { HostFs } from "../adapters/host/fs.ts";
-import { type EnvAssignment, readEcsConfigFiles, readEnvFile, readUnitEnvironment } from "./host-files.ts";
+import { ECS_AGENT } from "../components/ecs-agent/files.ts";
+import { readEcsConfigFiles } from "../components/ecs-agent/observe.ts";
+import { SSM_AGENT } from "../components/ssm-agent/files.ts";
+import { type EnvAssignment, readEnvFile, readUnitEnvironment } from "./host-files.ts";
 import { type CheckContext, defineCheck, fail, pass, warn } from "./types.ts";
 
 // facts §4, §6.3: variables that make the AWS SDK in ecs-init or the agent ignore the credentials SSM
@@ -12,12 +15,9 @@ const SHADOWING = [
   "AWS_SHARED_CREDENTIALS_FILE",
 ] as const;
 const SECRET_VARIABLES = new Set(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"]);
-const CREDENTIALS_FILE = "/root/.aws/credentials";
+const CREDENTIALS_FILE = SSM_AGENT.credentials;
 // facts §4: either file means SSM has registered this host.
-const SSM_REGISTRATION_FILES = [
-  "/var/lib/amazon/ssm/registration",
-  "/var/lib/amazon/ssm/Vault/Store/RegistrationKey",
-];
+const SSM_REGISTRATION_FILES = [SSM_AGENT.registration, SSM_AGENT.registrationKey];
 
 interface Finding {
   severity: "warn" | "fail";
@@ -42,7 +42,7 @@ export const credentialsCheck = defineCheck(
 /** Variables in the ECS service's environment (fail) or in /etc/environment (warn). Names only, never values. */
 async function environmentFindings(ctx: CheckContext): Promise<Finding[]> {
   const serviceEnv = [
-    ...(await readUnitEnvironment(ctx.fs, "ecs")).values(),
+    ...(await readUnitEnvironment(ctx.fs, ECS_AGENT.unit)).values(),
     // ecs-init hands the ecs.config values to the agent container as its environment (facts §3).
     ...(await readEcsConfigFiles(ctx.fs)).values(),
   ];

@@ -1,3 +1,4 @@
+import type { HostFs } from "../adapters/host/fs.ts";
 import { dockerPresent, findDocker } from "./docker.ts";
 import { type CheckContext, defineCheck, fail, pass, type Verdict, warn } from "./types.ts";
 
@@ -33,11 +34,16 @@ export function parseOsRelease(text: string): Map<string, string> {
   return fields;
 }
 
+/** os-release(5): /etc first, /usr/lib as the fallback. */
+export async function readOsRelease(fs: Pick<HostFs, "readText">): Promise<string | undefined> {
+  return (await fs.readText("/etc/os-release")) ?? (await fs.readText("/usr/lib/os-release"));
+}
+
 export const distributionCheck = defineCheck(
   "distribution",
   "the Linux distribution is one the install script supports",
   async (ctx) => {
-    const text = (await ctx.fs.readText("/etc/os-release")) ?? (await ctx.fs.readText("/usr/lib/os-release"));
+    const text = await readOsRelease(ctx.fs);
     if (text === undefined) {
       return fail(
         "cannot read /etc/os-release",

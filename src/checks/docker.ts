@@ -1,8 +1,6 @@
 import { pingDocker } from "../adapters/host/docker.ts";
+import { DOCKER } from "../components/docker/files.ts";
 import { type CheckContext, defineCheck, fail, pass } from "./types.ts";
-
-// facts §1: the install script skips installing Docker when a `docker` binary is on the PATH.
-const DOCKER_BINARIES = ["/usr/bin/docker", "/usr/local/bin/docker", "/bin/docker"] as const;
 
 export interface DockerPresence {
   /** Host path of the docker binary, when one exists. */
@@ -12,7 +10,7 @@ export interface DockerPresence {
 
 export async function findDocker(ctx: CheckContext): Promise<DockerPresence> {
   let binary: string | undefined;
-  for (const candidate of DOCKER_BINARIES) {
+  for (const candidate of DOCKER.binaries) {
     if (await ctx.fs.exists(candidate)) {
       binary = candidate;
       break;

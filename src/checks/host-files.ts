@@ -1,5 +1,4 @@
 import type { HostFs } from "../adapters/host/fs.ts";
-import { parseEcsConfig } from "../ecsconfig/index.ts";
 
 /** One environment variable as some host file sets it. The value is for comparisons, never for printing. */
 export interface EnvAssignment {
@@ -10,20 +9,6 @@ export interface EnvAssignment {
 }
 
 export type EnvMap = Map<string, EnvAssignment>;
-
-// facts §3: ecs-init reads /var/lib/ecs/ecs.config, then /etc/ecs/ecs.config, which wins.
-export const ECS_CONFIG_FILES = ["/var/lib/ecs/ecs.config", "/etc/ecs/ecs.config"] as const;
-
-/** The effective ecs.config values, each with the file that set it last. */
-export async function readEcsConfigFiles(fs: HostFs): Promise<EnvMap> {
-  const values: EnvMap = new Map();
-  for (const file of ECS_CONFIG_FILES) {
-    const text = await fs.readText(file);
-    if (text === undefined) continue;
-    for (const [name, value] of parseEcsConfig(text).values) values.set(name, { name, value, file });
-  }
-  return values;
-}
 
 /**
  * The environment a unit's drop-ins give it (`/etc/systemd/system/UNIT.service.d/*.conf`, lexical order):

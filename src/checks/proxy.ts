@@ -1,4 +1,7 @@
-import { type EnvMap, readEcsConfigFiles, readUnitEnvironment } from "./host-files.ts";
+import { DOCKER } from "../components/docker/files.ts";
+import { ECS_AGENT } from "../components/ecs-agent/files.ts";
+import { readEcsConfigFiles } from "../components/ecs-agent/observe.ts";
+import { type EnvMap, readUnitEnvironment } from "./host-files.ts";
 import { defineCheck, fail, pass } from "./types.ts";
 
 const PROXY_NAMES = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] as const;
@@ -6,7 +9,6 @@ const NO_PROXY_NAMES = ["NO_PROXY", "no_proxy"] as const;
 // facts §3, §6.4: instance metadata and the task credential endpoint must bypass the proxy; the ECS agent
 // also talks to the Docker socket through its HTTP client.
 const METADATA_HOSTS = ["169.254.169.254", "169.254.170.2"] as const;
-const DOCKER_SOCKET = "/var/run/docker.sock";
 
 /** Names of the proxy variables set (non-empty) in `env`. */
 export function proxyVariables(env: Readonly<Record<string, string | undefined>>): string[] {
@@ -44,14 +46,14 @@ export const proxyCheck = defineCheck(
       {
         where: "ecs.config",
         env: plain(await readEcsConfigFiles(ctx.fs)),
-        required: [...METADATA_HOSTS, DOCKER_SOCKET],
-        fix: "/etc/ecs/ecs.config",
+        required: [...METADATA_HOSTS, DOCKER.socket],
+        fix: ECS_AGENT.config,
       },
       {
         where: "docker.service drop-ins",
-        env: plain(await readUnitEnvironment(ctx.fs, "docker")),
+        env: plain(await readUnitEnvironment(ctx.fs, DOCKER.unit)),
         required: METADATA_HOSTS,
-        fix: "an Environment= line in /etc/systemd/system/docker.service.d/",
+        fix: `an Environment= line in /etc/systemd/system/${DOCKER.unit}.service.d/`,
       },
     ];
     const problems: string[] = [];

@@ -39,7 +39,7 @@ function fakeSystemd(ecsActive: boolean): Systemd {
     restart: refuse,
     stop: refuse,
     daemonReload: refuse,
-    ssmUnitName: async () => "amazon-ssm-agent",
+    isLoaded: async () => false,
   };
 }
 

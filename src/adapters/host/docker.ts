@@ -1,17 +1,9 @@
 import http from "node:http";
-import type { HostFs } from "./fs.ts";
-
-export const DOCKER_SOCKET = "/var/run/docker.sock";
 
 export interface DockerPing {
   ok: boolean;
   /** One line for a human: the API version on success, what went wrong otherwise. */
   message: string;
-}
-
-/** The real path of the Docker socket under the host root. */
-export function dockerSocketPath(fs: HostFs): string {
-  return fs.resolve(DOCKER_SOCKET);
 }
 
 /**

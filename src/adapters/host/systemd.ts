@@ -2,10 +2,6 @@ import { OperationError } from "../../errors.ts";
 import type { Redactor } from "../../util/redact.ts";
 import type { RunCommand, RunResult } from "./exec.ts";
 
-// facts §1, §4: the SSM agent's unit is the snap one when installed from a snap, else the deb/rpm one.
-export const SNAP_SSM_UNIT = "snap.amazon-ssm-agent.amazon-ssm-agent";
-export const SSM_UNIT = "amazon-ssm-agent";
-
 /** The units the agent manages, through systemctl. Every method is safe to repeat. */
 export interface Systemd {
   /** True when the unit is running (`is-active`); false for inactive, failed or unknown units. */
@@ -24,8 +20,8 @@ export interface Systemd {
   stop(unit: string): Promise<void>;
   /** Re-reads unit files and drop-ins; always safe. */
   daemonReload(): Promise<void>;
-  /** The SSM agent's unit: the snap one when systemd knows it, else `amazon-ssm-agent`. */
-  ssmUnitName(): Promise<string>;
+  /** True when systemd has the unit's file loaded (`show -p LoadState`), running or not. */
+  isLoaded(unit: string): Promise<boolean>;
 }
 
 /** A systemctl call that failed; the message says what was being done ("restarting ecs: <stderr>"). */
@@ -75,9 +71,9 @@ export function createSystemd(options: SystemdOptions): Systemd {
       await mustSucceed("stopping", ["stop", unit], unit);
     },
     daemonReload: () => mustSucceed("reloading systemd", ["daemon-reload"]),
-    ssmUnitName: async () => {
-      const result = await call(["show", "--property=LoadState", `${SNAP_SSM_UNIT}.service`]);
-      return result.exitCode === 0 && /^LoadState=loaded$/m.test(result.stdout) ? SNAP_SSM_UNIT : SSM_UNIT;
+    isLoaded: async (unit) => {
+      const result = await call(["show", "--property=LoadState", `${unit}.service`]);
+      return result.exitCode === 0 && /^LoadState=loaded$/m.test(result.stdout);
     },
   };
   return systemd;

@@ -1,5 +1,4 @@
 import { stat } from "node:fs/promises";
-import { dockerSocketPath } from "../../adapters/host/docker.ts";
 import { run as realRun } from "../../adapters/host/exec.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { IntrospectionClient } from "../../adapters/host/introspection.ts";
@@ -13,6 +12,7 @@ import {
   runChecks,
 } from "../../checks/index.ts";
 import { checkDocument, renderChecks } from "../../checks/report.ts";
+import { DOCKER } from "../../components/docker/files.ts";
 import type { Config } from "../../config/schema.ts";
 import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
@@ -116,7 +116,7 @@ export async function buildCheckContext(
       ...(sha256 === undefined ? {} : { sha256: sha256.toLowerCase() }),
     },
     introspection: new IntrospectionClient(ecsAgentUrl, PROBE_TIMEOUT_MS),
-    dockerSocket: dockerSocketPath(fs),
+    dockerSocket: fs.resolve(DOCKER.socket),
     timeoutMs: PROBE_TIMEOUT_MS,
   };
 }

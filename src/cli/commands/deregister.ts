@@ -1,6 +1,6 @@
 import { HostFs } from "../../adapters/host/fs.ts";
 import { acquireLock } from "../../components/agent-state/lock.ts";
-import { PATHS } from "../../components/agent-state/paths.ts";
+import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { decideAwsAccess } from "../../flows/deregister/aws-access.ts";
 import { deregister } from "../../flows/deregister/deregister.ts";
 import { observeForDeregister, recordedRegion } from "../../flows/deregister/observe.ts";
@@ -73,6 +73,6 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
   } finally {
     await lock?.release();
     // purge empties the agent's own folder but the lock this run held in it: the folder goes after the lock.
-    if (purged) await host.fs.removeEmptyDir(PATHS.agentDir);
+    if (purged) await host.fs.removeEmptyDir(AGENT_STATE.dir);
   }
 }

@@ -2,7 +2,7 @@ import type { HostFs } from "../../adapters/host/fs.ts";
 import type { SystemInfo } from "../../adapters/host/system.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
-import { PATHS } from "./paths.ts";
+import { AGENT_STATE } from "./paths.ts";
 
 export interface Lock {
   release(): Promise<void>;
@@ -26,21 +26,21 @@ export async function acquireLock(
   command: string,
   waitMs: number,
 ): Promise<Lock> {
-  await fs.mkdir(PATHS.agentDir, 0o700);
+  await fs.mkdir(AGENT_STATE.dir, 0o700);
   const me: Holder = { pid: process.pid, command, since: clock.now().toISOString() };
   const deadline = clock.now().getTime() + waitMs;
   for (let attempt = 0; ; attempt++) {
-    if (await fs.createExclusive(PATHS.lock, `${JSON.stringify(me)}\n`, 0o600)) {
-      return { release: () => fs.remove(PATHS.lock) };
+    if (await fs.createExclusive(AGENT_STATE.lock, `${JSON.stringify(me)}\n`, 0o600)) {
+      return { release: () => fs.remove(AGENT_STATE.lock) };
     }
     const holder = await readHolder(fs);
     if (holder === undefined || !system.processAlive(holder.pid)) {
-      await fs.remove(PATHS.lock); // stale: its owner is gone
+      await fs.remove(AGENT_STATE.lock); // stale: its owner is gone
       continue;
     }
     if (clock.now().getTime() >= deadline) {
       throw new OperationError(
-        `another ecs-anywhere-agent ${holder.command} (pid ${holder.pid}, since ${holder.since}) holds ${fs.resolve(PATHS.lock)}`,
+        `another ecs-anywhere-agent ${holder.command} (pid ${holder.pid}, since ${holder.since}) holds ${fs.resolve(AGENT_STATE.lock)}`,
         {
           remediation:
             "wait for it to finish, or raise --lock-timeout; remove the file only if that process is gone",
@@ -53,7 +53,7 @@ export async function acquireLock(
 
 async function readHolder(fs: HostFs): Promise<Holder | undefined> {
   try {
-    const holder = JSON.parse((await fs.readText(PATHS.lock)) ?? "") as Partial<Holder>;
+    const holder = JSON.parse((await fs.readText(AGENT_STATE.lock)) ?? "") as Partial<Holder>;
     return typeof holder.pid === "number"
       ? { pid: holder.pid, command: String(holder.command), since: String(holder.since) }
       : undefined;

@@ -1,5 +1,5 @@
 import type { HostFs } from "../../adapters/host/fs.ts";
-import { PATHS } from "./paths.ts";
+import { AGENT_STATE } from "./paths.ts";
 
 export interface JournalEntry {
   phase: string;
@@ -26,7 +26,7 @@ export interface AgentState {
 }
 
 export async function readState(fs: HostFs): Promise<AgentState | undefined> {
-  const text = await fs.readText(PATHS.state);
+  const text = await fs.readText(AGENT_STATE.state);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as AgentState;
@@ -36,6 +36,6 @@ export async function readState(fs: HostFs): Promise<AgentState | undefined> {
 }
 
 export async function writeState(fs: HostFs, state: AgentState): Promise<void> {
-  await fs.mkdir(PATHS.agentDir, 0o700);
-  await fs.writeFileAtomic(PATHS.state, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await fs.mkdir(AGENT_STATE.dir, 0o700);
+  await fs.writeFileAtomic(AGENT_STATE.state, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }

@@ -9,7 +9,7 @@ import {
 } from "../../ecsconfig/index.ts";
 import { UsageError } from "../../errors.ts";
 import { MASK, type Redactor } from "../../util/redact.ts";
-import { PATHS } from "../agent-state/paths.ts";
+import { ECS_AGENT } from "./files.ts";
 
 /** The keys the agent manages in /etc/ecs/ecs.config for this config (its cluster) and region. */
 export function desiredKeys(config: Config, region: string): Record<string, string> {
@@ -52,7 +52,7 @@ export function planEcsConfigFiles(
   }
   const plans: FilePlan[] = [
     {
-      path: PATHS.ecsConfig,
+      path: ECS_AGENT.config,
       current: current.etc,
       next: etc.text,
       changes: etc.changes,
@@ -62,7 +62,7 @@ export function planEcsConfigFiles(
   if (current.lib !== undefined) {
     const lib = mergeEcsConfig(current.lib, {});
     plans.push({
-      path: PATHS.ecsConfigLib,
+      path: ECS_AGENT.configLib,
       current: current.lib,
       next: lib.text,
       changes: lib.changes,
@@ -78,7 +78,7 @@ export async function checkEcsConfigInput(
   desired: Record<string, string>,
   redactor: Redactor,
 ): Promise<void> {
-  planEcsConfigFiles(desired, { etc: await fs.readText(PATHS.ecsConfig), lib: undefined }, redactor);
+  planEcsConfigFiles(desired, { etc: await fs.readText(ECS_AGENT.config), lib: undefined }, redactor);
 }
 
 /** Writes the planned files atomically, mode 0600 (registry credentials may live there); true if any changed. */

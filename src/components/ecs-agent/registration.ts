@@ -4,7 +4,7 @@ import { judgeRegistration } from "../../adapters/host/introspection.ts";
 import type { Systemd } from "../../adapters/host/systemd.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
-import { ECS_UNIT } from "../agent-state/paths.ts";
+import { ECS_AGENT } from "./files.ts";
 
 export interface VerifyDeps {
   introspection: IntrospectionClient;
@@ -41,7 +41,7 @@ async function explain(problem: string, wrongCluster: boolean, deps: VerifyDeps)
       remediation: "run register --move to move this host to the desired cluster",
     });
   }
-  if (!(await deps.systemd.isActive(ECS_UNIT))) {
+  if (!(await deps.systemd.isActive(ECS_AGENT.unit))) {
     return new OperationError(`${problem}; the ecs service is not running`, {
       remediation:
         "see `systemctl status ecs` and /var/log/ecs/ecs-init.log; exit code 5 means agent.db holds another cluster (register --move)",

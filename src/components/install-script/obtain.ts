@@ -4,7 +4,7 @@ import type { HostFs } from "../../adapters/host/fs.ts";
 import type { HostConfig } from "../../config/schema.ts";
 import { OperationError } from "../../errors.ts";
 import type { Redactor } from "../../util/redact.ts";
-import { PATHS } from "../agent-state/paths.ts";
+import { AGENT_STATE } from "../agent-state/paths.ts";
 import { verifySha256, verifyWithGpg } from "./verify.ts";
 
 /** How the operator wants the script obtained (facts §1: official URL + .asc, or a pinned local copy). */
@@ -75,14 +75,14 @@ export async function obtainVerifiedScript(source: ScriptSource, deps: ScriptDep
         expectedFingerprint: source.fingerprint,
         exec: deps.run,
         fs: deps.fs,
-        tempParent: PATHS.agentDir,
+        tempParent: AGENT_STATE.dir,
         redactor: deps.redactor,
       }),
     );
   }
-  await deps.fs.mkdir(PATHS.agentDir, 0o700);
-  await deps.fs.writeFileAtomic(PATHS.script, script, { mode: 0o700 });
-  return PATHS.script;
+  await deps.fs.mkdir(AGENT_STATE.dir, 0o700);
+  await deps.fs.writeFileAtomic(AGENT_STATE.script, script, { mode: 0o700 });
+  return AGENT_STATE.script;
 }
 
 function refuseUnless(result: Awaited<ReturnType<typeof verifyWithGpg>>): void {

@@ -4,7 +4,7 @@ import type { HostConfig } from "../../config/schema.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { MASK, type Redactor } from "../../util/redact.ts";
-import { PATHS } from "../agent-state/paths.ts";
+import { AGENT_STATE } from "../agent-state/paths.ts";
 
 export interface ScriptInvocation {
   region: string;
@@ -73,8 +73,8 @@ export async function runInstallScript(
     env: deps.env,
     onLine,
   });
-  await deps.fs.mkdir(PATHS.logDir, 0o700);
-  const logFile = `${PATHS.logDir}/install-${started.toISOString().replace(/[-:.]/g, "")}.log`;
+  await deps.fs.mkdir(AGENT_STATE.logDir, 0o700);
+  const logFile = `${AGENT_STATE.logDir}/install-${started.toISOString().replace(/[-:.]/g, "")}.log`;
   await deps.fs.writeFileAtomic(logFile, deps.redactor.scrub(`${lines.join("\n")}\n`), { mode: 0o600 });
   if (result.timedOut) {
     throw new OperationError(

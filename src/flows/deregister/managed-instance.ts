@@ -1,5 +1,5 @@
 import type { SsmPort } from "../../adapters/aws/ports.ts";
-import { PATHS } from "../../components/agent-state/paths.ts";
+import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 import { awsOrPlan } from "./aws-access.ts";
 import type { Action } from "./types.ts";
 
@@ -14,7 +14,7 @@ export const deregisterManagedInstanceAction: Action = {
     if (!managed) {
       return {
         status: "not-needed",
-        message: `no managed instance id: ${PATHS.ssmRegistration} is absent and the state file records none`,
+        message: `no managed instance id: ${SSM_AGENT.registration} is absent and the state file records none`,
       };
     }
     const aws = awsOrPlan(

@@ -1,8 +1,7 @@
 import type { HostFs } from "../../adapters/host/fs.ts";
 import type { HostContext } from "../../app/host.ts";
-import { PATHS } from "../../components/agent-state/paths.ts";
 import { type AgentState, readState } from "../../components/agent-state/state.ts";
-import { observeHost } from "../../components/ecs-agent/observe.ts";
+import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
 import type { DeregisterObservation } from "./types.ts";
 
 /**
@@ -11,15 +10,14 @@ import type { DeregisterObservation } from "./types.ts";
  * survives `-register -clear` (facts §4), so a re-run can still check it against SSM.
  */
 export async function observeForDeregister(
-  host: Pick<HostContext, "fs" | "introspection" | "systemd">,
+  host: Pick<HostContext, "fs" | "introspection" | "systemd" | "redactor">,
 ): Promise<DeregisterObservation> {
-  const [observed, state, registration, ssmUnit] = await Promise.all([
-    observeHost(host.fs, host.introspection),
+  const [metadata, state, ssm, unit] = await Promise.all([
+    host.introspection.metadata(),
     readState(host.fs),
-    host.fs.readText(PATHS.ssmRegistration),
-    host.systemd.ssmUnitName(),
+    observeSsmAgent(host.fs, host.redactor),
+    ssmUnit(host.systemd),
   ]);
-  const { metadata } = observed;
   const stateCluster = recorded(state, "cluster");
   const stateArn = recorded(state, "containerInstanceArn");
   const stateMi = recorded(state, "managedInstanceId");
@@ -34,12 +32,12 @@ export async function observeForDeregister(
       : stateArn && stateCluster
         ? { cluster: stateCluster, arn: stateArn, source: "the state file" as const }
         : undefined;
-  const managedInstance = observed.managedInstanceId
-    ? { id: observed.managedInstanceId, region: registrationRegion(registration) ?? stateRegion }
+  const managedInstance = ssm.managedInstanceId
+    ? { id: ssm.managedInstanceId, region: ssm.region ?? stateRegion }
     : stateMi
       ? { id: stateMi, region: stateRegion }
       : undefined;
-  return { containerInstance, managedInstance, ssmUnit };
+  return { containerInstance, managedInstance, ssmUnit: unit };
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -49,8 +47,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  * when none is configured (flags/config win, as in register).
  */
 export async function recordedRegion(fs: HostFs): Promise<string | undefined> {
-  const [state, registration] = await Promise.all([readState(fs), fs.readText(PATHS.ssmRegistration)]);
-  return [recorded(state, "region"), registrationRegion(registration)].find(
+  const [state, ssm] = await Promise.all([readState(fs), observeSsmAgent(fs)]);
+  return [recorded(state, "region"), ssm.region].find(
     (region) => region !== undefined && REGION.test(region),
   );
 }
@@ -65,14 +63,4 @@ export function arnRegion(arn: string): string | undefined {
 function recorded(state: AgentState | undefined, field: keyof AgentState): string | undefined {
   const value: unknown = state?.[field];
   return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function registrationRegion(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const region = (JSON.parse(text) as { Region?: unknown }).Region;
-    return typeof region === "string" && region !== "" ? region : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,10 +1,11 @@
 import { CommandStartError, describeFailure } from "../../adapters/host/exec.ts";
-import { SNAP_SSM_UNIT } from "../../adapters/host/systemd.ts";
 import type { HostContext } from "../../app/host.ts";
 import { parseOsRelease } from "../../checks/distribution.ts";
+import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
+import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 
 /** The packages the install script installs (facts §1). */
-export const AGENT_PACKAGES = ["amazon-ecs-init", "amazon-ssm-agent"] as const;
+export const AGENT_PACKAGES = [ECS_AGENT.package, SSM_AGENT.package] as const;
 export type AgentPackage = (typeof AGENT_PACKAGES)[number];
 
 export type PackageManager = "apt" | "dnf" | "yum" | "zypper" | "snap";
@@ -29,7 +30,7 @@ export function choosePackageManager(osRelease: string | undefined): PackageMana
 
 /** Which manager owns a package here: the SSM agent may be a snap (facts §4). */
 export function managerFor(pkg: AgentPackage, distro: PackageManager | undefined, ssmUnit: string) {
-  return pkg === "amazon-ssm-agent" && ssmUnit === SNAP_SSM_UNIT ? "snap" : distro;
+  return pkg === SSM_AGENT.package && ssmUnit === SSM_AGENT.snapUnit ? "snap" : distro;
 }
 
 export function removeCommand(manager: PackageManager, packages: readonly string[]): [string, string[]] {

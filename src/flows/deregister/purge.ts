@@ -1,5 +1,8 @@
 import type { HostContext } from "../../app/host.ts";
-import { ECS_UNIT, PATHS } from "../../components/agent-state/paths.ts";
+import { readOsRelease } from "../../checks/distribution.ts";
+import { AGENT_STATE } from "../../components/agent-state/paths.ts";
+import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
+import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 import {
   AGENT_PACKAGES,
   choosePackageManager,
@@ -13,14 +16,10 @@ import type { Action, Outcome } from "./types.ts";
 
 /** What the packages and the agent leave behind (facts §1-§4), removed after the packages. */
 export const PURGE_FOLDERS = [
-  "/etc/ecs",
-  "/var/lib/ecs",
-  "/var/log/ecs",
-  "/var/lib/amazon/ssm",
-  "/etc/amazon/ssm",
-  "/var/log/amazon/ssm",
-  PATHS.agentDir,
-  PATHS.ecsInit,
+  ...ECS_AGENT.folders,
+  ...SSM_AGENT.folders,
+  AGENT_STATE.dir,
+  ECS_AGENT.ecsInit,
 ] as const;
 
 interface PurgeWork {
@@ -31,7 +30,7 @@ interface PurgeWork {
 
 // The agent's own folder holds this run's lock: purge leaves the lock, and the command removes the folder
 // once it has released it.
-const LOCK_NAME = PATHS.lock.slice(PATHS.agentDir.length + 1);
+const LOCK_NAME = AGENT_STATE.lock.slice(AGENT_STATE.dir.length + 1);
 
 /** `--purge`: stop and disable both units, remove both packages, then their folders. Continues past failures. */
 export const purgeAction: Action = {
@@ -45,12 +44,10 @@ export const purgeAction: Action = {
 };
 
 async function findWork(host: HostContext, ssmUnit: string): Promise<PurgeWork> {
-  // os-release(5): /etc first, /usr/lib as the fallback (as the distribution check reads it).
-  const osRelease =
-    (await host.fs.readText("/etc/os-release")) ?? (await host.fs.readText("/usr/lib/os-release"));
+  const osRelease = await readOsRelease(host.fs);
   const distro = choosePackageManager(osRelease);
   const units = await Promise.all(
-    [ECS_UNIT, ssmUnit].map(async (unit) => ({
+    [ECS_AGENT.unit, ssmUnit].map(async (unit) => ({
       unit,
       active: await host.systemd.isActive(unit),
       enabled: await host.systemd.isEnabled(unit),
@@ -71,7 +68,7 @@ async function findWork(host: HostContext, ssmUnit: string): Promise<PurgeWork> 
 
 /** What purge would remove of the folder: the folder itself, or (the agent's own) what is in it but the lock. */
 async function leftIn(host: HostContext, folder: string): Promise<string[]> {
-  if (folder !== PATHS.agentDir) return (await host.fs.exists(folder)) ? [folder] : [];
+  if (folder !== AGENT_STATE.dir) return (await host.fs.exists(folder)) ? [folder] : [];
   return (await host.fs.list(folder)).filter((name) => name !== LOCK_NAME).map((name) => `${folder}/${name}`);
 }
 

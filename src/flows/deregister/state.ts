@@ -1,4 +1,4 @@
-import { PATHS } from "../../components/agent-state/paths.ts";
+import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import {
   type AgentState,
   type JournalEntry,
@@ -20,7 +20,7 @@ export const stateAction: Action = {
     const current = (await readState(host.fs)) ?? undefined;
     const purged = ctx.results.some((r) => r.name === "purge" && r.status === "done");
     if (purged && current === undefined) {
-      return { status: "not-needed", message: `${PATHS.state} was removed by purge` };
+      return { status: "not-needed", message: `${AGENT_STATE.state} was removed by purge` };
     }
     const now = host.clock.now().toISOString();
     const next = nextState(ctx, current, now);
@@ -28,12 +28,12 @@ export const stateAction: Action = {
     if (unchanged && next.journal.length === 0) {
       return {
         status: "not-needed",
-        message: current ? `${PATHS.state} is up to date` : `no ${PATHS.state} to update`,
+        message: current ? `${AGENT_STATE.state} is up to date` : `no ${AGENT_STATE.state} to update`,
       };
     }
     return {
       status: "needed",
-      message: `record the deregistration in ${PATHS.state}`,
+      message: `record the deregistration in ${AGENT_STATE.state}`,
       apply: async () => {
         const state: AgentState = {
           version: 1,
@@ -42,7 +42,7 @@ export const stateAction: Action = {
           journal: [...(Array.isArray(current?.journal) ? current.journal : []), ...next.journal].slice(-100),
         };
         await writeState(host.fs, state);
-        return { status: "done", message: `recorded in ${PATHS.state} (0600)` };
+        return { status: "done", message: `recorded in ${AGENT_STATE.state} (0600)` };
       },
     };
   },

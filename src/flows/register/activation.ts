@@ -1,9 +1,9 @@
 import { createActivation } from "../../cloud/activation.ts";
 import { resourceTags, setupSteps } from "../../cloud/setup-steps.ts";
 import type { AgentState } from "../../components/agent-state/state.ts";
-import type { HostObservation } from "../../components/ecs-agent/observe.ts";
 import { pending, runSteps } from "../../engine/run.ts";
 import { MASK } from "../../util/redact.ts";
+import type { HostObservation } from "./observe.ts";
 import type { PhaseReport, RegisterReport } from "./report.ts";
 import { markPendingActivation } from "./state.ts";
 import type { Mode, RegisterDeps, RegisterInput } from "./types.ts";

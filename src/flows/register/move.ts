@@ -1,10 +1,11 @@
 import { clusterStep } from "../../cloud/cluster.ts";
 import { resourceTags } from "../../cloud/setup-steps.ts";
-import { ECS_UNIT, PATHS } from "../../components/agent-state/paths.ts";
 import { applyEcsConfigFiles, planEcsConfigFiles } from "../../components/ecs-agent/config-files.ts";
-import { type HostObservation, registeredCluster } from "../../components/ecs-agent/observe.ts";
+import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
+import { registeredCluster } from "../../components/ecs-agent/observe.ts";
 import { runSteps } from "../../engine/run.ts";
 import type { Step } from "../../engine/step.ts";
+import type { HostObservation } from "./observe.ts";
 import type { PhaseReport } from "./report.ts";
 import type { RegisterDeps, RegisterInput } from "./types.ts";
 
@@ -26,8 +27,8 @@ export async function moveHost(
   const steps = [
     oldArn ? `deregister ${oldArn} from ${oldCluster}` : `no running agent to deregister from ${oldCluster}`,
     "stop ecs",
-    `remove ${PATHS.agentDb}`,
-    `set ECS_CLUSTER=${input.config.cluster} in ${PATHS.ecsConfig}`,
+    `remove ${ECS_AGENT.agentDb}`,
+    `set ECS_CLUSTER=${input.config.cluster} in ${ECS_AGENT.config}`,
   ];
   if (input.dryRun)
     return {
@@ -48,8 +49,8 @@ export async function moveHost(
   } else if (oldArn) {
     steps[0] = `${oldArn} left registered in ${oldCluster} (no AWS credentials): deregister it yourself`;
   }
-  await host.systemd.stop(ECS_UNIT);
-  await host.fs.remove(PATHS.agentDb);
+  await host.systemd.stop(ECS_AGENT.unit);
+  await host.fs.remove(ECS_AGENT.agentDb);
   await applyEcsConfigFiles(host.fs, plans);
   return {
     phase: "ecs-config",

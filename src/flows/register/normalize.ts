@@ -1,5 +1,5 @@
-import { ECS_UNIT, PATHS } from "../../components/agent-state/paths.ts";
 import { applyEcsConfigFiles, planEcsConfigFiles } from "../../components/ecs-agent/config-files.ts";
+import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import type { PhaseReport } from "./report.ts";
 import type { RegisterDeps, RegisterInput } from "./types.ts";
 
@@ -18,13 +18,13 @@ export async function normalizeAndStart(
       summary: "normalise both ecs.config files; restart ecs if they change",
     };
   const [etc, lib] = await Promise.all([
-    host.fs.readText(PATHS.ecsConfig),
-    host.fs.readText(PATHS.ecsConfigLib),
+    host.fs.readText(ECS_AGENT.config),
+    host.fs.readText(ECS_AGENT.configLib),
   ]);
   const plans = planEcsConfigFiles(desired, { etc, lib }, host.redactor);
   const changed = (await applyEcsConfigFiles(host.fs, plans)) || changedEarlier;
   const details = plans.flatMap((plan) => plan.changes.map((change) => `${plan.path}: ${change}`));
-  const active = await host.systemd.isActive(ECS_UNIT);
+  const active = await host.systemd.isActive(ECS_AGENT.unit);
   if (input.config.host.noStart && !active) {
     return {
       phase: "normalize-config",
@@ -34,11 +34,11 @@ export async function normalizeAndStart(
     };
   }
   if (!active) {
-    await host.systemd.start(ECS_UNIT);
+    await host.systemd.start(ECS_AGENT.unit);
     return { phase: "normalize-config", status: "done", summary: "started ecs", details };
   }
   if (changed) {
-    await host.systemd.restart(ECS_UNIT);
+    await host.systemd.restart(ECS_AGENT.unit);
     return {
       phase: "normalize-config",
       status: "done",

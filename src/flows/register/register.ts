@@ -1,4 +1,4 @@
-import { ECS_UNIT, PATHS } from "../../components/agent-state/paths.ts";
+import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { type JournalEntry, readState } from "../../components/agent-state/state.ts";
 import {
   applyEcsConfigFiles,
@@ -6,7 +6,7 @@ import {
   diffFile,
   planEcsConfigFiles,
 } from "../../components/ecs-agent/config-files.ts";
-import { observeHost, readManagedInstanceId } from "../../components/ecs-agent/observe.ts";
+import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { verifyControlPlane, waitForRegistration } from "../../components/ecs-agent/registration.ts";
 import { describeSource, obtainVerifiedScript } from "../../components/install-script/obtain.ts";
 import {
@@ -15,10 +15,12 @@ import {
   type ScriptInvocation,
   scriptServices,
 } from "../../components/install-script/run.ts";
+import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
 import { discardActivation, phaseActivation } from "./activation.ts";
 import { chooseMode } from "./mode.ts";
 import { moveHost } from "./move.ts";
 import { normalizeAndStart } from "./normalize.ts";
+import { observeHost } from "./observe.ts";
 import { runPreflight } from "./preflight.ts";
 import type { PhaseReport, RegisterReport } from "./report.ts";
 import { deleteLeftoverActivation, saveState } from "./state.ts";
@@ -30,7 +32,7 @@ export { REGISTER_PHASES, type RegisterDeps, type RegisterInput, SKIPPABLE_PHASE
 export async function register(input: RegisterInput, deps: RegisterDeps): Promise<RegisterReport> {
   const { host } = deps;
   const cluster = input.config.cluster;
-  const observed = await observeHost(host.fs, host.introspection);
+  const observed = await observeHost(host);
   const mode = chooseMode(observed, cluster, input.move);
   const desired = desiredKeys(input.config, input.region);
   // Planned (and so validated) up front: bad values are bad input, before anything is written.
@@ -94,13 +96,13 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     await phase("ecs-config", async () => {
       if (mode === "move") return moveHost(input, deps, observed, desired);
       if (!etcPlan?.changed)
-        return { phase: "ecs-config", status: "not-needed", summary: `${PATHS.ecsConfig} is up to date` };
+        return { phase: "ecs-config", status: "not-needed", summary: `${ECS_AGENT.config} is up to date` };
       const details = diffFile(etcPlan, host.redactor);
       if (input.dryRun)
         return {
           phase: "ecs-config",
           status: "planned",
-          summary: `write ${PATHS.ecsConfig} (0600)`,
+          summary: `write ${ECS_AGENT.config} (0600)`,
           details,
         };
       await applyEcsConfigFiles(host.fs, [etcPlan]);
@@ -109,7 +111,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
       return {
         phase: "ecs-config",
         status: "done",
-        summary: `wrote ${PATHS.ecsConfig} (0600) before the install script`,
+        summary: `wrote ${ECS_AGENT.config} (0600) before the install script`,
         details: etcPlan.changes,
       };
     });
@@ -153,15 +155,15 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
             status: "planned",
             summary: `${noStart ? "enable ecs (noStart: not started)" : "start ecs"} (SSM and ecs-init are installed)`,
           };
-        await host.systemd.enable(ECS_UNIT);
-        if (!noStart) await host.systemd.start(ECS_UNIT);
+        await host.systemd.enable(ECS_AGENT.unit);
+        if (!noStart) await host.systemd.start(ECS_AGENT.unit);
         return {
           phase: "run-script",
           status: "done",
           summary: `ecs-init already installed: ${noStart ? "enabled ecs (noStart: not started)" : "enabled and started ecs"}`,
         };
       }
-      const command = `bash ${PATHS.script} ${maskedArguments(invocation).join(" ")}`;
+      const command = `bash ${AGENT_STATE.script} ${maskedArguments(invocation).join(" ")}`;
       if (input.dryRun)
         return {
           phase: "run-script",
@@ -169,7 +171,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           summary: `run ${command}`,
           details: [`timeout ${input.scriptTimeoutMs / 1000}s`, scriptServices(input.config.host)],
         };
-      const ran = await runInstallScript(scriptPath ?? PATHS.script, invocation, {
+      const ran = await runInstallScript(scriptPath ?? AGENT_STATE.script, invocation, {
         ...host,
         timeoutMs: input.scriptTimeoutMs,
       });
@@ -191,7 +193,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
           status: "planned",
           summary: "wait for the agent to register (introspection), then check the control plane",
         };
-      if (input.config.host.noStart && !(await host.systemd.isActive(ECS_UNIT))) {
+      if (input.config.host.noStart && !(await host.systemd.isActive(ECS_AGENT.unit))) {
         report.outcome = "installed";
         return {
           phase: "verify",
@@ -203,7 +205,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
       const arn = await waitForRegistration(cluster, { ...host, timeoutMs: input.verifyTimeoutMs });
       report.containerInstanceArn = arn;
       // The install script registered SSM after the first observation: only that file is read again.
-      const managedInstanceId = await readManagedInstanceId(host.fs);
+      const { managedInstanceId } = await observeSsmAgent(host.fs);
       if (managedInstanceId) report.managedInstanceId = managedInstanceId;
       const details = [`container instance ${arn}`, `managed instance ${managedInstanceId ?? "unknown"}`];
       if (deps.hasAwsCredentials) {
@@ -237,9 +239,9 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
 
     await phase("state", async () => {
       if (input.dryRun)
-        return { phase: "state", status: "planned", summary: `record the result in ${PATHS.state}` };
+        return { phase: "state", status: "planned", summary: `record the result in ${AGENT_STATE.state}` };
       await saveState(deps, input, report, journal, previousState);
-      return { phase: "state", status: "done", summary: `recorded in ${PATHS.state} (0600)` };
+      return { phase: "state", status: "done", summary: `recorded in ${AGENT_STATE.state} (0600)` };
     });
     return report;
   } catch (error) {

@@ -3,8 +3,9 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dockerSocketPath, pingDocker } from "../../../src/adapters/host/docker.ts";
+import { pingDocker } from "../../../src/adapters/host/docker.ts";
 import { HostFs } from "../../../src/adapters/host/fs.ts";
+import { DOCKER } from "../../../src/components/docker/files.ts";
 
 describe("pingDocker", () => {
   let dir: string;
@@ -63,6 +64,6 @@ describe("pingDocker", () => {
   });
 
   it("finds the default socket under the host root", () => {
-    expect(dockerSocketPath(new HostFs(dir))).toBe(path.join(dir, "var/run/docker.sock"));
+    expect(new HostFs(dir).resolve(DOCKER.socket)).toBe(path.join(dir, "var/run/docker.sock"));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunCommand, RunResult } from "../../../src/adapters/host/exec.ts";
 import { createSystemd, SystemdError } from "../../../src/adapters/host/systemd.ts";
+import { ssmUnit } from "../../../src/components/ssm-agent/registration.ts";
 import { OperationError } from "../../../src/errors.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 
@@ -86,11 +87,19 @@ describe("Systemd", () => {
     expect(calls).toEqual(["systemctl disable ecs", "systemctl disable amazon-ssm-agent"]);
   });
 
-  it("picks the snap SSM unit when systemd knows it, else amazon-ssm-agent", async () => {
+  it("says a unit is loaded only when systemd reports LoadState=loaded", async () => {
     const query = "show --property=LoadState snap.amazon-ssm-agent.amazon-ssm-agent.service";
     const snap = fakeSystemctl({ [query]: { stdout: "LoadState=loaded\n" } });
-    expect(await snap.systemd.ssmUnitName()).toBe("snap.amazon-ssm-agent.amazon-ssm-agent");
+    expect(await snap.systemd.isLoaded("snap.amazon-ssm-agent.amazon-ssm-agent")).toBe(true);
     const deb = fakeSystemctl({ [query]: { stdout: "LoadState=not-found\n" } });
-    expect(await deb.systemd.ssmUnitName()).toBe("amazon-ssm-agent");
+    expect(await deb.systemd.isLoaded("snap.amazon-ssm-agent.amazon-ssm-agent")).toBe(false);
+  });
+
+  it("the SSM agent component picks the snap unit when systemd knows it, else amazon-ssm-agent", async () => {
+    const query = "show --property=LoadState snap.amazon-ssm-agent.amazon-ssm-agent.service";
+    const snap = fakeSystemctl({ [query]: { stdout: "LoadState=loaded\n" } });
+    expect(await ssmUnit(snap.systemd)).toBe("snap.amazon-ssm-agent.amazon-ssm-agent");
+    const deb = fakeSystemctl({ [query]: { stdout: "LoadState=not-found\n" } });
+    expect(await ssmUnit(deb.systemd)).toBe("amazon-ssm-agent");
   });
 });

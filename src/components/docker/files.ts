@@ -1,0 +1,7 @@
+/** Docker on the host: the only module that names its socket, binaries and unit. */
+export const DOCKER = {
+  unit: "docker",
+  socket: "/var/run/docker.sock",
+  /** The install script skips installing Docker when one of these exists (field notes §1). */
+  binaries: ["/usr/bin/docker", "/usr/local/bin/docker", "/bin/docker"],
+} as const;
