@@ -4,10 +4,21 @@ import { dropSdkNodeVersionWarning } from "./util/warnings.ts";
 
 dropSdkNodeVersionWarning();
 
-// The composition root: real process streams, environment and clock.
+// SIGINT/SIGTERM cancel the running command: it stops its children, cleans up and exits 130/143. A second
+// signal while it does so ends the process at once.
+const cancel = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (cancel.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    cancel.abort(signal);
+  });
+}
+
+// The process's real streams, environment, clock and signals.
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   clock: systemClock,
+  signal: cancel.signal,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });

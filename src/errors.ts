@@ -41,7 +41,7 @@ export function exitCodeOf(error: unknown): 1 | 2 {
   return error instanceof UsageError ? 2 : 1;
 }
 
-/** Wraps an error with what was being done, keeping its kind ("creating role X: ..."). */
+/** The one-line message of anything thrown (an Error's message, else its string form). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -21,6 +21,8 @@ export interface HostContext {
   /** The environment handed to child processes. */
   env: Record<string, string | undefined>;
   log: Logger;
+  /** Fires on SIGINT/SIGTERM; every wait of the run takes it. */
+  signal: AbortSignal;
   /** Live progress for humans (stderr in text mode); silent in JSON mode. */
   progress: (line: string) => void;
   /** A security-relevant warning: always on stderr, whatever the output format (and in the report). */

@@ -1,6 +1,7 @@
 import type { HostFs } from "../adapters/host/fs.ts";
+import type { Plan } from "../engine/step.ts";
 import { dockerPresent, findDocker } from "./docker.ts";
-import { type CheckContext, defineCheck, fail, pass, type Verdict, warn } from "./types.ts";
+import { type CheckContext, defineCheck, fail, pass, warn } from "./types.ts";
 
 export const SUPPORTED_IDS = [
   "ubuntu",
@@ -59,7 +60,7 @@ export const distributionCheck = defineCheck(
   },
 );
 
-function unsupported(label: string, release: Map<string, string>): Verdict {
+function unsupported(label: string, release: Map<string, string>): Plan {
   const like = (release.get("ID_LIKE") ?? "")
     .split(/\s+/)
     .filter((id) => (SUPPORTED_IDS as readonly string[]).includes(id));
@@ -73,7 +74,7 @@ function unsupported(label: string, release: Map<string, string>): Verdict {
   return fail(`${label} is not a supported distribution`, `use a supported distribution (${supported})`);
 }
 
-async function dockerVerdict(ctx: CheckContext, id: string, label: string): Promise<Verdict> {
+async function dockerVerdict(ctx: CheckContext, id: string, label: string): Promise<Plan> {
   const source = ctx.dockerInstallSource;
   const hasDocker = dockerPresent(await findDocker(ctx));
   // facts §1: the script stops on RHEL unless --docker-install-source none, Docker or not.

@@ -27,4 +27,4 @@ export const PREFLIGHT_CHECKS: readonly Check[] = [
   dockerCheck,
 ];
 
-export const CHECK_NAMES: readonly string[] = PREFLIGHT_CHECKS.map((check) => check.name);
+export const CHECK_NAMES: readonly string[] = PREFLIGHT_CHECKS.map((check) => check.id);

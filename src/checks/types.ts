@@ -2,29 +2,14 @@ import type { RunCommand } from "../adapters/host/exec.ts";
 import type { HostFs } from "../adapters/host/fs.ts";
 import type { IntrospectionClient } from "../adapters/host/introspection.ts";
 import type { SystemInfo } from "../adapters/host/system.ts";
+import type { Plan, Step } from "../engine/step.ts";
+import { describeError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Redactor } from "../util/redact.ts";
 
-export type CheckStatus = "pass" | "warn" | "fail" | "skip";
-
-/** One check's outcome as the CLI prints it. Every warn/fail carries a one-line remediation. */
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  message: string;
-  remediation?: string;
-}
-
-/** What a check body returns; the type makes a remediation mandatory for warn and fail. */
-export type Verdict =
-  | { status: "pass" | "skip"; message: string }
-  | { status: "warn" | "fail"; message: string; remediation: string };
-
-export interface Check {
-  /** Part of the CLI contract: shown in output and accepted by --skip. */
-  name: string;
+/** A preflight check: a step that only observes and decides (it never has changes to apply). */
+export interface Check extends Step<CheckContext> {
   description: string;
-  run(ctx: CheckContext): Promise<CheckResult>;
 }
 
 // facts §1: the install script's --docker-install-source values.
@@ -62,23 +47,36 @@ export interface CheckContext {
   timeoutMs: number;
 }
 
-export const pass = (message: string): Verdict => ({ status: "pass", message });
-export const warn = (message: string, remediation: string): Verdict => ({
+export const pass = (message: string): Plan => ({ status: "ok", summary: message });
+export const warn = (message: string, remediation: string): Plan => ({
   status: "warn",
-  message,
+  summary: message,
   remediation,
 });
-export const fail = (message: string, remediation: string): Verdict => ({
-  status: "fail",
-  message,
+export const fail = (message: string, remediation: string): Plan => ({
+  status: "failed",
+  summary: message,
   remediation,
 });
 
-/** A named check whose body only decides the verdict. */
+/** A named check whose body only decides the verdict; a throw is the check's own failure, said so. */
 export function defineCheck(
   name: string,
   description: string,
-  body: (ctx: CheckContext) => Promise<Verdict>,
+  body: (ctx: CheckContext) => Promise<Plan>,
 ): Check {
-  return { name, description, run: async (ctx) => ({ name, ...(await body(ctx)) }) };
+  return {
+    id: name,
+    description,
+    async plan(ctx) {
+      try {
+        return await body(ctx);
+      } catch (error) {
+        return fail(
+          `the check itself failed: ${describeError(error)}`,
+          `re-run with --log-level debug, or --skip ${name} if it does not apply to this host`,
+        );
+      }
+    },
+  };
 }

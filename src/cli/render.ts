@@ -1,48 +1,34 @@
-import { pending } from "../engine/run.ts";
-import type { Change, StepReport } from "../engine/step.ts";
+import { flatChanges, renderSteps } from "../engine/render.ts";
+import type { RunReport } from "../engine/run.ts";
+import type { CloudRun } from "../flows/setup.ts";
 
-const SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", none: "=" };
-
-export interface PlanDocument {
-  dryRun: boolean;
-  converged: boolean;
-  changes: { id: string; action: Change["action"]; summary: string; reason: string; applied: boolean }[];
+/** The JSON document of a cloud command: every step, and every change flattened with its step. */
+export function cloudDocument(run: CloudRun, dryRun: boolean) {
+  const { report } = run;
+  return {
+    ok: report.ok,
+    dryRun,
+    account: run.account,
+    region: run.region,
+    converged: countWrites(report) === 0,
+    changes: flatChanges(report.steps),
+    steps: report.steps,
+  };
 }
 
-/** The JSON plan/result: `{"changes":[{"id","action","summary","reason"}]}` plus run facts. */
-export function planDocument(reports: StepReport[], dryRun: boolean): PlanDocument {
-  const changes = reports.flatMap((report) =>
-    report.changes.map(({ id, action, summary, reason }) => ({
-      id,
-      action,
-      summary,
-      reason,
-      applied: report.applied && action !== "none",
-    })),
-  );
-  return { dryRun, converged: reports.every((report) => pending(report.changes).length === 0), changes };
-}
-
-/** A readable plan: one line per change with its reason, grouped by step. */
-export function renderPlan(reports: StepReport[], dryRun: boolean): string {
-  const lines: string[] = [];
-  const total = reports.reduce((sum, report) => sum + pending(report.changes).length, 0);
-  for (const report of reports) {
-    if (report.changes.length === 0) {
-      lines.push(`  ${report.step}: up to date`);
-      continue;
-    }
-    lines.push(`  ${report.step}:`);
-    for (const change of report.changes) {
-      lines.push(`    ${SYMBOL[change.action]} ${change.summary}`);
-      lines.push(`        why: ${change.reason}`);
-    }
-  }
+/** A readable plan: a heading that says what happened, then one block per step. */
+export function renderCloud(run: CloudRun, dryRun: boolean): string {
+  const total = countWrites(run.report);
+  const where = `account ${run.account}, region ${run.region}`;
   const heading =
     total === 0
-      ? "Everything is up to date: no changes."
+      ? `Everything is up to date: no changes (${where}).`
       : dryRun
-        ? `Plan: ${total} change(s) (dry run: nothing was changed).`
-        : `Applied ${total} change(s).`;
-  return [heading, ...lines].join("\n");
+        ? `Plan: ${total} change(s) in ${where} (dry run: nothing was changed).`
+        : `Applied ${total} change(s) in ${where}.`;
+  return [heading, ...renderSteps(run.report.steps).map((line) => `  ${line}`)].join("\n");
+}
+
+function countWrites(report: RunReport): number {
+  return flatChanges(report.steps).filter((change) => change.action !== "none").length;
 }

@@ -1,6 +1,6 @@
 import type { ActivationInfo, SsmPort } from "../adapters/aws/ports.ts";
 import { MANAGED_BY_TAG } from "../config/schema.ts";
-import type { Change, Step } from "../engine/step.ts";
+import { type Change, defineStep, type Step } from "../engine/step.ts";
 
 /** Why an activation the agent created is no longer useful, or undefined when it still is. */
 export function sweepReason(activation: ActivationInfo, now: Date): string | undefined {
@@ -30,10 +30,18 @@ export function planSweep(activations: ActivationInfo[], now: Date, ssm: SsmPort
 }
 
 /** The sweep as a reconcile step, so it shares the engine's dry-run, logging and reporting. */
-export function sweepStep(ssm: SsmPort, now: () => Date): Step<ActivationInfo[]> {
-  return {
-    name: "activation-sweep",
+export function sweepStep(ssm: SsmPort, now: () => Date): Step<unknown> {
+  return defineStep("activation-sweep", {
     observe: () => ssm.listActivations(),
-    plan: (activations) => planSweep(activations, now(), ssm),
-  };
+    plan(activations) {
+      const changes = planSweep(activations, now(), ssm);
+      return {
+        summary:
+          changes.length === 0
+            ? `nothing to sweep among ${activations.length} activation(s)`
+            : `delete ${changes.length} activation(s)`,
+        changes,
+      };
+    },
+  });
 }

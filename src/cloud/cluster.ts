@@ -1,37 +1,37 @@
 import type { ClusterInfo, EcsPort } from "../adapters/aws/ports.ts";
 import { verifyConverged } from "../engine/run.ts";
-import type { Step } from "../engine/step.ts";
+import { defineStep, nothing, type Step } from "../engine/step.ts";
 
 /** Ensures the cluster exists and is ACTIVE. The agent never deletes a cluster. */
-export function clusterStep(name: string, tags: Record<string, string>, ecs: EcsPort) {
-  const step: Step<ClusterInfo | undefined> = {
-    name: "cluster",
-    observe: () => ecs.describeCluster(name),
+export function clusterStep(name: string, tags: Record<string, string>, ecs: EcsPort): Step<unknown> {
+  const step: Step<unknown> = defineStep("cluster", {
+    observe: (): Promise<ClusterInfo | undefined> => ecs.describeCluster(name),
     plan(cluster) {
-      if (cluster?.status === "ACTIVE") return [];
+      if (cluster?.status === "ACTIVE") return nothing(`cluster ${name} is ACTIVE`);
       if (cluster && cluster.status !== "INACTIVE") {
-        return [
+        return {
+          status: "warn",
+          summary: `cluster ${name} is ${cluster.status}`,
+          remediation: "re-run once it is ACTIVE",
+        };
+      }
+      return {
+        summary: `create cluster ${name}`,
+        changes: [
           {
             id: "cluster",
-            action: "none",
-            summary: `wait for cluster ${name}`,
-            reason: `the cluster is ${cluster.status}; re-run once it is ACTIVE`,
+            action: "create",
+            summary: `create cluster ${name}`,
+            // describeCluster reports a deleted cluster as INACTIVE; a name never used is absent.
+            reason: cluster ? "the cluster was deleted (INACTIVE)" : "the cluster does not exist",
+            apply: async () => {
+              await ecs.createCluster(name, tags);
+            },
           },
-        ];
-      }
-      return [
-        {
-          id: "cluster",
-          action: "create",
-          summary: `create cluster ${name}`,
-          reason: cluster ? "the cluster was deleted (INACTIVE)" : "the cluster does not exist",
-          apply: async () => {
-            await ecs.createCluster(name, tags);
-          },
-        },
-      ];
+        ],
+      };
     },
-    verify: () => verifyConverged(step as Step<unknown>),
-  };
+    verify: (ctx, signal) => verifyConverged(step, ctx, signal),
+  });
   return step;
 }

@@ -1,7 +1,7 @@
 import type { IamPort, RoleInfo } from "../adapters/aws/ports.ts";
 import { MANAGED_BY_TAG } from "../config/schema.ts";
 import { verifyConverged } from "../engine/run.ts";
-import type { Change, Step } from "../engine/step.ts";
+import { type Change, defineStep, type Note, type Plan, type Step } from "../engine/step.ts";
 import {
   POLICY_VERSION,
   type PolicyDocument,
@@ -36,10 +36,10 @@ interface ObservedRole {
 
 const shortName = (arn: string) => arn.split("/").pop() ?? arn;
 
-export function roleStep(spec: RoleSpec, iam: IamPort) {
-  const step: Step<ObservedRole> = {
-    name: spec.id,
-    async observe() {
+/** Ensures one role: trust, tags, managed and inline policies. Foreign roles are only ever extended. */
+export function roleStep(spec: RoleSpec, iam: IamPort): Step<unknown> {
+  const step: Step<unknown> = defineStep(spec.id, {
+    async observe(): Promise<ObservedRole> {
       const role = await iam.getRole(spec.name);
       if (!role) return { role, attached: [], inline: new Map() };
       const [attached, names] = await Promise.all([
@@ -57,14 +57,15 @@ export function roleStep(spec: RoleSpec, iam: IamPort) {
       return { role, attached, inline };
     },
     plan: (observed) => planRole(spec, observed, iam),
-    verify: () => verifyConverged(step as Step<unknown>),
-  };
+    verify: (ctx, signal) => verifyConverged(step, ctx, signal),
+  });
   return step;
 }
 
-function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam: IamPort): Change[] {
+function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam: IamPort): Plan {
   const id = (suffix: string) => `${spec.id}/${suffix}`;
   const changes: Change[] = [];
+  const notes: Note[] = [];
   const owned = role === undefined || role.tags[MANAGED_BY_TAG.key] === MANAGED_BY_TAG.value;
   const foreign = owned ? "" : " (role not created by the agent: only what is required is added)";
 
@@ -118,23 +119,21 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
     });
   }
   for (const arn of (spec.retiredManagedPolicyArns ?? []).filter((arn) => attached.includes(arn))) {
-    changes.push(
-      owned
-        ? {
-            id: id(`detach/${shortName(arn)}`),
-            action: "delete",
-            summary: `detach ${shortName(arn)} from ${spec.name}`,
-            reason: "least-privilege permissions replace this broader managed policy",
-            apply: () => iam.detachPolicy(spec.name, arn),
-          }
-        : {
-            id: id(`detach/${shortName(arn)}`),
-            action: "none",
-            summary: `keep ${shortName(arn)} attached to ${spec.name}`,
-            reason:
-              "the agent did not create this role, so it never detaches its policies; detach it yourself",
-          },
-    );
+    if (owned) {
+      changes.push({
+        id: id(`detach/${shortName(arn)}`),
+        action: "delete",
+        summary: `detach ${shortName(arn)} from ${spec.name}`,
+        reason: "least-privilege permissions replace this broader managed policy",
+        apply: () => iam.detachPolicy(spec.name, arn),
+      });
+    } else {
+      notes.push({
+        id: id(`detach/${shortName(arn)}`),
+        summary: `keep ${shortName(arn)} attached to ${spec.name}`,
+        reason: "the agent did not create this role, so it never detaches its policies; detach it yourself",
+      });
+    }
   }
 
   for (const [name, document] of Object.entries(spec.inline)) {
@@ -162,5 +161,9 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
       apply: () => iam.deleteInlinePolicy(spec.name, name),
     });
   }
-  return changes;
+  const summary =
+    changes.length === 0
+      ? `role ${spec.name} is up to date`
+      : `${changes.length} change(s) to role ${spec.name}`;
+  return { summary, changes, ...(notes.length > 0 ? { notes } : {}) };
 }

@@ -42,7 +42,7 @@ export function setupSteps(
         tags,
       },
       aws.iam,
-    ) as Step<unknown>,
+    ),
   ];
   if (config.executionRole.enabled) {
     const execution = executionRolePolicies(config.executionRole, ctx);
@@ -62,7 +62,7 @@ export function setupSteps(
           tags,
         },
         aws.iam,
-      ) as Step<unknown>,
+      ),
     );
   }
   for (const taskRole of config.taskRoles) {
@@ -81,9 +81,9 @@ export function setupSteps(
           tags,
         },
         aws.iam,
-      ) as Step<unknown>,
+      ),
     );
   }
-  steps.push(clusterStep(config.cluster, tags, aws.ecs) as Step<unknown>);
+  steps.push(clusterStep(config.cluster, tags, aws.ecs));
   return steps;
 }

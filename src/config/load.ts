@@ -16,6 +16,8 @@ export interface FlagValues {
   region: string;
   cluster: string;
   profile: string;
+  dockerInstallSource: string;
+  installScriptUrl: string;
 }
 
 export interface FlagBinding {
@@ -30,6 +32,8 @@ export const FLAG_BINDINGS: { readonly [K in keyof FlagValues]-?: FlagBinding } 
   region: { flag: "--region", path: ["region"] },
   cluster: { flag: "--cluster", path: ["cluster"] },
   profile: { flag: "--profile", path: ["profile"] },
+  dockerInstallSource: { flag: "--docker-install-source", path: ["host", "dockerInstallSource"] },
+  installScriptUrl: { flag: "--install-script-url", path: ["host", "installScript", "url"] },
 };
 
 export interface ConfigSources extends ConfigFileSources {

@@ -9,7 +9,10 @@ export interface RolePolicies {
 /** IAM counts a role's inline policies without whitespace, and allows 10,240 characters for all of them together. */
 export const INLINE_POLICY_SIZE_LIMIT = 10_240;
 
-/** A generated document IAM would refuse. The configuration is at fault (too many ARNs or grants): a user error. */
+/**
+ * A generated document IAM would refuse (too many ARNs or grants in the configuration). Found while planning,
+ * before any call that changes something; the command fails (exit 1) naming the policy and its size.
+ */
 export class PolicySizeError extends Error {
   override readonly name = "PolicySizeError";
   constructor(

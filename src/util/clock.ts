@@ -1,24 +1,23 @@
-/** Every read of the time goes through this port so tests can control it. */
+/** Every read of the time, and every wait, goes through this port so tests can control it. */
 export interface Clock {
   now(): Date;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
 };
-
-/** A clock that only moves when told; sleep advances it instantly. */
-export function fakeClock(start = new Date("2026-11-25T12:00:00Z")): Clock & { advance(ms: number): void } {
-  let current = start.getTime();
-  return {
-    now: () => new Date(current),
-    sleep: async (ms) => {
-      current += ms;
-    },
-    advance: (ms) => {
-      current += ms;
-    },
-  };
-}

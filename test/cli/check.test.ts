@@ -14,7 +14,7 @@ describe("check through the CLI", () => {
     expect(run.code).toBe(0);
     const document = JSON.parse(run.stdout);
     expect(document.ok).toBe(true);
-    expect(document.checks.map((c: { name: string }) => c.name)).toEqual([
+    expect(document.checks.map((c: { id: string }) => c.id)).toEqual([
       "root",
       "systemd",
       "architecture",
@@ -40,11 +40,11 @@ describe("check through the CLI", () => {
     rmSync(world.host.path("/run/systemd/system"), { recursive: true, force: true });
     const run = await world.agent(["check", "--output", "json", "--install-script-url", world.server.url]);
     expect(run.code).toBe(1);
-    const checks = JSON.parse(run.stdout).checks as { name: string; status: string; remediation?: string }[];
-    const systemd = checks.find((c) => c.name === "systemd");
-    expect(systemd?.status).toBe("fail");
+    const checks = JSON.parse(run.stdout).checks as { id: string; status: string; remediation?: string }[];
+    const systemd = checks.find((c) => c.id === "systemd");
+    expect(systemd?.status).toBe("failed");
     expect(systemd?.remediation).toBeTruthy();
-    expect(checks.filter((c) => c.status === "pass").length).toBeGreaterThanOrEqual(10);
+    expect(checks.filter((c) => c.status === "ok").length).toBeGreaterThanOrEqual(10);
     const skipped = await world.agent([
       "check",
       "--skip",

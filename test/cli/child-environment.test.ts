@@ -3,11 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunCommand, RunOptions } from "../../src/adapters/host/exec.ts";
-import { buildHostContext } from "../../src/cli/commands/host.ts";
-import { loadConfigFor } from "../../src/cli/commands/shared.ts";
-import { createContext } from "../../src/cli/context.ts";
+import { createApp } from "../../src/app/app.ts";
+import { buildHost } from "../../src/app/host-build.ts";
 import { runInstallScript } from "../../src/components/install-script/run.ts";
-import { fakeClock } from "../../src/util/clock.ts";
+import { fakeClock } from "../support/clock.ts";
 
 // The agent's own credentials and the activation code must reach no child process (the install script, the
 // SSM agent, systemctl, package managers): credentials in their environment would shadow the SSM-vended ones.
@@ -31,7 +30,7 @@ async function hostWithCapturingRun() {
     seen.push(options.env);
     return { command: "bash", exitCode: 0, stdout: "", stderr: "", timedOut: false, durationMs: 1 };
   };
-  const ctx = createContext(
+  const app = createApp(
     {
       env: { ...SECRETS, PATH: "/usr/bin:/bin", ECS_ANYWHERE_REGION: "eu-west-1" },
       clock: fakeClock(new Date("2025-01-01T00:00:00Z")),
@@ -41,9 +40,8 @@ async function hostWithCapturingRun() {
     },
     { output: "text", logLevel: "silent", config: "/dev/null" },
   );
-  const config = loadConfigFor(ctx);
-  const { host } = await buildHostContext(ctx, { root }, { config, region: "eu-west-1" });
-  return { host, seen, config };
+  const { host } = await buildHost(app, { root });
+  return { host, seen, config: app.config() };
 }
 
 describe("child processes get the operator's environment minus credentials and secrets", () => {

@@ -92,14 +92,16 @@ describe("setup --dry-run", () => {
     expect(ids).toContain("execution-role/role");
     expect(ids).toContain("cluster");
     for (const change of plan.changes) {
-      expect(Object.keys(change).sort()).toEqual(["action", "applied", "id", "reason", "summary"]);
+      expect(Object.keys(change).sort()).toEqual(["action", "applied", "id", "reason", "step", "summary"]);
       expect(change.applied).toBe(false);
     }
   });
 
   it("prints a readable text plan with a reason per change", async () => {
     const run = await cli(["setup", "--dry-run"], ctx.env);
-    expect(run.stdout).toMatch(/^Plan: \d+ change\(s\) \(dry run: nothing was changed\)\./);
+    expect(run.stdout).toMatch(
+      /^Plan: \d+ change\(s\) in account \d{12}, region eu-west-1 \(dry run: nothing was changed\)\./,
+    );
     expect(run.stdout).toContain("+ create role ECSAnywhereRole");
     expect(run.stdout).toContain("why: the role does not exist");
     expect(ctx.emu.mutatingCalls()).toEqual([]);

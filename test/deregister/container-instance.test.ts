@@ -28,7 +28,7 @@ describe("deregistering the container instance", () => {
     const result = await run(["deregister", "--force", "--output", "json"]);
     expect(result.code).toBe(0);
     expect(forced).toEqual([true]);
-    expect(action(parse(result.stdout), "deregister-container-instance").message).toContain("(--force)");
+    expect(action(parse(result.stdout), "deregister-container-instance").summary).toContain("(--force)");
   });
 
   it("counts an instance ECS no longer knows as not-needed", async () => {
@@ -47,8 +47,8 @@ describe("deregistering the container instance", () => {
     const result = await run(["deregister", "--output", "json"]);
     expect(result.code).toBe(0);
     expect(action(parse(result.stdout), "deregister-container-instance")).toMatchObject({
-      status: "not-needed",
-      message: `${arn} was already deregistered`,
+      status: "ok",
+      summary: `${arn} was already deregistered`,
     });
   });
 

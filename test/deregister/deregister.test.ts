@@ -21,7 +21,7 @@ describe("deregister after register", () => {
 
     expect(run.code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "done"]));
+    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "changed"]));
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
     expect(world.emu.state.managedInstances[mi]).toBeUndefined();
     expect(world.host.exists(AGENT_DB)).toBe(false);
@@ -36,7 +36,7 @@ describe("deregister after register", () => {
     expect(state.containerInstanceArn).toBeUndefined();
     expect(state.cluster).toBeUndefined();
     expect(state.managedInstanceId).toBeUndefined();
-    expect(state.journal.map((entry: { phase: string }) => entry.phase)).toEqual(
+    expect(state.journal.map((entry: { step: string }) => entry.step)).toEqual(
       expect.arrayContaining(ALWAYS.map((name) => `deregister:${name}`)),
     );
   });
@@ -46,10 +46,7 @@ describe("deregister after register", () => {
     const run = await world.agent(["deregister"]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
-    expect(lines.map((line) => line.replace(/^\[ok {2}\] ([a-z-]+): .*$/, "$1"))).toEqual([
-      ...ALWAYS,
-      "state",
-    ]);
+    expect(lines.map((line) => line.replace(/^CHANGED ([a-z-]+): .*$/, "$1"))).toEqual([...ALWAYS, "state"]);
   });
 });
 
@@ -63,7 +60,7 @@ describe("deregister twice", () => {
     const { run, report } = await deregisterJson(world);
 
     expect(run.code).toBe(0);
-    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "not-needed"]));
+    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "ok"]));
     expect(world.emu.mutatingCalls()).toEqual([]);
     expect(world.host.readFile(STATE)).toBe(stateBefore);
   });
@@ -71,7 +68,7 @@ describe("deregister twice", () => {
   it("on a host that was never registered: everything is not-needed and AWS is not even asked", async () => {
     const { run, report } = await deregisterJson(world);
     expect(run.code).toBe(0);
-    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "not-needed"]));
+    expect(statuses(report)).toEqual([...ALWAYS, "state"].map((name) => [name, "ok"]));
     expect(world.emu.calls()).toEqual([]);
   });
 });
@@ -85,7 +82,7 @@ describe("a hand-edited state file", () => {
     );
     const { run, report } = await deregisterJson(world);
     expect(run.code, JSON.stringify(report)).toBe(0);
-    expect(action(report, "deregister-container-instance").status).toBe("not-needed");
+    expect(action(report, "deregister-container-instance").status).toBe("ok");
     expect(world.emu.calls()).toEqual([]);
   });
 });
@@ -100,16 +97,16 @@ describe("deregister collects failures instead of stopping at the first", () => 
     expect(run.code).toBe(1);
     expect(report.ok).toBe(false);
     expect(statuses(report)).toEqual([
-      ["deregister-container-instance", "done"],
+      ["deregister-container-instance", "changed"],
       ["deregister-managed-instance", "failed"],
-      ["stop-ecs", "done"],
-      ["remove-agent-state", "done"],
-      ["clear-ssm-registration", "done"],
-      ["state", "done"],
+      ["stop-ecs", "changed"],
+      ["remove-agent-state", "changed"],
+      ["clear-ssm-registration", "changed"],
+      ["state", "changed"],
     ]);
     const failed = action(report, "deregister-managed-instance");
-    expect(failed.message).toContain("ssm:DeregisterManagedInstance");
-    expect(failed.message).toMatch(/grant ssm:DeregisterManagedInstance/);
+    expect(failed.summary).toContain("ssm:DeregisterManagedInstance");
+    expect(failed.summary).toMatch(/grant ssm:DeregisterManagedInstance/);
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
     expect(world.emu.state.managedInstances[mi]).toBeDefined();
     // What stays registered stays in the state file for the next run.
@@ -118,7 +115,7 @@ describe("deregister collects failures instead of stopping at the first", () => 
     world.emu.allow("ssm:DeregisterManagedInstance");
     const retry = await deregisterJson(world);
     expect(retry.run.code).toBe(0);
-    expect(action(retry.report, "deregister-managed-instance").status).toBe("done");
+    expect(action(retry.report, "deregister-managed-instance").status).toBe("changed");
     expect(world.emu.state.managedInstances[mi]).toBeUndefined();
   });
 
@@ -133,18 +130,18 @@ describe("deregister collects failures instead of stopping at the first", () => 
     expect(run.code).toBe(1);
     const ci = action(report, "deregister-container-instance");
     expect(ci).toMatchObject({ status: "failed" });
-    expect(ci.message).toContain(`no AWS credentials: container instance ${arn} stays registered`);
+    expect(ci.summary).toContain(`no AWS credentials: container instance ${arn} stays registered`);
     expect(ci.remediation).toMatch(/--local-only/);
     expect(ci.remediation).toContain("aws ecs deregister-container-instance");
     expect(action(report, "deregister-managed-instance").status).toBe("failed");
-    expect(action(report, "remove-agent-state").status).toBe("done");
+    expect(action(report, "remove-agent-state").status).toBe("changed");
     expect(world.emu.calls()).toEqual([]);
     // The agent is stopped now: only the state file still knows the ARN, for a later run with credentials.
     expect(JSON.parse(world.host.readFile(STATE)).containerInstanceArn).toBe(arn);
 
     const later = await deregisterJson(world);
     expect(later.run.code).toBe(0);
-    expect(action(later.report, "deregister-container-instance").message).toContain("the state file");
+    expect(action(later.report, "deregister-container-instance").summary).toContain("the state file");
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
   });
 
@@ -155,7 +152,7 @@ describe("deregister collects failures instead of stopping at the first", () => 
     expect(run.code).toBe(0);
     expect(action(report, "deregister-container-instance").status).toBe("skipped");
     expect(action(report, "deregister-managed-instance").status).toBe("skipped");
-    expect(action(report, "stop-ecs").status).toBe("done");
+    expect(action(report, "stop-ecs").status).toBe("changed");
     expect(world.emu.calls()).toEqual([]);
   });
 });

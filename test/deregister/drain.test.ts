@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ContainerInstanceInfo } from "../../src/adapters/aws/ports.ts";
 import { OperationError } from "../../src/errors.ts";
 import { waitForDrain } from "../../src/flows/deregister/drain.ts";
-import { fakeClock } from "../../src/util/clock.ts";
 import { startWorld, type World } from "../register/harness.ts";
+import { fakeClock } from "../support/clock.ts";
 import { action, agentWithAws, type DeregisterJson, deregisterJson, registered } from "./helpers.ts";
 
 const ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/0123456789abcdef0123456789abcdef";
@@ -74,7 +74,7 @@ describe("deregister --drain", () => {
     world.emu.clearCalls();
     const { run, report } = await deregisterJson(world, ["--drain"]);
     expect(run.code).toBe(0);
-    expect(report.actions[0]).toMatchObject({ name: "drain", status: "done" });
+    expect(report.steps[0]).toMatchObject({ id: "drain", status: "changed" });
     const mutating = world.emu.mutatingCalls().map((call) => `${call.service}:${call.action}`);
     expect(mutating).toEqual([
       "ecs:UpdateContainerInstancesState",
@@ -105,11 +105,9 @@ describe("deregister --drain", () => {
     const report = JSON.parse(run.stdout) as DeregisterJson;
     expect(action(report, "drain")).toMatchObject({
       status: "failed",
-      message: `1 task(s) still running or pending on ${arn} after 30m`,
+      summary: `1 task(s) still running or pending on ${arn} after 30m`,
     });
-    expect(report.actions.filter((item) => item.status === "failed").map((item) => item.name)).toEqual([
-      "drain",
-    ]);
+    expect(report.steps.filter((item) => item.status === "failed").map((item) => item.id)).toEqual(["drain"]);
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
   });
 });

@@ -1,20 +1,21 @@
 import { expect } from "vitest";
 import { createAwsPorts } from "../../src/adapters/aws/clients.ts";
 import type { AwsPorts } from "../../src/adapters/aws/ports.ts";
-import { fakeClock } from "../../src/util/clock.ts";
 import { Redactor } from "../../src/util/redact.ts";
 import type { World } from "../register/harness.ts";
 import { type CliResult, cli } from "../support/cli.ts";
+import { fakeClock } from "../support/clock.ts";
 
+/** A step of the deregister report, as JSON. */
 export interface ActionJson {
-  name: string;
+  id: string;
   status: string;
-  message: string;
+  summary: string;
   remediation?: string;
 }
 
 export interface DeregisterJson {
-  actions: ActionJson[];
+  steps: ActionJson[];
   ok: boolean;
 }
 
@@ -39,11 +40,11 @@ export async function deregisterJson(
 
 /** `{name: status}` of every action, in order. */
 export function statuses(report: DeregisterJson): [string, string][] {
-  return report.actions.map((action) => [action.name, action.status]);
+  return report.steps.map((step) => [step.id, step.status]);
 }
 
 export function action(report: DeregisterJson, name: string): ActionJson {
-  const found = report.actions.find((item) => item.name === name);
+  const found = report.steps.find((item) => item.id === name);
   if (!found) throw new Error(`no action ${name} in ${JSON.stringify(report)}`);
   return found;
 }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PURGE_FOLDERS } from "../../src/flows/deregister/purge.ts";
-import { fakeClock } from "../../src/util/clock.ts";
 import { LOCK, startWorld, type World } from "../register/harness.ts";
 import { cli } from "../support/cli.ts";
+import { fakeClock } from "../support/clock.ts";
 import { ALWAYS, deregisterJson, registered, statuses } from "./helpers.ts";
 
 const ROCKY_9 = `NAME="Rocky Linux"
@@ -33,9 +33,9 @@ describe("deregister --purge", () => {
 
     expect(run.code, JSON.stringify(report)).toBe(0);
     expect(statuses(report)).toEqual([
-      ...ALWAYS.map((name) => [name, "done"]),
-      ["purge", "done"],
-      ["state", "not-needed"],
+      ...ALWAYS.map((name) => [name, "changed"]),
+      ["purge", "changed"],
+      ["state", "ok"],
     ]);
     expect(removals()).toEqual(["apt-get remove -y amazon-ecs-init amazon-ssm-agent"]);
     for (const folder of PURGE_FOLDERS) expect(world.host.exists(folder), folder).toBe(false);
@@ -75,7 +75,7 @@ describe("deregister --purge", () => {
     const { run, report } = await deregisterJson(world, ["--purge"]);
 
     expect(run.code).toBe(0);
-    expect(statuses(report)).toEqual([...ALWAYS, "purge", "state"].map((name) => [name, "not-needed"]));
+    expect(statuses(report)).toEqual([...ALWAYS, "purge", "state"].map((name) => [name, "ok"]));
     expect(removals()).toHaveLength(1);
     expect(world.emu.mutatingCalls()).toEqual([]);
   });

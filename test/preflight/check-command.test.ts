@@ -14,8 +14,8 @@ describe("check on a healthy host", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.doc.ok).toBe(true);
-    expect(run.doc.checks.map((c) => c.name)).toEqual(CHECK_NAMES);
-    for (const result of run.doc.checks) expect(result, result.name).toMatchObject({ status: "pass" });
+    expect(run.doc.checks.map((c) => c.id)).toEqual(CHECK_NAMES);
+    for (const result of run.doc.checks) expect(result, result.id).toMatchObject({ status: "ok" });
   });
 
   it("prints one line per check and a summary in text output", async () => {
@@ -23,8 +23,8 @@ describe("check on a healthy host", () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     for (const name of CHECK_NAMES)
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PASS ${name}\\b`)));
-    expect(lines.at(-1)).toMatch(/^12 passed, 0 warning\(s\), 0 failed, 0 skipped: this host is ready/);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^OK ${name}\\b`)));
+    expect(lines.at(-1)).toMatch(/^12 ok, 0 warning\(s\), 0 failed, 0 skipped: this host is ready/);
   });
 });
 
@@ -157,13 +157,13 @@ describe("check reports each problem on its own", () => {
       expect(run.code).toBe(1);
       expect(run.doc.ok).toBe(false);
       const result = run.result(name);
-      expect(result.status).toBe("fail");
-      expect(result.message).toMatch(expected);
+      expect(result.status).toBe("failed");
+      expect(result.summary).toMatch(expected);
       expect(result.remediation).toMatch(/\S/);
       expect(result.remediation).not.toContain("\n");
-      const others = run.doc.checks.filter((c) => c.name !== name);
+      const others = run.doc.checks.filter((c) => c.id !== name);
       expect(others).toHaveLength(CHECK_NAMES.length - 1);
-      for (const other of others) expect(other, other.name).toMatchObject({ status: "pass" });
+      for (const other of others) expect(other, other.id).toMatchObject({ status: "ok" });
     },
   );
 
@@ -188,13 +188,13 @@ describe("check --skip", () => {
     host.run = gpgMissing;
     const run = await host.check({ skip: ["gpg", "clock-skew"] });
     expect(run.code).toBe(0);
-    expect(run.result("gpg")).toMatchObject({ status: "skip" });
-    expect(run.result("clock-skew")).toMatchObject({ status: "skip" });
+    expect(run.result("gpg")).toMatchObject({ status: "skipped" });
+    expect(run.result("clock-skew")).toMatchObject({ status: "skipped" });
   });
 
   it("accepts comma-separated names", async () => {
     const run = await host.check({ skip: ["gpg,docker"] });
-    expect([run.result("gpg").status, run.result("docker").status]).toEqual(["skip", "skip"]);
+    expect([run.result("gpg").status, run.result("docker").status]).toEqual(["skipped", "skipped"]);
   });
 
   it("rejects an unknown check name as bad input (exit 2) and runs nothing", async () => {

@@ -12,10 +12,10 @@ const ONLY = { skip: ["endpoints", "gpg", "docker", "existing-registration"] };
 describe("the clock-skew check", () => {
   it("passes when the SSM endpoint's Date header matches the host clock", async () => {
     const run = await host.check(ONLY);
-    expect(run.result("clock-skew")).toEqual({
-      name: "clock-skew",
-      status: "pass",
-      message: "clock agrees with AWS",
+    expect(run.result("clock-skew")).toMatchObject({
+      id: "clock-skew",
+      status: "ok",
+      summary: "clock agrees with AWS",
     });
   });
 
@@ -33,14 +33,14 @@ describe("the clock-skew check", () => {
     const run = await host.check(ONLY);
     expect(run.code).toBe(1);
     expect(run.result("clock-skew")).toMatchObject({
-      status: "fail",
-      message: expect.stringMatching(/^6m 5s behind AWS/),
+      status: "failed",
+      summary: expect.stringMatching(/^6m 5s behind AWS/),
     });
   });
 
   it("passes at exactly 30 s and warns just past it", async () => {
     host.awsClockOffsetMs = 30_000;
-    expect((await host.check(ONLY)).result("clock-skew").status).toBe("pass");
+    expect((await host.check(ONLY)).result("clock-skew").status).toBe("ok");
     host.awsClockOffsetMs = 31_000;
     expect((await host.check(ONLY)).result("clock-skew").status).toBe("warn");
   });
@@ -51,13 +51,13 @@ describe("the clock-skew check", () => {
       res.end();
     });
     const run = await host.check(ONLY);
-    expect(run.result("clock-skew").message).toBe("2m 0s behind AWS");
+    expect(run.result("clock-skew").summary).toBe("2m 0s behind AWS");
   });
 
   it("warns, naming the endpoint, when the time cannot be read", async () => {
     host.env.AWS_ENDPOINT_URL_SSM = await closedPortUrl();
     const result = (await host.check(ONLY)).result("clock-skew");
     expect(result.status).toBe("warn");
-    expect(result.message).toMatch(/could not read the time from http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    expect(result.summary).toMatch(/could not read the time from http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
   });
 });

@@ -30,13 +30,13 @@ describe("the credentials check", () => {
       expect(run.code).toBe(1);
     }
     const result = json.result("credentials");
-    expect(result.status).toBe("fail");
-    expect(result.message).toContain(
+    expect(result.status).toBe("failed");
+    expect(result.summary).toContain(
       "the ECS service's environment sets AWS_ACCESS_KEY_ID (in /etc/systemd/system/ecs.service.d/10-keys.conf)",
     );
-    expect(result.message).toContain("AWS_SESSION_TOKEN (in /etc/ecs/extra.env)");
-    expect(result.message).toContain("AWS_SECRET_ACCESS_KEY (in /etc/ecs/ecs.config)");
-    expect(result.message).toContain("/etc/environment sets AWS_SECRET_ACCESS_KEY");
+    expect(result.summary).toContain("AWS_SESSION_TOKEN (in /etc/ecs/extra.env)");
+    expect(result.summary).toContain("AWS_SECRET_ACCESS_KEY (in /etc/ecs/ecs.config)");
+    expect(result.summary).toContain("/etc/environment sets AWS_SECRET_ACCESS_KEY");
     expect(result.remediation).toMatch(/systemctl daemon-reload && systemctl restart ecs/);
   });
 
@@ -46,7 +46,7 @@ describe("the credentials check", () => {
       "[Service]\nEnvironment=AWS_PROFILE=ops\n",
     );
     await host.write("/etc/systemd/system/ecs.service.d/20-reset.conf", "[Service]\nEnvironment=\n");
-    expect((await host.check()).result("credentials").status).toBe("pass");
+    expect((await host.check()).result("credentials").status).toBe("ok");
   });
 
   it("warns on profiles SSM did not write in /root/.aws/credentials", async () => {
@@ -59,7 +59,7 @@ describe("the credentials check", () => {
     expect(run.code).toBe(0);
     expect(run.result("credentials")).toMatchObject({
       status: "warn",
-      message: "/root/.aws/credentials holds profiles SSM did not write: [backup-admin]",
+      summary: "/root/.aws/credentials holds profiles SSM did not write: [backup-admin]",
     });
     expect(run.stdout).not.toContain(SECRET_KEY);
   });
@@ -68,12 +68,12 @@ describe("the credentials check", () => {
     await host.write("/root/.aws/credentials", `[default]\naws_access_key_id = ${ACCESS_KEY}\n`);
     const result = (await host.check()).result("credentials");
     expect(result.status).toBe("warn");
-    expect(result.message).toMatch(/already has a \[default\] profile, but SSM has not registered this host/);
+    expect(result.summary).toMatch(/already has a \[default\] profile, but SSM has not registered this host/);
   });
 
   it("passes when only SSM's [default] profile exists on a registered host", async () => {
     await host.write("/var/lib/amazon/ssm/Vault/Store/RegistrationKey", "{}");
     await host.write("/root/.aws/credentials", `[default]\naws_access_key_id = ${ACCESS_KEY}\n`);
-    expect((await host.check()).result("credentials").status).toBe("pass");
+    expect((await host.check()).result("credentials").status).toBe("ok");
   });
 });

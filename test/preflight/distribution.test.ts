@@ -26,34 +26,34 @@ describe("the distribution check", () => {
 
   it("passes a supported distribution, naming it", async () => {
     await host.write("/etc/os-release", 'ID=amzn\nVERSION_ID="2023"\n');
-    expect(await distribution()).toMatchObject({ status: "pass", message: "amzn 2023" });
+    expect(await distribution()).toMatchObject({ status: "ok", summary: "amzn 2023" });
   });
 
   it("fails RHEL without Docker: --docker-install-source none needs Docker preinstalled", async () => {
     await host.write("/etc/os-release", RHEL);
     await host.remove("/usr/bin/docker");
     const result = await distribution();
-    expect(result.status).toBe("fail");
-    expect(result.message).toBe("rhel 9.3: the install script does not install Docker on RHEL");
+    expect(result.status).toBe("failed");
+    expect(result.summary).toBe("rhel 9.3: the install script does not install Docker on RHEL");
     expect(result.remediation).toMatch(
       /install Docker yourself .*--docker-install-source none, which needs Docker preinstalled/,
     );
     const none = await distribution({ dockerInstallSource: "none" });
     expect(none).toMatchObject({
-      status: "fail",
-      message: "rhel 9.3 has no Docker, and RHEL needs it preinstalled",
+      status: "failed",
+      summary: "rhel 9.3 has no Docker, and RHEL needs it preinstalled",
     });
   });
 
   it("fails RHEL with Docker unless --docker-install-source none, and passes with it", async () => {
     await host.write("/etc/os-release", RHEL);
     expect(await distribution()).toMatchObject({
-      status: "fail",
+      status: "failed",
       remediation: "Docker is installed: run with --docker-install-source none",
     });
     expect(await distribution({ dockerInstallSource: "none" })).toMatchObject({
-      status: "pass",
-      message: "rhel 9.3",
+      status: "ok",
+      summary: "rhel 9.3",
     });
   });
 
@@ -68,20 +68,20 @@ describe("the distribution check", () => {
   it("fails --docker-install-source distro on Fedora without Docker, as the install script would", async () => {
     await host.write("/etc/os-release", "ID=fedora\nVERSION_ID=40\n");
     await host.remove("/usr/bin/docker");
-    expect((await distribution({ dockerInstallSource: "distro" })).status).toBe("fail");
-    expect((await distribution({ dockerInstallSource: "docker" })).status).toBe("pass");
+    expect((await distribution({ dockerInstallSource: "distro" })).status).toBe("failed");
+    expect((await distribution({ dockerInstallSource: "docker" })).status).toBe("ok");
   });
 
   it("warns on an unsupported distribution that is like a supported one", async () => {
     await host.write("/etc/os-release", 'ID=linuxmint\nID_LIKE="ubuntu debian"\nVERSION_ID=21.3\n');
     expect(await distribution()).toMatchObject({
       status: "warn",
-      message: "linuxmint 21.3 is not a supported distribution, though it is like ubuntu, debian",
+      summary: "linuxmint 21.3 is not a supported distribution, though it is like ubuntu, debian",
     });
   });
 
   it("fails when /etc/os-release is missing", async () => {
     await host.remove("/etc/os-release");
-    expect(await distribution()).toMatchObject({ status: "fail", message: "cannot read /etc/os-release" });
+    expect(await distribution()).toMatchObject({ status: "failed", summary: "cannot read /etc/os-release" });
   });
 });

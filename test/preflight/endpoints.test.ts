@@ -44,11 +44,11 @@ describe("the endpoints check", () => {
     host.env.AWS_ENDPOINT_URL_EC2MESSAGES = closed;
     host.installScriptUrl = `${closed}/ecs-anywhere-install-latest.sh?X-Amz-Signature=presigned`;
     const result = (await host.check()).result("endpoints");
-    expect(result.status).toBe("fail");
-    expect(result.message).toMatch(
+    expect(result.status).toBe("failed");
+    expect(result.summary).toMatch(
       /^unreachable: ec2messages \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\), install-script \(/,
     );
-    expect(result.message).not.toMatch(/ssm |ecs |Signature/);
+    expect(result.summary).not.toMatch(/ssm |ecs |Signature/);
     expect(result.remediation).toMatch(/^allow outbound HTTPS from this host to http:\/\/127\.0\.0\.1:\d+/);
   });
 
@@ -67,8 +67,8 @@ describe("the endpoints check", () => {
     host.installScriptUrl = await closedPortUrl();
     const run = await host.check({ installScript: "/srv/install.sh", installScriptSha256: "a".repeat(64) });
     expect(run.result("endpoints")).toMatchObject({
-      status: "pass",
-      message: expect.not.stringContaining("install-script"),
+      status: "ok",
+      summary: expect.not.stringContaining("install-script"),
     });
   });
 });

@@ -18,8 +18,8 @@ describe("the gpg check", () => {
       return run(cmd, args, options);
     };
     expect((await host.check()).result("gpg")).toMatchObject({
-      status: "pass",
-      message: "gpg (GnuPG) 2.4.4",
+      status: "ok",
+      summary: "gpg (GnuPG) 2.4.4",
     });
     expect(calls).toEqual(["gpg --version"]);
   });
@@ -27,7 +27,7 @@ describe("the gpg check", () => {
   it("fails when gpg is missing, suggesting the pinned-script alternative", async () => {
     host.run = gpgMissing;
     const result = (await host.check()).result("gpg");
-    expect(result.status).toBe("fail");
+    expect(result.status).toBe("failed");
     expect(result.remediation).toMatch(/install gnupg .*--install-script FILE --install-script-sha256 HEX/);
   });
 
@@ -49,8 +49,8 @@ describe("the gpg check", () => {
     });
     host.run = broken;
     expect((await host.check()).result("gpg")).toMatchObject({
-      status: "fail",
-      message: expect.stringMatching(/^gpg --version exited with 2/),
+      status: "failed",
+      summary: expect.stringMatching(/^gpg --version exited with 2/),
     });
   });
 });
@@ -72,16 +72,16 @@ describe("the docker check", () => {
     await fakeDockerd();
     const result = (await host.check({ dockerInstallSource: "none" })).result("docker");
     expect(result).toMatchObject({
-      status: "pass",
-      message: expect.stringMatching(/^Docker answered on .*\(API 1\.45\)$/),
+      status: "ok",
+      summary: expect.stringMatching(/^Docker answered on .*\(API 1\.45\)$/),
     });
   });
 
   it("passes without Docker when the install script will install it", async () => {
     await host.remove("/usr/bin/docker");
     expect((await host.check()).result("docker")).toMatchObject({
-      status: "pass",
-      message: "Docker is not installed; the install script will install it (--docker-install-source all)",
+      status: "ok",
+      summary: "Docker is not installed; the install script will install it (--docker-install-source all)",
     });
   });
 
@@ -90,8 +90,8 @@ describe("the docker check", () => {
     await host.write("/usr/local/bin/docker", "#!/bin/sh\n");
     const result = (await host.check({ dockerInstallSource: "none" })).result("docker");
     expect(result).toMatchObject({
-      status: "pass",
-      message: expect.stringMatching(/^\/usr\/local\/bin\/docker is installed/),
+      status: "ok",
+      summary: expect.stringMatching(/^\/usr\/local\/bin\/docker is installed/),
     });
   });
 });

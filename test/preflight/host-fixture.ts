@@ -5,22 +5,31 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CommandStartError, type RunCommand } from "../../src/adapters/host/exec.ts";
 import type { SystemInfo } from "../../src/adapters/host/system.ts";
+import { createApp } from "../../src/app/app.ts";
 import check from "../../src/cli/commands/check.ts";
-import { type CliDeps, createContext } from "../../src/cli/context.ts";
+import type { CliDeps } from "../../src/cli/context.ts";
 import { exitCodeOf } from "../../src/errors.ts";
-import { fakeClock } from "../../src/util/clock.ts";
+import { fakeClock } from "../support/clock.ts";
 
 export const GIB = 1024 ** 3;
 const UBUNTU =
   'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n';
+
+/** A check's result as `check --output json` prints it (the fields tests read). */
+export interface CheckJson {
+  id: string;
+  status: string;
+  summary: string;
+  remediation?: string;
+}
 
 export interface CheckRun {
   code: number;
   stdout: string;
   stderr: string;
   /** The parsed JSON document (json output only). */
-  doc: { ok: boolean; checks: { name: string; status: string; message: string; remediation?: string }[] };
-  result(name: string): { name: string; status: string; message: string; remediation?: string };
+  doc: { ok: boolean; checks: CheckJson[] };
+  result(name: string): CheckJson;
 }
 
 /** A loopback HTTP server; `handler` answers every request. */
@@ -145,7 +154,7 @@ export class HostFixture {
     };
     let code: number;
     try {
-      const ctx = createContext(deps, {
+      const ctx = createApp(deps, {
         output,
         logLevel: "silent",
         config: path.join(this.#dir, "config.yaml"),
@@ -167,7 +176,7 @@ export class HostFixture {
       stderr,
       doc,
       result: (name) => {
-        const found = doc.checks.find((c: { name: string }) => c.name === name);
+        const found = doc.checks.find((c: { id: string }) => c.id === name);
         if (found === undefined) throw new Error(`no result for check ${name}`);
         return found;
       },

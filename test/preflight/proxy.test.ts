@@ -40,8 +40,8 @@ describe("the proxy check", () => {
     host.env.no_proxy = "localhost,169.254.0.0/16";
     const result = (await host.check({ skip: ["endpoints"] })).result("proxy");
     expect(result).toMatchObject({
-      status: "pass",
-      message: expect.stringMatching(/proxy configured in the agent's environment/),
+      status: "ok",
+      summary: expect.stringMatching(/proxy configured in the agent's environment/),
     });
   });
 
@@ -50,8 +50,8 @@ describe("the proxy check", () => {
     await host.write("/etc/ecs/ecs.config", "NO_PROXY=169.254.169.254,169.254.170.2\n");
     const result = (await host.check()).result("proxy");
     expect(result).toMatchObject({
-      status: "fail",
-      message: "ecs.config sets HTTP_PROXY but NO_PROXY lacks /var/run/docker.sock",
+      status: "failed",
+      summary: "ecs.config sets HTTP_PROXY but NO_PROXY lacks /var/run/docker.sock",
       remediation: "add /var/run/docker.sock to NO_PROXY in /etc/ecs/ecs.config (keep your other entries)",
     });
   });
@@ -62,8 +62,8 @@ describe("the proxy check", () => {
       '[Service]\nEnvironment="HTTPS_PROXY=http://proxy.internal:3128" "NO_PROXY=localhost"\n',
     );
     const result = (await host.check()).result("proxy");
-    expect(result.status).toBe("fail");
-    expect(result.message).toMatch(
+    expect(result.status).toBe("failed");
+    expect(result.summary).toMatch(
       /^docker\.service drop-ins sets HTTPS_PROXY but NO_PROXY lacks 169\.254\.169\.254, 169\.254\.170\.2/,
     );
   });

@@ -42,8 +42,8 @@ describe("the existing-registration check", () => {
     host.agentUrl = await fakeAgent("staging", ARN);
     const result = (await host.check()).result("existing-registration");
     expect(result).toMatchObject({
-      status: "fail",
-      message: "this host is registered to cluster staging (per the running ECS agent), not edge",
+      status: "failed",
+      summary: "this host is registered to cluster staging (per the running ECS agent), not edge",
       remediation: "run register --move to move this host to edge",
     });
   });
@@ -51,10 +51,10 @@ describe("the existing-registration check", () => {
   it("passes when the running agent is registered to the desired cluster, given as an ARN", async () => {
     host.agentUrl = await fakeAgent("arn:aws:ecs:eu-west-1:123456789012:cluster/edge", ARN);
     const result = (await host.check()).result("existing-registration");
-    expect(result).toEqual({
-      name: "existing-registration",
-      status: "pass",
-      message: "already registered to edge (per the running ECS agent)",
+    expect(result).toMatchObject({
+      id: "existing-registration",
+      status: "ok",
+      summary: "already registered to edge (per the running ECS agent)",
     });
   });
 
@@ -62,25 +62,25 @@ describe("the existing-registration check", () => {
     await host.write("/var/lib/ecs/data/agent.db", "bbolt");
     await host.write("/etc/ecs/ecs.config", "ECS_CLUSTER=edge\n");
     const result = (await host.check()).result("existing-registration");
-    expect(result.status).toBe("pass");
-    expect(result.message).toMatch(/^already registered to edge/);
+    expect(result.status).toBe("ok");
+    expect(result.summary).toMatch(/^already registered to edge/);
   });
 
   it("treats saved state without ECS_CLUSTER as the default cluster", async () => {
     await host.write("/var/lib/ecs/data/agent.db", "bbolt");
     const result = (await host.check()).result("existing-registration");
     expect(result).toMatchObject({
-      status: "fail",
+      status: "failed",
       remediation: "run register --move to move this host to edge",
     });
-    expect(result.message).toMatch(/registered to cluster default/);
+    expect(result.summary).toMatch(/registered to cluster default/);
   });
 
   it("passes on a host that was never registered", async () => {
     await host.write("/etc/ecs/ecs.config", "ECS_CLUSTER=staging\n");
     expect((await host.check()).result("existing-registration")).toMatchObject({
-      status: "pass",
-      message: "not registered with ECS yet",
+      status: "ok",
+      summary: "not registered with ECS yet",
     });
   });
 });

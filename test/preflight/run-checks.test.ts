@@ -10,13 +10,14 @@ import {
 } from "../../src/checks/index.ts";
 import { UsageError } from "../../src/errors.ts";
 import { Redactor } from "../../src/util/redact.ts";
+import { fakeClock } from "../support/clock.ts";
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 function context(): CheckContext {
   const redactor = new Redactor();
   redactor.add(SECRET);
-  return { redactor } as CheckContext; // these checks read nothing else
+  return { redactor, clock: fakeClock() } as unknown as CheckContext; // these checks read nothing else
 }
 
 const ran: string[] = [];
@@ -39,13 +40,13 @@ describe("runChecks", () => {
     ran.length = 0;
     const results = await runChecks([passing("first"), throwing, failing, passing("last")], context());
     expect(ran.sort()).toEqual(["explodes", "fails", "first", "last"]);
-    expect(results.map((r) => [r.name, r.status])).toEqual([
-      ["first", "pass"],
-      ["explodes", "fail"],
-      ["fails", "fail"],
-      ["last", "pass"],
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ["first", "ok"],
+      ["explodes", "failed"],
+      ["fails", "failed"],
+      ["last", "ok"],
     ]);
-    expect(results[1]?.message).toBe("the check itself failed: cannot parse ****");
+    expect(results[1]?.summary).toBe("the check itself failed: cannot parse ****");
     expect(results[1]?.remediation).toMatch(/--skip explodes/);
     expect(allPassed(results)).toBe(false);
   });
@@ -54,7 +55,7 @@ describe("runChecks", () => {
     ran.length = 0;
     const results = await runChecks([passing("first"), failing], context(), { skip: ["fails"] });
     expect(ran).toEqual(["first"]);
-    expect(results[1]).toEqual({ name: "fails", status: "skip", message: "skipped (--skip)" });
+    expect(results[1]).toMatchObject({ id: "fails", status: "skipped", summary: "skipped (--skip)" });
     expect(allPassed(results)).toBe(true);
   });
 

@@ -26,7 +26,7 @@ function expectRejected(run: CliResult, cause: RegExp): void {
   const state = JSON.parse(readFileSync(world.host.path("/var/lib/ecs-anywhere-agent/state.json"), "utf8"));
   expect(state.containerInstanceArn).toBeUndefined();
   expect(state.registeredAt).toBeUndefined();
-  expect(state.journal.at(-1)).toMatchObject({ phase: "run-script", status: "failed" });
+  expect(state.journal.at(-1)).toMatchObject({ step: "run-script", status: "failed" });
 }
 
 describe("register with an activation SSM rejects", () => {

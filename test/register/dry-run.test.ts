@@ -27,7 +27,7 @@ describe("register --dry-run on a fresh host", () => {
     const run = await dryRun(["--output", "json"]);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ dryRun: true, outcome: "planned", cluster: "edge", region: "eu-west-1" });
-    expect(report.phases.map((p: PhaseJson) => p.phase)).toEqual([...REGISTER_PHASES]);
+    expect(report.steps.map((p: PhaseJson) => p.id)).toEqual([...REGISTER_PHASES]);
     // Cloud changes of the just-in-time setup: the instance role and the cluster are to be created.
     const created = report.changes.filter((c: { action: string }) => c.action === "create");
     expect(created.map((c: { id: string }) => c.id)).toEqual(
@@ -56,7 +56,7 @@ describe("register --dry-run on a fresh host", () => {
     expect(text).toMatch(
       /^Plan for registering this host in cluster edge \(eu-west-1\); dry run: nothing was changed\./,
     );
-    for (const name of REGISTER_PHASES) expect(text).toMatch(new RegExp(`^  \\[\\S+ *\\] ${name}: `, "m"));
+    for (const name of REGISTER_PHASES) expect(text).toMatch(new RegExp(`^  [A-Z]+ ${name}: `, "m"));
     expect(text).toMatch(/ECSAnywhereRole/);
     expect(text).toMatch(/^ +\+ ECS_CLUSTER=edge$/m);
     expect(text).toMatch(/--activation-code \*\*\*\*/);

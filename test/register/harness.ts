@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, onTestFinished } from "vitest";
-import { fakeClock } from "../../src/util/clock.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator, EmulatorOptions } from "../emulator/types.ts";
 import { createFakeHost, type FakeHost } from "../fixtures/host.ts";
@@ -12,6 +11,7 @@ import type { InstallScriptServer } from "../fixtures/install-server.ts";
 import { startSignedInstallScript } from "../fixtures/signed-script.ts";
 import { generateTestKey, type TestKey } from "../install/gpg-keys.ts";
 import { type CliResult, cli, emulatorEnv } from "../support/cli.ts";
+import { fakeClock } from "../support/clock.ts";
 import { snapshotTree } from "./inspect.ts";
 
 export const CLUSTER = "edge";
@@ -223,17 +223,18 @@ export function expectJsonSuccess(run: CliResult): ReturnType<typeof JSON.parse>
   return JSON.parse(run.stdout);
 }
 
-/** A phase of a register report, as JSON. */
+/** A step of a register report, as JSON. */
 export interface PhaseJson {
-  phase: string;
+  id: string;
   status: string;
   summary: string;
   details?: string[];
+  changes?: { id: string; action: string; summary: string; details?: string[] }[];
 }
 
-/** The phase `name` of a register report (parsed JSON); throws when the report has no such phase. */
-export function phaseOf(report: { phases: PhaseJson[] }, name: string): PhaseJson {
-  const found = report.phases.find((phase) => phase.phase === name);
+/** The step `name` of a register report (parsed JSON); throws when the report has no such step. */
+export function phaseOf(report: { steps: PhaseJson[] }, name: string): PhaseJson {
+  const found = report.steps.find((step) => step.id === name);
   if (found === undefined) throw new Error(`the report has no ${name} phase`);
   return found;
 }

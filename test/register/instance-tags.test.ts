@@ -24,9 +24,7 @@ describe("container instance tags and attributes", () => {
     expect(ecsConfig).toContain('ECS_CONTAINER_INSTANCE_TAGS={"Rack":"r12","Site":"lab"}\n');
     expect(ecsConfig).toContain('ECS_INSTANCE_ATTRIBUTES={"gpu":"none"}\n');
     // Phase order as recorded: the file was written before the script ran.
-    const phases = report.phases.map(
-      (phase: { phase: string; status: string }) => `${phase.phase}:${phase.status}`,
-    );
-    expect(phases.indexOf("ecs-config:done")).toBeLessThan(phases.indexOf("run-script:done"));
+    const phases = report.steps.map((step: { id: string; status: string }) => `${step.id}:${step.status}`);
+    expect(phases.indexOf("ecs-config:changed")).toBeLessThan(phases.indexOf("run-script:changed"));
   });
 });

@@ -52,7 +52,7 @@ function expectSingleUseShortAndGone(activation: ActivationSnapshot): void {
   expect(world.emu.state.activations).toEqual({});
   const state = JSON.parse(world.host.readFile("/var/lib/ecs-anywhere-agent/state.json"));
   expect(state.pendingActivationId).toBeUndefined();
-  expect(state.journal.at(-1)).toMatchObject({ phase: "run-script", status: "failed" });
+  expect(state.journal.at(-1)).toMatchObject({ step: "run-script", status: "failed" });
 }
 
 describe("the activation register creates just in time", () => {

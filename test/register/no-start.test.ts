@@ -7,7 +7,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.stop());
 
-type JournalEntry = { phase: string; status: string; at: string };
+type JournalEntry = { step: string; status: string; at: string };
 
 describe("register with host.noStart: true", () => {
   it("installs without starting ecs: exit 0, outcome installed, --no-start passed, no verification wait", async () => {
@@ -21,7 +21,7 @@ describe("register with host.noStart: true", () => {
     expect(report.cluster).toBe(CLUSTER);
     expect(report.containerInstanceArn).toBeUndefined();
     const verify = phaseOf(report, "verify");
-    expect(verify.status).toBe("not-needed");
+    expect(verify.status).toBe("ok");
     expect(verify.summary).toMatch(/noStart/);
 
     // The script ran once, with --no-start (the fixture logs the flag names it parsed).
@@ -39,7 +39,7 @@ describe("register with host.noStart: true", () => {
     // Nothing waited: the fake clock (which only moves when something sleeps) did not move during the run.
     const state = JSON.parse(world.host.readFile("/var/lib/ecs-anywhere-agent/state.json"));
     const at = (phase: string) =>
-      Date.parse((state.journal as JournalEntry[]).find((entry) => entry.phase === phase)?.at ?? "");
+      Date.parse((state.journal as JournalEntry[]).find((entry) => entry.step === phase)?.at ?? "");
     expect(at("verify") - at("preflight")).toBeLessThan(1000);
   });
 

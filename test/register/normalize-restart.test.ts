@@ -55,7 +55,7 @@ describe("register on a registered host whose managed ecs.config value changed",
     });
     expect(calls.filter((call) => /^(restart|start|stop) ecs$/.test(call))).toEqual([]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(before);
-    expect(phaseOf(JSON.parse(stdout), "normalize-config").status).toBe("not-needed");
-    expect(phaseOf(JSON.parse(stdout), "ecs-config").status).toBe("not-needed");
+    expect(phaseOf(JSON.parse(stdout), "normalize-config").status).toBe("ok");
+    expect(phaseOf(JSON.parse(stdout), "ecs-config").status).toBe("ok");
   });
 });

@@ -43,8 +43,8 @@ describe("register on a host that fails a preflight check", () => {
     );
     expect(after[AGENT_DIR]).toBe("dir 0700");
     const state = JSON.parse(world.host.readFile(`/${AGENT_DIR}/state.json`));
-    expect(state.journal.map((entry: { phase: string }) => entry.phase)).toEqual(["preflight"]);
-    expect(state.journal.at(-1)).toMatchObject({ phase: "preflight", status: "failed" });
+    expect(state.journal.map((entry: { step: string }) => entry.step)).toEqual(["preflight"]);
+    expect(state.journal.at(-1)).toMatchObject({ step: "preflight", status: "failed" });
     expect(state.journal.at(-1).detail).toMatch(/systemd/);
     expect(state.pendingActivationId).toBeUndefined();
     expect(state.containerInstanceArn).toBeUndefined();

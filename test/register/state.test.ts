@@ -25,10 +25,10 @@ describe("the state file register leaves", () => {
     expect(failed.code).toBe(1);
     const state = readState();
     expect(state.containerInstanceArn).toBeUndefined();
-    expect(state.journal.map((entry: { phase: string }) => entry.phase)).toEqual(
+    expect(state.journal.map((entry: { step: string }) => entry.step)).toEqual(
       REGISTER_PHASES.slice(0, REGISTER_PHASES.indexOf("run-script") + 1),
     );
-    expect(state.journal.at(-1)).toMatchObject({ phase: "run-script", status: "failed" });
+    expect(state.journal.at(-1)).toMatchObject({ step: "run-script", status: "failed" });
     expect(state.journal.at(-1).detail).toMatch(/exit code 1/);
   });
 
@@ -51,12 +51,12 @@ describe("the state file register leaves", () => {
     expect(first.updatedAt).toMatch(ISO);
     // The failed run's entries, then this run's: every phase once, in order, each timestamped.
     const latest = first.journal.slice(-JOURNALED.length);
-    expect(latest.map((entry: { phase: string }) => entry.phase)).toEqual(JOURNALED);
+    expect(latest.map((entry: { step: string }) => entry.step)).toEqual(JOURNALED);
     for (const entry of latest) {
-      expect(entry.status).toMatch(/^(done|skipped)$/);
+      expect(entry.status).toMatch(/^(ok|changed|skipped)$/);
       expect(entry.at).toMatch(ISO);
     }
-    expect(latest.find((e: { phase: string }) => e.phase === "run-script").status).toBe("done");
+    expect(latest.find((e: { step: string }) => e.step === "run-script").status).toBe("changed");
     expect(first.journal.length).toBe(REGISTER_PHASES.indexOf("run-script") + 1 + JOURNALED.length);
   });
 

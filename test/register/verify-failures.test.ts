@@ -5,11 +5,11 @@ import { type AgentMetadata, IntrospectionClient } from "../../src/adapters/host
 import type { Systemd } from "../../src/adapters/host/systemd.ts";
 import { verifyControlPlane, waitForRegistration } from "../../src/components/ecs-agent/registration.ts";
 import { OperationError } from "../../src/errors.ts";
-import { fakeClock } from "../../src/util/clock.ts";
 import { Redactor } from "../../src/util/redact.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
 import { cli, emulatorEnv, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../support/cli.ts";
+import { fakeClock } from "../support/clock.ts";
 
 const ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/0123456789abcdef0123456789abcdef";
 
@@ -38,7 +38,6 @@ function fakeSystemd(ecsActive: boolean): Systemd {
     start: refuse,
     restart: refuse,
     stop: refuse,
-    daemonReload: refuse,
     isLoaded: async () => false,
   };
 }

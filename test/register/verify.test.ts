@@ -28,6 +28,6 @@ describe("register when the ECS agent starts but never registers", () => {
     expect(world.host.systemctlCalls().slice(-3)).toContain("start ecs");
     expect(world.scriptRuns()).toBe(1);
     const state = JSON.parse(world.host.readFile("/var/lib/ecs-anywhere-agent/state.json"));
-    expect(state.journal.at(-1)).toMatchObject({ phase: "verify", status: "failed" });
+    expect(state.journal.at(-1)).toMatchObject({ step: "verify", status: "failed" });
   });
 });

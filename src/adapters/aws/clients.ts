@@ -9,6 +9,8 @@ export interface AwsSettings {
   redactor: Redactor;
   /** SDK retry budget per call: throttling and 5xx are retried with jittered exponential backoff. */
   maxAttempts?: number;
+  /** Aborts every call of these ports (SIGINT/SIGTERM); cleanup after a cancellation uses its own ports. */
+  signal?: AbortSignal;
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
@@ -56,16 +58,34 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
     import("./ssm.ts"),
     import("./ecs.ts"),
   ]);
-  const sts = stsPort.createStsPort(new stsSdk.STSClient(base("STS", settings.region)));
+  const sts = stsPort.createStsPort(
+    cancellable(new stsSdk.STSClient(base("STS", settings.region)), settings.signal),
+  );
   // IAM is a global service whose requests are signed for us-east-1 (aws partition).
   const iam = iamPort.createIamPort(
-    new iamSdk.IAMClient(base("IAM", "us-east-1")),
+    cancellable(new iamSdk.IAMClient(base("IAM", "us-east-1")), settings.signal),
     async () => (await sts.getCallerIdentity()).account,
   );
   return {
     sts,
     iam,
-    ssm: ssmPort.createSsmPort(new ssmSdk.SSMClient(base("SSM", settings.region))),
-    ecs: ecsPort.createEcsPort(new ecsSdk.ECSClient(base("ECS", settings.region))),
+    ssm: ssmPort.createSsmPort(
+      cancellable(new ssmSdk.SSMClient(base("SSM", settings.region)), settings.signal),
+    ),
+    ecs: ecsPort.createEcsPort(
+      cancellable(new ecsSdk.ECSClient(base("ECS", settings.region)), settings.signal),
+    ),
   };
+}
+
+/** Every `send` of the client carries the run's abort signal (the SDK's per-call `abortSignal` option). */
+function cancellable<T extends { send: (...args: never[]) => unknown }>(
+  client: T,
+  signal: AbortSignal | undefined,
+): T {
+  if (signal === undefined) return client;
+  const send = client.send.bind(client) as (command: unknown, options?: Record<string, unknown>) => unknown;
+  (client as { send: unknown }).send = (command: unknown, options?: Record<string, unknown>) =>
+    send(command, { abortSignal: signal, ...options });
+  return client;
 }

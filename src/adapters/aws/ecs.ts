@@ -4,7 +4,6 @@ import {
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   type ECSClient,
-  paginateListContainerInstances,
   UpdateContainerInstancesStateCommand,
 } from "@aws-sdk/client-ecs";
 import { awsCall, awsCallRequired } from "./errors.ts";
@@ -59,15 +58,6 @@ export function createEcsPort(client: ECSClient): EcsPort {
         runningTasksCount: ci.runningTasksCount ?? 0,
         pendingTasksCount: ci.pendingTasksCount ?? 0,
       }));
-    },
-    async listContainerInstanceArns(cluster) {
-      const arns: string[] = [];
-      await awsCall(ctx("ListContainerInstances", `cluster/${cluster}`), async () => {
-        for await (const page of paginateListContainerInstances({ client }, { cluster })) {
-          arns.push(...(page.containerInstanceArns ?? []));
-        }
-      });
-      return arns;
     },
     async deregisterContainerInstance(cluster, arn, force) {
       await awsCall(ctx("DeregisterContainerInstance", arn), () =>

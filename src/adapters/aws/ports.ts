@@ -64,12 +64,10 @@ export interface ContainerInstanceInfo {
 }
 
 export interface EcsPort {
-  /** undefined when the cluster does not exist or is INACTIVE with no way back. */
+  /** undefined when ECS does not know the name; a deleted cluster comes back with status INACTIVE. */
   describeCluster(name: string): Promise<ClusterInfo | undefined>;
   createCluster(name: string, tags: Record<string, string>): Promise<ClusterInfo>;
   describeContainerInstances(cluster: string, arns: string[]): Promise<ContainerInstanceInfo[]>;
-  /** Every page. */
-  listContainerInstanceArns(cluster: string): Promise<string[]>;
   deregisterContainerInstance(cluster: string, arn: string, force: boolean): Promise<void>;
   setContainerInstanceDraining(cluster: string, arn: string): Promise<void>;
 }

@@ -8,9 +8,11 @@ const TOO_LARGE = `larger than ${MAX_BYTES} bytes`;
  * GET a URL into memory (install scripts, signatures and keys are small); a non-2xx answer is an error, and
  * so is a body over MAX_BYTES, found out while reading it (never buffered whole first).
  */
-export async function download(url: string, timeoutMs: number): Promise<Download> {
+export async function download(url: string, timeoutMs: number, cancel?: AbortSignal): Promise<Download> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+    const response = await fetch(url, { signal, redirect: "follow" });
     if (!response.ok) {
       await response.body?.cancel();
       return { ok: false, error: `HTTP ${response.status}` };
@@ -29,7 +31,11 @@ export async function download(url: string, timeoutMs: number): Promise<Download
     return { ok: true, body: Buffer.concat(chunks) };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    const name = (error as Error).name === "TimeoutError" ? "timed out" : undefined;
+    const name = cancel?.aborted
+      ? "cancelled"
+      : (error as Error).name === "TimeoutError"
+        ? "timed out"
+        : undefined;
     return { ok: false, error: name ?? cause ?? (error as Error).message };
   }
 }

@@ -19,6 +19,8 @@ export interface RunOptions {
   /** Called for each complete output line as it arrives, already scrubbed, without its newline. */
   onLine?: (stream: OutputStream, line: string) => void;
   killGraceMs?: number;
+  /** Cancels the command: its whole process group gets SIGTERM, then SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal;
 }
 
 /** What happened, as data (like execa's result): a non-zero exit is not an exception. */
@@ -31,6 +33,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** The signal fired and the process group was killed. */
+  cancelled?: boolean;
   durationMs: number;
 }
 
@@ -92,8 +96,20 @@ export const run: RunCommand = async (cmd, args, options) => {
   const cancelKill = scheduleGroupKill(subprocess.pid, options, () => {
     timedOut = true;
   });
-  const result = await subprocess.finally(cancelKill);
-  if (result.exitCode === undefined && result.signal === undefined && !timedOut) {
+  let cancelled = false;
+  const onAbort = () => {
+    cancelled = true;
+    killGroup(subprocess.pid, options.killGraceMs);
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+  const result = await subprocess.finally(() => {
+    cancelKill();
+    options.signal?.removeEventListener("abort", onAbort);
+  });
+  // The leader is gone; whatever of its group ignored SIGTERM must not outlive a cancelled run.
+  if (cancelled && subprocess.pid !== undefined) signalGroup(subprocess.pid, "SIGKILL");
+  if (result.exitCode === undefined && result.signal === undefined && !timedOut && !cancelled) {
     const cause = result.cause instanceof Error ? result.cause.message : String(result.shortMessage);
     throw new CommandStartError(command, result.code, redactor.scrub(`could not start ${command}: ${cause}`));
   }
@@ -105,9 +121,17 @@ export const run: RunCommand = async (cmd, args, options) => {
     stdout: redactor.scrub(String(result.stdout ?? "")),
     stderr: redactor.scrub(String(result.stderr ?? "")),
     timedOut,
+    cancelled,
     durationMs: Math.round(result.durationMs),
   };
 };
+
+/** SIGTERM the whole group now, then SIGKILL it after the grace period (the timer does not hold the process). */
+function killGroup(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS): void {
+  if (pid === undefined) return;
+  signalGroup(pid, "SIGTERM");
+  setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs).unref();
+}
 
 /** On timeout, SIGTERM the whole group, then SIGKILL it after the grace period. Returns a canceller. */
 function scheduleGroupKill(pid: number | undefined, options: RunOptions, onTimeout: () => void): () => void {

@@ -40,12 +40,6 @@ export class HostFs {
     return (await ifExists(fsp.stat(this.resolve(hostPath)))) !== undefined;
   }
 
-  /** Permission bits (e.g. 0o600), or undefined when missing. */
-  async statMode(hostPath: string): Promise<number | undefined> {
-    const stats = await ifExists(fsp.stat(this.resolve(hostPath)));
-    return stats === undefined ? undefined : stats.mode & 0o7777;
-  }
-
   /**
    * Replaces the file so a reader sees the old or the new content, never a mix: a temp file in the same
    * folder gets the final mode BEFORE any content (a secret is never readable with looser bits), then is

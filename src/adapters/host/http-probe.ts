@@ -47,8 +47,8 @@ export async function probeDate(url: string, timeoutMs: number): Promise<DatePro
 }
 
 /** GETs `url` and parses the body as JSON; a body that is not JSON is a failure naming the status. */
-export async function getJson(url: string, timeoutMs: number): Promise<JsonResult> {
-  const answer = await request(url, "GET", timeoutMs, true);
+export async function getJson(url: string, timeoutMs: number, signal?: AbortSignal): Promise<JsonResult> {
+  const answer = await request(url, "GET", timeoutMs, true, signal);
   if (!answer.ok) return answer;
   try {
     return { ok: true, status: answer.status, body: JSON.parse(answer.body) };
@@ -61,7 +61,13 @@ type RawAnswer =
   | { ok: true; status: number; headers: IncomingMessage["headers"]; body: string }
   | ProbeFailure;
 
-function request(url: string, method: string, timeoutMs: number, readBody: boolean): Promise<RawAnswer> {
+function request(
+  url: string,
+  method: string,
+  timeoutMs: number,
+  readBody: boolean,
+  signal?: AbortSignal,
+): Promise<RawAnswer> {
   let target: URL;
   try {
     target = new URL(url);
@@ -72,16 +78,20 @@ function request(url: string, method: string, timeoutMs: number, readBody: boole
   if (client === undefined)
     return Promise.resolve({ ok: false, error: `unsupported scheme ${target.protocol}` });
 
+  if (signal?.aborted) return Promise.resolve({ ok: false, error: "cancelled" });
   return new Promise((resolve) => {
     let settled = false;
+    const cancel = () => finish({ ok: false, error: "cancelled" });
     const finish = (answer: RawAnswer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", cancel);
       req.destroy();
       resolve(answer);
     };
     const timer = setTimeout(() => finish({ ok: false, error: "timeout" }), timeoutMs);
+    signal?.addEventListener("abort", cancel, { once: true });
     const req = client.request(target, { method, agent: false, headers: { connection: "close" } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -29,14 +29,17 @@ export type AgentTasks = { state: "unreachable"; error: string } | { state: "ok"
 export class IntrospectionClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(baseUrl = DEFAULT_INTROSPECTION_URL, timeoutMs = 5_000) {
+  /** `signal` cancels every request (SIGINT/SIGTERM): an aborted request reads as unreachable. */
+  constructor(baseUrl = DEFAULT_INTROSPECTION_URL, timeoutMs = 5_000, signal?: AbortSignal) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.#timeoutMs = timeoutMs;
+    this.#signal = signal;
   }
 
   async metadata(): Promise<AgentMetadata> {
-    const answer = await getJson(`${this.baseUrl}/v1/metadata`, this.#timeoutMs);
+    const answer = await getJson(`${this.baseUrl}/v1/metadata`, this.#timeoutMs, this.#signal);
     if (!answer.ok) return { state: "unreachable", error: describeFailure(answer.error) };
     const body = record(answer.body);
     if (answer.status !== 200 || typeof body.Cluster !== "string") {
@@ -52,7 +55,7 @@ export class IntrospectionClient {
   }
 
   async tasks(): Promise<AgentTasks> {
-    const answer = await getJson(`${this.baseUrl}/v1/tasks`, this.#timeoutMs);
+    const answer = await getJson(`${this.baseUrl}/v1/tasks`, this.#timeoutMs, this.#signal);
     if (!answer.ok) return { state: "unreachable", error: describeFailure(answer.error) };
     const list = record(answer.body).Tasks;
     if (answer.status !== 200 || !Array.isArray(list)) {

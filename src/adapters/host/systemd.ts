@@ -18,8 +18,6 @@ export interface Systemd {
   restart(unit: string): Promise<void>;
   /** Already stopped, or not installed: a no-op success, systemctl is not even called. */
   stop(unit: string): Promise<void>;
-  /** Re-reads unit files and drop-ins; always safe. */
-  daemonReload(): Promise<void>;
   /** True when systemd has the unit's file loaded (`show -p LoadState`), running or not. */
   isLoaded(unit: string): Promise<boolean>;
 }
@@ -70,7 +68,6 @@ export function createSystemd(options: SystemdOptions): Systemd {
       if (!(await systemd.isActive(unit))) return;
       await mustSucceed("stopping", ["stop", unit], unit);
     },
-    daemonReload: () => mustSucceed("reloading systemd", ["daemon-reload"]),
     isLoaded: async (unit) => {
       const result = await call(["show", "--property=LoadState", `${unit}.service`]);
       return result.exitCode === 0 && /^LoadState=loaded$/m.test(result.stdout);

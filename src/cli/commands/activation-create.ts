@@ -1,23 +1,23 @@
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { HostFs } from "../../adapters/host/fs.ts";
+import { parseMaxAttempts } from "../../app/settings.ts";
 import { type ActivationFlags, activationSettings, createActivation } from "../../cloud/activation.ts";
 import { resourceTags } from "../../cloud/setup-steps.ts";
 import { describeError, OperationError, UsageError } from "../../errors.ts";
 import { readFailure } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
-import { awsFor, loadConfigFor, parseMaxAttempts, requireRegion } from "./shared.ts";
 
 /** `activation create`: a single-use, short-lived activation for the instance role (facts §5). */
 export default async function activationCreate(
   ctx: Context,
   options: ActivationFlags & { out?: string },
 ): Promise<number> {
-  const config = loadConfigFor(ctx);
-  const region = requireRegion(config);
+  const config = ctx.config();
+  const region = ctx.region();
   const settings = activationSettings(config, options);
-  parseMaxAttempts(ctx);
+  parseMaxAttempts(ctx.options);
   const outFile = options.out === undefined ? undefined : resolve(options.out);
   if (outFile !== undefined) await checkOutFile(outFile);
   if (ctx.dryRun) {
@@ -30,7 +30,7 @@ export default async function activationCreate(
     } else ctx.io.out(`Plan (dry run: nothing was changed):\n  + ${summary}`);
     return 0;
   }
-  const aws = await awsFor(ctx, config, region);
+  const aws = await ctx.aws(region);
   const activation = await createActivation(
     aws.ssm,
     { roleName: config.instanceRole.name, region, settings, tags: resourceTags(config) },

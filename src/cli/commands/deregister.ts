@@ -1,4 +1,6 @@
 import { HostFs } from "../../adapters/host/fs.ts";
+import { buildHost } from "../../app/host-build.ts";
+import { durationFlag, parseMaxAttempts } from "../../app/settings.ts";
 import { acquireLock } from "../../components/agent-state/lock.ts";
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { decideAwsAccess } from "../../flows/deregister/aws-access.ts";
@@ -7,15 +9,7 @@ import { observeForDeregister, recordedRegion } from "../../flows/deregister/obs
 import { renderDeregisterReport } from "../../flows/deregister/report.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
-import { buildHostContext } from "./host.ts";
-import {
-  awsFor,
-  durationFlag,
-  hasCredentials,
-  loadConfigFor,
-  parseMaxAttempts,
-  requireRegion,
-} from "./shared.ts";
+import { hostOptions } from "./check.ts";
 
 export interface DeregisterOptions {
   root?: string;
@@ -33,28 +27,27 @@ export interface DeregisterOptions {
  * fails and reports each; exit 0 when none failed, 1 otherwise. Safe to repeat (a re-run is all not-needed).
  */
 export default async function deregisterCommand(ctx: Context, options: DeregisterOptions): Promise<number> {
-  const config = loadConfigFor(ctx);
-  parseMaxAttempts(ctx); // AWS ports are built lazily, after local actions may have run
+  const config = ctx.config();
+  parseMaxAttempts(ctx.options); // AWS ports are built lazily, after local actions may have run
   const drainTimeoutMs = durationFlag("--drain-timeout", options.drainTimeout, 600) * 1000;
   const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
   // facts §4: the host records its region (state.json, the SSM registration file); flags/config win.
+  const host0 = hostOptions(options);
   const region =
-    config.region ??
-    (await recordedRegion(new HostFs(options.root ?? "/", ctx.deps.clock))) ??
-    requireRegion(config);
-  const { host } = await buildHostContext(ctx, options, { config, region });
+    config.region ?? (await recordedRegion(new HostFs(host0.root ?? "/", ctx.clock))) ?? ctx.region();
+  const { host } = await buildHost(ctx, host0, region);
 
   const lock = ctx.dryRun
     ? undefined
-    : await acquireLock(host.fs, host.system, host.clock, "deregister", lockTimeoutMs);
+    : await acquireLock(host.fs, host.system, host.clock, "deregister", lockTimeoutMs, ctx.signal);
   let purged = false;
   try {
     const observed = await observeForDeregister(host);
     const aws = decideAwsAccess({
       localOnly: options.localOnly ?? false,
-      hasCredentials: hasCredentials(ctx.deps.env, config.profile),
+      hasCredentials: ctx.hasAwsCredentials(),
       region,
-      ports: (callRegion) => awsFor(ctx, config, callRegion),
+      ports: (callRegion) => ctx.aws(callRegion),
     });
     const report = await deregister(
       {
@@ -66,7 +59,7 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
       },
       { host, aws, observed },
     );
-    purged = report.actions.some((action) => action.name === "purge" && action.status === "done");
+    purged = report.steps.some((step) => step.id === "purge" && step.status === "changed");
     if (ctx.output === "json") printJson(ctx.io, report);
     else ctx.io.out(renderDeregisterReport(report));
     return report.ok ? 0 : 1;

@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { buildHost } from "../../app/host-build.ts";
+import { durationFlag, parseMaxAttempts, requireReadableFile } from "../../app/settings.ts";
 import { CHECK_NAMES, PREFLIGHT_CHECKS, runChecks } from "../../checks/index.ts";
 import { acquireLock } from "../../components/agent-state/lock.ts";
 import { checkEcsConfigInput, desiredKeys } from "../../components/ecs-agent/config-files.ts";
@@ -10,17 +12,7 @@ import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../flows/registe
 import { renderRegisterReport } from "../../flows/register/report.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
-import { parseUrl } from "./check.ts";
-import { buildHostContext } from "./host.ts";
-import {
-  awsFor,
-  durationFlag,
-  hasCredentials,
-  loadConfigFor,
-  parseMaxAttempts,
-  requireReadableFile,
-  requireRegion,
-} from "./shared.ts";
+import { configFlags, hostOptions, parseUrl } from "./check.ts";
 
 export interface RegisterOptions {
   root?: string;
@@ -55,13 +47,10 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     installScript: absolute(given.installScript),
     gpgKeyFile: absolute(given.gpgKeyFile),
   };
-  const config = loadConfigFor(ctx);
-  const region = requireRegion(config);
+  const config = ctx.config(configFlags(options));
+  const region = ctx.region();
   // AWS ports are built on first use, possibly after host writes: a bad --max-attempts must fail first.
-  parseMaxAttempts(ctx);
-  if (options.dockerInstallSource) {
-    config.host.dockerInstallSource = options.dockerInstallSource as typeof config.host.dockerInstallSource;
-  }
+  parseMaxAttempts(ctx.options);
   const { phases, checks } = splitSkips(options.skip ?? []);
   const scriptTimeoutMs =
     durationFlag("--script-timeout", options.scriptTimeout, config.host.installScript.timeout) * 1000;
@@ -75,14 +64,9 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     throw new UsageError("--insecure-key-fingerprint: must be a 40-hex-digit key fingerprint");
   }
   if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
-  const { host, checkContext, warnings } = await buildHostContext(
-    ctx,
-    { ...options, dockerInstallSource: config.host.dockerInstallSource },
-    { config, region },
-  );
+  const { host, checks: checkContext, warnings } = await buildHost(ctx, hostOptions(options));
   const supplied = await readSuppliedActivation(options, ctx.deps.env, host.files, ctx.redactor);
   const source = scriptSource(config.host.installScript, {
-    ...(options.installScriptUrl ? { url: options.installScriptUrl } : {}),
     ...(options.installScript ? { file: options.installScript } : {}),
     ...(options.installScriptSha256 ? { sha256: options.installScriptSha256 } : {}),
     ...(options.gpgKeyFile ? { gpgKeyFile: options.gpgKeyFile } : {}),
@@ -107,7 +91,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   await checkEcsConfigInput(host.fs, desiredKeys(config, region), host.redactor);
   const lock = ctx.dryRun
     ? undefined
-    : await acquireLock(host.fs, host.system, host.clock, "register", lockTimeoutMs);
+    : await acquireLock(host.fs, host.system, host.clock, "register", lockTimeoutMs, ctx.signal);
   try {
     const report = await register(
       {
@@ -124,9 +108,11 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
       },
       {
         host,
-        aws: memo(() => awsFor(ctx, config, region)),
-        hasAwsCredentials: hasCredentials(ctx.deps.env, config.profile),
-        preflight: (extra) => runChecks(PREFLIGHT_CHECKS, checkContext, { skip: [...checks, ...extra] }),
+        aws: () => ctx.aws(region),
+        cleanupAws: () => ctx.cleanupAws(region),
+        hasAwsCredentials: ctx.hasAwsCredentials(),
+        preflight: (extra) =>
+          runChecks(PREFLIGHT_CHECKS, checkContext, { skip: [...checks, ...extra], signal: ctx.signal }),
       },
     );
     if (warnings.length > 0) report.warnings = warnings;
@@ -159,12 +145,4 @@ export function splitSkips(names: string[]): { phases: string[]; checks: string[
     }
   }
   return { phases, checks };
-}
-
-function memo<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
 }

@@ -25,6 +25,7 @@ export async function acquireLock(
   clock: Clock,
   command: string,
   waitMs: number,
+  signal?: AbortSignal,
 ): Promise<Lock> {
   await fs.mkdir(AGENT_STATE.dir, 0o700);
   const me: Holder = { pid: process.pid, command, since: clock.now().toISOString() };
@@ -47,7 +48,7 @@ export async function acquireLock(
         },
       );
     }
-    await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000));
+    await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000), signal);
   }
 }
 

@@ -1,11 +1,25 @@
 import type { HostFs } from "../../adapters/host/fs.ts";
+import type { StepResult } from "../../engine/run.ts";
+import type { Status } from "../../engine/step.ts";
+import type { Clock } from "../../util/clock.ts";
 import { AGENT_STATE } from "./paths.ts";
 
+/** One step of a run, as the journal keeps it: which, how it ended, when, and its one-line summary. */
 export interface JournalEntry {
-  phase: string;
-  status: "done" | "skipped" | "failed";
+  step: string;
+  status: Status;
   at: string;
   detail?: string;
+}
+
+/** The journal lines of a run's step results (a dry run writes no journal). */
+export function journalOf(steps: readonly StepResult[]): JournalEntry[] {
+  return steps.map((step) => ({
+    step: step.id,
+    status: step.status,
+    at: step.startedAt,
+    detail: step.summary,
+  }));
 }
 
 /**
@@ -33,6 +47,13 @@ export async function readState(fs: HostFs): Promise<AgentState | undefined> {
   } catch {
     return undefined; // a torn or hand-edited file is only a report: start over
   }
+}
+
+/** Adds journal entries to state.json, creating it when absent (a report, never the source of truth). */
+export async function appendJournal(fs: HostFs, clock: Clock, entries: JournalEntry[]): Promise<void> {
+  const current = await readState(fs);
+  const journal = [...(Array.isArray(current?.journal) ? current.journal : []), ...entries].slice(-100);
+  await writeState(fs, { ...current, version: 1, updatedAt: clock.now().toISOString(), journal });
 }
 
 export async function writeState(fs: HostFs, state: AgentState): Promise<void> {

@@ -2,6 +2,7 @@ import type { EcsPort } from "../../adapters/aws/ports.ts";
 import type { IntrospectionClient } from "../../adapters/host/introspection.ts";
 import { judgeRegistration } from "../../adapters/host/introspection.ts";
 import type { Systemd } from "../../adapters/host/systemd.ts";
+import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { ECS_AGENT } from "./files.ts";
@@ -11,6 +12,7 @@ export interface VerifyDeps {
   systemd: Systemd;
   clock: Clock;
   timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -21,6 +23,7 @@ export async function waitForRegistration(cluster: string, deps: VerifyDeps): Pr
   const deadline = deps.clock.now().getTime() + deps.timeoutMs;
   let delay = 1000;
   for (;;) {
+    throwIfCancelled(deps.signal, "verify");
     const metadata = await deps.introspection.metadata();
     const problem = judgeRegistration(metadata, cluster);
     if (problem === undefined && metadata.state === "ok" && metadata.containerInstanceArn !== null) {
@@ -30,7 +33,7 @@ export async function waitForRegistration(cluster: string, deps: VerifyDeps): Pr
     if (wrongCluster || deps.clock.now().getTime() >= deadline) {
       throw await explain(problem ?? "the agent did not register", wrongCluster, deps);
     }
-    await deps.clock.sleep(delay);
+    await deps.clock.sleep(delay, deps.signal);
     delay = Math.min(delay * 2, 10_000);
   }
 }

@@ -2,6 +2,7 @@ import { download } from "../../adapters/host/download.ts";
 import type { RunCommand } from "../../adapters/host/exec.ts";
 import type { HostFs } from "../../adapters/host/fs.ts";
 import type { HostConfig } from "../../config/schema.ts";
+import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
@@ -48,6 +49,7 @@ export interface ScriptDeps {
   run: RunCommand;
   redactor: Redactor;
   timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -95,7 +97,8 @@ function refuseUnless(result: Awaited<ReturnType<typeof verifyWithGpg>>): void {
 }
 
 async function fetchOrFail(url: string, what: string, deps: ScriptDeps): Promise<Buffer> {
-  const answer = await download(url, deps.timeoutMs);
+  const answer = await download(url, deps.timeoutMs, deps.signal);
+  throwIfCancelled(deps.signal, "install-script");
   if (!answer.ok) {
     throw new OperationError(`downloading the ${what} from ${new URL(url).origin}: ${answer.error}`, {
       remediation:

@@ -1,6 +1,7 @@
 import type { OutputStream, RunCommand } from "../../adapters/host/exec.ts";
 import type { HostFs } from "../../adapters/host/fs.ts";
 import type { HostConfig } from "../../config/schema.ts";
+import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { MASK, type Redactor } from "../../util/redact.ts";
@@ -42,6 +43,7 @@ export interface RunScriptDeps {
   clock: Clock;
   env: Record<string, string | undefined>;
   timeoutMs: number;
+  signal?: AbortSignal;
   /** Live progress (text mode): the current step and elapsed time. */
   progress?: (line: string) => void;
 }
@@ -72,10 +74,13 @@ export async function runInstallScript(
     redactor: deps.redactor,
     env: deps.env,
     onLine,
+    ...(deps.signal ? { signal: deps.signal } : {}),
   });
   await deps.fs.mkdir(AGENT_STATE.logDir, 0o700);
   const logFile = `${AGENT_STATE.logDir}/install-${started.toISOString().replace(/[-:.]/g, "")}.log`;
   await deps.fs.writeFileAtomic(logFile, deps.redactor.scrub(`${lines.join("\n")}\n`), { mode: 0o600 });
+  // Cancelled (SIGINT/SIGTERM): the whole process group is gone and the log above is written.
+  throwIfCancelled(result.cancelled ? deps.signal : undefined, "run-script");
   if (result.timedOut) {
     throw new OperationError(
       `the install script did not finish within ${Math.round(deps.timeoutMs / 1000)}s and was killed (with every process it started)`,

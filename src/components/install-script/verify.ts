@@ -12,7 +12,6 @@ import {
 
 // facts §1: the "Amazon ECS" key that signs ecs-anywhere-install-latest.sh (.asc next to it).
 export const AMAZON_ECS_KEY_FINGERPRINT = "F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F";
-export const AMAZON_ECS_SIGNING_SUBKEY_FINGERPRINT = "D64BB6F90CF377E9B5FB346F50DECCC4710E61AF";
 
 export type VerifyFailureReason =
   | "fingerprint-mismatch"

@@ -1,5 +1,6 @@
 import type { AwsPorts } from "../../adapters/aws/ports.ts";
-import type { AwsAccess, DeregisterContext, Plan } from "./types.ts";
+import type { Plan } from "../../engine/step.ts";
+import type { AwsAccess, DeregisterContext } from "./types.ts";
 
 export interface AwsAccessInput {
   localOnly: boolean;
@@ -49,7 +50,7 @@ export function awsOrPlan(
     return {
       plan: {
         status: access.status,
-        message: `${access.reason}: ${leftBehind} stays registered`,
+        summary: `${access.reason}: ${leftBehind} stays registered`,
         remediation: access.remediation ? `${access.remediation} and run: ${manual}` : `run: ${manual}`,
       },
     };
@@ -58,7 +59,7 @@ export function awsOrPlan(
     return {
       plan: {
         status: "failed",
-        message: `${leftBehind} is in ${resourceRegion}, but AWS calls would go to ${access.region}`,
+        summary: `${leftBehind} is in ${resourceRegion}, but AWS calls would go to ${access.region}`,
         remediation: `re-run with --region ${resourceRegion}`,
       },
     };

@@ -1,30 +1,30 @@
 import type { ContainerInstanceInfo, EcsPort } from "../../adapters/aws/ports.ts";
+import type { Plan } from "../../engine/step.ts";
 import { AwsCallError } from "../../errors.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { awsOrPlan } from "./aws-access.ts";
 import { tasksOn, waitForDrain } from "./drain.ts";
 import { arnRegion } from "./observe.ts";
-import type { Action, ContainerInstanceTarget, DeregisterContext, Plan } from "./types.ts";
+import type { ContainerInstanceTarget, DeregisterContext, DeregisterStep } from "./types.ts";
 
 const NO_TARGET = "no container instance known: the ECS agent is not running and the state file records none";
 // Codes ECS answers for an instance (or cluster) that is already gone; the emulator's are the first two.
 const GONE_CODES = new Set(["InvalidParameterException", "ClientException", "ClusterNotFoundException"]);
 
 /** `--drain`: DRAINING, then wait (bounded) until no task runs or is pending on the instance. */
-export const drainAction: Action = {
-  name: "drain",
+export const drainAction: DeregisterStep = {
+  id: "drain",
   async plan(ctx) {
     const found = await lookUp(ctx);
     if ("plan" in found) return found.plan;
     const { target, ecs, current } = found;
     const draining = current.status === "DRAINING";
     if (draining && tasksOn(current) === 0) {
-      return { status: "not-needed", message: `${target.arn} is DRAINING and runs no task` };
+      return { status: "ok", summary: `${target.arn} is DRAINING and runs no task` };
     }
     const limit = formatDuration(Math.round(ctx.input.drainTimeoutMs / 1000));
     return {
-      status: "needed",
-      message: `${draining ? "" : "set DRAINING and "}wait up to ${limit} for the tasks on ${target.arn} to stop`,
+      summary: `${draining ? "" : "set DRAINING and "}wait up to ${limit} for the tasks on ${target.arn} to stop`,
       apply: async () => {
         if (!draining) await ecs.setContainerInstanceDraining(target.cluster, target.arn);
         const waited = await waitForDrain(target.cluster, target.arn, {
@@ -32,13 +32,13 @@ export const drainAction: Action = {
           clock: ctx.host.clock,
           timeoutMs: ctx.input.drainTimeoutMs,
           progress: ctx.host.progress,
+          signal: ctx.host.signal,
           // Tasks just described do not stop the moment DRAINING is set: the first poll waits a round. With
           // none, look once more (one may have been placed before DRAINING).
           tasksLeft: tasksOn(current) || undefined,
         });
         return {
-          status: "done",
-          message: `${target.arn} is DRAINING and runs no task (waited ${formatDuration(Math.round(waited / 1000))})`,
+          summary: `${target.arn} is DRAINING and runs no task (waited ${formatDuration(Math.round(waited / 1000))})`,
         };
       },
     };
@@ -46,16 +46,15 @@ export const drainAction: Action = {
 };
 
 /** DeregisterContainerInstance; an instance that is already INACTIVE or gone is not-needed. */
-export const deregisterContainerInstanceAction: Action = {
-  name: "deregister-container-instance",
+export const deregisterContainerInstanceAction: DeregisterStep = {
+  id: "deregister-container-instance",
   async plan(ctx) {
     const found = await lookUp(ctx);
     if ("plan" in found) return found.plan;
     const { target, ecs } = found;
     const force = ctx.input.force ? " (--force)" : "";
     return {
-      status: "needed",
-      message: `deregister ${target.arn} from ${target.cluster}${force}; found via ${target.source}`,
+      summary: `deregister ${target.arn} from ${target.cluster}${force}; found via ${target.source}`,
       apply: async () => {
         try {
           await ecs.deregisterContainerInstance(target.cluster, target.arn, ctx.input.force);
@@ -63,11 +62,10 @@ export const deregisterContainerInstanceAction: Action = {
           // ECS says "not found" with these codes, but other refusals share them: look before believing it.
           if (!(error instanceof AwsCallError && GONE_CODES.has(error.code))) throw error;
           if ((await describe(ecs, target)) !== undefined) throw withForceHint(error, ctx.input.force);
-          return { status: "not-needed", message: `${target.arn} was already deregistered` };
+          return { status: "ok", summary: `${target.arn} was already deregistered` };
         }
         return {
-          status: "done",
-          message: `deregistered ${target.arn} from ${target.cluster}${force}; found via ${target.source}`,
+          summary: `deregistered ${target.arn} from ${target.cluster}${force}; found via ${target.source}`,
         };
       },
     };
@@ -84,7 +82,7 @@ async function lookUp(
   { plan: Plan } | { target: ContainerInstanceTarget; ecs: EcsPort; current: ContainerInstanceInfo }
 > {
   const target = ctx.observed.containerInstance;
-  if (!target) return { plan: { status: "not-needed", message: NO_TARGET } };
+  if (!target) return { plan: { status: "ok", summary: NO_TARGET } };
   const manual = `aws ecs deregister-container-instance --cluster ${target.cluster} --container-instance ${target.arn} --force`;
   const aws = awsOrPlan(ctx, `container instance ${target.arn}`, manual, arnRegion(target.arn));
   if ("plan" in aws) return aws;
@@ -92,7 +90,7 @@ async function lookUp(
   const current = await describe(ecs, target);
   if (current === undefined) {
     return {
-      plan: { status: "not-needed", message: `${target.arn} is already deregistered from ${target.cluster}` },
+      plan: { status: "ok", summary: `${target.arn} is already deregistered from ${target.cluster}` },
     };
   }
   return { target, ecs, current };

@@ -1,23 +1,22 @@
 import type { HostContext } from "../../app/host.ts";
-import { OperationError } from "../../errors.ts";
+import { appendJournal, journalOf } from "../../components/agent-state/state.ts";
+import { runSteps, type StepResult } from "../../engine/run.ts";
+import { describeError } from "../../errors.ts";
 import { deregisterContainerInstanceAction, drainAction } from "./container-instance.ts";
 import { clearSsmRegistrationAction, removeAgentStateAction, stopEcsAction } from "./local.ts";
 import { deregisterManagedInstanceAction } from "./managed-instance.ts";
 import { purgeAction } from "./purge.ts";
 import { stateAction } from "./state.ts";
 import type {
-  Action,
-  ActionReport,
   AwsAccess,
   DeregisterContext,
   DeregisterInput,
   DeregisterObservation,
-  DeregisterReport,
-  Outcome,
+  DeregisterStep,
 } from "./types.ts";
 
-/** The actions of this run, in order: drain and purge only when asked for. */
-function deregisterActions(input: Pick<DeregisterInput, "drain" | "purge">): Action[] {
+/** The steps of this run, in order: drain and purge only when asked for. */
+export function deregisterSteps(input: Pick<DeregisterInput, "drain" | "purge">): DeregisterStep[] {
   return [
     ...(input.drain ? [drainAction] : []),
     deregisterContainerInstanceAction,
@@ -36,34 +35,53 @@ export interface DeregisterDeps {
   observed: DeregisterObservation;
 }
 
-/**
- * Runs every action, whatever happened to the ones before, and reports each. In a dry run an action only
- * looks (read-only AWS calls included) and says what it would do.
- */
-export async function deregister(input: DeregisterInput, deps: DeregisterDeps): Promise<DeregisterReport> {
-  const results: ActionReport[] = [];
-  const ctx: DeregisterContext = { input, ...deps, results };
-  for (const action of deregisterActions(input)) {
-    const outcome = await runAction(action, ctx);
-    const report: ActionReport = { name: action.name, ...outcome };
-    deps.host.log.info({ action: action.name, status: report.status }, report.message);
-    results.push(report);
-  }
-  return { actions: results, ok: results.every((result) => result.status !== "failed") };
+/** Also the `--output json` document. */
+export interface DeregisterReport {
+  ok: boolean;
+  dryRun: boolean;
+  steps: StepResult[];
+  cancelled: boolean;
 }
 
-async function runAction(action: Action, ctx: DeregisterContext): Promise<Outcome> {
-  try {
-    const plan = await action.plan(ctx);
-    if (plan.status !== "needed") return plan;
-    if (ctx.input.dryRun) return { status: "planned", message: plan.message };
-    return await plan.apply();
-  } catch (error) {
-    const remediation = error instanceof OperationError ? error.remediation : undefined;
-    return {
-      status: "failed",
-      message: error instanceof Error ? error.message : String(error),
-      ...(remediation ? { remediation } : {}),
-    };
+/**
+ * Runs every step, whatever happened to the ones before, and reports each. In a dry run a step only looks
+ * (read-only AWS calls included) and says what it would do.
+ */
+export async function deregister(input: DeregisterInput, deps: DeregisterDeps): Promise<DeregisterReport> {
+  const results: StepResult[] = [];
+  const ctx: DeregisterContext = { input, ...deps, results };
+  const steps = deregisterSteps(input);
+  const { host } = deps;
+  const report = await runSteps(steps, ctx, {
+    dryRun: input.dryRun,
+    signal: host.signal,
+    log: host.log,
+    clock: host.clock,
+    redactor: host.redactor,
+    onFailure: "continue",
+    // Each step sees the results of those before it (the state step records them).
+    onStep: (result) => results.push(result),
+  });
+  if (report.failure && report.cancelled) {
+    if (!input.dryRun) await journalCancellation(host, report.steps);
+    throw Object.assign(report.failure.error as object, { report: summary(input, report.steps, true) });
   }
+  return summary(input, report.steps, false);
+}
+
+function summary(input: DeregisterInput, steps: StepResult[], cancelled: boolean): DeregisterReport {
+  return {
+    ok: !cancelled && steps.every((step) => step.status !== "failed"),
+    dryRun: input.dryRun,
+    steps,
+    cancelled,
+  };
+}
+
+/** A cancelled deregister still says in the journal how far it got (the state step never ran). */
+async function journalCancellation(host: HostContext, steps: StepResult[]): Promise<void> {
+  const entries = journalOf(steps).map((entry) => ({ ...entry, step: `deregister:${entry.step}` }));
+  await appendJournal(host.fs, host.clock, entries).catch((error: unknown) =>
+    host.log.warn({ error: describeError(error) }, "could not record the cancelled run"),
+  );
 }

@@ -10,6 +10,8 @@ export interface DrainWait {
   progress?: (line: string) => void;
   /** A count the caller just described: the first poll then waits a round instead of asking again at once. */
   tasksLeft?: number;
+  /** SIGINT/SIGTERM: the wait stops at once. */
+  signal?: AbortSignal;
 }
 
 export const tasksOn = (instance: ContainerInstanceInfo): number =>
@@ -40,7 +42,7 @@ export async function waitForDrain(cluster: string, arn: string, wait: DrainWait
       );
     }
     wait.progress?.(`[drain] ${left} task(s) left on ${arn}`);
-    await wait.clock.sleep(Math.min(delay, Math.max(deadline - wait.clock.now().getTime(), 0)));
+    await wait.clock.sleep(Math.min(delay, Math.max(deadline - wait.clock.now().getTime(), 0)), wait.signal);
     delay = Math.min(delay * 2, 15_000);
     left = await look();
   }

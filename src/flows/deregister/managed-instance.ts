@@ -1,20 +1,20 @@
 import type { SsmPort } from "../../adapters/aws/ports.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 import { awsOrPlan } from "./aws-access.ts";
-import type { Action } from "./types.ts";
+import type { DeregisterStep } from "./types.ts";
 
 /**
  * DeregisterManagedInstance for the host's mi- id (facts §4: the SSM side first, then the local clear).
  * Looks first (DescribeInstanceInformation), so a re-run makes no mutating call.
  */
-export const deregisterManagedInstanceAction: Action = {
-  name: "deregister-managed-instance",
+export const deregisterManagedInstanceAction: DeregisterStep = {
+  id: "deregister-managed-instance",
   async plan(ctx) {
     const managed = ctx.observed.managedInstance;
     if (!managed) {
       return {
-        status: "not-needed",
-        message: `no managed instance id: ${SSM_AGENT.registration} is absent and the state file records none`,
+        status: "ok",
+        summary: `no managed instance id: ${SSM_AGENT.registration} is absent and the state file records none`,
       };
     }
     const aws = awsOrPlan(
@@ -27,16 +27,15 @@ export const deregisterManagedInstanceAction: Action = {
     const ssm = (await aws.ports()).ssm;
     if ((await registered(ssm, managed.id)) === false) {
       return {
-        status: "not-needed",
-        message: `${managed.id} is not registered with SSM (already deregistered)`,
+        status: "ok",
+        summary: `${managed.id} is not registered with SSM (already deregistered)`,
       };
     }
     return {
-      status: "needed",
-      message: `deregister managed instance ${managed.id} from SSM`,
+      summary: `deregister managed instance ${managed.id} from SSM`,
       apply: async () => {
         await ssm.deregisterManagedInstance(managed.id);
-        return { status: "done", message: `deregistered managed instance ${managed.id}` };
+        return { summary: `deregistered managed instance ${managed.id}` };
       },
     };
   },

@@ -3,6 +3,8 @@ import { readOsRelease } from "../../checks/distribution.ts";
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
+import type { Applied } from "../../engine/step.ts";
+import { OperationError } from "../../errors.ts";
 import {
   AGENT_PACKAGES,
   choosePackageManager,
@@ -12,7 +14,7 @@ import {
   removeCommand,
   removePackages,
 } from "./packages.ts";
-import type { Action, Outcome } from "./types.ts";
+import type { DeregisterStep } from "./types.ts";
 
 /** What the packages and the agent leave behind (facts §1-§4), removed after the packages. */
 export const PURGE_FOLDERS = [
@@ -33,13 +35,13 @@ interface PurgeWork {
 const LOCK_NAME = AGENT_STATE.lock.slice(AGENT_STATE.dir.length + 1);
 
 /** `--purge`: stop and disable both units, remove both packages, then their folders. Continues past failures. */
-export const purgeAction: Action = {
-  name: "purge",
+export const purgeAction: DeregisterStep = {
+  id: "purge",
   async plan({ host, observed }) {
     const work = await findWork(host, observed.ssmUnit);
     const steps = describe(work);
-    if (steps.length === 0) return { status: "not-needed", message: "nothing left to purge" };
-    return { status: "needed", message: steps.join("; "), apply: () => purge(host, work) };
+    if (steps.length === 0) return { status: "ok", summary: "nothing left to purge" };
+    return { summary: steps.join("; "), apply: () => purge(host, work) };
   },
 };
 
@@ -84,7 +86,7 @@ function describe(work: PurgeWork): string[] {
   ];
 }
 
-async function purge(host: HostContext, work: PurgeWork): Promise<Outcome> {
+async function purge(host: HostContext, work: PurgeWork): Promise<Applied> {
   const problems: string[] = [];
   const attempt = async (what: () => Promise<void>) => {
     try {
@@ -115,12 +117,10 @@ async function purge(host: HostContext, work: PurgeWork): Promise<Outcome> {
     });
   }
   if (problems.length > 0) {
-    return {
-      status: "failed",
-      message: problems.join("; "),
+    throw new OperationError(problems.join("; "), {
       remediation:
         "remove what is left by hand (see the message), or fix the cause and re-run deregister --purge",
-    };
+    });
   }
-  return { status: "done", message: `purged: ${describe(work).join("; ")}` };
+  return { summary: `purged: ${describe(work).join("; ")}` };
 }

@@ -1,20 +1,7 @@
-import type { ActionStatus, DeregisterReport } from "./types.ts";
+import { renderSteps } from "../../engine/render.ts";
+import type { DeregisterReport } from "./deregister.ts";
 
-const MARK: Record<ActionStatus, string> = {
-  done: "ok",
-  planned: "plan",
-  skipped: "skip",
-  "not-needed": "--",
-  failed: "FAIL",
-};
-
-/** One line per action; the remediation rides on the same line. */
+/** One line per step, with its details and a `fix:` line under each problem. */
 export function renderDeregisterReport(report: DeregisterReport): string {
-  return report.actions
-    .map(
-      (action) =>
-        `[${MARK[action.status].padEnd(4)}] ${action.name}: ${action.message}` +
-        (action.remediation ? ` (fix: ${action.remediation})` : ""),
-    )
-    .join("\n");
+  return renderSteps(report.steps).join("\n");
 }

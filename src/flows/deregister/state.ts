@@ -5,35 +5,34 @@ import {
   readState,
   writeState,
 } from "../../components/agent-state/state.ts";
-import type { Action, ActionName, DeregisterContext } from "./types.ts";
+import type { DeregisterContext, DeregisterStep } from "./types.ts";
 
 /**
  * Records the run in state.json (for reporting, never the source of truth): the cluster and ARN go once the
  * container instance is deregistered, the mi- id once the managed instance is. What stays registered (e.g.
  * --local-only) is kept, or written down, so a later run with credentials can still find it.
  */
-export const stateAction: Action = {
-  name: "state",
+export const stateAction: DeregisterStep = {
+  id: "state",
   async plan(ctx) {
     const { host } = ctx;
     // null too: the file is only a report, and a hand-edited one must not fail the run.
     const current = (await readState(host.fs)) ?? undefined;
-    const purged = ctx.results.some((r) => r.name === "purge" && r.status === "done");
+    const purged = ctx.results.some((r) => r.id === "purge" && r.status === "changed");
     if (purged && current === undefined) {
-      return { status: "not-needed", message: `${AGENT_STATE.state} was removed by purge` };
+      return { status: "ok", summary: `${AGENT_STATE.state} was removed by purge` };
     }
     const now = host.clock.now().toISOString();
     const next = nextState(ctx, current, now);
     const unchanged = sameFields(next.fields, fieldsOf(current));
     if (unchanged && next.journal.length === 0) {
       return {
-        status: "not-needed",
-        message: current ? `${AGENT_STATE.state} is up to date` : `no ${AGENT_STATE.state} to update`,
+        status: "ok",
+        summary: current ? `${AGENT_STATE.state} is up to date` : `no ${AGENT_STATE.state} to update`,
       };
     }
     return {
-      status: "needed",
-      message: `record the deregistration in ${AGENT_STATE.state}`,
+      summary: `record the deregistration in ${AGENT_STATE.state}`,
       apply: async () => {
         const state: AgentState = {
           version: 1,
@@ -42,7 +41,7 @@ export const stateAction: Action = {
           journal: [...(Array.isArray(current?.journal) ? current.journal : []), ...next.journal].slice(-100),
         };
         await writeState(host.fs, state);
-        return { status: "done", message: `recorded in ${AGENT_STATE.state} (0600)` };
+        return { summary: `recorded in ${AGENT_STATE.state} (0600)` };
       },
     };
   },
@@ -69,13 +68,8 @@ function nextState(
   if (gone(ctx, "deregister-managed-instance")) delete fields.managedInstanceId;
   else if (managed) fields.managedInstanceId = managed.id;
   const journal = ctx.results
-    .filter((r) => r.status === "done" || r.status === "failed")
-    .map((r) => ({
-      phase: `deregister:${r.name}`,
-      status: r.status === "done" ? ("done" as const) : ("failed" as const),
-      at,
-      detail: r.message,
-    }));
+    .filter((r) => r.status === "changed" || r.status === "failed")
+    .map((r) => ({ step: `deregister:${r.id}`, status: r.status, at, detail: r.summary }));
   return { fields, journal };
 }
 
@@ -92,7 +86,7 @@ function sameFields(a: Fields, b: Fields): boolean {
 }
 
 /** Deregistered now or before (or, in a dry run, about to be). */
-function gone(ctx: DeregisterContext, name: ActionName): boolean {
-  const status = ctx.results.find((r) => r.name === name)?.status;
-  return status === "done" || status === "not-needed" || status === "planned";
+function gone(ctx: DeregisterContext, id: string): boolean {
+  const status = ctx.results.find((r) => r.id === id)?.status;
+  return status === "changed" || status === "ok" || status === "planned";
 }

@@ -1,43 +1,7 @@
 import type { AwsPorts } from "../../adapters/aws/ports.ts";
 import type { HostContext } from "../../app/host.ts";
-
-/** The named actions of `deregister`, in the order they run; the names appear in the report and in logs. */
-export type ActionName =
-  | "drain"
-  | "deregister-container-instance"
-  | "deregister-managed-instance"
-  | "stop-ecs"
-  | "remove-agent-state"
-  | "clear-ssm-registration"
-  | "purge"
-  | "state";
-
-/** `planned` only in --dry-run: the action would run. */
-export type ActionStatus = "done" | "not-needed" | "skipped" | "failed" | "planned";
-
-export interface Outcome {
-  status: ActionStatus;
-  message: string;
-  remediation?: string;
-}
-
-export interface ActionReport extends Outcome {
-  name: ActionName;
-}
-
-/** Also the `--output json` document: `{"actions":[{name,status,message,remediation?}],"ok":bool}`. */
-export interface DeregisterReport {
-  actions: ActionReport[];
-  ok: boolean;
-}
-
-/**
- * What an action found when it looked (read-only): nothing to do, a reason it cannot or will not run, or the
- * change it would make. `apply` is the only place that writes; it may still find the work already done.
- */
-export type Plan =
-  | (Outcome & { status: "not-needed" | "skipped" | "failed" })
-  | { status: "needed"; message: string; apply: () => Promise<Outcome> };
+import type { StepResult } from "../../engine/run.ts";
+import type { Step } from "../../engine/step.ts";
 
 export interface DeregisterInput {
   drain: boolean;
@@ -75,11 +39,8 @@ export interface DeregisterContext {
   host: HostContext;
   aws: AwsAccess;
   observed: DeregisterObservation;
-  /** The reports of the actions that already ran, in order. */
-  results: readonly ActionReport[];
+  /** The results of the steps that already ran, in order. */
+  results: readonly StepResult[];
 }
 
-export interface Action {
-  name: ActionName;
-  plan(ctx: DeregisterContext): Promise<Plan>;
-}
+export type DeregisterStep = Step<DeregisterContext>;

@@ -1,90 +1,77 @@
 import { createActivation } from "../../cloud/activation.ts";
 import { resourceTags, setupSteps } from "../../cloud/setup-steps.ts";
-import type { AgentState } from "../../components/agent-state/state.ts";
-import { pending, runSteps } from "../../engine/run.ts";
+import type { Change, Plan, Step } from "../../engine/step.ts";
+import { nothing } from "../../engine/step.ts";
 import { MASK } from "../../util/redact.ts";
-import type { HostObservation } from "./observe.ts";
-import type { PhaseReport, RegisterReport } from "./report.ts";
+import type { RegisterRun } from "./run.ts";
 import { markPendingActivation } from "./state.ts";
-import type { Mode, RegisterDeps, RegisterInput } from "./types.ts";
 import { JIT_EXPIRY_SECONDS } from "./types.ts";
 
-export async function phaseActivation(
-  input: RegisterInput,
-  deps: RegisterDeps,
-  observed: HostObservation,
-  mode: Mode,
-  report: RegisterReport,
-  phase: (name: "activation", body: () => Promise<PhaseReport | undefined>) => Promise<void>,
-  state: AgentState | undefined,
-): Promise<{ id: string; code: string } | undefined> {
-  let activation: { id: string; code: string } | undefined;
-  await phase("activation", async () => {
+const PLACEHOLDER = { id: "(created-at-run-time)", code: MASK };
+
+/**
+ * The activation to register SSM with: the operator's, or a just-in-time one (the cloud side converged
+ * first, then a single-use activation that expires within 30 minutes). Not needed once SSM is registered.
+ */
+export const activationStep: Step<RegisterRun> = {
+  id: "activation",
+  async plan(run, signal): Promise<Plan> {
+    const { input, observed, mode } = run;
     if (mode !== "fresh" || observed.ssmRegistered) {
-      return {
-        phase: "activation",
-        status: "not-needed",
-        summary: `SSM is already registered (${observed.managedInstanceId ?? "mi- id unknown"})`,
-      };
+      return nothing(`SSM is already registered (${observed.managedInstanceId ?? "mi- id unknown"})`);
     }
     if (input.supplied) {
-      activation = { id: input.supplied.id, code: input.supplied.code };
-      return {
-        phase: "activation",
-        status: "done",
-        summary: `supplied activation ${input.supplied.id} (${input.supplied.source})`,
-      };
+      run.activation = { id: input.supplied.id, code: input.supplied.code };
+      return nothing(`supplied activation ${input.supplied.id} (${input.supplied.source})`);
     }
-    const aws = await deps.aws();
+    // The cloud steps are planned once, here; applying their changes in order needs no second look.
+    const aws = await run.deps.aws();
     const identity = await aws.sts.getCallerIdentity();
-    const reports = await runSteps(setupSteps(input.config, input.region, identity, aws), {
-      dryRun: input.dryRun,
-      log: deps.host.log,
-    });
-    report.changes = reports.flatMap((r) =>
-      r.changes.map(({ id, action, summary, reason }) => ({ id, action, summary, reason })),
-    );
-    const cloud = reports.reduce((sum, r) => sum + pending(r.changes).length, 0);
+    const cloud = setupSteps(input.config, input.region, identity, aws);
+    const plans = await Promise.all(cloud.map((step) => step.plan(undefined, signal)));
+    const changes = plans.flatMap((plan) => plan.changes ?? []);
     const expiresIn = Math.min(input.config.activation.expiresIn, JIT_EXPIRY_SECONDS);
-    if (input.dryRun) {
-      activation = { id: "(created-at-run-time)", code: MASK };
-      return {
-        phase: "activation",
-        status: "planned",
-        summary: `${cloud} cloud change(s), then a single-use activation expiring in ${expiresIn / 60} min`,
-      };
-    }
-    const created = await createActivation(
-      aws.ssm,
-      {
-        roleName: input.config.instanceRole.name,
-        region: input.region,
-        settings: { ...input.config.activation, expiresIn, registrationLimit: 1 },
-        tags: resourceTags(input.config),
+    run.activation = PLACEHOLDER;
+    const create: Change = {
+      id: "activation",
+      action: "create",
+      summary: `create a single-use activation expiring in ${expiresIn / 60} min`,
+      reason: "SSM is not registered and no activation was supplied",
+      async apply() {
+        const created = await createActivation(
+          aws.ssm,
+          {
+            roleName: input.config.instanceRole.name,
+            region: input.region,
+            settings: { ...input.config.activation, expiresIn, registrationLimit: 1 },
+            tags: resourceTags(input.config),
+          },
+          run.deps.host.clock,
+          run.deps.host.redactor,
+        );
+        run.activation = { id: created.activationId, code: created.activationCode };
+        run.report.createdActivationId = created.activationId;
+        await markPendingActivation(run.deps, run.previousState, created.activationId);
+        return {
+          summary: `${changes.length} cloud change(s); created single-use activation ${created.activationId} (expires ${created.expiresAt})`,
+        };
       },
-      deps.host.clock,
-      deps.host.redactor,
-    );
-    activation = { id: created.activationId, code: created.activationCode };
-    report.createdActivationId = created.activationId;
-    await markPendingActivation(deps, state, created.activationId);
-    return {
-      phase: "activation",
-      status: "done",
-      summary: `${cloud} cloud change(s); created single-use activation ${created.activationId} (expires ${created.expiresAt})`,
     };
-  });
-  return activation;
-}
+    return {
+      summary: `${changes.length} cloud change(s), then a single-use activation expiring in ${expiresIn / 60} min`,
+      changes: [...changes, create],
+      notes: plans.flatMap((plan) => plan.notes ?? []),
+    };
+  },
+};
 
 /** A just-in-time activation is single-use: when the run fails after creating it, delete it (best effort). */
-export async function discardActivation(
-  input: RegisterInput,
-  deps: RegisterDeps,
-  activationId: string | undefined,
-): Promise<boolean> {
-  if (activationId === undefined || input.supplied !== undefined) return false;
-  await (await deps.aws()).ssm.deleteActivation(activationId);
-  deps.host.log.info({ activationId }, "deleted the just-in-time activation after a failed run");
+export async function discardActivation(run: RegisterRun): Promise<boolean> {
+  const activationId = run.report.createdActivationId;
+  if (activationId === undefined || run.input.supplied !== undefined || run.report.activationDeleted)
+    return false;
+  // The run's own AWS calls may be cancelled: the cleanup has ports of its own, bounded in time.
+  await (await run.deps.cleanupAws()).ssm.deleteActivation(activationId);
+  run.deps.host.log.info({ activationId }, "deleted the just-in-time activation after a failed run");
   return true;
 }

@@ -1,34 +1,77 @@
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
-import { type JournalEntry, readState } from "../../components/agent-state/state.ts";
-import {
-  applyEcsConfigFiles,
-  desiredKeys,
-  diffFile,
-  planEcsConfigFiles,
-} from "../../components/ecs-agent/config-files.ts";
-import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
-import { verifyControlPlane, waitForRegistration } from "../../components/ecs-agent/registration.ts";
-import { describeSource, obtainVerifiedScript } from "../../components/install-script/obtain.ts";
-import {
-  maskedArguments,
-  runInstallScript,
-  type ScriptInvocation,
-  scriptServices,
-} from "../../components/install-script/run.ts";
-import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
-import { discardActivation, phaseActivation } from "./activation.ts";
+import { journalOf, readState } from "../../components/agent-state/state.ts";
+import { desiredKeys, planEcsConfigFiles } from "../../components/ecs-agent/config-files.ts";
+import { flatChanges } from "../../engine/render.ts";
+import { type RunReport, runSteps } from "../../engine/run.ts";
+import { change, defineStep, nothing, type Step } from "../../engine/step.ts";
+import { describeError } from "../../errors.ts";
+import { activationStep, discardActivation } from "./activation.ts";
+import { ecsConfigStep, installScriptStep, normalizeStep, runScriptStep, verifyStep } from "./host-steps.ts";
 import { chooseMode } from "./mode.ts";
-import { moveHost } from "./move.ts";
-import { normalizeAndStart } from "./normalize.ts";
 import { observeHost } from "./observe.ts";
-import { runPreflight } from "./preflight.ts";
-import type { PhaseReport, RegisterReport } from "./report.ts";
+import { preflightStep } from "./preflight.ts";
+import type { RegisterReport } from "./report.ts";
+import type { RegisterRun } from "./run.ts";
 import { deleteLeftoverActivation, saveState } from "./state.ts";
-import { type REGISTER_PHASES, type RegisterDeps, type RegisterInput, SKIPPABLE_PHASES } from "./types.ts";
+import type { RegisterDeps, RegisterInput } from "./types.ts";
 
 export { REGISTER_PHASES, type RegisterDeps, type RegisterInput, SKIPPABLE_PHASES } from "./types.ts";
 
-/** Converges the host into the cluster. Observes first; every write happens in a named phase. */
+/** Deletes a just-in-time activation once the registration is verified (single use); a supplied one on request. */
+const activationCleanupStep = defineStep("activation-cleanup", {
+  observe: async (run: RegisterRun) => run,
+  plan(run) {
+    const { activation, input } = run;
+    const created = activation !== undefined && input.supplied === undefined;
+    if (!activation || (!created && !input.deleteActivation)) {
+      return nothing(
+        activation
+          ? "supplied activation kept (pass --delete-activation to delete it)"
+          : "no activation was used",
+      );
+    }
+    return change(
+      "delete the activation once registration is verified",
+      async () => {
+        const id = run.activation?.id ?? activation.id;
+        await (await run.deps.aws()).ssm.deleteActivation(id);
+        run.report.activationDeleted = true;
+        return { summary: `deleted activation ${id}` };
+      },
+      { action: "delete" },
+    );
+  },
+});
+
+/** state.json: what the run found and did, with the journal of the steps before this one. */
+const stateStep: Step<RegisterRun> = {
+  id: "state",
+  async plan(run) {
+    return change(
+      `record the result in ${AGENT_STATE.state}`,
+      async () => {
+        await saveState(run, journalOf(run.report.steps));
+        return { summary: `recorded in ${AGENT_STATE.state} (0600)` };
+      },
+      { action: "update" },
+    );
+  },
+};
+
+/** The steps of `register`, in order (REGISTER_PHASES). */
+export const REGISTER_STEPS: readonly Step<RegisterRun>[] = [
+  preflightStep,
+  activationStep,
+  ecsConfigStep,
+  installScriptStep,
+  runScriptStep,
+  normalizeStep,
+  verifyStep,
+  activationCleanupStep,
+  stateStep,
+];
+
+/** Converges the host into the cluster. Observes first; every write happens in a named step. */
 export async function register(input: RegisterInput, deps: RegisterDeps): Promise<RegisterReport> {
   const { host } = deps;
   const cluster = input.config.cluster;
@@ -41,223 +84,64 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     { etc: observed.ecsConfigText, lib: undefined },
     host.redactor,
   );
-
-  const report: RegisterReport = {
+  if (etcPlan === undefined) throw new Error("no plan for ecs.config");
+  const run: RegisterRun = {
+    input,
+    deps,
+    observed,
+    mode,
+    desired,
+    etcPlan,
+    // state.json is read once per run (under the lock); the steps that write it build on this copy.
+    previousState: input.dryRun ? undefined : await readState(host.fs),
+    scriptNeeded: mode === "fresh" && (!observed.ssmRegistered || !observed.ecsInitInstalled),
+    configChanged: false,
+    report: {
+      ok: true,
+      dryRun: input.dryRun,
+      outcome: mode === "fresh" ? "registered" : mode === "move" ? "moved" : "already-registered",
+      cluster,
+      region: input.region,
+      steps: [],
+      changes: [],
+    },
+  };
+  if (!input.dryRun) await deleteLeftoverActivation(deps, run.previousState);
+  const result = await runSteps(REGISTER_STEPS, run, {
     dryRun: input.dryRun,
-    outcome: input.dryRun
-      ? "planned"
-      : mode === "fresh"
-        ? "registered"
-        : mode === "move"
-          ? "moved"
-          : "already-registered",
-    cluster,
-    region: input.region,
-    phases: [],
-    changes: [],
-  };
-  const journal: JournalEntry[] = [];
-  const record = (phase: PhaseReport) => {
-    report.phases.push(phase);
-    host.log.info({ phase: phase.phase, status: phase.status }, phase.summary);
-    if (!input.dryRun && phase.status !== "planned") {
-      journal.push({
-        phase: phase.phase,
-        status: phase.status === "done" ? "done" : phase.status === "failed" ? "failed" : "skipped",
-        at: host.clock.now().toISOString(),
-        detail: phase.summary,
-      });
-    }
-  };
-  let current = "preflight";
-  const phase = async (
-    name: (typeof REGISTER_PHASES)[number],
-    body: () => Promise<PhaseReport | undefined>,
-  ) => {
-    current = name;
-    if ((SKIPPABLE_PHASES as readonly string[]).includes(name) && input.skipPhases.has(name)) {
-      record({ phase: name, status: "skipped", summary: "skipped (--skip)" });
-      return;
-    }
-    const result = await body();
-    if (result) record(result);
-  };
+    signal: host.signal,
+    log: host.log,
+    clock: host.clock,
+    redactor: host.redactor,
+    onFailure: "stop",
+    skip: input.skipPhases,
+    // The state step journals the steps before it.
+    onStep: (step) => run.report.steps.push(step),
+  });
+  finishReport(run, result);
+  if (result.failure === undefined) return run.report;
+  await cleanUpAfterFailure(run, result);
+  throw Object.assign(result.failure.error as object, { report: run.report });
+}
 
-  // state.json is read once per run (under the lock); the phases that write it build on this copy.
-  const previousState = input.dryRun ? undefined : await readState(host.fs);
+function finishReport(run: RegisterRun, result: RunReport): void {
+  const { report } = run;
+  report.steps = result.steps;
+  report.ok = result.ok;
+  report.changes = flatChanges(result.steps);
+  if (run.input.dryRun) report.outcome = "planned";
+}
+
+/** After a failure or a cancellation: the single-use activation goes, and the journal says where it stopped. */
+async function cleanUpAfterFailure(run: RegisterRun, result: RunReport): Promise<void> {
+  if (run.input.dryRun) return;
+  const { log } = run.deps.host;
   try {
-    if (!input.dryRun) await deleteLeftoverActivation(deps, previousState);
-    await phase("preflight", () => runPreflight(deps, mode));
-    const activation = await phaseActivation(input, deps, observed, mode, report, phase, previousState);
-    const scriptNeeded = mode === "fresh" && (!observed.ssmRegistered || !observed.ecsInitInstalled);
-    let scriptPath: string | undefined;
-    let configChanged = false;
-
-    await phase("ecs-config", async () => {
-      if (mode === "move") return moveHost(input, deps, observed, desired);
-      if (!etcPlan?.changed)
-        return { phase: "ecs-config", status: "not-needed", summary: `${ECS_AGENT.config} is up to date` };
-      const details = diffFile(etcPlan, host.redactor);
-      if (input.dryRun)
-        return {
-          phase: "ecs-config",
-          status: "planned",
-          summary: `write ${ECS_AGENT.config} (0600)`,
-          details,
-        };
-      await applyEcsConfigFiles(host.fs, [etcPlan]);
-      // Before a fresh install the script starts ecs with this file; otherwise ecs must be restarted for it.
-      configChanged = !scriptNeeded;
-      return {
-        phase: "ecs-config",
-        status: "done",
-        summary: `wrote ${ECS_AGENT.config} (0600) before the install script`,
-        details: etcPlan.changes,
-      };
-    });
-
-    await phase("install-script", async () => {
-      if (!scriptNeeded)
-        return {
-          phase: "install-script",
-          status: "not-needed",
-          summary: "SSM and ecs-init are already installed",
-        };
-      if (input.source.insecureSkipVerify) {
-        host.warn("--insecure-skip-verify: the install script will run WITHOUT signature verification");
-      }
-      if (input.dryRun)
-        return {
-          phase: "install-script",
-          status: "planned",
-          summary: `${input.source.insecureSkipVerify ? "download" : "download and verify"} ${describeSource(input.source)}`,
-        };
-      scriptPath = await obtainVerifiedScript(input.source, { ...host, timeoutMs: 60_000 });
-      const verb = input.source.insecureSkipVerify ? "downloaded" : "verified";
-      return { phase: "install-script", status: "done", summary: `${verb} ${describeSource(input.source)}` };
-    });
-
-    await phase("run-script", async () => {
-      const invocation: ScriptInvocation = {
-        region: input.region,
-        cluster,
-        ...(activation ? { activation } : {}),
-        host: input.config.host,
-      };
-      if (!scriptNeeded) {
-        if (mode !== "fresh")
-          return { phase: "run-script", status: "not-needed", summary: "the host is already installed" };
-        // noStart holds on a re-run too: like the script's --no-start, enable ecs but do not start it.
-        const { noStart } = input.config.host;
-        if (input.dryRun)
-          return {
-            phase: "run-script",
-            status: "planned",
-            summary: `${noStart ? "enable ecs (noStart: not started)" : "start ecs"} (SSM and ecs-init are installed)`,
-          };
-        await host.systemd.enable(ECS_AGENT.unit);
-        if (!noStart) await host.systemd.start(ECS_AGENT.unit);
-        return {
-          phase: "run-script",
-          status: "done",
-          summary: `ecs-init already installed: ${noStart ? "enabled ecs (noStart: not started)" : "enabled and started ecs"}`,
-        };
-      }
-      const command = `bash ${AGENT_STATE.script} ${maskedArguments(invocation).join(" ")}`;
-      if (input.dryRun)
-        return {
-          phase: "run-script",
-          status: "planned",
-          summary: `run ${command}`,
-          details: [`timeout ${input.scriptTimeoutMs / 1000}s`, scriptServices(input.config.host)],
-        };
-      const ran = await runInstallScript(scriptPath ?? AGENT_STATE.script, invocation, {
-        ...host,
-        timeoutMs: input.scriptTimeoutMs,
-      });
-      report.scriptDurationMs = ran.durationMs;
-      return {
-        phase: "run-script",
-        status: "done",
-        summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s`,
-        details: [`log: ${ran.logFile}`],
-      };
-    });
-
-    await phase("normalize-config", () => normalizeAndStart(input, deps, desired, configChanged));
-
-    await phase("verify", async () => {
-      if (input.dryRun)
-        return {
-          phase: "verify",
-          status: "planned",
-          summary: "wait for the agent to register (introspection), then check the control plane",
-        };
-      if (input.config.host.noStart && !(await host.systemd.isActive(ECS_AGENT.unit))) {
-        report.outcome = "installed";
-        return {
-          phase: "verify",
-          status: "not-needed",
-          summary:
-            "noStart: ecs was not started, so the agent has not registered yet; `systemctl start ecs` does it",
-        };
-      }
-      const arn = await waitForRegistration(cluster, { ...host, timeoutMs: input.verifyTimeoutMs });
-      report.containerInstanceArn = arn;
-      // The install script registered SSM after the first observation: only that file is read again.
-      const { managedInstanceId } = await observeSsmAgent(host.fs);
-      if (managedInstanceId) report.managedInstanceId = managedInstanceId;
-      const details = [`container instance ${arn}`, `managed instance ${managedInstanceId ?? "unknown"}`];
-      if (deps.hasAwsCredentials) {
-        await verifyControlPlane((await deps.aws()).ecs, cluster, arn);
-        details.push("control plane: ACTIVE and agent connected");
-      } else details.push("control plane: not checked (no AWS credentials)");
-      return { phase: "verify", status: "done", summary: "the agent is registered to the cluster", details };
-    });
-
-    await phase("activation-cleanup", async () => {
-      const created = activation !== undefined && input.supplied === undefined;
-      if (!activation || (!created && !input.deleteActivation)) {
-        return {
-          phase: "activation-cleanup",
-          status: "not-needed",
-          summary: activation
-            ? "supplied activation kept (pass --delete-activation to delete it)"
-            : "no activation was used",
-        };
-      }
-      if (input.dryRun)
-        return {
-          phase: "activation-cleanup",
-          status: "planned",
-          summary: "delete the activation once registration is verified",
-        };
-      await (await deps.aws()).ssm.deleteActivation(activation.id);
-      report.activationDeleted = true;
-      return { phase: "activation-cleanup", status: "done", summary: `deleted activation ${activation.id}` };
-    });
-
-    await phase("state", async () => {
-      if (input.dryRun)
-        return { phase: "state", status: "planned", summary: `record the result in ${AGENT_STATE.state}` };
-      await saveState(deps, input, report, journal, previousState);
-      return { phase: "state", status: "done", summary: `recorded in ${AGENT_STATE.state} (0600)` };
-    });
-    return report;
+    run.report.activationDeleted = (await discardActivation(run)) || run.report.activationDeleted;
   } catch (error) {
-    if (!input.dryRun) {
-      record({
-        phase: current,
-        status: "failed",
-        summary: error instanceof Error ? error.message : String(error),
-      });
-      if (!report.activationDeleted) {
-        report.activationDeleted = await discardActivation(input, deps, report.createdActivationId).catch(
-          () => false,
-        );
-      }
-      await saveState(deps, input, report, journal, previousState).catch(() => undefined);
-    }
-    throw error;
+    log.warn({ error: describeError(error) }, "could not delete the just-in-time activation");
   }
+  await saveState(run, journalOf(result.steps)).catch((error: unknown) =>
+    log.warn({ error: describeError(error) }, "could not record the failed run"),
+  );
 }

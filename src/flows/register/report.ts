@@ -1,22 +1,15 @@
-import type { Change } from "../../engine/step.ts";
-
-export type PhaseStatus = "done" | "planned" | "skipped" | "not-needed" | "failed";
-
-export interface PhaseReport {
-  phase: string;
-  status: PhaseStatus;
-  summary: string;
-  details?: string[];
-}
+import { type flatChanges, renderSteps } from "../../engine/render.ts";
+import type { StepResult } from "../../engine/run.ts";
 
 export interface RegisterReport {
+  ok: boolean;
   dryRun: boolean;
   outcome: "registered" | "already-registered" | "moved" | "installed" | "planned";
   cluster: string;
   region: string;
   containerInstanceArn?: string;
   managedInstanceId?: string;
-  phases: PhaseReport[];
+  steps: StepResult[];
   /** Security-relevant warnings (unverified script, a non-default signing key). */
   warnings?: string[];
   /** The just-in-time activation this run created (never its code). */
@@ -25,22 +18,11 @@ export interface RegisterReport {
   activationDeleted?: boolean;
   /** How long the install script itself ran, when it ran (the rest of the wall time is the agent's). */
   scriptDurationMs?: number;
-  /** Cloud-side changes (just-in-time setup), as `setup` reports them. */
-  changes: Pick<Change, "id" | "action" | "summary" | "reason">[];
+  /** Every change of every step (the just-in-time cloud side included), flattened with its step. */
+  changes: ReturnType<typeof flatChanges>;
 }
 
-const MARK: Record<PhaseStatus, string> = {
-  done: "ok",
-  planned: "plan",
-  skipped: "skip",
-  "not-needed": "--",
-  failed: "FAIL",
-};
-
-const CHANGE_SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", none: "=" };
-
 export function renderRegisterReport(report: RegisterReport): string {
-  const lines: string[] = [];
   const headline = {
     registered: `Registered: this host is container instance ${report.containerInstanceArn} in cluster ${report.cluster}.`,
     "already-registered": `Already registered: container instance ${report.containerInstanceArn} in cluster ${report.cluster}; nothing to do.`,
@@ -48,17 +30,7 @@ export function renderRegisterReport(report: RegisterReport): string {
     installed: `Installed, not started (noStart): run \`systemctl start ecs\` to register this host in cluster ${report.cluster}.`,
     planned: `Plan for registering this host in cluster ${report.cluster} (${report.region}); dry run: nothing was changed.`,
   }[report.outcome];
-  lines.push(headline);
-  for (const phase of report.phases) {
-    lines.push(`  [${MARK[phase.status].padEnd(4)}] ${phase.phase}: ${phase.summary}`);
-    for (const detail of phase.details ?? []) lines.push(`           ${detail}`);
-    // The just-in-time setup's cloud changes belong to the plan as much as the host's (same lines as `setup`).
-    if (phase.phase === "activation") {
-      for (const change of report.changes.filter((c) => c.action !== "none")) {
-        lines.push(`           ${CHANGE_SYMBOL[change.action]} ${change.summary} (why: ${change.reason})`);
-      }
-    }
-  }
+  const lines = [headline, ...renderSteps(report.steps).map((line) => `  ${line}`)];
   if (report.managedInstanceId) lines.push(`  managed instance: ${report.managedInstanceId}`);
   return lines.join("\n");
 }

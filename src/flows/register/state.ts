@@ -1,17 +1,12 @@
 import { type AgentState, type JournalEntry, writeState } from "../../components/agent-state/state.ts";
-import type { RegisterReport } from "./report.ts";
-import type { RegisterDeps, RegisterInput } from "./types.ts";
+import { describeError } from "../../errors.ts";
+import type { RegisterRun } from "./run.ts";
+import type { RegisterDeps } from "./types.ts";
 
-// `previous` is state.json as the run found it: register reads it once, under the lock, and passes it here.
-
-export async function saveState(
-  deps: RegisterDeps,
-  input: RegisterInput,
-  report: RegisterReport,
-  journal: JournalEntry[],
-  previous: AgentState | undefined,
-): Promise<void> {
-  const { fs, clock } = deps.host;
+/** Writes state.json: what this run found and did, on top of what the run found there (read once). */
+export async function saveState(run: RegisterRun, journal: JournalEntry[]): Promise<void> {
+  const { input, report, previousState: previous } = run;
+  const { fs, clock } = run.deps.host;
   const now = clock.now().toISOString();
   const registeredNow =
     report.containerInstanceArn !== undefined &&
@@ -70,6 +65,9 @@ export async function deleteLeftoverActivation(
     await writeState(fs, rest);
     log.info({ activationId: pendingActivationId }, "deleted the activation an interrupted run left behind");
   } catch (error) {
-    log.warn({ activationId: pendingActivationId, err: error }, "could not delete an activation left behind");
+    log.warn(
+      { activationId: pendingActivationId, error: describeError(error) },
+      "could not delete an activation left behind",
+    );
   }
 }

@@ -1,11 +1,11 @@
 import type { AwsPorts } from "../../adapters/aws/ports.ts";
 import type { HostContext } from "../../app/host.ts";
-import type { CheckResult } from "../../checks/types.ts";
 import type { ScriptSource } from "../../components/install-script/obtain.ts";
 import type { Config } from "../../config/schema.ts";
+import type { StepResult } from "../../engine/run.ts";
 import type { SuppliedActivation } from "./activation-source.ts";
 
-/** The named phases of `register`, in order; the names appear in logs, --dry-run output and --skip. */
+/** The named steps of `register`, in order; the names appear in logs, --dry-run output and --skip. */
 export const REGISTER_PHASES = [
   "preflight",
   "activation",
@@ -17,6 +17,7 @@ export const REGISTER_PHASES = [
   "activation-cleanup",
   "state",
 ] as const;
+export type RegisterPhase = (typeof REGISTER_PHASES)[number];
 export const SKIPPABLE_PHASES = ["preflight", "normalize-config", "verify", "activation-cleanup"] as const;
 
 // Just-in-time activations are single-use and short-lived (facts §5, §6.8).
@@ -39,9 +40,11 @@ export interface RegisterDeps {
   host: HostContext;
   /** Built on first use, so a host with a supplied activation and no credentials never needs AWS. */
   aws: () => Promise<AwsPorts>;
+  /** AWS ports for cleanup after a cancellation: their calls are not tied to the cancelled run. */
+  cleanupAws: () => Promise<AwsPorts>;
   hasAwsCredentials: boolean;
   /** Runs the preflight checks (the `check` command's, minus those skipped). */
-  preflight: (extraSkips: string[]) => Promise<CheckResult[]>;
+  preflight: (extraSkips: string[]) => Promise<StepResult[]>;
 }
 
 export type Mode = "fresh" | "already-registered" | "move";

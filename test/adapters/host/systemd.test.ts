@@ -64,18 +64,17 @@ describe("Systemd", () => {
   it("reports a timeout and a silent failure with what was being done", async () => {
     const { systemd } = fakeSystemctl({
       "start ecs": { exitCode: 143, timedOut: true },
-      "daemon-reload": { exitCode: 1 },
+      "restart ecs": { exitCode: 1 },
     });
     await expect(systemd.start("ecs")).rejects.toThrow("starting ecs: systemctl timed out");
-    await expect(systemd.daemonReload()).rejects.toThrow("reloading systemd: systemctl exited with 1");
+    await expect(systemd.restart("ecs")).rejects.toThrow("restarting ecs: systemctl exited with 1");
   });
 
-  it("enables, starts and reloads through systemctl", async () => {
+  it("enables and starts through systemctl", async () => {
     const { systemd, calls } = fakeSystemctl({});
-    await systemd.daemonReload();
     await systemd.enable("ecs");
     await systemd.start("ecs");
-    expect(calls).toEqual(["systemctl daemon-reload", "systemctl enable ecs", "systemctl start ecs"]);
+    expect(calls).toEqual(["systemctl enable ecs", "systemctl start ecs"]);
   });
 
   it("disables through systemctl and says so when it cannot", async () => {

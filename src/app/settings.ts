@@ -1,17 +1,25 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { createAwsPorts } from "../../adapters/aws/clients.ts";
-import type { AwsPorts } from "../../adapters/aws/ports.ts";
-import { ConfigError, loadConfig } from "../../config/load.ts";
-import type { Config } from "../../config/schema.ts";
-import { UsageError } from "../../errors.ts";
-import { parseDuration } from "../../util/duration.ts";
-import { operatorFileError } from "../../util/files.ts";
-import type { Context } from "../context.ts";
+import { createAwsPorts } from "../adapters/aws/clients.ts";
+import type { AwsPorts } from "../adapters/aws/ports.ts";
+import type { GlobalOptions } from "../cli/context.ts";
+import { ConfigError, type FlagValues, loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import { parseDuration } from "../util/duration.ts";
+import { operatorFileError } from "../util/files.ts";
+import type { App } from "./app.ts";
+
+/** Command flags that set config values (beyond the global --region, --cluster and --profile). */
+export type ConfigFlags = Partial<Pick<FlagValues, "dockerInstallSource" | "installScriptUrl">>;
 
 /** Loads and validates the configuration; any problem is the user's (exit 2) and names the field. */
-export function loadConfigFor(ctx: Context, extraFlags: Record<string, unknown> = {}): Config {
-  const { region, cluster, profile, config } = ctx.options;
+export function loadConfigFor(
+  env: Record<string, string | undefined>,
+  options: Pick<GlobalOptions, "region" | "cluster" | "profile" | "config">,
+  extraFlags: ConfigFlags = {},
+): Config {
+  const { region, cluster, profile, config } = options;
   try {
     return loadConfig({
       ...(config === undefined ? {} : { file: config }),
@@ -21,7 +29,7 @@ export function loadConfigFor(ctx: Context, extraFlags: Record<string, unknown> 
         ...(profile ? { profile } : {}),
         ...extraFlags,
       },
-      env: ctx.deps.env,
+      env,
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
@@ -38,8 +46,8 @@ export function requireRegion(config: Config): string {
   return config.region;
 }
 
-export function parseMaxAttempts(ctx: Context): number | undefined {
-  const raw = ctx.options.maxAttempts;
+export function parseMaxAttempts(options: Pick<GlobalOptions, "maxAttempts">): number | undefined {
+  const raw = options.maxAttempts;
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 20) {
@@ -83,15 +91,21 @@ export function hasCredentials(
   );
 }
 
-export async function awsFor(ctx: Context, config: Config, region: string): Promise<AwsPorts> {
-  if (ctx.deps.createAws) return ctx.deps.createAws(config, region);
-  const maxAttempts = parseMaxAttempts(ctx);
+export async function awsFor(
+  app: Pick<App, "deps" | "options" | "redactor">,
+  config: Config,
+  region: string,
+  signal?: AbortSignal,
+): Promise<AwsPorts> {
+  if (app.deps.createAws) return app.deps.createAws(config, region);
+  const maxAttempts = parseMaxAttempts(app.options);
   return createAwsPorts({
     region,
     ...(config.profile ? { profile: config.profile } : {}),
-    env: ctx.deps.env,
-    redactor: ctx.redactor,
+    env: app.deps.env,
+    redactor: app.redactor,
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...(signal ? { signal } : {}),
   });
 }
 

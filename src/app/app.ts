@@ -1,0 +1,98 @@
+import type { AwsPorts } from "../adapters/aws/ports.ts";
+import type { CliDeps, GlobalOptions } from "../cli/context.ts";
+import { createIo, type Io, type OutputFormat } from "../cli/io.ts";
+import type { Config } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import type { Clock } from "../util/clock.ts";
+import { LOG_LEVELS, type LogLevel } from "../util/log-levels.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
+import { Redactor } from "../util/redact.ts";
+import {
+  awsFor,
+  type ConfigFlags,
+  hasCredentials,
+  loadConfigFor,
+  parseMaxAttempts,
+  requireRegion,
+} from "./settings.ts";
+
+/**
+ * The composition root of one process: built once from the resolved settings, handed to every command
+ * (and later the daemon). It owns the clock, the redactor, the logger, the output door, the cancellation
+ * signal, the config (loaded once, never mutated) and the AWS ports (built on first use, per region).
+ */
+export interface App {
+  readonly deps: CliDeps;
+  readonly options: GlobalOptions;
+  readonly output: OutputFormat;
+  readonly dryRun: boolean;
+  readonly clock: Clock;
+  readonly redactor: Redactor;
+  readonly io: Io;
+  readonly log: Logger;
+  /** Fires on SIGINT/SIGTERM: every wait, exec, HTTP request and AWS call of the run stops. */
+  readonly signal: AbortSignal;
+  /** The resolved config: flags > environment > file > defaults. `flags` only on the first call. */
+  config(flags?: ConfigFlags): Config;
+  /** The region of the run, or a usage error naming where it could be set. */
+  region(): string;
+  hasAwsCredentials(): boolean;
+  /** The AWS ports for a region (the config's by default); the SDK is loaded on the first call. */
+  aws(region?: string): Promise<AwsPorts>;
+  /**
+   * Ports for cleaning up after a cancellation (deleting a just-in-time activation): not tied to the
+   * cancelled signal, and bounded in time instead.
+   */
+  cleanupAws(region?: string): Promise<AwsPorts>;
+}
+
+/** How long cleanup after a cancellation may talk to AWS before giving up. */
+const CLEANUP_MS = 20_000;
+
+export function createApp(deps: CliDeps, options: GlobalOptions): App {
+  const redactor = new Redactor();
+  redactor.add(deps.env.AWS_SECRET_ACCESS_KEY);
+  redactor.add(deps.env.AWS_SESSION_TOKEN);
+  redactor.add(deps.env.ECS_ANYWHERE_ACTIVATION_CODE);
+  if (options.output !== "text" && options.output !== "json") {
+    throw new UsageError(`--output: must be text or json, not "${options.output}"`);
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
+    throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const io = createIo(deps, redactor);
+  const log = createLogger(options.logLevel as LogLevel, redactor, (line) => deps.stderr(line));
+  let config: Config | undefined;
+  const ports = new Map<string, Promise<AwsPorts>>();
+  const app: App = {
+    deps,
+    options,
+    output: options.output,
+    dryRun: options.dryRun ?? false,
+    clock: deps.clock,
+    redactor,
+    io,
+    log,
+    signal: deps.signal ?? new AbortController().signal,
+    config(flags) {
+      config ??= loadConfigFor(deps.env, options, flags);
+      return config;
+    },
+    region: () => requireRegion(app.config()),
+    hasAwsCredentials: () => hasCredentials(deps.env, app.config().profile),
+    aws(region) {
+      const name = region ?? app.region();
+      let made = ports.get(name);
+      if (made === undefined) {
+        // A bad --max-attempts is bad input even when no AWS call is ever made.
+        parseMaxAttempts(options);
+        made = awsFor(app, app.config(), name, app.signal);
+        ports.set(name, made);
+      }
+      return made;
+    },
+    cleanupAws: (region) =>
+      awsFor(app, app.config(), region ?? app.region(), AbortSignal.timeout(CLEANUP_MS)),
+  };
+  return app;
+}

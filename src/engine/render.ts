@@ -1,0 +1,82 @@
+import type { ChangeView, RunReport, StepResult } from "./run.ts";
+import type { Status } from "./step.ts";
+
+/** The one set of markers every command prints. */
+export const MARK: Record<Status, string> = {
+  ok: "OK",
+  changed: "CHANGED",
+  planned: "PLAN",
+  skipped: "SKIP",
+  warn: "WARN",
+  failed: "FAIL",
+  cancelled: "CANCELLED",
+};
+
+const SYMBOL: Record<ChangeView["action"], string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  run: ">",
+  none: "=",
+};
+
+/**
+ * One line per step (`OK cluster: cluster edge is ACTIVE`), then its changes (`+ create role X`, with
+ * `why:`), its details, and a `fix:` line under a warning or failure.
+ */
+export function renderSteps(steps: readonly StepResult[]): string[] {
+  const lines: string[] = [];
+  for (const step of steps) {
+    lines.push(`${MARK[step.status]} ${step.id}: ${step.summary}`);
+    const changes = step.changes ?? [];
+    // One change without a reason says no more than the step's own line (its plan, or what it did).
+    const worth =
+      changes.length > 1 || changes.some((c) => c.reason !== undefined || c.details !== undefined);
+    for (const change of worth ? changes : []) {
+      lines.push(`    ${SYMBOL[change.action]} ${change.summary}`);
+      if (change.reason) lines.push(`        why: ${change.reason}`);
+      for (const detail of change.details ?? []) lines.push(`        ${detail}`);
+    }
+    for (const detail of step.details ?? []) lines.push(`    ${detail}`);
+    if (step.remediation && (step.status === "failed" || step.status === "warn" || step.status === "skipped"))
+      lines.push(`  fix: ${step.remediation}`);
+  }
+  return lines;
+}
+
+/** "9 ok, 1 changed, 1 warning": every status that occurs, in a fixed order. */
+export function countStatuses(steps: readonly StepResult[]): string {
+  const words: Record<Status, string> = {
+    ok: "ok",
+    changed: "changed",
+    planned: "planned",
+    skipped: "skipped",
+    warn: "warning(s)",
+    failed: "failed",
+    cancelled: "cancelled",
+  };
+  return (Object.keys(words) as Status[])
+    .map((status) => [status, steps.filter((step) => step.status === status).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${words[status]}`)
+    .join(", ");
+}
+
+/** The last line of a run that stopped: which step, and what had been applied before it. */
+export function renderStop(report: RunReport): string | undefined {
+  if (report.failure === undefined) return undefined;
+  const applied = report.steps.filter((step) => step.status === "changed").map((step) => step.id);
+  const verb = report.cancelled ? "cancelled at" : "failed at";
+  return `${verb} ${report.failure.step}; applied before it: ${applied.length === 0 ? "nothing" : applied.join(", ")}`;
+}
+
+/** Every change of every step, flattened with its step (JSON plans of cloud commands). */
+export function flatChanges(steps: readonly StepResult[]) {
+  return steps.flatMap((step) =>
+    (step.changes ?? []).map((change) => ({
+      step: step.id,
+      ...change,
+      applied: step.status === "changed" && change.action !== "none",
+    })),
+  );
+}

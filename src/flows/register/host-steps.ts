@@ -1,0 +1,187 @@
+import { AGENT_STATE } from "../../components/agent-state/paths.ts";
+import {
+  applyEcsConfigFiles,
+  diffFile,
+  planEcsConfigFiles,
+} from "../../components/ecs-agent/config-files.ts";
+import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
+import { verifyControlPlane, waitForRegistration } from "../../components/ecs-agent/registration.ts";
+import { describeSource, obtainVerifiedScript } from "../../components/install-script/obtain.ts";
+import {
+  maskedArguments,
+  runInstallScript,
+  type ScriptInvocation,
+  scriptServices,
+} from "../../components/install-script/run.ts";
+import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
+import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
+import { formatDuration } from "../../util/duration.ts";
+import { movePlan } from "./move.ts";
+import type { RegisterRun } from "./run.ts";
+
+/** /etc/ecs/ecs.config with the desired keys, before the install script reads it (or the move's reset). */
+export const ecsConfigStep: Step<RegisterRun> = {
+  id: "ecs-config",
+  async plan(run): Promise<Plan> {
+    if (run.mode === "move") return movePlan(run);
+    const { etcPlan } = run;
+    if (!etcPlan.changed) return nothing(`${ECS_AGENT.config} is up to date`);
+    const written = change(
+      `write ${ECS_AGENT.config} (0600)`,
+      async () => {
+        await applyEcsConfigFiles(run.deps.host.fs, [etcPlan]);
+        // Before a fresh install the script starts ecs with this file; otherwise ecs must restart for it.
+        run.configChanged = !run.scriptNeeded;
+        return {
+          summary: `wrote ${ECS_AGENT.config} (0600) before the install script`,
+          details: etcPlan.changes,
+        };
+      },
+      { action: "update" },
+    );
+    return { ...written, details: diffFile(etcPlan, run.deps.host.redactor) };
+  },
+};
+
+/** Download and verify the official script; nothing is saved, let alone run, unless it verified. */
+export const installScriptStep: Step<RegisterRun> = {
+  id: "install-script",
+  async plan(run, signal): Promise<Plan> {
+    const { source } = run.input;
+    if (!run.scriptNeeded) return nothing("SSM and ecs-init are already installed");
+    if (source.insecureSkipVerify) {
+      run.deps.host.warn(
+        "--insecure-skip-verify: the install script will run WITHOUT signature verification",
+      );
+    }
+    const verb = source.insecureSkipVerify ? "download" : "download and verify";
+    return change(`${verb} ${describeSource(source)}`, async () => {
+      run.scriptPath = await obtainVerifiedScript(source, { ...run.deps.host, timeoutMs: 60_000, signal });
+      return {
+        summary: `${source.insecureSkipVerify ? "downloaded" : "verified"} ${describeSource(source)}`,
+      };
+    });
+  },
+};
+
+/** The install script (fresh hosts), or just enabling and starting ecs when everything is installed. */
+export const runScriptStep: Step<RegisterRun> = {
+  id: "run-script",
+  async plan(run, signal): Promise<Plan> {
+    const { input, deps } = run;
+    const { host } = deps;
+    if (!run.scriptNeeded) {
+      if (run.mode !== "fresh") return nothing("the host is already installed");
+      // noStart holds on a re-run too: like the script's --no-start, enable ecs but do not start it.
+      const { noStart } = input.config.host;
+      return change(
+        `${noStart ? "enable ecs (noStart: not started)" : "start ecs"} (SSM and ecs-init are installed)`,
+        async () => {
+          await host.systemd.enable(ECS_AGENT.unit);
+          if (!noStart) await host.systemd.start(ECS_AGENT.unit);
+          return {
+            summary: `ecs-init already installed: ${noStart ? "enabled ecs (noStart: not started)" : "enabled and started ecs"}`,
+          };
+        },
+      );
+    }
+    const invocation = (): ScriptInvocation => ({
+      region: input.region,
+      cluster: input.config.cluster,
+      ...(run.activation ? { activation: run.activation } : {}),
+      host: input.config.host,
+    });
+    const details = [
+      `timeout ${formatDuration(Math.round(input.scriptTimeoutMs / 1000))}`,
+      scriptServices(input.config.host),
+    ];
+    const script = change(
+      `run bash ${AGENT_STATE.script} ${maskedArguments(invocation()).join(" ")}`,
+      async () => {
+        const ran = await runInstallScript(run.scriptPath ?? AGENT_STATE.script, invocation(), {
+          ...host,
+          timeoutMs: input.scriptTimeoutMs,
+          signal,
+        });
+        run.report.scriptDurationMs = ran.durationMs;
+        return {
+          summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s`,
+          details: [`log: ${ran.logFile}`],
+        };
+      },
+    );
+    return { ...script, details };
+  },
+};
+
+/**
+ * The script appends lines (field notes §1): normalise both files again, then (re)start ecs when needed.
+ * It looks at the host when it applies, after the install script has run, not when the run is planned.
+ */
+export const normalizeStep: Step<RegisterRun> = {
+  id: "normalize-config",
+  async plan(run): Promise<Plan> {
+    const { host } = run.deps;
+    return change("normalise both ecs.config files; restart ecs if they change", async () => {
+      const [etc, lib, active] = await Promise.all([
+        host.fs.readText(ECS_AGENT.config),
+        host.fs.readText(ECS_AGENT.configLib),
+        host.systemd.isActive(ECS_AGENT.unit),
+      ]);
+      const plans = planEcsConfigFiles(run.desired, { etc, lib }, host.redactor);
+      const changed = (await applyEcsConfigFiles(host.fs, plans)) || run.configChanged;
+      const details = plans.flatMap((plan) => plan.changes.map((line) => `${plan.path}: ${line}`));
+      if (run.input.config.host.noStart && !active) {
+        return changed
+          ? { summary: "normalised ecs.config (ecs not started: noStart)", details }
+          : { status: "ok", summary: "ecs.config already normal" };
+      }
+      if (!active) {
+        await host.systemd.start(ECS_AGENT.unit);
+        return { summary: "started ecs", details };
+      }
+      if (changed) {
+        await host.systemd.restart(ECS_AGENT.unit);
+        return { summary: "normalised ecs.config and restarted ecs", details };
+      }
+      return { status: "ok", summary: "both ecs.config files are normal; ecs is running" };
+    });
+  },
+};
+
+/** The agent's own word (introspection), then the control plane's (ACTIVE and connected) when AWS is callable. */
+export const verifyStep: Step<RegisterRun> = {
+  id: "verify",
+  async plan(run, signal): Promise<Plan> {
+    const { input, deps, report } = run;
+    const { host } = deps;
+    return change(
+      "wait for the agent to register (introspection), then check the control plane",
+      async () => {
+        if (input.config.host.noStart && !(await host.systemd.isActive(ECS_AGENT.unit))) {
+          report.outcome = "installed";
+          return {
+            status: "ok",
+            summary:
+              "noStart: ecs was not started, so the agent has not registered yet; `systemctl start ecs` does it",
+          };
+        }
+        const arn = await waitForRegistration(input.config.cluster, {
+          ...host,
+          timeoutMs: input.verifyTimeoutMs,
+          signal,
+        });
+        report.containerInstanceArn = arn;
+        // The install script registered SSM after the first observation: only that file is read again.
+        const { managedInstanceId } = await observeSsmAgent(host.fs);
+        if (managedInstanceId) report.managedInstanceId = managedInstanceId;
+        const details = [`container instance ${arn}`, `managed instance ${managedInstanceId ?? "unknown"}`];
+        if (deps.hasAwsCredentials) {
+          await verifyControlPlane((await deps.aws()).ecs, input.config.cluster, arn);
+          details.push("control plane: ACTIVE and agent connected");
+        } else details.push("control plane: not checked (no AWS credentials)");
+        return { status: "ok", summary: "the agent is registered to the cluster", details };
+      },
+    );
+  },
+};
