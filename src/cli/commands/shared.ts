@@ -24,7 +24,7 @@ export function loadConfigFor(ctx: Context, extraFlags: Record<string, unknown> 
       env: ctx.deps.env,
     });
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof ConfigError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
 }
