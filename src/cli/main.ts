@@ -232,6 +232,10 @@ function reportFailure(ctx: Context | undefined, deps: CliDeps, error: unknown):
   if (ctx?.output === "json") {
     // Scripts reading stdout always get one JSON document, failures included.
     const remediation = !cancelledBy && error instanceof OperationError ? error.remediation : undefined;
+    // A config error's every problem ({path, message, file, line}), carried as the usage error's cause; read
+    // by shape so that --help and --version never load the config module.
+    const cause = error instanceof Error ? (error.cause as { problems?: unknown } | null | undefined) : null;
+    const problems = cause?.problems;
     const document = {
       ok: false,
       ...(steps ? { steps } : {}),
@@ -239,6 +243,7 @@ function reportFailure(ctx: Context | undefined, deps: CliDeps, error: unknown):
         kind: cancelledBy ? "cancelled" : error instanceof UsageError ? "input" : "operation",
         message,
         ...(remediation ? { remediation } : {}),
+        ...(problems ? { problems } : {}),
       },
     };
     deps.stdout(scrub(`${JSON.stringify(document, null, 2)}\n`));

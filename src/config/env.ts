@@ -1,4 +1,4 @@
-import { ConfigError, showValue, suggest } from "./errors.ts";
+import { ConfigError, problemError, showValue, suggest } from "./errors.ts";
 
 export const ENV_PREFIX = "ECS_ANYWHERE_";
 
@@ -64,40 +64,46 @@ export function envValue(env: Record<string, string | undefined>, name: string):
   return value === undefined || value === "" ? undefined : value;
 }
 
-/**
- * The config values set through ECS_ANYWHERE_* variables, converted to their kinds.
- * Throws ConfigError for an ECS_ANYWHERE_* variable nobody reads (usually a typo) and for a number
- * variable whose text is not a number.
- */
-export function readEnvSettings(env: Record<string, string | undefined>): EnvSetting[] {
+/** What the ECS_ANYWHERE_* variables set, and what is wrong with them. */
+export interface EnvReading {
+  readonly settings: EnvSetting[];
+  /** One per ECS_ANYWHERE_* variable nobody reads (usually a typo) and per number variable that is not one. */
+  readonly errors: ConfigError[];
+}
+
+/** The config values set through ECS_ANYWHERE_* variables, converted to their kinds, and every problem. */
+export function readEnvSettings(env: Record<string, string | undefined>): EnvReading {
+  const errors: ConfigError[] = [];
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(ENV_PREFIX) || KNOWN_NAMES.has(name) || env[name] === undefined) continue;
     const guess = suggest(name, KNOWN_NAMES);
     const hint = guess
       ? `did you mean ${guess}?`
       : "ecs-anywhere-agent does not read it; unset it or correct the name";
-    throw new ConfigError(name, `config: ${name}: unknown environment variable (${hint})`);
+    errors.push(problemError({ path: name, message: `unknown environment variable (${hint})` }));
   }
   const settings: EnvSetting[] = [];
   for (const binding of ENV_BINDINGS) {
     const text = envValue(env, binding.name);
     if (text === undefined) continue;
-    settings.push({ name: binding.name, path: binding.path, value: convert(binding, text) });
+    const value = convert(binding, text);
+    if (value instanceof ConfigError) errors.push(value);
+    else settings.push({ name: binding.name, path: binding.path, value });
   }
-  return settings;
+  return { settings, errors };
 }
 
-function convert(binding: EnvBinding, text: string): string | number {
+function convert(binding: EnvBinding, text: string): string | number | ConfigError {
   switch (binding.kind) {
     case "string":
       return text;
     case "number": {
       const trimmed = text.trim();
       if (!/^[+-]?\d+(\.\d+)?$/.test(trimmed)) {
-        throw new ConfigError(
-          binding.path.join("."),
-          `config: ${binding.path.join(".")}: ${binding.name}: must be a number (got ${showValue(text)})`,
-        );
+        return problemError({
+          path: binding.path.join("."),
+          message: `${binding.name}: must be a number (got ${showValue(text)})`,
+        });
       }
       return Number(trimmed);
     }

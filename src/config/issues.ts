@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ConfigError, clip, MAX_ECHO, oneLine, showValue, suggest } from "./errors.ts";
+import { type ConfigError, clip, MAX_ECHO, oneLine, problemError, showValue, suggest } from "./errors.ts";
 import { type LoadedFile, lineOf } from "./file.ts";
 import { configSchema } from "./schema.ts";
 import { kindOf } from "./values.ts";
@@ -69,24 +69,28 @@ export const friendlyMessage: z.core.$ZodErrorMap = (issue) => {
   }
 };
 
-export function issueToError(
+/**
+ * The problems one zod issue stands for, each with its path, the flag or variable its value came from, and
+ * its file line: one per key for an issue listing several unknown keys, else one.
+ */
+export function issueToErrors(
   issue: z.core.$ZodIssue,
   origins: readonly Origin[],
   file: LoadedFile | undefined,
-) {
-  let path: PropertyKey[] = issue.path;
+): ConfigError[] {
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeys(issue.path);
+    return issue.keys.map((key) => {
+      const guess = suggest(key, known);
+      const message = guess
+        ? `unknown key (did you mean ${guess}?)`
+        : `unknown key (expected one of ${known.join(", ") || "no keys"})`;
+      return toError([...issue.path, key], message, true, origins, file);
+    });
+  }
   let message = issue.message;
   let atKey = false;
-  if (issue.code === "unrecognized_keys") {
-    const key = issue.keys[0] ?? "";
-    path = [...issue.path, key];
-    atKey = true;
-    const known = knownKeys(issue.path);
-    const guess = suggest(key, known);
-    message = guess
-      ? `unknown key (did you mean ${guess}?)`
-      : `unknown key (expected one of ${known.join(", ") || "no keys"})`;
-  } else if (issue.code === "invalid_key") {
+  if (issue.code === "invalid_key") {
     atKey = true;
     message = `key ${issue.issues[0]?.message ?? "is not allowed"}`;
   }
@@ -99,13 +103,22 @@ export function issueToError(
   ) {
     message = message.replace(`"${input}"`, showValue(input)).replace(input, clip(oneLine(input)));
   }
+  return [toError(issue.path, message, atKey, origins, file)];
+}
 
+function toError(
+  path: PropertyKey[],
+  message: string,
+  atKey: boolean,
+  origins: readonly Origin[],
+  file: LoadedFile | undefined,
+): ConfigError {
   const dotted = formatPath(path);
   const origin = origins.find((o) => o.path.every((segment, index) => path[index] === segment));
-  if (origin !== undefined) return new ConfigError(dotted, `config: ${dotted}: ${origin.label}: ${message}`);
-  const line = file === undefined ? undefined : lineOf(file, path, atKey);
-  const where = file === undefined || line === undefined ? "" : ` (${clip(file.path)} line ${line})`;
-  return new ConfigError(dotted, `config: ${dotted}: ${message}${where}`);
+  if (origin !== undefined) return problemError({ path: dotted, message: `${origin.label}: ${message}` });
+  if (file === undefined) return problemError({ path: dotted, message });
+  const line = lineOf(file, path, atKey);
+  return problemError({ path: dotted, message, file: file.path, ...(line === undefined ? {} : { line }) });
 }
 
 interface LooseDef {

@@ -1,13 +1,14 @@
+import type { z } from "zod";
 import { formatDuration } from "../util/duration.ts";
 import { envValue, REGION_FALLBACK_ENV, readEnvSettings } from "./env.ts";
-import { ConfigError } from "./errors.ts";
-import { type ConfigFileSources, loadFile } from "./file.ts";
-import { friendlyMessage, issueToError, type Origin } from "./issues.ts";
+import { ConfigError, combineErrors } from "./errors.ts";
+import { type ConfigFileSources, type LoadedFile, loadFile } from "./file.ts";
+import { friendlyMessage, issueToErrors, type Origin } from "./issues.ts";
 import { maskSecrets, SECRET_CONFIG_PATHS } from "./mask.ts";
 import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./values.ts";
 
-export { ConfigError } from "./errors.ts";
+export { ConfigError, type ConfigProblem } from "./errors.ts";
 export { formatPath } from "./issues.ts";
 export { maskSecrets } from "./mask.ts";
 
@@ -44,11 +45,19 @@ export interface ConfigSources extends ConfigFileSources {
 /**
  * Resolves the configuration: flags > ECS_ANYWHERE_* environment > config file > AWS_REGION /
  * AWS_DEFAULT_REGION (region only) > schema defaults, then validates it with the schema.
- * Throws ConfigError, with a one-line message, on the first problem found.
+ * Throws one ConfigError listing every problem found (see combineErrors): each bad value once, with its path,
+ * the flag or variable it came from or its line in the file. A file that cannot be read or parsed is one
+ * problem (nothing in it can be checked), listed with the environment's.
  */
 export function loadConfig(sources: ConfigSources): Config {
-  const envSettings = readEnvSettings(sources.env);
-  const file = loadFile(sources);
+  const { settings: envSettings, errors } = readEnvSettings(sources.env);
+  let file: LoadedFile | undefined;
+  try {
+    file = loadFile(sources);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    errors.push(error);
+  }
   const raw: Record<string, unknown> = file?.data ?? {};
   const origins = new Map<string, Origin>();
   const put = (path: readonly string[], value: unknown, label: string) => {
@@ -66,10 +75,38 @@ export function loadConfig(sources: ConfigSources): Config {
   }
 
   const result = configSchema.safeParse(raw, { reportInput: true, error: friendlyMessage });
-  if (result.success) return result.data;
-  const [issue] = result.error.issues;
-  if (issue === undefined) throw new ConfigError("", "config: invalid configuration");
-  throw issueToError(issue, [...origins.values()], file);
+  if (!result.success) errors.push(...schemaErrors(result.error.issues, [...origins.values()], file, errors));
+  const [first, ...more] = errors;
+  if (first !== undefined) throw combineErrors([first, ...more], file?.path);
+  if (!result.success) throw new ConfigError("", "config: invalid configuration");
+  return result.data;
+}
+
+/**
+ * One error per bad value, in reading order: flags' and variables' first, then the file's by line. A value
+ * zod finds several things wrong with is reported once (its first issue), and so is a value an environment
+ * variable already failed to give (`reported`).
+ */
+function schemaErrors(
+  issues: readonly z.core.$ZodIssue[],
+  origins: readonly Origin[],
+  file: LoadedFile | undefined,
+  reported: readonly ConfigError[],
+): ConfigError[] {
+  const seen = new Set(reported.map((error) => error.path));
+  const errors: ConfigError[] = [];
+  for (const issue of issues) {
+    for (const error of issueToErrors(issue, origins, file)) {
+      if (seen.has(error.path)) continue;
+      seen.add(error.path);
+      errors.push(error);
+    }
+  }
+  const rank = (error: ConfigError) => {
+    const [problem] = error.problems;
+    return problem?.file === undefined ? -1 : (problem.line ?? Number.MAX_SAFE_INTEGER);
+  };
+  return errors.sort((a, b) => rank(a) - rank(b)); // a stable sort: zod's order among equals
 }
 
 /**

@@ -467,9 +467,18 @@ describe("loadConfig rejects", () => {
     expect(loadError({ file }).message).toContain('"1h\\nrm -rf /" is not a duration');
   });
 
-  it("the first problem only when there are several", async () => {
+  it("every problem, not just the first, when there are several (more in all-problems.test.ts)", async () => {
     const file = await writeConfig("region: nowhere\ncluster: bad name\n");
-    expect(loadError({ file }).path).toBe("region");
+    const error = (() => {
+      try {
+        load({ file });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error("expected loadConfig to throw");
+    })();
+    expect(error.path).toBe("region");
+    expect(error.problems.map((problem) => problem.path)).toEqual(["region", "cluster"]);
   });
 });
 

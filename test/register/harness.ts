@@ -20,7 +20,7 @@ export const REGION = "eu-west-1";
 export const LOCK = "/var/lib/ecs-anywhere-agent/lock";
 
 let sharedKey: Promise<TestKey> | undefined;
-/** One throwaway signing key per test file (key generation takes a moment). */
+/** One throwaway signing key per test file (key generation takes a moment), disposed of when the file ends. */
 export function signingKey(): Promise<TestKey> {
   sharedKey ??= generateTestKey("Amazon ECS (test)");
   return sharedKey;
