@@ -4,16 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-prefix=.cache/node22
-if [ ! -x "$prefix/node_modules/node/bin/node" ]; then
-  npm install --prefix "$prefix" --no-save --no-audit --no-fund --no-package-lock node@22 >/dev/null
-fi
-node22="$prefix/node_modules/node/bin/node"
+node22="$(bash scripts/node22.sh)"
 version="$("$node22" --version)"
-case "$version" in
-  v22.*) ;;
-  *) echo "expected Node 22, got $version" >&2; exit 1 ;;
-esac
 
 bundle=dist/ecs-anywhere-agent.mjs
 [ -f "$bundle" ] || npm run build
@@ -52,4 +44,10 @@ json_check "$tmp/setup.json" 'if (doc.changes.length === 0) throw new Error("a f
 "$node22" "$bundle" setup --cluster smoke --output json >"$tmp/again.json"
 json_check "$tmp/again.json" \
   'if (!doc.converged || doc.changes.length !== 0) throw new Error("a second setup was not converged");'
+# Nothing in the bundle needs code compiled from strings (eval, new Function): a setup that creates a cluster
+# runs with that disallowed.
+"$node22" --disallow-code-generation-from-strings "$bundle" setup --cluster smoke-strict --output json \
+  >"$tmp/strict.json"
+json_check "$tmp/strict.json" \
+  'if (!doc.changes.some((c) => c.applied)) throw new Error("setup without code from strings applied nothing");'
 echo "node22 smoke: ok ($version)"
