@@ -18,6 +18,26 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { outdir: { type: "string" }, metafile: { type: "string" } } });
 const outdir = resolve(values.outdir ?? resolve(root, "dist"));
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands (this CLI has none); loading
+ * it (and node:net, node:stream behind it) is about a tenth of `node -e 0`. Commander gets it on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "lazy-builtin" }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, () => ({
+      contents:
+        'let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= require("node:child_process"))[key] });',
+      loader: "js",
+    }));
+  },
+};
+
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -39,6 +59,7 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
+  plugins: [lazyChildProcessForCommander],
   banner: {
     // Bundled CommonJS packages (commander, the AWS SDK's dist-cjs, pino's dependencies) require() Node
     // built-ins; esbuild's require shim needs a real require in ESM output. Every file gets it: esbuild picks

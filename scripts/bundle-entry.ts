@@ -23,14 +23,11 @@ function privateCacheDirectory(): string | undefined {
     .getBuiltinModule("node:path")
     .join(parent, `ecs-anywhere-agent-${uid}-compile-cache`);
   try {
-    mkdirSync(directory, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return undefined;
-  }
-  try {
     const up = statSync(parent);
     const sharedParent = (up.mode & 0o022) !== 0 && (up.mode & 0o1000) === 0;
     if ((up.uid !== uid && up.uid !== 0) || sharedParent) return undefined;
+    // If someone takes the name between lstat and mkdir, mkdir fails: no cache.
+    if (lstatSync(directory, { throwIfNoEntry: false }) === undefined) mkdirSync(directory, { mode: 0o700 });
     const own = lstatSync(directory);
     return own.isDirectory() && own.uid === uid && (own.mode & 0o777) === 0o700 ? directory : undefined;
   } catch {

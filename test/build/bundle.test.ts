@@ -56,7 +56,8 @@ describe("the bundle", () => {
   });
 });
 
-describe("what a run loads (a fresh build, with esbuild's metafile)", () => {
+describe("what a run loads", () => {
+  /** A fresh build, whose metafile tells which sources each output file holds. */
   let build: Build;
   let emu: Emulator;
   beforeAll(async () => {
@@ -75,6 +76,18 @@ describe("what a run loads (a fresh build, with esbuild's metafile)", () => {
       for (const file of run.loaded) expect(build.eager.has(file), `${flag} loaded ${file}`).toBe(true);
       expect(sources.filter((source) => HEAVY.test(source))).toEqual([]);
     }
+  });
+
+  it("--version does not load node:child_process (commander gets it lazily: scripts/build.mjs)", async () => {
+    const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
+    const run = await spawnBundle(
+      ["--version"],
+      {},
+      { nodeArgs: ["--import", `data:text/javascript,${report}`] },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("NativeModule fs\n"); // the report works
+    expect(run.stderr).not.toContain("NativeModule child_process\n");
   });
 
   it("a command loads its code when it runs: config validate without the AWS SDK, setup with it", async () => {
