@@ -61,10 +61,9 @@ const result = await build({
   metafile: true,
   plugins: [lazyChildProcessForCommander],
   banner: {
-    // Bundled CommonJS packages (commander, the AWS SDK's dist-cjs, pino's dependencies) require() Node
-    // built-ins; esbuild's require shim needs a real require in ESM output. Every file gets it: esbuild picks
-    // the chunk that holds the shim.
-    // process.getBuiltinModule, not an import: an imported built-in costs an ES module facade.
+    // Bundled CommonJS packages (commander, pino, execa's cross-spawn) require() Node built-ins, and in ESM
+    // output esbuild's require shim needs a real require. Every file gets one (esbuild picks the chunk that
+    // holds the shim), from process.getBuiltinModule: an imported built-in would cost an ES module facade.
     js: 'const require=process.getBuiltinModule("node:module").createRequire(import.meta.url);',
   },
 });
