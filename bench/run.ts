@@ -1,5 +1,6 @@
 // `npm run bench`: performance as ratios against baselines measured in the same run, and AWS call counts.
 
+import { execFileSync } from "node:child_process";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { type Emulator, startEmulator } from "../test/emulator/index.ts";
 import { createFakeHost } from "../test/fixtures/host.ts";
@@ -17,18 +18,32 @@ dropSdkNodeVersionWarning();
 const rows: Row[] = [];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 
-// 1. Start-up cost of the bundle: --version must not pay for the AWS SDK.
-const startup = ratioAgainstBaseline(
-  () => timeCommand(process.execPath, ["dist/ecs-anywhere-agent.mjs", "--version"]),
-  () => timeCommand(process.execPath, ["-e", "0"]),
-  rounds,
+// 1. Start-up cost of the bundle: --version must not pay for the AWS SDK. On this Node and on Node 22 (production
+// runs 22/24), whose compile cache the bundle turns on: the warm-up run fills it, as an operator's first run does.
+/** One start-up row: --version on `node` against `node -e 0` on the same binary. */
+function startupRow(node: string, label: string, goal: number | undefined, env = process.env): Row {
+  const startup = ratioAgainstBaseline(
+    () => timeCommand(node, ["dist/ecs-anywhere-agent.mjs", "--version"], env),
+    () => timeCommand(node, ["-e", "0"], env),
+    rounds,
+  );
+  return {
+    metric: `--version wall time / node -e 0, ${label}`,
+    value: `${startup.ratio.toFixed(2)}x (${startup.candidateMs.toFixed(1)} ms vs ${startup.baselineMs.toFixed(1)} ms)`,
+    goal: goal === undefined ? "reported" : `<= ${goal}x`,
+    met: goal === undefined || startup.ratio <= goal,
+  };
+}
+const node22 = execFileSync("bash", ["scripts/node22.sh"], { encoding: "utf8" }).trim();
+const major = Number(process.versions.node.split(".")[0]);
+rows.push(startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8));
+rows.push(startupRow(node22, "Node 22", 1.5));
+rows.push(
+  startupRow(node22, "Node 22, no compile cache", undefined, {
+    ...process.env,
+    NODE_DISABLE_COMPILE_CACHE: "1",
+  }),
 );
-rows.push({
-  metric: "--version wall time / node -e 0",
-  value: `${startup.ratio.toFixed(2)}x (${startup.candidateMs.toFixed(1)} ms vs ${startup.baselineMs.toFixed(1)} ms)`,
-  goal: "<= 1.8x",
-  met: startup.ratio <= 1.8,
-});
 
 /** The emulator's recorded calls since the last clearCalls(), split into mutating and read calls. */
 function callCounts(emu: Emulator): { mutating: number; reads: number } {

@@ -4,16 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-prefix=.cache/node22
-if [ ! -x "$prefix/node_modules/node/bin/node" ]; then
-  npm install --prefix "$prefix" --no-save --no-audit --no-fund --no-package-lock node@22 >/dev/null
-fi
-node22="$prefix/node_modules/node/bin/node"
+node22="$(bash scripts/node22.sh)"
 version="$("$node22" --version)"
-case "$version" in
-  v22.*) ;;
-  *) echo "expected Node 22, got $version" >&2; exit 1 ;;
-esac
 
 bundle=dist/ecs-anywhere-agent.mjs
 [ -f "$bundle" ] || npm run build
@@ -29,6 +21,16 @@ json_check() {
 
 tmp="$(mktemp -d)"
 trap 'kill "${emulator_pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+# The compile cache: a private directory (0700) in TMPDIR, filled by a run; a symlink in its place is not followed.
+mkdir "$tmp/t1" "$tmp/t2" "$tmp/elsewhere"
+cache_name="ecs-anywhere-agent-$(id -u)-compile-cache"
+TMPDIR="$tmp/t1" "$node22" "$bundle" --version >/dev/null
+[ "$(stat -c %a "$tmp/t1/$cache_name")" = 700 ] || { echo "the compile cache is not a 0700 directory" >&2; exit 1; }
+[ -n "$(ls -A "$tmp/t1/$cache_name")" ] || { echo "the compile cache stayed empty" >&2; exit 1; }
+ln -s "$tmp/elsewhere" "$tmp/t2/$cache_name"
+TMPDIR="$tmp/t2" "$node22" "$bundle" --version >/dev/null
+[ -z "$(ls -A "$tmp/elsewhere")" ] || { echo "the compile cache followed a symlink" >&2; exit 1; }
 
 # A config validation exercises zod/yaml loading; stdout must be exactly one JSON document.
 ECS_ANYWHERE_REGION=eu-west-1 "$node22" "$bundle" config validate --config /dev/null --output json >"$tmp/validate.json"
@@ -52,4 +54,10 @@ json_check "$tmp/setup.json" 'if (doc.changes.length === 0) throw new Error("a f
 "$node22" "$bundle" setup --cluster smoke --output json >"$tmp/again.json"
 json_check "$tmp/again.json" \
   'if (!doc.converged || doc.changes.length !== 0) throw new Error("a second setup was not converged");'
+# Nothing in the bundle needs code compiled from strings (eval, new Function): a setup that creates a cluster
+# runs with that disallowed.
+"$node22" --disallow-code-generation-from-strings "$bundle" setup --cluster smoke-strict --output json \
+  >"$tmp/strict.json"
+json_check "$tmp/strict.json" \
+  'if (!doc.changes.some((c) => c.applied)) throw new Error("setup without code from strings applied nothing");'
 echo "node22 smoke: ok ($version)"

@@ -1,93 +1,105 @@
-// The shipped bundle (built by `npm run build`, which `npm test` runs first): one file, and the code only
-// commands need (the AWS SDK above all) is embedded as strings that are compiled on first use (see
-// scripts/build.mjs), so --version does not pay for it; commands that need AWS still work, errors included.
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+// The shipped bundle (built by `npm run build`, which `npm test` runs first; see scripts/build.mjs): an entry and
+// chunks split at the sources' dynamic import()s, so --version and --help load only the CLI parser and each
+// command loads its own code (the AWS SDK above all) when it runs. Nothing is compiled from strings.
+import { access, cp, mkdir, mkdtemp, readFile, stat, symlink } from "node:fs/promises";
+import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
 import { emulatorEnv, spawnBundle } from "../support/cli.ts";
+import { type Build, buildCopy, ENTRY, outputFiles, traceRun } from "./outputs.ts";
 
-const BUNDLE = "dist/ecs-anywhere-agent.mjs";
-/** Text that only the AWS SDK's code contains (not "@aws-sdk/": the bundled package.json names it). */
-const SDK_MARKERS = /@smithy\/|x-amz-|AWS_EXECUTION_ENV/;
-
-interface Split {
-  /** The code with every embedded chunk string cut out. */
-  outside: string;
-  /** The decoded chunk strings, by name ("commands", "aws"). */
-  chunks: Map<string, string>;
-}
-
-/** Finds the chunk strings (string literals ending in a "sourceURL=ecs-anywhere-agent:<name>-chunk.js" line). */
-function splitChunks(code: string): Split {
-  const source = ts.createSourceFile("bundle.js", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
-  const chunks = new Map<string, string>();
-  const cuts: Array<[number, number]> = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteralLike(node)) {
-      const name = /\/\/# sourceURL=ecs-anywhere-agent:(\w+)-chunk\.js\n$/.exec(node.text)?.[1];
-      if (name !== undefined) {
-        expect(chunks.has(name)).toBe(false);
-        chunks.set(name, node.text);
-        cuts.push([node.getStart(source), node.end]);
-      }
-      return;
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  let outside = "";
-  let at = 0;
-  for (const [start, end] of cuts.sort((a, b) => a[0] - b[0])) {
-    outside += code.slice(at, start);
-    at = end;
-  }
-  return { outside: outside + code.slice(at), chunks };
-}
-
-let bundle: string;
-let outer: Split;
-beforeAll(async () => {
-  bundle = await readFile(BUNDLE, "utf8");
-  outer = splitChunks(bundle);
-});
+const DIST = resolve("dist");
+const BUNDLE = join(DIST, ENTRY);
+const NO_STRING_CODE = ["--disallow-code-generation-from-strings"];
+/** Sources --version and --help must not load: the AWS SDK, the logger (pino) and config (zod, yaml, src/). */
+const HEAVY = /node_modules\/(@aws-sdk|@smithy|pino|zod|yaml)\/|^src\/.*(config|logger)/;
+const SDK = /node_modules\/@aws-sdk\//;
 
 describe("the bundle", () => {
-  it("is one executable file with a node shebang", async () => {
-    expect(await readdir("dist")).toEqual(["ecs-anywhere-agent.mjs"]);
-    expect(bundle.startsWith("#!/usr/bin/env node\n")).toBe(true);
-    expect((await stat(BUNDLE)).mode & 0o111).toBe(0o111);
-    // Its only imports are Node built-ins: nothing next to it is loaded at run time.
-    const imports = [
-      ...outer.outside.matchAll(/(?:^|[;}\n])import\s*(?:[\w${}\s,*]+from\s*)?["']([^"']+)["']/g),
-    ];
-    expect(imports.length).toBeGreaterThan(0);
-    for (const [, specifier] of imports) expect(specifier).toMatch(/^node:/);
+  let files: string[];
+  beforeAll(async () => {
+    files = await outputFiles(DIST);
   });
 
-  it("carries the AWS SDK only inside the embedded AWS chunk, which is inside the commands chunk", () => {
-    expect([...outer.chunks.keys()]).toEqual(["commands"]);
-    expect(outer.outside).not.toMatch(SDK_MARKERS);
-    // What --version compiles is small: the chunks hold nearly everything.
-    expect(outer.outside.length).toBeLessThan(bundle.length / 10);
+  it("is an executable entry with a node shebang, and chunks beside it", async () => {
+    expect(files).toContain(ENTRY);
+    for (const file of files) expect(file === ENTRY || /^chunks\/[\w-]+\.mjs$/.test(file)).toBe(true);
+    expect((await readFile(BUNDLE, "utf8")).startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect((await stat(BUNDLE)).mode & 0o111).toBe(0o111);
+  });
 
-    const commands = splitChunks(outer.chunks.get("commands") as string);
-    expect([...commands.chunks.keys()]).toEqual(["aws"]);
-    expect(commands.outside).not.toMatch(SDK_MARKERS);
-    expect(commands.chunks.get("aws")).toMatch(SDK_MARKERS);
-    expect(commands.chunks.get("aws")).toContain("IAMClient");
-    // The agent modules the AWS chunk takes from its host instead of bundling a copy: src/errors.ts (the
-    // error classes) and nothing from its own folder.
-    const hostModules = [...(commands.chunks.get("aws") as string).matchAll(/__ecsaHost\["([^"]+)"\]/g)].map(
-      (match) => match[1],
+  it("imports only Node built-ins and its own chunks", async () => {
+    for (const file of files) {
+      const code = await readFile(join(DIST, file), "utf8");
+      const specifiers = ts
+        .preProcessFile(code, true, true)
+        .importedFiles.map((imported) => imported.fileName);
+      for (const specifier of specifiers) {
+        if (isBuiltin(specifier)) continue;
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\//);
+        await access(resolve(DIST, dirname(file), specifier));
+      }
+    }
+  });
+
+  it("holds no code compiled from strings", async () => {
+    // zod probes `new (Function)("")` (aliased, so not matched here) and falls back to plain parsers when code
+    // generation is disallowed: the runs below with --disallow-code-generation-from-strings cover that.
+    for (const file of files) {
+      expect(await readFile(join(DIST, file), "utf8"), file).not.toMatch(/\bnew Function\b|\beval\(/);
+    }
+  });
+});
+
+describe("what a run loads", () => {
+  /** A fresh build, whose metafile tells which sources each output file holds. */
+  let build: Build;
+  let emu: Emulator;
+  beforeAll(async () => {
+    build = await buildCopy();
+    emu = await startEmulator();
+  });
+  afterAll(() => emu.stop());
+  const sourcesLoaded = (loaded: Set<string>) => [...loaded].flatMap((file) => build.sourcesOf(file));
+
+  it("--version and --help load only the eager chunks: no AWS SDK, logger or config module", async () => {
+    for (const flag of ["--version", "--help"]) {
+      const run = await traceRun(build.dir, [flag], {});
+      expect(run.code).toBe(0);
+      const sources = sourcesLoaded(run.loaded);
+      expect(sources).toContain("src/bin.ts"); // the tracer works
+      for (const file of run.loaded) expect(build.eager.has(file), `${flag} loaded ${file}`).toBe(true);
+      expect(sources.filter((source) => HEAVY.test(source))).toEqual([]);
+    }
+  });
+
+  it("--version does not load node:child_process (commander gets it lazily: scripts/build.mjs)", async () => {
+    const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
+    const run = await spawnBundle(
+      ["--version"],
+      {},
+      { nodeArgs: ["--import", `data:text/javascript,${report}`] },
     );
-    expect(hostModules).toContain("src/errors.ts");
-    for (const key of hostModules) expect(key).not.toMatch(/^src\/adapters\/aws\//);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("NativeModule fs\n"); // the report works
+    expect(run.stderr).not.toContain("NativeModule child_process\n");
+  });
+
+  it("a command loads its code when it runs: config validate without the AWS SDK, setup with it", async () => {
+    const env = emulatorEnv(emu.url, { HOME: await mkdtemp(join(tmpdir(), "ecsa-bundle-")) });
+    const validate = await traceRun(build.dir, ["config", "validate", "--config", "/dev/null"], env);
+    expect(validate.code).toBe(0);
+    expect(sourcesLoaded(validate.loaded).some((source) => /node_modules\/zod\//.test(source))).toBe(true);
+    expect(sourcesLoaded(validate.loaded).filter((source) => SDK.test(source))).toEqual([]);
+
+    const setup = await traceRun(build.dir, ["setup", "--dry-run"], env);
+    expect(setup.code).toBe(0);
+    expect(sourcesLoaded(setup.loaded).some((source) => SDK.test(source))).toBe(true);
   });
 });
 
@@ -100,56 +112,41 @@ describe("the bundle at run time", () => {
   });
   afterEach(() => emu.stop());
 
-  it("compiles a chunk only when a command needs it", async () => {
-    // A preload that reports every chunk the bundle compiles (they are compiled with `new Function`).
-    const hook = join(env.HOME as string, "trace-chunks.mjs");
-    await writeFile(
-      hook,
-      `const NativeFunction = globalThis.Function;
-globalThis.Function = new Proxy(NativeFunction, {
-  construct(target, args, newTarget) {
-    const name = /sourceURL=ecs-anywhere-agent:(\\w+)-chunk\\.js\\n$/.exec(String(args.at(-1)))?.[1];
-    if (name) process.stderr.write("[chunk " + name + "]\\n");
-    return Reflect.construct(target, args, newTarget);
-  },
-});
-`,
-    );
-    const traced = { ...env, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` };
-    const chunksOf = (stderr: string) => [...stderr.matchAll(/\[chunk (\w+)\]/g)].map((match) => match[1]);
-
-    const version = await spawnBundle(["--version"], traced);
-    expect(version).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
-    const help = await spawnBundle(["--help"], traced);
-    expect(help.code).toBe(0);
-    expect(chunksOf(help.stderr)).toEqual([]);
-
-    const validate = await spawnBundle(
-      ["config", "validate", "--config", "/dev/null", "--output", "json"],
-      traced,
-    );
-    expect(validate.code).toBe(0);
-    expect(chunksOf(validate.stderr)).toEqual(["commands"]);
-
-    const setup = await spawnBundle(["setup", "--dry-run"], traced);
-    expect(setup.code).toBe(0);
-    expect(chunksOf(setup.stderr)).toEqual(["commands", "aws"]);
-  });
-
-  it("runs setup against AWS and prints the plan as one JSON document", async () => {
-    const run = await spawnBundle(["setup", "--output", "json"], env);
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    const plan = JSON.parse(run.stdout);
+  /** Runs setup and checks it printed one JSON plan and created the instance role. */
+  async function expectSetup(run: Promise<{ code: number; stdout: string; stderr: string }>): Promise<void> {
+    const { code, stdout, stderr } = await run;
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout);
     expect(plan.dryRun).toBe(false);
     expect(plan.changes.map((change: { summary: string }) => change.summary)).toContain(
       "create role ECSAnywhereRole",
     );
     expect(emu.state.roles.ECSAnywhereRole).toBeDefined();
+  }
+
+  it("runs --version and setup with code generation from strings disallowed", async () => {
+    const version = await spawnBundle(["--version"], {}, { nodeArgs: NO_STRING_CODE });
+    expect(version).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
+    await expectSetup(spawnBundle(["setup", "--output", "json"], env, { nodeArgs: NO_STRING_CODE }));
   });
 
-  it("an AWS error raised inside the AWS chunk is still reported with its remediation", async () => {
-    // cli/main.ts prints "fix:" for `instanceof OperationError`: the chunk must share the bundle's classes.
+  it("runs from a copy of dist/ with no node_modules around, through a symlink as npm links a bin", async () => {
+    const home = await mkdtemp(join(tmpdir(), "ecsa-copy-"));
+    for (let dir = home; dir !== dirname(dir); dir = dirname(dir)) {
+      await expect(access(join(dir, "node_modules")), `${dir}/node_modules exists`).rejects.toThrow();
+    }
+    await cp(DIST, join(home, "lib"), { recursive: true });
+    await mkdir(join(home, "bin"));
+    const bin = join(home, "bin", "ecs-anywhere-agent");
+    await symlink(join(home, "lib", ENTRY), bin);
+    const version = await spawnBundle(["--version"], {}, { bundle: bin, cwd: home });
+    expect(version).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
+    await expectSetup(spawnBundle(["setup", "--output", "json"], env, { bundle: bin, cwd: home }));
+  });
+
+  it("an AWS error raised inside an AWS chunk is still reported with its remediation", async () => {
+    // cli/main.ts prints "fix:" for `instanceof OperationError`: every chunk must share the one error class.
     emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 5 });
     const run = await spawnBundle(["setup", "--max-attempts", "1"], env);
     expect(run.code).toBe(1);

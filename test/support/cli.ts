@@ -45,11 +45,24 @@ export async function cli(
   return { code, stdout, stderr };
 }
 
+export interface SpawnOptions {
+  /** The bundle's entry (default dist/ecs-anywhere-agent.mjs): a copy elsewhere, say. */
+  bundle?: string;
+  /** Options for node itself, before the bundle (--disallow-code-generation-from-strings, --import). */
+  nodeArgs?: string[];
+  cwd?: string;
+}
+
 /** Runs the built bundle as a real process (the way operators and systemd run it). */
-export function spawnBundle(argv: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+export function spawnBundle(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  { bundle = "dist/ecs-anywhere-agent.mjs", nodeArgs = [], cwd }: SpawnOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["dist/ecs-anywhere-agent.mjs", ...argv], {
+    const child = spawn(process.execPath, [...nodeArgs, bundle, ...argv], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      cwd,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
