@@ -110,7 +110,7 @@ export async function awsFor(
 }
 
 // The agent's own AWS credentials and the activation code must not reach the install script, systemctl or the
-// SSM agent: credentials in their environment would shadow the SSM-vended ones (facts §6.3), and nothing there
+// SSM agent: credentials in their environment would shadow the SSM-vended ones (field notes §6.3), and nothing there
 // needs them.
 const WITHHELD_FROM_CHILDREN = new Set([
   "AWS_ACCESS_KEY_ID",

@@ -5,7 +5,7 @@ import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { type EnvAssignment, readEnvFile, readUnitEnvironment } from "./host-files.ts";
 import { type CheckContext, defineCheck, fail, pass, warn } from "./types.ts";
 
-// facts §4, §6.3: variables that make the AWS SDK in ecs-init or the agent ignore the credentials SSM
+// field notes §4, §6.3: variables that make the AWS SDK in ecs-init or the agent ignore the credentials SSM
 // writes to the [default] profile of /root/.aws/credentials.
 const SHADOWING = [
   "AWS_ACCESS_KEY_ID",
@@ -16,7 +16,7 @@ const SHADOWING = [
 ] as const;
 const SECRET_VARIABLES = new Set(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"]);
 const CREDENTIALS_FILE = SSM_AGENT.credentials;
-// facts §4: either file means SSM has registered this host.
+// field notes §4: either file means SSM has registered this host.
 const SSM_REGISTRATION_FILES = [SSM_AGENT.registration, SSM_AGENT.registrationKey];
 
 interface Finding {
@@ -43,7 +43,7 @@ export const credentialsCheck = defineCheck(
 async function environmentFindings(ctx: CheckContext): Promise<Finding[]> {
   const serviceEnv = [
     ...(await readUnitEnvironment(ctx.fs, ECS_AGENT.unit)).values(),
-    // ecs-init hands the ecs.config values to the agent container as its environment (facts §3).
+    // ecs-init hands the ecs.config values to the agent container as its environment (field notes §3).
     ...(await readEcsConfigFiles(ctx.fs)).values(),
   ];
   const loginEnv = await readEnvFile(ctx.fs, "/etc/environment");
@@ -71,7 +71,7 @@ async function environmentFindings(ctx: CheckContext): Promise<Finding[]> {
   return findings;
 }
 
-/** Profiles in /root/.aws/credentials that SSM did not write (it writes only [default]; facts §4, §6.7). */
+/** Profiles in /root/.aws/credentials that SSM did not write (it writes only [default]; field notes §4, §6.7). */
 async function profileFindings(fs: HostFs): Promise<Finding[]> {
   const text = await fs.readText(CREDENTIALS_FILE);
   if (text === undefined) return [];

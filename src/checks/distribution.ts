@@ -16,7 +16,7 @@ export const SUPPORTED_IDS = [
   "sles",
 ] as const;
 
-// RHEL and rebuilds for which the install script has no Docker repository (facts §1, §6.9).
+// RHEL and rebuilds for which the install script has no Docker repository (field notes §1, §6.9).
 const NO_DOCKER_REPO = new Set(["rhel", "rocky", "almalinux"]);
 const PREINSTALL_DOCKER =
   "install Docker yourself (docker-ce from download.docker.com), then run with --docker-install-source none, which needs Docker preinstalled";
@@ -77,7 +77,7 @@ function unsupported(label: string, release: Map<string, string>): Plan {
 async function dockerVerdict(ctx: CheckContext, id: string, label: string): Promise<Plan> {
   const source = ctx.dockerInstallSource;
   const hasDocker = dockerPresent(await findDocker(ctx));
-  // facts §1: the script stops on RHEL unless --docker-install-source none, Docker or not.
+  // field notes §1: the script stops on RHEL unless --docker-install-source none, Docker or not.
   if (id === "rhel" && source !== "none") {
     const next = hasDocker ? "Docker is installed: run with --docker-install-source none" : PREINSTALL_DOCKER;
     return fail(`${label}: the install script does not install Docker on RHEL`, next);

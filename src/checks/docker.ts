@@ -37,7 +37,7 @@ export const dockerCheck = defineCheck(
         `Docker is not installed; the install script will install it (--docker-install-source ${ctx.dockerInstallSource})`,
       );
     }
-    // facts §6.9: RHEL needs Docker preinstalled and --docker-install-source none.
+    // field notes §6.9: RHEL needs Docker preinstalled and --docker-install-source none.
     return fail(
       "Docker is not installed and --docker-install-source is none: RHEL needs Docker preinstalled",
       "install Docker (e.g. docker-ce from download.docker.com) and start it, or choose another --docker-install-source",

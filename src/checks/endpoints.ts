@@ -6,7 +6,7 @@ export const HOST_SERVICES = [
   { name: "ecs", envId: "ECS", host: "ecs" },
   // The ECR API lives at api.ecr.REGION (as the SDK resolves it).
   { name: "ecr", envId: "ECR", host: "api.ecr" },
-  // The install script downloads the SSM agent and ecs-init packages from s3.REGION (facts §1).
+  // The install script downloads the SSM agent and ecs-init packages from s3.REGION (field notes §1).
   { name: "s3", envId: "S3", host: "s3" },
 ] as const;
 

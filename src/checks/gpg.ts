@@ -25,7 +25,7 @@ export const gpgCheck = defineCheck("gpg", "gpg can verify the install script's 
   if (gpg.ok) return pass(gpg.version);
   const { file, sha256 } = ctx.installScript;
   if (file !== undefined && sha256 !== undefined) {
-    // facts §1: the script silently skips verifying the SSM agent and ecs-init packages without gpg.
+    // field notes §1: the script silently skips verifying the SSM agent and ecs-init packages without gpg.
     return warn(
       `${gpg.why}: the install script is pinned by SHA-256, but it will not verify the packages it downloads`,
       `${INSTALL_GPG} so the install script can verify the SSM agent and ecs-init packages`,

@@ -6,7 +6,7 @@ const DISK_PATH = "/var/lib";
 const DISK_PASS_BYTES = 10 * GIB;
 const DISK_WARN_BYTES = 2 * GIB;
 
-// facts §1: the install script's first steps, in its order.
+// field notes §1: the install script's first steps, in its order.
 export const rootCheck = defineCheck("root", "the agent runs as root (uid 0)", async (ctx) => {
   const uid = ctx.system.uid();
   if (uid === 0) return pass("running as root");

@@ -11,7 +11,7 @@ import type { Check } from "./types.ts";
 export { allPassed, type RunChecksOptions, runChecks } from "./run.ts";
 export * from "./types.ts";
 
-/** Every preflight check, in the order the install script would trip over them (facts §1). */
+/** Every preflight check, in the order the install script would trip over them (field notes §1). */
 export const PREFLIGHT_CHECKS: readonly Check[] = [
   rootCheck,
   systemdCheck,

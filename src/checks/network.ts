@@ -3,7 +3,7 @@ import { displayUrl, type Endpoint, endpointFor, hostEndpoints } from "./endpoin
 import { proxyVariables } from "./proxy.ts";
 import { defineCheck, fail, pass, warn } from "./types.ts";
 
-// facts §6.5: SigV4 rejects requests more than 5 minutes off ("Signature expired").
+// field notes §6.5: SigV4 rejects requests more than 5 minutes off ("Signature expired").
 const SKEW_FAIL_MS = 5 * 60_000;
 const SKEW_WARN_MS = 30_000;
 const SYNC_CLOCK =

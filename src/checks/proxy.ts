@@ -6,7 +6,7 @@ import { defineCheck, fail, pass } from "./types.ts";
 
 const PROXY_NAMES = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] as const;
 const NO_PROXY_NAMES = ["NO_PROXY", "no_proxy"] as const;
-// facts §3, §6.4: instance metadata and the task credential endpoint must bypass the proxy; the ECS agent
+// field notes §3, §6.4: instance metadata and the task credential endpoint must bypass the proxy; the ECS agent
 // also talks to the Docker socket through its HTTP client.
 const METADATA_HOSTS = ["169.254.169.254", "169.254.170.2"] as const;
 

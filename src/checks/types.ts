@@ -12,7 +12,7 @@ export interface Check extends Step<CheckContext> {
   description: string;
 }
 
-// facts §1: the install script's --docker-install-source values.
+// field notes §1: the install script's --docker-install-source values.
 export const DOCKER_INSTALL_SOURCES = ["all", "docker", "distro", "none"] as const;
 export type DockerInstallSource = (typeof DOCKER_INSTALL_SOURCES)[number];
 

@@ -5,7 +5,7 @@ import type { Clock } from "../util/clock.ts";
 import { parseDuration } from "../util/duration.ts";
 import type { Redactor } from "../util/redact.ts";
 
-const MAX_EXPIRY_SECONDS = 30 * 24 * 3600; // facts §5: ExpirationDate at most 30 days ahead
+const MAX_EXPIRY_SECONDS = 30 * 24 * 3600; // field notes §5: ExpirationDate at most 30 days ahead
 
 export interface ActivationFlags {
   expiresIn?: string;

@@ -2,7 +2,7 @@ import { MASK } from "../util/redact.ts";
 
 /**
  * Config paths whose values are secrets; "*" matches any key or list index. Registry credentials may be
- * configured as extra ecs.config keys (facts §3: ECS_ENGINE_AUTH_DATA is a secret).
+ * configured as extra ecs.config keys (field notes §3: ECS_ENGINE_AUTH_DATA is a secret).
  */
 export const SECRET_CONFIG_PATHS: readonly (readonly string[])[] = [["ecsConfig", "ECS_ENGINE_AUTH_DATA"]];
 

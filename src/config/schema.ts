@@ -3,7 +3,7 @@ import { DEFAULT_INSTALL_SCRIPT_URL } from "../checks/endpoints.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../components/install-script/verify.ts";
 import { parseDuration } from "../util/duration.ts";
 
-// facts §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].
+// field notes §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].
 const roleName = z
   .string()
   .min(1)
@@ -50,7 +50,7 @@ const tagValue = z
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "has characters AWS tags do not allow");
 const tags = z.record(tagKey, tagValue);
 
-const MAX_ACTIVATION_SECONDS = 30 * 24 * 3600; // facts §5: ExpirationDate at most 30 days ahead
+const MAX_ACTIVATION_SECONDS = 30 * 24 * 3600; // field notes §5: ExpirationDate at most 30 days ahead
 const duration = z.string().transform((text, ctx) => {
   const seconds = parseDuration(text);
   if (seconds === undefined) {
@@ -76,7 +76,7 @@ const ecsConfigKey = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case ecs.config key (e.g. ECS_LOGLEVEL)");
 
-/** Host-side settings used by `register` and the daemon (facts §1 flags, §3 ecs.config keys). */
+/** Host-side settings used by `register` and the daemon (field notes §1 flags, §3 ecs.config keys). */
 const hostSchema = z.strictObject({
   ecsLogLevel: z.enum(["crit", "error", "warn", "info", "debug"]).default("info"),
   instanceTags: tags.default({}),
@@ -148,7 +148,7 @@ export const configSchema = z.strictObject({
     )
     .default([]),
   host: hostSchema.prefault({}),
-  /** Extra /etc/ecs/ecs.config keys (facts §3): written as plain KEY=VALUE lines. */
+  /** Extra /etc/ecs/ecs.config keys (field notes §3): written as plain KEY=VALUE lines. */
   ecsConfig: z.record(ecsConfigKey, z.string().regex(/^[^\n\r]*$/, "must be one line")).default({}),
   activation: z
     .strictObject({

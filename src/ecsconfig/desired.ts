@@ -20,15 +20,15 @@ export function desiredEcsConfig(options: DesiredEcsConfigOptions): Record<strin
   const extra = options.extra ?? {};
   const typed: Record<string, string | undefined> = {
     ECS_CLUSTER: options.cluster,
-    // facts §3: required in external mode.
+    // field notes §3: required in external mode.
     AWS_DEFAULT_REGION: options.region,
     ECS_LOGLEVEL: options.logLevel,
-    // facts §1 (last bullet): the install script never writes it, and awslogs needs it on external hosts (§5).
+    // field notes §1 (last bullet): the install script never writes it, and awslogs needs it on external hosts (§5).
     ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: extra.ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE ?? "true",
     ECS_ENABLE_GPU_SUPPORT: options.enableGpu === undefined ? undefined : String(options.enableGpu),
     ECS_RESERVED_MEMORY:
       options.reservedMemoryMiB === undefined ? undefined : String(options.reservedMemoryMiB),
-    // facts §3: only applied at first registration / must exist before registration.
+    // field notes §3: only applied at first registration / must exist before registration.
     ECS_INSTANCE_ATTRIBUTES: renderStringMap(options.instanceAttributes),
     ECS_CONTAINER_INSTANCE_TAGS: renderStringMap(options.instanceTags),
   };

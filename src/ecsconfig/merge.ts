@@ -43,7 +43,7 @@ export function mergeEcsConfig(existing: string, desired: Readonly<Record<string
   return { text: renderEcsConfig(entries), changes };
 }
 
-/** The value ecs-init uses for each key, in first-seen order, minus lines it misreads (facts §3.2). */
+/** The value ecs-init uses for each key, in first-seen order, minus lines it misreads (field notes §3.2). */
 function collectEffective(existing: string, changes: string[]): Map<string, Effective> {
   const parsed = parseEcsConfig(existing);
   const cleanups: Array<{ line: number; text: string }> = [];
@@ -82,7 +82,7 @@ function describeDesiredChange(key: string, before: string | undefined, after: s
   return `changed ${key} from ${describeValue(key, before)} to ${describeValue(key, after)}`;
 }
 
-/** facts §3.2: ecs-init keeps quotes, so `X="y"` meant `y` to its author but `"y"` to the agent. */
+/** field notes §3.2: ecs-init keeps quotes, so `X="y"` meant `y` to its author but `"y"` to the agent. */
 function unquote(key: string, value: string, changes: string[]): string {
   if (!isWrappedInQuotes(value)) return value;
   const inner = value.slice(1, -1);

@@ -39,7 +39,7 @@ function trimLikeGo(text: string): string {
 }
 
 /**
- * Parses ecs.config exactly as ecs-init does (facts §3.2): split on newlines, trim each line, split on the
+ * Parses ecs.config exactly as ecs-init does (field notes §3.2): split on newlines, trim each line, split on the
  * FIRST "=", skip lines without "=", no comment handling, no quote stripping, a later duplicate wins.
  * Diagnostics explain where that differs from what the author probably meant.
  */

@@ -4,7 +4,7 @@ export interface RenderableEntry {
 }
 
 /**
- * Renders plain `KEY=VALUE` lines in the given order: no comments, no quotes (facts §3.2: ecs-init would keep
+ * Renders plain `KEY=VALUE` lines in the given order: no comments, no quotes (field notes §3.2: ecs-init would keep
  * them literally). Throws for entries that could not be read back as written; validate values first.
  */
 export function renderEcsConfig(entries: Iterable<RenderableEntry>): string {
@@ -18,7 +18,7 @@ export function renderEcsConfig(entries: Iterable<RenderableEntry>): string {
     // The value is deliberately not shown: it may be a secret.
     if (/[\r\n]/.test(value))
       throw new Error(`cannot render ecs.config key ${key}: its value contains a newline`);
-    // facts §3.2: ecs-init trims each line, so trailing spaces would silently vanish.
+    // field notes §3.2: ecs-init trims each line, so trailing spaces would silently vanish.
     if (/\s$/.test(value))
       throw new Error(`cannot render ecs.config key ${key}: its value ends with whitespace`);
     text += `${key}=${value}\n`;

@@ -7,7 +7,7 @@ export interface EcsConfigProblem {
 
 type Check = (value: string) => string | undefined;
 
-// facts §3: Go strconv.ParseBool, Go time.ParseDuration, and the enumerations the agent accepts.
+// field notes §3: Go strconv.ParseBool, Go time.ParseDuration, and the enumerations the agent accepts.
 const GO_BOOLEANS = new Set("1 t T TRUE true True 0 f F FALSE false False".split(" "));
 const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
 const LOG_LEVELS = ["crit", "error", "warn", "info", "debug"];
@@ -27,7 +27,7 @@ const CHECKS: Record<string, Check> = {
     GO_DURATION.test(value) ? undefined : 'must be a Go duration such as "30s" or "2m"',
   ECS_RESERVED_MEMORY: (value) => (/^\d+$/.test(value) ? undefined : "must be a whole number of MiB"),
   ECS_RESERVED_PORTS: checkPortList,
-  // facts §3: invalid JSON here makes the agent exit and restart-loop.
+  // field notes §3: invalid JSON here makes the agent exit and restart-loop.
   ECS_INSTANCE_ATTRIBUTES: (value) => checkStringMap(value, 0, 0),
   ECS_CONTAINER_INSTANCE_TAGS: (value) => checkStringMap(value, 128, 256),
   ECS_ENGINE_AUTH_DATA: (value) => (parseJson(value) === undefined ? "must be valid JSON" : undefined),

@@ -22,7 +22,7 @@ function doc(statements: PolicyStatement[]): PolicyDocument | undefined {
   return statements.length === 0 ? undefined : { Version: POLICY_VERSION, Statement: statements };
 }
 
-// facts §5: private registry credentials -> secretsmanager:GetSecretValue (+ kms:Decrypt for a customer key).
+// field notes §5: private registry credentials -> secretsmanager:GetSecretValue (+ kms:Decrypt for a customer key).
 function registryCredentials(cfg: ExecutionRoleConfig): PolicyDocument | undefined {
   const secrets = allow(
     "ReadRegistryCredentials",
@@ -36,7 +36,7 @@ function registryCredentials(cfg: ExecutionRoleConfig): PolicyDocument | undefin
   );
 }
 
-// facts §5: secrets in task definitions -> ssm:GetParameters, secretsmanager:GetSecretValue, kms:Decrypt.
+// field notes §5: secrets in task definitions -> ssm:GetParameters, secretsmanager:GetSecretValue, kms:Decrypt.
 function taskSecrets(cfg: ExecutionRoleConfig): PolicyDocument | undefined {
   const parameters = cfg.taskSecrets.filter((arn) => arn.split(":")[2] === "ssm");
   const secrets = cfg.taskSecrets.filter((arn) => arn.split(":")[2] === "secretsmanager");
@@ -49,7 +49,7 @@ function taskSecrets(cfg: ExecutionRoleConfig): PolicyDocument | undefined {
   );
 }
 
-// facts §5: environment files in S3 -> s3:GetObject on the object, s3:GetBucketLocation on its bucket.
+// field notes §5: environment files in S3 -> s3:GetObject on the object, s3:GetBucketLocation on its bucket.
 function environmentFiles(cfg: ExecutionRoleConfig): PolicyDocument | undefined {
   return doc([
     ...allow("ReadEnvironmentFiles", ["s3:GetObject"], cfg.environmentFiles),
@@ -62,7 +62,7 @@ function environmentFiles(cfg: ExecutionRoleConfig): PolicyDocument | undefined 
 }
 
 /**
- * facts §5: ECR through interface VPC endpoints, with the global keys aws:sourceVpce / aws:sourceVpc (written as
+ * field notes §5: ECR through interface VPC endpoints, with the global keys aws:sourceVpce / aws:sourceVpc (written as
  * a proper Condition block; the AWS page's example is malformed).
  * The Allow alone restricts nothing: AmazonECSTaskExecutionRolePolicy, attached to the same role, grants these
  * actions on "*" without conditions, and Allows add up. Only an explicit Deny outside the endpoints/VPCs narrows

@@ -67,7 +67,7 @@ function containerInstancePolicy(ctx: PolicyContext): PolicyDocument {
         Action: ["ecs:ListTagsForResource"],
         Resource: [tasksArn(ctx), containerInstancesArn(ctx)],
       },
-      // facts §5: ECR pull and log delivery on "*", as in the managed policy.
+      // field notes §5: ECR pull and log delivery on "*", as in the managed policy.
       {
         Sid: "EcrPull",
         Effect: "Allow",

@@ -1,6 +1,6 @@
 import { POLICY_VERSION, type PolicyDocument } from "./document.ts";
 
-/** The AWS managed policies the agent attaches (facts §5), by their name under `arn:${partition}:iam::aws:policy/`. */
+/** The AWS managed policies the agent attaches (field notes §5), by their name under `arn:${partition}:iam::aws:policy/`. */
 export const MANAGED_POLICY = {
   ssmManagedInstanceCore: "AmazonSSMManagedInstanceCore",
   ecsForEc2Role: "service-role/AmazonEC2ContainerServiceforEC2Role",
@@ -14,7 +14,7 @@ export function managedPolicyArn(partition: string, name: ManagedPolicyName): st
 }
 
 /**
- * AmazonEC2ContainerServiceforEC2Role v10, as data (facts §5). The least-privilege instance policy must stay a
+ * AmazonEC2ContainerServiceforEC2Role v10, as data (field notes §5). The least-privilege instance policy must stay a
  * subset of it; a test checks that. AWS writes ListTagsForResource's resources with the `aws` partition.
  */
 export const ECS_FOR_EC2_ROLE_V10: PolicyDocument = {
@@ -55,7 +55,7 @@ export const ECS_FOR_EC2_ROLE_V10: PolicyDocument = {
   ],
 };
 
-/** facts §5: the ECR pull actions both AmazonEC2ContainerServiceforEC2Role and the execution-role policy grant. */
+/** field notes §5: the ECR pull actions both AmazonEC2ContainerServiceforEC2Role and the execution-role policy grant. */
 export const ECR_PULL_ACTIONS = [
   "ecr:BatchCheckLayerAvailability",
   "ecr:GetDownloadUrlForLayer",

@@ -6,7 +6,7 @@ import { assertRolePoliciesSize, type RolePolicies } from "./role-policies.ts";
 export const TASK_ROLE_S3_POLICY = "ecs-anywhere-agent-s3";
 
 /**
- * facts §5, least privilege per grant: read = s3:GetObject on bucket/prefix* plus s3:ListBucket on the bucket
+ * field notes §5, least privilege per grant: read = s3:GetObject on bucket/prefix* plus s3:ListBucket on the bucket
  * (limited by s3:prefix when there is a prefix); write = s3:PutObject on the objects; read-write = both;
  * s3:DeleteObject only with its own opt-in.
  */

@@ -2,7 +2,7 @@ import { asList, POLICY_VERSION, type PolicyDocument, type PolicyStatement } fro
 import { wildcardMatch } from "./glob.ts";
 
 /**
- * facts §5: the instance role trusts ssm.amazonaws.com, with the confused-deputy conditions of the Systems Manager
+ * field notes §5: the instance role trusts ssm.amazonaws.com, with the confused-deputy conditions of the Systems Manager
  * hybrid-activation docs. REGION is the region the activation is created in.
  */
 export function ssmTrustStatement(account: string, region: string, partition = "aws"): PolicyStatement {
@@ -17,7 +17,7 @@ export function ssmTrustStatement(account: string, region: string, partition = "
   };
 }
 
-/** facts §5: execution and task roles trust ecs-tasks.amazonaws.com. */
+/** field notes §5: execution and task roles trust ecs-tasks.amazonaws.com. */
 export function ecsTasksTrustStatement(): PolicyStatement {
   return { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" };
 }

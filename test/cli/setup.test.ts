@@ -183,7 +183,7 @@ describe("setup repairs drift", () => {
       (s: { Principal: { Service: string } }) => s.Principal.Service,
     );
     expect(principals).toEqual(["ec2.amazonaws.com", "ssm.amazonaws.com"]);
-    // The restored statement carries the confused-deputy conditions (facts §5).
+    // The restored statement carries the confused-deputy conditions (field notes §5).
     expect(trustOf("ECSAnywhereRole").Statement[1].Condition).toEqual({
       StringEquals: { "aws:SourceAccount": "123456789012" },
       ArnEquals: { "aws:SourceArn": "arn:aws:ssm:eu-west-1:123456789012:*" },

@@ -26,7 +26,7 @@ describe("deregister after register", () => {
     expect(world.emu.state.managedInstances[mi]).toBeUndefined();
     expect(world.host.exists(AGENT_DB)).toBe(false);
     expect(world.host.exists(REGISTRATION_KEY)).toBe(false);
-    // facts §4: -clear keeps the registration file (a re-run still knows the mi- id).
+    // field notes §4: -clear keeps the registration file (a re-run still knows the mi- id).
     expect(world.host.exists(REGISTRATION)).toBe(true);
     expect(world.host.unitState("ecs").active).toBe(false);
     expect(world.host.unitState("amazon-ssm-agent").active).toBe(false);

@@ -3,7 +3,7 @@ import { parseEcsConfig } from "../../src/ecsconfig/parse.ts";
 
 const readValue = (text: string, key: string) => parseEcsConfig(text).values.get(key);
 
-describe("parseEcsConfig reads ecs.config exactly as ecs-init does (facts §3.2)", () => {
+describe("parseEcsConfig reads ecs.config exactly as ecs-init does (field notes §3.2)", () => {
   it("reads `#A=b` as a key named `#A`, because there is no comment handling", () => {
     expect(readValue("#A=b\n", "#A")).toBe("b");
     expect(readValue("#A=b\n", "A")).toBeUndefined();

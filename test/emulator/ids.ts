@@ -13,7 +13,7 @@ export const newRequestId = (): string => randomUUID();
 export const newActivationId = (): string => randomUUID();
 /** 20 characters, like real activation codes (base64 alphabet). */
 export const newActivationCode = (): string => pick(CODE_CHARS, 20);
-/** facts §4: ^mi-[0-9a-f]{17}$ */
+/** field notes §4: ^mi-[0-9a-f]{17}$ */
 export const newManagedInstanceId = (): string => `mi-${randomBytes(9).toString("hex").slice(0, 17)}`;
 export const newRoleId = (): string => `AROA${pick(UPPER_ALNUM, 17)}`;
 export const newUserId = (): string => `AIDA${pick(UPPER_ALNUM, 17)}`;

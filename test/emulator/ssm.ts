@@ -9,7 +9,7 @@ import { trustsService } from "./policy.ts";
 import type { Activation, ManagedInstance, State } from "./state.ts";
 import type { RegisterManagedInstanceInput } from "./types.ts";
 
-/** SSM hybrid activations and managed (mi-) instances (JSON 1.1). facts §4, §5. */
+/** SSM hybrid activations and managed (mi-) instances (JSON 1.1). field notes §4, §5. */
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_EXPIRY_MS = 30 * DAY_MS;
@@ -94,7 +94,7 @@ const createActivation: Operation = {
     const iamRole = input.reqStr("IamRole");
     if (iamRole.length < 1 || iamRole.length > 64)
       constraint(iamRole, "iamRole", "have length less than or equal to 64");
-    // facts §5: the role NAME, not its ARN (an ARN or a path fails this pattern).
+    // field notes §5: the role NAME, not its ARN (an ARN or a path fails this pattern).
     if (!/^[\p{L}\p{N}+=,.@\-_]*$/u.test(iamRole)) {
       constraint(iamRole, "iamRole", "satisfy regular expression pattern: ^[\\p{L}\\p{N}+=,.@\\-_]*$");
     }
@@ -288,7 +288,7 @@ export function registerManagedInstance(
     name: activation.defaultInstanceName,
     agentVersion: AGENT_VERSION,
     registrationDate: now,
-    // facts §5: activation tags are copied to the registered node.
+    // field notes §5: activation tags are copied to the registered node.
     tags: activation.tags.map(([k, v]): [string, string] => [k, v]),
   };
   state.managedInstances.set(instance.instanceId, instance);

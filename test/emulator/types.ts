@@ -52,7 +52,7 @@ export interface RegisterManagedInstanceInput {
 export interface RegisterContainerInstanceInput {
   cluster: string;
   managedInstanceId: string;
-  /** What the agent sends from ECS_CONTAINER_INSTANCE_TAGS at its first registration (facts §3). */
+  /** What the agent sends from ECS_CONTAINER_INSTANCE_TAGS at its first registration (field notes §3). */
   tags?: Record<string, string>;
 }
 

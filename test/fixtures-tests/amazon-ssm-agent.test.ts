@@ -73,7 +73,7 @@ describe("fake amazon-ssm-agent", () => {
     expect(unknownId.stdout).toContain("InvalidActivationId");
   });
 
-  it("-register -clear removes RegistrationKey and keeps /var/lib/amazon/ssm/registration (facts §4)", async () => {
+  it("-register -clear removes RegistrationKey and keeps /var/lib/amazon/ssm/registration (field notes §4)", async () => {
     await register();
     const r = await s.host.run("amazon-ssm-agent", ["-register", "-clear"]);
     expect(r.code).toBe(0);

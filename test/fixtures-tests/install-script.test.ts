@@ -155,7 +155,7 @@ describe("a full run", () => {
     expect(s.host.installScriptRuns()).toHaveLength(2);
   });
 
-  it("on a host whose ecs-init is gone but config remains, appends duplicate lines (facts §1)", async () => {
+  it("on a host whose ecs-init is gone but config remains, appends duplicate lines (field notes §1)", async () => {
     expect((await s.host.runInstallScript(s.installArgs)).code).toBe(0);
     execFileSync("rm", [s.host.path("/usr/libexec/amazon-ecs-init")]);
     await s.host.run("systemctl", ["stop", "ecs"]);

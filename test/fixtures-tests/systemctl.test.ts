@@ -146,7 +146,7 @@ describe("start ecs plays ecs-init + the ECS agent", () => {
     });
     expect(Object.keys(s.emulator.state.containerInstances)).toEqual([]);
 
-    // the documented way out (facts §2): delete agent.db, start again
+    // the documented way out (field notes §2): delete agent.db, start again
     rmSync(s.host.path("/var/lib/ecs/data/agent.db"));
     expect((await systemctl("restart", "ecs")).code).toBe(0);
     expect(s.host.unitState("ecs")).toEqual({ active: true, enabled: false });

@@ -35,7 +35,7 @@ async function disposeAllTestKeys(): Promise<void> {
 
 /**
  * With `signingSubkey`, the primary key can only certify and a separate subkey signs, the way the Amazon ECS key
- * is built (facts §1: primary F34C…784F, signing subkey D64B…61AF).
+ * is built (field notes §1: primary F34C…784F, signing subkey D64B…61AF).
  */
 export async function generateTestKey(
   name: string,

@@ -19,7 +19,7 @@ const trust = (...statements: PolicyStatement[]): PolicyDocument => ({
 });
 
 describe("ssmTrustStatement", () => {
-  it("carries the confused-deputy conditions of the hybrid-activation docs (facts §5)", () => {
+  it("carries the confused-deputy conditions of the hybrid-activation docs (field notes §5)", () => {
     expect(ssmTrustStatement(ACCOUNT, "eu-central-1")).toEqual({
       Effect: "Allow",
       Principal: { Service: "ssm.amazonaws.com" },

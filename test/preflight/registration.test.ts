@@ -7,7 +7,7 @@ beforeEach(async () => {
 });
 afterEach(() => host.stop());
 
-/** A fake ECS agent answering /v1/metadata like the real one (facts §2). */
+/** A fake ECS agent answering /v1/metadata like the real one (field notes §2). */
 async function fakeAgent(cluster: string, arn: string | null): Promise<string> {
   return host.serve((req, res) => {
     res.setHeader("content-type", "application/json");
@@ -29,7 +29,7 @@ describe("the existing-registration check", () => {
   it("fails with the --move remediation when saved state and ecs.config name another cluster", async () => {
     await host.write("/var/lib/ecs/data/agent.db", "bbolt");
     await host.write("/var/lib/ecs/ecs.config", "ECS_CLUSTER=edge\n");
-    await host.write("/etc/ecs/ecs.config", "ECS_CLUSTER=staging\n"); // facts §3: this file wins
+    await host.write("/etc/ecs/ecs.config", "ECS_CLUSTER=staging\n"); // field notes §3: this file wins
     const run = await host.check({}, "text");
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(

@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.stop());
 
-/** ecs-init's reading of a file (facts §3.2): first `=`, no comments, no quotes, last duplicate wins. */
+/** ecs-init's reading of a file (field notes §3.2): first `=`, no comments, no quotes, last duplicate wins. */
 function lines(text: string): [string, string][] {
   return text
     .split("\n")
@@ -59,7 +59,7 @@ describe("register writes /etc/ecs/ecs.config", () => {
     });
     expect(modeOf(world.host.path("/etc/ecs/ecs.config"))).toBe("0600");
     expectGolden("register/etc-ecs-ecs.config", text);
-    // The install script appended to the other file; it is normalised too (facts §1, §3).
+    // The install script appended to the other file; it is normalised too (field notes §1, §3).
     expectGolden("register/var-lib-ecs-ecs.config", world.host.readFile("/var/lib/ecs/ecs.config"));
     // The agent registered with what the file says.
     expect(world.host.introspection()?.Cluster).toBe(CLUSTER);

@@ -15,7 +15,7 @@ describe("container instance tags and attributes", () => {
     );
     const run = await world.register(["--config", config, "--output", "json"]);
     const report = expectJsonSuccess(run);
-    // The fake agent sends ECS_CONTAINER_INSTANCE_TAGS as it finds it when it first registers (facts §3).
+    // The fake agent sends ECS_CONTAINER_INSTANCE_TAGS as it finds it when it first registers (field notes §3).
     expect(world.emu.state.containerInstances[report.containerInstanceArn]?.tags).toEqual({
       Rack: "r12",
       Site: "lab",

@@ -25,7 +25,7 @@ function invocation(host: Record<string, unknown> = {}, withActivation = true): 
   };
 }
 
-describe("scriptArguments: the official install script's flags (facts §1)", () => {
+describe("scriptArguments: the official install script's flags (field notes §1)", () => {
   it("maps region, cluster and the activation, and adds nothing for a default host config", () => {
     expect(scriptArguments(invocation())).toEqual([
       "--region",

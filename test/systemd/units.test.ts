@@ -26,7 +26,7 @@ describe("the register unit", () => {
     },
   );
 
-  it("does not wait for cloud-init, which would deadlock ecs.service (facts §6.10)", () => {
+  it("does not wait for cloud-init, which would deadlock ecs.service (field notes §6.10)", () => {
     const text = readFileSync(UNIT, "utf8");
     expect(text).not.toMatch(/^(After|Requires|Wants)=.*cloud-final/m);
     expect(text).toMatch(/^Type=oneshot$/m);

@@ -24,7 +24,7 @@ export function createSsmPort(client: SSMClient): SsmPort {
       const out = await awsCallRequired(ctx("CreateActivation"), () =>
         client.send(
           new CreateActivationCommand({
-            IamRole: input.iamRoleName, // facts §5: the role NAME, not its ARN
+            IamRole: input.iamRoleName, // field notes §5: the role NAME, not its ARN
             RegistrationLimit: input.registrationLimit,
             ExpirationDate: input.expiresAt,
             DefaultInstanceName: input.defaultInstanceName,

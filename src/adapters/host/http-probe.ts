@@ -32,7 +32,7 @@ export async function probeReachable(url: string, timeoutMs: number): Promise<Re
   return answer.ok ? { ok: true, status: answer.status } : answer;
 }
 
-/** The Date header of whatever answers at `url` (any status), to compare clocks (facts §6.5). */
+/** The Date header of whatever answers at `url` (any status), to compare clocks (field notes §6.5). */
 export async function probeDate(url: string, timeoutMs: number): Promise<DateProbeResult> {
   const started = performance.now();
   const answer = await request(url, "HEAD", timeoutMs, false);

@@ -2,7 +2,7 @@ import { getJson } from "./http-probe.ts";
 
 export const DEFAULT_INTROSPECTION_URL = "http://127.0.0.1:51678";
 
-/** facts §2: the API starts only after registration, so "unreachable" = not running or not registered yet. */
+/** field notes §2: the API starts only after registration, so "unreachable" = not running or not registered yet. */
 export type AgentMetadata =
   | { state: "unreachable"; error: string }
   | { state: "ok"; cluster: string; containerInstanceArn: string | null; version: string };
@@ -25,7 +25,7 @@ export interface AgentTask {
 
 export type AgentTasks = { state: "unreachable"; error: string } | { state: "ok"; tasks: AgentTask[] };
 
-/** Read-only client of the ECS agent's local introspection API (facts §2). Never throws. */
+/** Read-only client of the ECS agent's local introspection API (field notes §2). Never throws. */
 export class IntrospectionClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
@@ -67,7 +67,7 @@ export class IntrospectionClient {
 
 /**
  * Why the agent is NOT healthy for `expectedCluster`, or undefined when it is. Stricter than the agent's
- * own health check, which accepts any HTTP answer (facts §2): it needs a container instance ARN and the
+ * own health check, which accepts any HTTP answer (field notes §2): it needs a container instance ARN and the
  * expected cluster (by name, or by ARN ending in `cluster/NAME`).
  */
 export function judgeRegistration(metadata: AgentMetadata, expectedCluster: string): string | undefined {

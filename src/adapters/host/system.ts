@@ -29,7 +29,7 @@ export interface HostDeps {
   run?: RunCommand;
 }
 
-// process.arch -> `uname -m` (the names the install script compares against, facts §1).
+// process.arch -> `uname -m` (the names the install script compares against, field notes §1).
 const UNAME_MACHINE: Readonly<Record<string, string>> = {
   x64: "x86_64",
   arm64: "aarch64",

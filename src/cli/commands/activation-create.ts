@@ -9,7 +9,7 @@ import { readFailure } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 
-/** `activation create`: a single-use, short-lived activation for the instance role (facts §5). */
+/** `activation create`: a single-use, short-lived activation for the instance role (field notes §5). */
 export default async function activationCreate(
   ctx: Context,
   options: ActivationFlags & { out?: string },

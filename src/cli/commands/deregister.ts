@@ -31,7 +31,7 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
   parseMaxAttempts(ctx.options); // AWS ports are built lazily, after local actions may have run
   const drainTimeoutMs = durationFlag("--drain-timeout", options.drainTimeout, 600) * 1000;
   const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
-  // facts §4: the host records its region (state.json, the SSM registration file); flags/config win.
+  // field notes §4: the host records its region (state.json, the SSM registration file); flags/config win.
   const host0 = hostOptions(options);
   const region =
     config.region ?? (await recordedRegion(new HostFs(host0.root ?? "/", ctx.clock))) ?? ctx.region();

@@ -35,7 +35,7 @@ export interface FilePlan {
 }
 
 /**
- * Plans both ecs.config files (facts §3): /etc/ecs/ecs.config gets the desired keys merged into what is there;
+ * Plans both ecs.config files (field notes §3): /etc/ecs/ecs.config gets the desired keys merged into what is there;
  * /var/lib/ecs/ecs.config, which the install script appends to, is only normalised. Values that would make the
  * agent restart-loop (invalid JSON tags, ...) are bad input: exit 2 before anything is written.
  */

@@ -17,7 +17,7 @@ export interface VerifyDeps {
 
 /**
  * Polls the agent's introspection API with backoff (1 s doubling to 10 s, through the clock port) until it
- * reports a container instance ARN for the expected cluster (facts §2). Fails with the most specific reason.
+ * reports a container instance ARN for the expected cluster (field notes §2). Fails with the most specific reason.
  */
 export async function waitForRegistration(cluster: string, deps: VerifyDeps): Promise<string> {
   const deadline = deps.clock.now().getTime() + deps.timeoutMs;
@@ -56,7 +56,7 @@ async function explain(problem: string, wrongCluster: boolean, deps: VerifyDeps)
   });
 }
 
-/** The control plane's view (facts §2 is the local truth; this is the remote one): ACTIVE and connected. */
+/** The control plane's view (field notes §2 is the local truth; this is the remote one): ACTIVE and connected. */
 export async function verifyControlPlane(ecs: EcsPort, cluster: string, arn: string): Promise<void> {
   const [instance] = await ecs.describeContainerInstances(cluster, [arn]);
   if (!instance) {

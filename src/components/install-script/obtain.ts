@@ -8,7 +8,7 @@ import type { Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
 import { verifySha256, verifyWithGpg } from "./verify.ts";
 
-/** How the operator wants the script obtained (facts §1: official URL + .asc, or a pinned local copy). */
+/** How the operator wants the script obtained (field notes §1: official URL + .asc, or a pinned local copy). */
 export interface ScriptSource {
   url: string;
   /** Air-gapped hosts: a local copy and its pinned SHA-256 instead of the download and signature. */

@@ -15,7 +15,7 @@ export interface ScriptInvocation {
   host: HostConfig;
 }
 
-/** The official flags (facts §1). The code is an argument of the script: the exec adapter scrubs it. */
+/** The official flags (field notes §1). The code is an argument of the script: the exec adapter scrubs it. */
 export function scriptArguments(invocation: ScriptInvocation): string[] {
   const { host } = invocation;
   const args = ["--region", invocation.region, "--cluster", invocation.cluster];
@@ -102,7 +102,7 @@ function formatElapsed(seconds: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-/** facts §1: the services the install script enables (and, unless noStart, starts). */
+/** field notes §1: the services the install script enables (and, unless noStart, starts). */
 export function scriptServices(host: HostConfig): string {
   const docker = host.dockerInstallSource === "none" ? "" : ", docker (when it installs Docker)";
   const verb = host.noStart ? "enables (noStart: does not start)" : "enables and starts";

@@ -10,7 +10,7 @@ import {
   parseStatusLines,
 } from "./gpg-output.ts";
 
-// facts §1: the "Amazon ECS" key that signs ecs-anywhere-install-latest.sh (.asc next to it).
+// field notes §1: the "Amazon ECS" key that signs ecs-anywhere-install-latest.sh (.asc next to it).
 export const AMAZON_ECS_KEY_FINGERPRINT = "F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F";
 
 export type VerifyFailureReason =
@@ -28,7 +28,7 @@ export interface GpgVerifyInput {
   script: string | Uint8Array;
   /** The detached ASCII-armored signature (`.asc`). */
   signature: string;
-  /** The armored public key, from wherever the operator configured (facts §1: the old keyserver is dead). */
+  /** The armored public key, from wherever the operator configured (field notes §1: the old keyserver is dead). */
   publicKey: string;
   /** Primary-key fingerprint to pin; defaults to the Amazon ECS key. */
   expectedFingerprint?: string;
@@ -91,7 +91,7 @@ export async function verifyWithGpg(input: GpgVerifyInput): Promise<VerifyResult
 
 /** Compares the content's SHA-256 with an expected hex digest (a bare digest or a `sha256sum` line). */
 export function verifySha256(content: string | Uint8Array, expectedHex: string): VerifyResult {
-  // facts §1: a published .sha256 is unverified, so the expected digest comes from the operator.
+  // field notes §1: a published .sha256 is unverified, so the expected digest comes from the operator.
   const actual = createHash("sha256").update(content).digest("hex");
   const expected = (expectedHex.trim().split(/\s+/)[0] ?? "").toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) {

@@ -17,7 +17,7 @@ export const stopEcsAction: DeregisterStep = {
   },
 };
 
-/** facts §2: without agent.db the next start registers afresh instead of reusing the deregistered ARN. */
+/** field notes §2: without agent.db the next start registers afresh instead of reusing the deregistered ARN. */
 export const removeAgentStateAction: DeregisterStep = {
   id: "remove-agent-state",
   async plan({ host }) {
@@ -34,7 +34,7 @@ export const removeAgentStateAction: DeregisterStep = {
   },
 };
 
-/** facts §4: `-register -clear` removes the registration key and keeps /var/lib/amazon/ssm/registration. */
+/** field notes §4: `-register -clear` removes the registration key and keeps /var/lib/amazon/ssm/registration. */
 export const clearSsmRegistrationAction: DeregisterStep = {
   id: "clear-ssm-registration",
   async plan({ host, observed }) {

@@ -4,7 +4,7 @@ import { awsOrPlan } from "./aws-access.ts";
 import type { DeregisterStep } from "./types.ts";
 
 /**
- * DeregisterManagedInstance for the host's mi- id (facts §4: the SSM side first, then the local clear).
+ * DeregisterManagedInstance for the host's mi- id (field notes §4: the SSM side first, then the local clear).
  * Looks first (DescribeInstanceInformation), so a re-run makes no mutating call.
  */
 export const deregisterManagedInstanceAction: DeregisterStep = {

@@ -5,9 +5,9 @@ import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registratio
 import type { DeregisterObservation } from "./types.ts";
 
 /**
- * What is registered, read without changing anything. The running agent is the local truth (facts §2); the
+ * What is registered, read without changing anything. The running agent is the local truth (field notes §2); the
  * state file only stands in when the agent is down. The mi- id comes from the SSM registration file, which
- * survives `-register -clear` (facts §4), so a re-run can still check it against SSM.
+ * survives `-register -clear` (field notes §4), so a re-run can still check it against SSM.
  */
 export async function observeForDeregister(
   host: Pick<HostContext, "fs" | "introspection" | "systemd" | "redactor">,

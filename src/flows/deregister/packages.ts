@@ -4,7 +4,7 @@ import { parseOsRelease } from "../../checks/distribution.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 
-/** The packages the install script installs (facts §1). */
+/** The packages the install script installs (field notes §1). */
 export const AGENT_PACKAGES = [ECS_AGENT.package, SSM_AGENT.package] as const;
 export type AgentPackage = (typeof AGENT_PACKAGES)[number];
 
@@ -28,7 +28,7 @@ export function choosePackageManager(osRelease: string | undefined): PackageMana
   return undefined;
 }
 
-/** Which manager owns a package here: the SSM agent may be a snap (facts §4). */
+/** Which manager owns a package here: the SSM agent may be a snap (field notes §4). */
 export function managerFor(pkg: AgentPackage, distro: PackageManager | undefined, ssmUnit: string) {
   return pkg === SSM_AGENT.package && ssmUnit === SSM_AGENT.snapUnit ? "snap" : distro;
 }

@@ -16,7 +16,7 @@ import {
 } from "./packages.ts";
 import type { DeregisterStep } from "./types.ts";
 
-/** What the packages and the agent leave behind (facts §1-§4), removed after the packages. */
+/** What the packages and the agent leave behind (field notes §1-§4), removed after the packages. */
 export const PURGE_FOLDERS = [
   ...ECS_AGENT.folders,
   ...SSM_AGENT.folders,

@@ -30,7 +30,7 @@ export interface ContainerInstanceTarget {
 export interface DeregisterObservation {
   containerInstance: ContainerInstanceTarget | undefined;
   managedInstance: { id: string; region: string | undefined } | undefined;
-  /** The SSM agent's unit: the snap one or the deb/rpm one (facts §4). */
+  /** The SSM agent's unit: the snap one or the deb/rpm one (field notes §4). */
   ssmUnit: string;
 }
 

@@ -74,7 +74,7 @@ function check(id: unknown, code: unknown, source: string): SuppliedActivation {
   if (typeof id !== "string" || !ACTIVATION_ID.test(id)) {
     throw new UsageError(`activation id: must be the UUID that activation create printed (from ${source})`);
   }
-  // facts §5: activation codes are at least 20 characters.
+  // field notes §5: activation codes are at least 20 characters.
   if (typeof code !== "string" || code.length < 20 || /\s/.test(code)) {
     throw new UsageError(
       `activation code: must be the 20+ character code that activation create printed (from ${source})`,

@@ -20,7 +20,7 @@ export const REGISTER_PHASES = [
 export type RegisterPhase = (typeof REGISTER_PHASES)[number];
 export const SKIPPABLE_PHASES = ["preflight", "normalize-config", "verify", "activation-cleanup"] as const;
 
-// Just-in-time activations are single-use and short-lived (facts §5, §6.8).
+// Just-in-time activations are single-use and short-lived (field notes §5, §6.8).
 export const JIT_EXPIRY_SECONDS = 30 * 60;
 
 export interface RegisterInput {

@@ -9,7 +9,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A fake ECS agent answering like the real one (facts §2). */
+/** A fake ECS agent answering like the real one (field notes §2). */
 async function fakeAgent(routes: Record<string, unknown>): Promise<string> {
   const agent = http.createServer((req, res) => {
     const body = routes[req.url ?? ""] ?? { AvailableCommands: Object.keys(routes) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { run } from "../../../src/adapters/host/exec.ts";
-import { verifyWithGpg } from "../../../src/install/verify.ts";
+import { verifyWithGpg } from "../../../src/components/install-script/verify.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 import { startSignedInstallScript } from "../../fixtures/signed-script.ts";
 import { generateTestKey } from "../../install/gpg-keys.ts";
