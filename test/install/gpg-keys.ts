@@ -24,9 +24,11 @@ export interface TestKey {
  */
 const liveHomes = new Set<string>();
 
-// Registered on the test file that imports this module (vitest loads it while collecting the file): it runs
-// after the file's own afterAll hooks. (A worker's "exit" event is no use: vitest ends forks without it.)
-afterAll(disposeAllTestKeys);
+// Under vitest: registered on the test file that imports this module (vitest loads it while collecting the
+// file), so it runs after the file's own afterAll hooks (a worker's "exit" event is no use: vitest ends forks
+// without it). Elsewhere (the demo, the bench): when the process runs out of work.
+if (process.env.VITEST) afterAll(disposeAllTestKeys);
+else process.once("beforeExit", () => void disposeAllTestKeys());
 
 /** Removes every home a test key still has (see liveHomes). */
 async function disposeAllTestKeys(): Promise<void> {

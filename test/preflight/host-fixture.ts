@@ -137,6 +137,11 @@ export class HostFixture {
     await rm(this.path(hostPath), { recursive: true, force: true });
   }
 
+  /** Replaces the config file with region, cluster and `extra` (YAML lines). */
+  async configure(extra: string): Promise<void> {
+    await writeFile(path.join(this.#dir, "config.yaml"), `region: eu-west-1\ncluster: edge\n${extra}`);
+  }
+
   /** Runs `check` the way the CLI would, catching errors as runCli does (exit 2 for usage errors). */
   async check(options: Record<string, unknown> = {}, output: "json" | "text" = "json"): Promise<CheckRun> {
     let stdout = "";
