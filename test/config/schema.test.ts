@@ -78,6 +78,12 @@ describe("configSchema defaults", () => {
     ]);
   });
 
+  it("gives a task role without grants an empty list of them", () => {
+    expect(configSchema.parse({ taskRoles: [{ name: "app" }] }).taskRoles).toEqual([
+      { name: "app", path: "/", s3: [] },
+    ]);
+  });
+
   it("tags what it creates ManagedBy=ecs-anywhere-agent, the tag existing installations carry", () => {
     expect(MANAGED_BY_TAG).toEqual({ key: "ManagedBy", value: "ecs-anywhere-agent" });
   });
@@ -146,6 +152,14 @@ describe("configSchema accepts", () => {
     ["executionRole.ecrVpcEndpoints", ["vpce-0123abcd", "vpce-0123456789abcdef0"]],
     ["executionRole.ecrVpcs", ["vpc-0123abcd", "vpc-0123456789abcdef0"]],
     ["taskRoles", [{ name: "app" }]],
+    [
+      "taskRoles",
+      appRole([
+        { bucket: "abc", access: "read" },
+        { bucket: "abd", access: "write" },
+      ]),
+    ],
+    ["taskRoles", appRole([{ bucket: "abc", access: "read-write", allowDelete: false }])],
     ["host.ecsLogLevel", "crit"],
     ["host.ecsLogLevel", "error"],
     ["host.ecsLogLevel", "warn"],

@@ -3,10 +3,17 @@ import {
   bucketArnOfObject,
   clusterArn,
   containerInstancesArn,
+  type PolicyContext,
   s3BucketArn,
   tasksArn,
 } from "../../src/policies/context.ts";
-import { ctx } from "./fixtures.ts";
+
+const ctx: PolicyContext = {
+  partition: "aws",
+  account: "111122223333",
+  region: "eu-central-1",
+  cluster: "edge",
+};
 
 describe("ARNs of the cluster's resources", () => {
   it("follow the Service Authorization Reference shapes", () => {
