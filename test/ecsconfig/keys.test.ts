@@ -16,7 +16,6 @@ describe("KEY_PATTERN", () => {
 
   it.each([
     ["a digit first", "1ECS"],
-    ["an underscore first", "_ECS"],
     ["a comment marker first", "#ECS_CLUSTER"],
     ["a hyphen after valid characters", "ECS-CLUSTER"],
     ["a trailing space left from `KEY =value`", "ECS_CLUSTER "],
