@@ -40,4 +40,32 @@ describe("desiredEcsConfig", () => {
     });
     expect(desired).toEqual({ ECS_CLUSTER: "prod", ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: "false" });
   });
+
+  it("writes extra keys after the typed ones, sorted by name whatever order they were given in", () => {
+    const desired = desiredEcsConfig({
+      cluster: "prod",
+      extra: { ECS_Z_LAST: "3", ECS_A_FIRST: "1", ECS_M_MIDDLE: "2" },
+    });
+    expect(Object.keys(desired)).toEqual([
+      "ECS_CLUSTER",
+      "ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE",
+      "ECS_A_FIRST",
+      "ECS_M_MIDDLE",
+      "ECS_Z_LAST",
+    ]);
+  });
+
+  it("leaves out empty tag and attribute maps, and writes GPU support when it is on", () => {
+    expect(
+      desiredEcsConfig({ cluster: "prod", instanceTags: {}, instanceAttributes: {}, enableGpu: true }),
+    ).toEqual({
+      ECS_CLUSTER: "prod",
+      ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: "true",
+      ECS_ENABLE_GPU_SUPPORT: "true",
+    });
+  });
+
+  it("writes a reserved memory of 0", () => {
+    expect(desiredEcsConfig({ cluster: "prod", reservedMemoryMiB: 0 }).ECS_RESERVED_MEMORY).toBe("0");
+  });
 });

@@ -61,3 +61,70 @@ describe("mergeEcsConfig", () => {
     expect(mergeEcsConfig('A="b "\n', {}).text).toBe('A="b "\n');
   });
 });
+
+describe("mergeEcsConfig normalises what ecs-init reads differently", () => {
+  it.each([
+    ["before `=`", "MY_KEY =1\n"],
+    ["after `=`", "MY_KEY= 1\n"],
+    ["on both sides", "MY_KEY = 1\n"],
+  ])("removes spaces %s and says so", (_, existing) => {
+    expect(mergeEcsConfig(existing, {})).toEqual({
+      text: "MY_KEY=1\n",
+      changes: [
+        'line 1: removed the spaces around "=" after MY_KEY; ecs-init read them as part of the key or value',
+      ],
+    });
+  });
+
+  it("removes quotes around a value with a space inside", () => {
+    expect(mergeEcsConfig('GREETING="hello world"\n', {})).toEqual({
+      text: "GREETING=hello world\n",
+      changes: [
+        "removed the quotes around the value of GREETING: ecs-init passed them to the agent literally",
+      ],
+    });
+  });
+
+  it("keeps quotes whose removal would leave trailing whitespace, a tab included", () => {
+    expect(mergeEcsConfig("A='b\t'\n", {})).toEqual({ text: "A='b\t'\n", changes: [] });
+  });
+
+  it("leaves a value alone that only starts and ends with the same character", () => {
+    expect(mergeEcsConfig("PORTS=1001\n", {})).toEqual({ text: "PORTS=1001\n", changes: [] });
+  });
+
+  it("reports a duplicate once, keeps the last value, and keeps the key where it first appeared", () => {
+    expect(mergeEcsConfig("A=1\nB=2\nA=3\n", {})).toEqual({
+      text: "A=3\nB=2\n",
+      changes: ["collapsed 2 lines setting A into one, keeping the last (the value ecs-init used)"],
+    });
+  });
+
+  it("reports the cleanups in line order, whatever their kind", () => {
+    const merged = mergeEcsConfig("A = 1\nstray text\n#B=2\n=3\n", {});
+    expect(merged.text).toBe("A=1\n");
+    expect(merged.changes).toEqual([
+      'line 1: removed the spaces around "=" after A; ecs-init read them as part of the key or value',
+      'line 2: removed text without "=" (ecs-init ignored it)',
+      'line 3: removed a comment-looking line; ecs-init has no comments and read it as a key named "#B"',
+      'line 4: removed a line with nothing before "="',
+    ]);
+  });
+
+  it("says which desired keys it adds and changes, in the desired order, shortening long values", () => {
+    const long = "x".repeat(100);
+    const merged = mergeEcsConfig("B=old\n", { A: long, B: "", C: "new" });
+    expect(merged.text).toBe(`A=${long}\nB=\nC=new\n`);
+    expect(merged.changes).toEqual([
+      `added A=${"x".repeat(77)}...`,
+      "changed B from old to (empty)",
+      "added C=new",
+    ]);
+  });
+
+  it("writes desired keys before the operator's own", () => {
+    expect(mergeEcsConfig("MY_KEY=1\nECS_CLUSTER=prod\n", { ECS_CLUSTER: "prod" }).text).toBe(
+      "ECS_CLUSTER=prod\nMY_KEY=1\n",
+    );
+  });
+});

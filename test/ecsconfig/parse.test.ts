@@ -79,3 +79,97 @@ describe("parseEcsConfig diagnostics explain what ecs-init reads differently", (
     expect(parseEcsConfig("ECS_CLUSTER=prod\nECS_EXTERNAL=true\n").diagnostics).toEqual([]);
   });
 });
+
+describe("parseEcsConfig diagnostic messages name the line and the key, never the value", () => {
+  const diagnose = (text: string) =>
+    parseEcsConfig(text).diagnostics.map(({ kind, line, key, message }) => ({ kind, line, key, message }));
+
+  it("tells a comment without `=` from other text without `=`", () => {
+    expect(diagnose("# managed by hand\nECS_CLUSTER prod\n")).toEqual([
+      {
+        kind: "ignored-line",
+        line: 1,
+        key: undefined,
+        message: 'line 1: a comment without "=", which ecs-init ignores',
+      },
+      {
+        kind: "ignored-line",
+        line: 2,
+        key: undefined,
+        message: 'line 2: text without "=", which ecs-init ignores',
+      },
+    ]);
+  });
+
+  it("explains a comment-looking assignment", () => {
+    expect(diagnose("#ECS_LOGLEVEL=debug\n")).toEqual([
+      {
+        kind: "comment-like",
+        line: 1,
+        key: "#ECS_LOGLEVEL",
+        message: 'line 1 looks like a comment, but ecs-init reads it as a key named "#ECS_LOGLEVEL"',
+      },
+    ]);
+  });
+
+  it("does not take a key that only ends with `#` for a comment", () => {
+    expect(diagnose("ECS_CLUSTER#=prod\n")).toEqual([]);
+  });
+
+  it("explains a quoted value", () => {
+    expect(diagnose("\nECS_CLUSTER='prod'\n")).toEqual([
+      {
+        kind: "quoted-value",
+        line: 2,
+        key: "ECS_CLUSTER",
+        message: "line 2: the value of ECS_CLUSTER is quoted; ecs-init keeps the quotes as part of the value",
+      },
+    ]);
+  });
+
+  it.each([
+    ["before `=` only", "ECS_CLUSTER =prod\n", "ECS_CLUSTER "],
+    ["after `=` only", "ECS_CLUSTER= prod\n", "ECS_CLUSTER"],
+    ["on both sides", "ECS_CLUSTER = prod\n", "ECS_CLUSTER "],
+  ])("reports spaces %s, naming the trimmed key", (_, text, key) => {
+    expect(diagnose(text)).toEqual([
+      {
+        kind: "space-around-equals",
+        line: 1,
+        key,
+        message: 'line 1: spaces around "=" become part of the key or value of "ECS_CLUSTER"',
+      },
+    ]);
+  });
+
+  it("does not mistake spaces inside a key or value for spaces around `=`", () => {
+    expect(diagnose(" ECS_CLUSTER=prod\nHTTP PROXY=a b\n")).toEqual([]);
+  });
+
+  it("cites the first line a key was set on for every later duplicate", () => {
+    expect(diagnose("A=1\nB=2\nA=3\nA=4\n")).toEqual([
+      {
+        kind: "duplicate",
+        line: 3,
+        key: "A",
+        message: "line 3 sets A again (first set on line 1); ecs-init uses the last one",
+      },
+      {
+        kind: "duplicate",
+        line: 4,
+        key: "A",
+        message: "line 4 sets A again (first set on line 1); ecs-init uses the last one",
+      },
+    ]);
+  });
+
+  it("counts lines from 1, blank lines included", () => {
+    expect(parseEcsConfig("\n\nA=1\n").entries).toEqual([{ key: "A", value: "1", line: 3 }]);
+  });
+
+  it("trims every space Go trims, and nothing more, at both ends of a line", () => {
+    expect(parseEcsConfig("\t\u00a0A=1\u3000\u0085").entries).toEqual([{ key: "A", value: "1", line: 1 }]);
+    expect(parseEcsConfig("A=1 \t").entries).toEqual([{ key: "A", value: "1", line: 1 }]);
+    expect(parseEcsConfig("A=1\uFEFF").entries).toEqual([{ key: "A", value: "1\uFEFF", line: 1 }]);
+  });
+});

@@ -101,3 +101,184 @@ describe("validateEcsConfigValues", () => {
     expect(problemKeys({ ECS_CLUSTER: "a".repeat(256) })).toEqual(["ECS_CLUSTER"]);
   });
 });
+
+const messages = (values: Record<string, string>) =>
+  validateEcsConfigValues(values).map(({ message }) => message);
+
+describe("validateEcsConfigValues reads keys", () => {
+  it("names a key ecs-init would misread and says what a key may contain", () => {
+    expect(messages({ "ECS-CLUSTER": "prod", "ECS_CLUSTER ": "prod" })).toEqual([
+      '"ECS-CLUSTER" is not a valid ecs.config key (upper-case letters, digits and "_" only)',
+      '"ECS_CLUSTER " is not a valid ecs.config key (upper-case letters, digits and "_" only)',
+    ]);
+  });
+
+  it("accepts keys it has no rule for with any one-line value", () => {
+    expect(
+      messages({ HTTP_PROXY: "http://proxy:3128", NO_PROXY: "169.254.169.254", MY_FLAG: "yes" }),
+    ).toEqual([]);
+  });
+
+  it("checks every ECS_ENABLE_* key it does not know as a boolean, and only those", () => {
+    expect(messages({ ECS_ENABLE_SOMETHING_NEW: "maybe", SOMETHING_ECS_ENABLE_: "maybe" })).toEqual([
+      "ECS_ENABLE_SOMETHING_NEW must be a boolean (true or false) (got: maybe)",
+    ]);
+  });
+
+  it("rejects a carriage return as well as a newline in a value", () => {
+    expect(messages({ HTTP_PROXY: "a\rb", NO_PROXY: "a\nb" })).toEqual([
+      "the value of HTTP_PROXY must not contain a line break",
+      "the value of NO_PROXY must not contain a line break",
+    ]);
+  });
+
+  it("reads a Map the same way as a plain object", () => {
+    expect(validateEcsConfigValues(new Map([["ECS_EXTERNAL", "on"]]))).toEqual([
+      { key: "ECS_EXTERNAL", message: "ECS_EXTERNAL must be a boolean (true or false) (got: on)" },
+    ]);
+  });
+});
+
+describe("validateEcsConfigValues explains each rule in its message", () => {
+  it.each([
+    [
+      "ECS_CLUSTER",
+      "prod cluster",
+      "must be 1-255 letters, digits, hyphens or underscores (got: prod cluster)",
+    ],
+    ["ECS_CLUSTER", "", "must be 1-255 letters, digits, hyphens or underscores (got: (empty))"],
+    ["ECS_EXTERNAL", "on", "must be a boolean (true or false) (got: on)"],
+    ["ECS_LOGLEVEL", "verbose", "must be one of crit|error|warn|info|debug (got: verbose)"],
+    ["ECS_IMAGE_PULL_BEHAVIOR", "never", "must be one of default|always|once|prefer-cached (got: never)"],
+    ["ECS_CONTAINER_STOP_TIMEOUT", "30", 'must be a Go duration such as "30s" or "2m" (got: 30)'],
+    ["ECS_RESERVED_MEMORY", "256MiB", "must be a whole number of MiB (got: 256MiB)"],
+    [
+      "ECS_RESERVED_PORTS",
+      "[22, 70000]",
+      "must be a JSON array of port numbers, e.g. [22,2375,2376,51678,51679] (got: [22, 70000])",
+    ],
+    [
+      "ECS_INSTANCE_ATTRIBUTES",
+      "rack=r1",
+      'must be a JSON object of strings, e.g. {"team":"payments"} (got: rack=r1)',
+    ],
+    ["ECS_ENGINE_AUTH_DATA", "{not json", "must be valid JSON"],
+  ])("%s=%s", (key, value, message) => {
+    expect(messages({ [key]: value })).toEqual([`${key} ${message}`]);
+  });
+
+  it("shortens a long value it quotes", () => {
+    const [message] = messages({ ECS_CLUSTER: "x".repeat(300) });
+    expect(message).toBe(
+      `ECS_CLUSTER must be 1-255 letters, digits, hyphens or underscores (got: ${"x".repeat(77)}...)`,
+    );
+  });
+});
+
+describe("validateEcsConfigValues enumerations", () => {
+  it.each(["crit", "error", "warn", "info", "debug"])("accepts ECS_LOGLEVEL=%s", (level) => {
+    expect(problemKeys({ ECS_LOGLEVEL: level })).toEqual([]);
+  });
+
+  it.each(["default", "always", "once", "prefer-cached"])(
+    "accepts ECS_IMAGE_PULL_BEHAVIOR=%s",
+    (behavior) => {
+      expect(problemKeys({ ECS_IMAGE_PULL_BEHAVIOR: behavior })).toEqual([]);
+    },
+  );
+});
+
+describe("validateEcsConfigValues durations (Go's time.ParseDuration)", () => {
+  it.each(["30s", "-1.5h", "+2m", "1.s", ".5s", ".55s", "100ns", "10us", "10µs", "10μs", "250ms", "1h2m3s"])(
+    "accepts %j",
+    (value) => {
+      expect(problemKeys({ ECS_CONTAINER_STOP_TIMEOUT: value })).toEqual([]);
+    },
+  );
+
+  it.each(["30sx", "x30s", "30s 10m", "1d", ".s", "--1s", "1.5"])("rejects %j", (value) => {
+    expect(problemKeys({ ECS_CONTAINER_STOP_TIMEOUT: value })).toEqual(["ECS_CONTAINER_STOP_TIMEOUT"]);
+  });
+});
+
+describe("validateEcsConfigValues reserved memory", () => {
+  it.each(["0", "7", "256", "65536"])("accepts %j MiB", (value) => {
+    expect(problemKeys({ ECS_RESERVED_MEMORY: value })).toEqual([]);
+  });
+
+  it.each(["-256", "256x", "x256", "2.5", "", " 256"])("rejects %j", (value) => {
+    expect(problemKeys({ ECS_RESERVED_MEMORY: value })).toEqual(["ECS_RESERVED_MEMORY"]);
+  });
+});
+
+describe("validateEcsConfigValues reserved ports", () => {
+  it.each(["[22,2375,2376,51678,51679]", "[0, 65535]", "[]", "[80]"])("accepts %s", (value) => {
+    expect(problemKeys({ ECS_RESERVED_PORTS: value })).toEqual([]);
+  });
+
+  it.each([
+    ["a port above 65535", "[65536]"],
+    ["a negative port", "[-1]"],
+    ["a fraction", "[22.5]"],
+    ["a port written as a string", '["22"]'],
+    ["a single number instead of a list", "22"],
+    ["an object", '{"ssh":22}'],
+    ["null", "null"],
+    ["text that is not JSON", "22,80"],
+  ])("rejects %s (%s)", (_, value) => {
+    expect(problemKeys({ ECS_RESERVED_PORTS: value })).toEqual(["ECS_RESERVED_PORTS"]);
+  });
+});
+
+describe("validateEcsConfigValues instance tags and attributes", () => {
+  const tagProblem = (value: string) => messages({ ECS_CONTAINER_INSTANCE_TAGS: value });
+
+  it.each([
+    ["null", "null"],
+    ["a number", "42"],
+    ["a string", '"team"'],
+    ["a list", '["a"]'],
+  ])("says %s is not a JSON object of strings, without throwing", (_, value) => {
+    expect(tagProblem(value)).toEqual([
+      `ECS_CONTAINER_INSTANCE_TAGS must be a JSON object of strings, e.g. {"team":"payments"} (got: ${value})`,
+    ]);
+    expect(messages({ ECS_INSTANCE_ATTRIBUTES: value })).toHaveLength(1);
+  });
+
+  it("names a tag whose value is not a string", () => {
+    expect(tagProblem('{"team":"payments","n":1}')).toEqual([
+      'ECS_CONTAINER_INSTANCE_TAGS must map names to strings, but "n" is not a string (got: {"team":"payments","n":1})',
+    ]);
+    expect(messages({ ECS_INSTANCE_ATTRIBUTES: '{"n":null}' })).toHaveLength(1);
+  });
+
+  it("rejects an empty tag name and one longer than 128 characters, showing its first 40", () => {
+    expect(tagProblem('{"":"v"}')).toEqual([
+      'ECS_CONTAINER_INSTANCE_TAGS names must be 1-128 characters, but "" has 0 (got: {"":"v"})',
+    ]);
+    const longName = "n".repeat(129);
+    expect(tagProblem(JSON.stringify({ [longName]: "v" }))[0]).toMatch(
+      new RegExp(
+        `^ECS_CONTAINER_INSTANCE_TAGS names must be 1-128 characters, but "${"n".repeat(40)}" has 129 `,
+      ),
+    );
+  });
+
+  it("rejects a tag value longer than 256 characters, naming the tag", () => {
+    expect(tagProblem(JSON.stringify({ team: "v".repeat(257) }))[0]).toMatch(
+      /^ECS_CONTAINER_INSTANCE_TAGS values must be at most 256 characters, but the one for "team" has 257 /,
+    );
+  });
+
+  it("puts no length limit on attribute names and values, and accepts an empty object", () => {
+    const long = JSON.stringify({ ["a".repeat(300)]: "v".repeat(300), "": "" });
+    expect(messages({ ECS_INSTANCE_ATTRIBUTES: long })).toEqual([]);
+    expect(messages({ ECS_INSTANCE_ATTRIBUTES: "{}", ECS_CONTAINER_INSTANCE_TAGS: "{}" })).toEqual([]);
+  });
+});
+
+describe("validateEcsConfigValues registry credentials", () => {
+  it("accepts any valid JSON in ECS_ENGINE_AUTH_DATA", () => {
+    expect(messages({ ECS_ENGINE_AUTH_DATA: '{"https://index.docker.io/v1/":{"auth":"x"}}' })).toEqual([]);
+  });
+});

@@ -54,10 +54,15 @@ describe("executionRolePolicies", () => {
 });
 
 describe("the ECR VPC endpoint policy", () => {
-  const policy = executionRolePolicies(everyFeature, ctx).inline[EXECUTION_ROLE_POLICY.ecrVpcEndpoints];
-  const [allow, ...denies] = policy?.Statement ?? [];
+  // Built inside each test, so a builder that throws fails that test rather than the whole file.
+  const vpcPolicy = () => {
+    const policy = executionRolePolicies(everyFeature, ctx).inline[EXECUTION_ROLE_POLICY.ecrVpcEndpoints];
+    const [allow, ...denies] = policy?.Statement ?? [];
+    return { allow, denies };
+  };
 
   it("conditions the pull actions on the exact global keys aws:sourceVpce and aws:sourceVpc", () => {
+    const { allow } = vpcPolicy();
     expect(allow?.Condition).toEqual({
       StringEquals: {
         "aws:sourceVpce": ["vpce-0123456789abcdef0"],
@@ -67,6 +72,7 @@ describe("the ECR VPC endpoint policy", () => {
   });
 
   it("denies pulls from anywhere else, one key per Deny, because the managed policy allows them unconditionally", () => {
+    const { allow, denies } = vpcPolicy();
     expect(denies.map((s) => [s.Effect, s.Condition])).toEqual([
       ["Deny", { StringNotEquals: { "aws:sourceVpce": ["vpce-0123456789abcdef0"] } }],
       ["Deny", { StringNotEquals: { "aws:sourceVpc": ["vpc-0a1b2c3d4e5f60718"] } }],
@@ -81,5 +87,18 @@ describe("the ECR VPC endpoint policy", () => {
     const doc = executionRolePolicies(endpointsOnly, ctx).inline[EXECUTION_ROLE_POLICY.ecrVpcEndpoints];
     expect(JSON.stringify(doc)).not.toContain('aws:sourceVpc"');
     expect(doc?.Statement).toHaveLength(2);
+  });
+
+  it("uses only aws:sourceVpc when no endpoint ids are given", () => {
+    const vpcsOnly = config({ executionRole: { ecrVpcs: ["vpc-0a1b2c3d4e5f60718"] } }).executionRole;
+    const doc = executionRolePolicies(vpcsOnly, ctx).inline[EXECUTION_ROLE_POLICY.ecrVpcEndpoints];
+    expect(doc?.Statement.map((s) => [s.Sid, s.Effect, s.Condition])).toEqual([
+      [
+        "AllowEcrPullThroughVpcEndpoints",
+        "Allow",
+        { StringEquals: { "aws:sourceVpc": ["vpc-0a1b2c3d4e5f60718"] } },
+      ],
+      ["DenyEcrPullOutsideVpcs", "Deny", { StringNotEquals: { "aws:sourceVpc": ["vpc-0a1b2c3d4e5f60718"] } }],
+    ]);
   });
 });

@@ -153,3 +153,177 @@ describe("mergeTrust", () => {
     expect(samePolicy(mergeTrust(merged.document, ssmIreland).document, merged.document)).toBe(true);
   });
 });
+
+describe("mergeTrust recognises a statement that already grants the service", () => {
+  const ssmFrankfurt = ssmTrustStatement(ACCOUNT, "eu-central-1");
+  const grant = (overrides: Partial<PolicyStatement>): PolicyStatement => ({
+    Effect: "Allow",
+    Principal: { Service: "ssm.amazonaws.com" },
+    Action: "sts:AssumeRole",
+    ...overrides,
+  });
+  const ALREADY = { changed: false, reason: "trust policy already allows ssm.amazonaws.com" };
+  const MISSING = {
+    changed: true,
+    reason: "trust policy does not allow ssm.amazonaws.com to assume the role",
+  };
+
+  it.each([
+    ["a lower-case action", grant({ Action: "sts:assumerole" })],
+    ["an action wildcard", grant({ Action: "sts:*" })],
+    ["the action among others", grant({ Action: ["sts:TagSession", "sts:AssumeRole"] })],
+    [
+      "the service among other principals",
+      grant({ Principal: { Service: ["ec2.amazonaws.com", "ssm.amazonaws.com"] } }),
+    ],
+  ])("with %s", (_, statement) => {
+    expect(mergeTrust(trust(statement), ssmFrankfurt)).toMatchObject(ALREADY);
+  });
+
+  it.each([
+    ["a Deny", grant({ Effect: "Deny" })],
+    ["another action", grant({ Action: "sts:AssumeRoleWithSAML" })],
+    ["the action for another service", grant({ Principal: { Service: "ec2.amazonaws.com" } })],
+    ["an AWS principal", grant({ Principal: { AWS: "arn:aws:iam::111122223333:root" } })],
+    ["no principal", grant({ Principal: undefined })],
+  ])("but not %s, so it adds its own statement", (_, statement) => {
+    const merged = mergeTrust(trust(statement), ssmFrankfurt);
+    expect(merged).toMatchObject(MISSING);
+    expect(merged.document.Statement).toEqual([statement, ssmFrankfurt]);
+  });
+
+  it("is satisfied when any one of two matching statements already works", () => {
+    const byIp = grant({ Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } });
+    const merged = mergeTrust(trust(byIp, grant({})), ssmFrankfurt);
+    expect(merged).toMatchObject(ALREADY);
+    expect(merged.document).toEqual(trust(byIp, grant({})));
+  });
+
+  it("reads condition operators and keys in any case", () => {
+    const lowerCase = grant({
+      Condition: {
+        stringequals: { "AWS:SOURCEACCOUNT": ACCOUNT },
+        arnlike: { "aws:sourcearn": `arn:aws:ssm:eu-central-1:${ACCOUNT}:*` },
+      },
+    });
+    expect(mergeTrust(trust(lowerCase), ssmFrankfurt)).toMatchObject(ALREADY);
+  });
+
+  it("accepts StringLike as well as ArnLike wildcards", () => {
+    const stringLike = grant({
+      Condition: { StringLike: { "aws:SourceAccount": "1111*", "aws:SourceArn": "arn:aws:ssm:*" } },
+    });
+    expect(mergeTrust(trust(stringLike), ssmFrankfurt)).toMatchObject(ALREADY);
+  });
+
+  it("does not read StringEquals values as wildcards", () => {
+    const literalStar = grant({ Condition: { StringEquals: { "aws:SourceAccount": "*" } } });
+    const merged = mergeTrust(trust(literalStar), ssmFrankfurt);
+    expect(merged).toMatchObject({
+      changed: true,
+      reason: `trust policy's conditions for ssm.amazonaws.com do not admit ${ACCOUNT}`,
+    });
+    expect(merged.document.Statement[0]?.Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": ["*", ACCOUNT] },
+    });
+  });
+});
+
+describe("mergeTrust extends the conditions it manages", () => {
+  const ssmIreland = ssmTrustStatement(ACCOUNT, "eu-west-1");
+
+  it("adds every missing value and lists them all in the reason", () => {
+    const elsewhere = ssmTrustStatement("444455556666", "eu-central-1");
+    const merged = mergeTrust(trust(elsewhere), ssmIreland);
+    expect(merged).toMatchObject({
+      changed: true,
+      reason: `trust policy's conditions for ssm.amazonaws.com do not admit ${ACCOUNT}, arn:aws:ssm:eu-west-1:${ACCOUNT}:*`,
+    });
+    expect(merged.document.Statement[0]?.Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": ["444455556666", ACCOUNT] },
+      ArnEquals: {
+        "aws:SourceArn": [`arn:aws:ssm:eu-central-1:444455556666:*`, `arn:aws:ssm:eu-west-1:${ACCOUNT}:*`],
+      },
+    });
+  });
+
+  it("extends the first statement it can when several grant the service", () => {
+    const frankfurt = ssmTrustStatement(ACCOUNT, "eu-central-1");
+    const paris = ssmTrustStatement(ACCOUNT, "eu-west-3");
+    const merged = mergeTrust(trust(frankfurt, paris), ssmIreland);
+    expect(merged.document.Statement[0]?.Condition?.ArnEquals?.["aws:SourceArn"]).toEqual([
+      `arn:aws:ssm:eu-central-1:${ACCOUNT}:*`,
+      `arn:aws:ssm:eu-west-1:${ACCOUNT}:*`,
+    ]);
+    expect(merged.document.Statement[1]).toEqual(paris);
+  });
+
+  it("skips a statement it cannot extend and extends the next one", () => {
+    const byIp: PolicyStatement = {
+      ...ssmIreland,
+      Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+    };
+    const frankfurt = ssmTrustStatement(ACCOUNT, "eu-central-1");
+    const merged = mergeTrust(trust(byIp, frankfurt), ssmIreland);
+    expect(merged.changed).toBe(true);
+    expect(merged.document.Statement).toHaveLength(2);
+    expect(merged.document.Statement[0]).toEqual(byIp);
+    expect(merged.document.Statement[1]?.Condition?.ArnEquals?.["aws:SourceArn"]).toHaveLength(2);
+  });
+});
+
+describe("mergeTrust leaves conditions it does not manage alone", () => {
+  const ssmFrankfurt = ssmTrustStatement(ACCOUNT, "eu-central-1");
+  const UNMANAGED = {
+    changed: true,
+    reason:
+      "trust policy lets ssm.amazonaws.com assume the role only under conditions the agent does not manage",
+  };
+
+  it.each([
+    [
+      "an operator it does not understand on a key it manages",
+      { StringNotEquals: { "aws:SourceAccount": "999999999999" } },
+    ],
+    ["a known operator on a key it does not manage", { StringEquals: { "aws:PrincipalTag/team": "ops" } }],
+    [
+      "a known operator on an unmanaged key next to a managed one",
+      { StringEquals: { "aws:SourceAccount": ACCOUNT, "aws:SourceOrgID": "o-1" } },
+    ],
+  ])("such as %s, and adds its own statement", (_, condition) => {
+    const existing: PolicyStatement = { ...ssmFrankfurt, Condition: condition };
+    const merged = mergeTrust(trust(existing), ssmFrankfurt);
+    expect(merged).toMatchObject(UNMANAGED);
+    expect(merged.document.Statement).toEqual([existing, ssmFrankfurt]);
+  });
+
+  it("treats every condition as unmanaged for a required statement without conditions", () => {
+    const conditioned: PolicyStatement = {
+      ...ecsTasksTrustStatement(),
+      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    };
+    const merged = mergeTrust(trust(conditioned), ecsTasksTrustStatement());
+    expect(merged).toMatchObject({
+      changed: true,
+      reason:
+        "trust policy lets ecs-tasks.amazonaws.com assume the role only under conditions the agent does not manage",
+    });
+    expect(merged.document.Statement).toEqual([conditioned, ecsTasksTrustStatement()]);
+  });
+});
+
+describe("mergeTrust refuses a required statement without a service principal", () => {
+  it.each([
+    ["no principal", { Effect: "Allow", Action: "sts:AssumeRole" }],
+    ["a wildcard principal", { Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }],
+    [
+      "an AWS principal",
+      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "sts:AssumeRole" },
+    ],
+    ["an empty service list", { Effect: "Allow", Principal: { Service: [] }, Action: "sts:AssumeRole" }],
+  ] as const)("%s", (_, required) => {
+    expect(() => mergeTrust(undefined, required as PolicyStatement)).toThrow(
+      "mergeTrust: the required statement must name a service principal",
+    );
+  });
+});

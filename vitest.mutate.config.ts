@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The fast unit tests of the pure modules, for `npm run mutate` (StrykerJS runs them once per mutant):
+ * no CLI, emulator or end-to-end test, and not test/config/load.test.ts (file and environment loading, with
+ * temporary files), so a mutation run stays near ten minutes on two cores.
+ *
+ * `isolate: false` runs all test files of one Stryker run in one worker, so zod and execa (imported through
+ * src/config/schema.ts) load once per mutant instead of once per test file. Vitest starts a fresh worker for
+ * each run, so a static mutant (one in module-level code) is still evaluated anew with the mutant active.
+ */
+export default defineConfig({
+  test: {
+    include: ["test/ecsconfig/**/*.test.ts", "test/policies/**/*.test.ts", "test/config/schema*.test.ts"],
+    setupFiles: ["test/setup.ts"],
+    isolate: false,
+  },
+});
