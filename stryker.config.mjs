@@ -8,7 +8,7 @@ export default {
   testRunner: "vitest",
   vitest: { configFile: "vitest.mutate.config.ts" },
   plugins: ["@stryker-mutator/vitest-runner"],
-  mutate: ["src/ecsconfig/*.ts", "src/policies/*.ts", "src/config/schema.ts"],
+  mutate: ["src/ecsconfig/*.ts", "src/policies/*.ts", "src/config/schema.ts", "src/engine/run.ts", "src/engine/render.ts"],
   coverageAnalysis: "perTest",
   concurrency: 2,
   reporters: ["clear-text", "progress", "json", "html"],
