@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorld, type World } from "../register/harness.ts";
+import { startWorld, type World } from "../flows/register/harness.ts";
 
 let world: World;
 beforeAll(async () => {

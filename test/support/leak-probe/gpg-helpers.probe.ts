@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { run } from "../../../src/adapters/host/exec.ts";
 import { verifyWithGpg } from "../../../src/components/install-script/verify.ts";
 import { Redactor } from "../../../src/util/redact.ts";
+import { generateTestKey } from "../../components/install-script/gpg-keys.ts";
 import { startSignedInstallScript } from "../../fixtures/signed-script.ts";
-import { generateTestKey } from "../../install/gpg-keys.ts";
-import { startWorld } from "../../register/harness.ts";
+import { startWorld } from "../../flows/register/harness.ts";
 
 // Run only by no-leftover-processes.test.ts, in a vitest of its own whose TMPDIR is a folder that test watches:
 // the gpg-using helpers exactly as the suites use them, forgetful tests included.

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, onTestFinished } from "vitest";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator, EmulatorOptions } from "../emulator/types.ts";
-import { createFakeHost, type FakeHost } from "../fixtures/host.ts";
-import type { InstallScriptServer } from "../fixtures/install-server.ts";
-import { startSignedInstallScript } from "../fixtures/signed-script.ts";
-import { generateTestKey, type TestKey } from "../install/gpg-keys.ts";
-import { type CliResult, cli, emulatorEnv } from "../support/cli.ts";
-import { fakeClock } from "../support/clock.ts";
+import { generateTestKey, type TestKey } from "../../components/install-script/gpg-keys.ts";
+import { startEmulator } from "../../emulator/index.ts";
+import type { Emulator, EmulatorOptions } from "../../emulator/types.ts";
+import { createFakeHost, type FakeHost } from "../../fixtures/host.ts";
+import type { InstallScriptServer } from "../../fixtures/install-server.ts";
+import { startSignedInstallScript } from "../../fixtures/signed-script.ts";
+import { type CliResult, cli, emulatorEnv } from "../../support/cli.ts";
+import { fakeClock } from "../../support/clock.ts";
 import { snapshotTree } from "./inspect.ts";
 
 export const CLUSTER = "edge";
@@ -151,7 +151,7 @@ export function failureOf(run: CliResult): { error: string; fix: string } {
   return { error: lines[at] ?? "", fix: fix.startsWith("  fix: ") ? fix : "" };
 }
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface AgentProcess {
   child: ChildProcess;

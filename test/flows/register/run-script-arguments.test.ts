@@ -4,9 +4,9 @@ import {
   type ScriptInvocation,
   scriptArguments,
   scriptServices,
-} from "../../src/components/install-script/run.ts";
-import { configSchema, type HostConfig } from "../../src/config/schema.ts";
-import { MASK } from "../../src/util/redact.ts";
+} from "../../../src/components/install-script/run.ts";
+import { configSchema, type HostConfig } from "../../../src/config/schema.ts";
+import { MASK } from "../../../src/util/redact.ts";
 
 const ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 const CODE = "SecretActivationCode0123";

@@ -2,16 +2,16 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { run } from "../../src/adapters/host/exec.ts";
+import { run } from "../../../src/adapters/host/exec.ts";
 import {
   AMAZON_ECS_KEY_FINGERPRINT,
   type GpgVerifyInput,
   verifySha256,
   verifyWithGpg,
-} from "../../src/components/install-script/verify.ts";
+} from "../../../src/components/install-script/verify.ts";
 import { generateTestKey, type TestKey } from "./gpg-keys.ts";
 
-const FIXTURE = new URL("../fixtures/gpg/ecs-anywhere-install-fixture.sh", import.meta.url);
+const FIXTURE = new URL("../../fixtures/gpg/ecs-anywhere-install-fixture.sh", import.meta.url);
 
 describe("verifyWithGpg", () => {
   let trusted: TestKey;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { REGISTER_PHASES } from "../../src/flows/register/register.ts";
-import type { CliResult } from "../support/cli.ts";
+import { REGISTER_PHASES } from "../../../src/flows/register/register.ts";
+import type { CliResult } from "../../support/cli.ts";
 import { type PhaseJson, phaseOf, startWorld, type World } from "./harness.ts";
 import { snapshotTree } from "./inspect.ts";
 

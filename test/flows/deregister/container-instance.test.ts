@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AwsCallError } from "../../src/errors.ts";
+import { AwsCallError } from "../../../src/errors.ts";
 import { startWorld, type World } from "../register/harness.ts";
 import { action, agentWithAws, type DeregisterJson, registered } from "./helpers.ts";
 

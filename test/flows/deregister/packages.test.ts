@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { choosePackageManager, removeCommand } from "../../src/flows/deregister/packages.ts";
+import { choosePackageManager, removeCommand } from "../../../src/flows/deregister/packages.ts";
 
 const release = (fields: Record<string, string>) =>
   Object.entries(fields)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { diffFile, planEcsConfigFiles } from "../../src/components/ecs-agent/config-files.ts";
-import { Redactor } from "../../src/util/redact.ts";
+import { diffFile, planEcsConfigFiles } from "../../../src/components/ecs-agent/config-files.ts";
+import { Redactor } from "../../../src/util/redact.ts";
 
 const OLD_AUTH = '{"registry.example.com":{"username":"old-user","password":"old-password-0123456789"}}';
 const NEW_AUTH = '{"registry.example.com":{"username":"new-user","password":"new-password-0123456789"}}';

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createAwsPorts } from "../../src/adapters/aws/clients.ts";
-import { systemClock } from "../../src/util/clock.ts";
-import { Redactor } from "../../src/util/redact.ts";
+import { createAwsPorts } from "../../../src/adapters/aws/clients.ts";
+import { systemClock } from "../../../src/util/clock.ts";
+import { Redactor } from "../../../src/util/redact.ts";
+import { cli } from "../../support/cli.ts";
 import { LOCK, startWorld, type World, waitFor } from "../register/harness.ts";
-import { cli } from "../support/cli.ts";
 import { registered } from "./helpers.ts";
 
 let world: World;

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAwsPorts } from "../../src/adapters/aws/clients.ts";
-import type { AwsPorts } from "../../src/adapters/aws/ports.ts";
-import { type AgentMetadata, IntrospectionClient } from "../../src/adapters/host/introspection.ts";
-import type { Systemd } from "../../src/adapters/host/systemd.ts";
-import { verifyControlPlane, waitForRegistration } from "../../src/components/ecs-agent/registration.ts";
-import { OperationError } from "../../src/errors.ts";
-import { Redactor } from "../../src/util/redact.ts";
-import { startEmulator } from "../emulator/index.ts";
-import type { Emulator } from "../emulator/types.ts";
-import { cli, emulatorEnv, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../support/cli.ts";
-import { fakeClock } from "../support/clock.ts";
+import { createAwsPorts } from "../../../src/adapters/aws/clients.ts";
+import type { AwsPorts } from "../../../src/adapters/aws/ports.ts";
+import { type AgentMetadata, IntrospectionClient } from "../../../src/adapters/host/introspection.ts";
+import type { Systemd } from "../../../src/adapters/host/systemd.ts";
+import { verifyControlPlane, waitForRegistration } from "../../../src/components/ecs-agent/registration.ts";
+import { OperationError } from "../../../src/errors.ts";
+import { Redactor } from "../../../src/util/redact.ts";
+import { startEmulator } from "../../emulator/index.ts";
+import type { Emulator } from "../../emulator/types.ts";
+import { cli, emulatorEnv, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../../support/cli.ts";
+import { fakeClock } from "../../support/clock.ts";
 
 const ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/0123456789abcdef0123456789abcdef";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNotPrinted, expectNotWritten, type NamedRun } from "../../support/secrets.ts";
 import { startWorld, type World } from "../register/harness.ts";
 import { filesUnder } from "../register/inspect.ts";
-import { expectNotPrinted, expectNotWritten, type NamedRun } from "../support/secrets.ts";
 import { registered } from "./helpers.ts";
 
 const ACCESS_KEY = "AKIAPLANTEDDEREG0000";

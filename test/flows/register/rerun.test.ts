@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliResult } from "../support/cli.ts";
+import type { CliResult } from "../../support/cli.ts";
 import { CLUSTER, expectJsonSuccess, startWorld, type World } from "./harness.ts";
 
 let world: World;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SIGNATURE_PATH } from "../fixtures/install-server.ts";
+import { SIGNATURE_PATH } from "../../fixtures/install-server.ts";
 import { failureOf, startWorld, type World } from "./harness.ts";
 
 const SKIP_WARNING =

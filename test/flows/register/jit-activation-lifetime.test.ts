@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ActivationSnapshot, EmulatorState } from "../emulator/types.ts";
+import type { ActivationSnapshot, EmulatorState } from "../../emulator/types.ts";
 import { failureOf, startWorld, type World } from "./harness.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PURGE_FOLDERS } from "../../src/flows/deregister/purge.ts";
+import { PURGE_FOLDERS } from "../../../src/flows/deregister/purge.ts";
+import { cli } from "../../support/cli.ts";
+import { fakeClock } from "../../support/clock.ts";
 import { LOCK, startWorld, type World } from "../register/harness.ts";
-import { cli } from "../support/cli.ts";
-import { fakeClock } from "../support/clock.ts";
 import { ALWAYS, deregisterJson, registered, statuses } from "./helpers.ts";
 
 const ROCKY_9 = `NAME="Rocky Linux"

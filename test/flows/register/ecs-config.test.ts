@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expectGolden } from "../support/golden.ts";
+import { expectGolden } from "../../support/golden.ts";
 import { CLUSTER, startWorld, type World } from "./harness.ts";
 import { modeOf, snapshotTree } from "./inspect.ts";
 

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { run } from "../../src/adapters/host/exec.ts";
-import { parsePrimaryFingerprints } from "../../src/components/install-script/gpg-output.ts";
-import { Redactor } from "../../src/util/redact.ts";
+import { run } from "../../../src/adapters/host/exec.ts";
+import { parsePrimaryFingerprints } from "../../../src/components/install-script/gpg-output.ts";
+import { Redactor } from "../../../src/util/redact.ts";
 
 /** A throwaway ed25519 signing key living in its own GNUPGHOME. */
 export interface TestKey {

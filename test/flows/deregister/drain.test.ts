@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ContainerInstanceInfo } from "../../src/adapters/aws/ports.ts";
-import { OperationError } from "../../src/errors.ts";
-import { waitForDrain } from "../../src/flows/deregister/drain.ts";
+import type { ContainerInstanceInfo } from "../../../src/adapters/aws/ports.ts";
+import { OperationError } from "../../../src/errors.ts";
+import { waitForDrain } from "../../../src/flows/deregister/drain.ts";
+import { fakeClock } from "../../support/clock.ts";
 import { startWorld, type World } from "../register/harness.ts";
-import { fakeClock } from "../support/clock.ts";
 import { action, agentWithAws, type DeregisterJson, deregisterJson, registered } from "./helpers.ts";
 
 const ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/0123456789abcdef0123456789abcdef";

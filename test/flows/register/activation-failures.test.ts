@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CliResult } from "../support/cli.ts";
+import type { CliResult } from "../../support/cli.ts";
 import { failureOf, REGION, startWorld, type World } from "./harness.ts";
 
 // The emulator's clock runs `offsetMs` ahead of real time, so an activation can expire without waiting.

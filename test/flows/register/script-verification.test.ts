@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { INSTALL_SCRIPT_PATH } from "../fixtures/host.ts";
-import { SIGNATURE_PATH } from "../fixtures/install-server.ts";
-import { generateTestKey, type TestKey } from "../install/gpg-keys.ts";
-import type { CliResult } from "../support/cli.ts";
+import { generateTestKey, type TestKey } from "../../components/install-script/gpg-keys.ts";
+import { INSTALL_SCRIPT_PATH } from "../../fixtures/host.ts";
+import { SIGNATURE_PATH } from "../../fixtures/install-server.ts";
+import type { CliResult } from "../../support/cli.ts";
 import { expectJsonSuccess, failureOf, phaseOf, startWorld, type World, waitFor } from "./harness.ts";
 import { pathWithout, processesOfRoot } from "./inspect.ts";
 

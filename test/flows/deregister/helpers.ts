@@ -1,10 +1,10 @@
 import { expect } from "vitest";
-import { createAwsPorts } from "../../src/adapters/aws/clients.ts";
-import type { AwsPorts } from "../../src/adapters/aws/ports.ts";
-import { Redactor } from "../../src/util/redact.ts";
+import { createAwsPorts } from "../../../src/adapters/aws/clients.ts";
+import type { AwsPorts } from "../../../src/adapters/aws/ports.ts";
+import { Redactor } from "../../../src/util/redact.ts";
+import { type CliResult, cli } from "../../support/cli.ts";
+import { fakeClock } from "../../support/clock.ts";
 import type { World } from "../register/harness.ts";
-import { type CliResult, cli } from "../support/cli.ts";
-import { fakeClock } from "../support/clock.ts";
 
 /** A step of the deregister report, as JSON. */
 export interface ActionJson {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliResult } from "../support/cli.ts";
-import { expectNotPrinted, expectNotWritten, type NamedRun } from "../support/secrets.ts";
+import type { CliResult } from "../../support/cli.ts";
+import { expectNotPrinted, expectNotWritten, type NamedRun } from "../../support/secrets.ts";
 import { failureOf, startWorld, type World } from "./harness.ts";
 import { filesUnder } from "./inspect.ts";
 

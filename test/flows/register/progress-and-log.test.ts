@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliResult } from "../support/cli.ts";
+import type { CliResult } from "../../support/cli.ts";
 import { startWorld, type World } from "./harness.ts";
 import { filesUnder, modeOf } from "./inspect.ts";
 

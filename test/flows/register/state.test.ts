@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REGISTER_PHASES } from "../../src/flows/register/register.ts";
+import { REGISTER_PHASES } from "../../../src/flows/register/register.ts";
 import { startWorld, type World } from "./harness.ts";
 import { modeOf } from "./inspect.ts";
 
