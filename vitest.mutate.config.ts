@@ -11,12 +11,7 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: [
-      "test/ecsconfig/**/*.test.ts",
-      "test/policies/**/*.test.ts",
-      "test/config/schema*.test.ts",
-      "test/engine/**/*.test.ts",
-    ],
+    include: ["test/ecsconfig/**/*.test.ts", "test/policies/**/*.test.ts", "test/config/schema*.test.ts"],
     setupFiles: ["test/setup.ts"],
     isolate: false,
   },
