@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { countStatuses, flatChanges, renderSteps, renderStop } from "../../src/engine/render.ts";
+import type { RunReport, StepResult } from "../../src/engine/run.ts";
+
+const at = { startedAt: "2026-12-01T00:00:00.000Z", durationMs: 1 };
+const step = (fields: Partial<StepResult> & Pick<StepResult, "id" | "status" | "summary">): StepResult => ({
+  ...at,
+  ...fields,
+});
+
+describe("the one renderer", () => {
+  it.each([
+    ["ok", "OK"],
+    ["changed", "CHANGED"],
+    ["planned", "PLAN"],
+    ["skipped", "SKIP"],
+    ["warn", "WARN"],
+    ["failed", "FAIL"],
+    ["cancelled", "CANCELLED"],
+  ] as const)("marks %s as %s", (status, mark) => {
+    expect(renderSteps([step({ id: "s", status, summary: "x" })])).toEqual([`${mark} s: x`]);
+  });
+
+  it("shows changes with their symbol and reason, and details under the step", () => {
+    const lines = renderSteps([
+      step({
+        id: "role",
+        status: "planned",
+        summary: "3 change(s)",
+        details: ["a detail"],
+        changes: [
+          { id: "a", action: "create", summary: "create A", reason: "missing" },
+          { id: "b", action: "update", summary: "update B" },
+          { id: "c", action: "delete", summary: "delete C" },
+          { id: "d", action: "run", summary: "run D", details: ["with flags"] },
+        ],
+      }),
+    ]);
+    expect(lines).toEqual([
+      "PLAN role: 3 change(s)",
+      "    + create A",
+      "        why: missing",
+      "    ~ update B",
+      "    - delete C",
+      "    > run D",
+      "        with flags",
+      "    a detail",
+    ]);
+  });
+
+  it("leaves out a single change that says no more than the step's own line", () => {
+    const lines = renderSteps([
+      step({
+        id: "stop",
+        status: "changed",
+        summary: "stopped ecs",
+        changes: [{ id: "x", action: "run", summary: "stop ecs" }],
+      }),
+    ]);
+    expect(lines).toEqual(["CHANGED stop: stopped ecs"]);
+  });
+
+  it("prints a fix line under a failure, a warning or a skip with a remediation, never under ok", () => {
+    const fix = { remediation: "do this" };
+    expect(renderSteps([step({ id: "a", status: "failed", summary: "x", ...fix })])).toEqual([
+      "FAIL a: x",
+      "  fix: do this",
+    ]);
+    expect(renderSteps([step({ id: "a", status: "warn", summary: "x", ...fix })])).toContain(
+      "  fix: do this",
+    );
+    expect(renderSteps([step({ id: "a", status: "skipped", summary: "x", ...fix })])).toContain(
+      "  fix: do this",
+    );
+    expect(renderSteps([step({ id: "a", status: "ok", summary: "x", ...fix })])).toEqual(["OK a: x"]);
+    expect(renderSteps([step({ id: "a", status: "failed", summary: "x" })])).toEqual(["FAIL a: x"]);
+  });
+
+  it("counts statuses in a fixed order, leaving out those that do not occur", () => {
+    const steps = [
+      step({ id: "a", status: "warn", summary: "" }),
+      step({ id: "b", status: "ok", summary: "" }),
+      step({ id: "c", status: "ok", summary: "" }),
+      step({ id: "d", status: "changed", summary: "" }),
+    ];
+    expect(countStatuses(steps)).toBe("2 ok, 1 changed, 1 warning(s)");
+  });
+
+  it("says where a run stopped and what it applied before", () => {
+    const report = (steps: StepResult[], failure?: RunReport["failure"], cancelled = false): RunReport => ({
+      steps,
+      ok: failure === undefined,
+      cancelled,
+      ...(failure ? { failure } : {}),
+    });
+    expect(renderStop(report([step({ id: "a", status: "ok", summary: "" })]))).toBeUndefined();
+    const failed = { step: "c", error: new Error("x") };
+    expect(
+      renderStop(
+        report(
+          [
+            step({ id: "a", status: "changed", summary: "" }),
+            step({ id: "b", status: "changed", summary: "" }),
+            step({ id: "c", status: "failed", summary: "" }),
+          ],
+          failed,
+        ),
+      ),
+    ).toBe("failed at c; applied before it: a, b");
+    expect(renderStop(report([step({ id: "c", status: "cancelled", summary: "" })], failed, true))).toBe(
+      "cancelled at c; applied before it: nothing",
+    );
+  });
+
+  it("flattens changes with their step; only a changed step's real changes count as applied", () => {
+    const changes = flatChanges([
+      step({
+        id: "role",
+        status: "changed",
+        summary: "",
+        changes: [
+          { id: "a", action: "create", summary: "A" },
+          { id: "n", action: "none", summary: "N" },
+        ],
+      }),
+      step({
+        id: "plan",
+        status: "planned",
+        summary: "",
+        changes: [{ id: "p", action: "create", summary: "P" }],
+      }),
+    ]);
+    expect(changes.map((c) => [c.step, c.id, c.applied])).toEqual([
+      ["role", "a", true],
+      ["role", "n", false],
+      ["plan", "p", false],
+    ]);
+  });
+});
