@@ -7,14 +7,7 @@ import type { Clock } from "../util/clock.ts";
 import { LOG_LEVELS, type LogLevel } from "../util/log-levels.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { Redactor } from "../util/redact.ts";
-import {
-  awsFor,
-  type ConfigFlags,
-  hasCredentials,
-  loadConfigFor,
-  parseMaxAttempts,
-  requireRegion,
-} from "./settings.ts";
+import { awsFor, type ConfigFlags, hasCredentials, loadConfigFor, requireRegion } from "./settings.ts";
 
 /**
  * The composition root of one process: built once from the resolved settings, handed to every command
@@ -84,8 +77,6 @@ export function createApp(deps: CliDeps, options: GlobalOptions): App {
       const name = region ?? app.region();
       let made = ports.get(name);
       if (made === undefined) {
-        // A bad --max-attempts is bad input even when no AWS call is ever made.
-        parseMaxAttempts(options);
         made = awsFor(app, app.config(), name, app.signal);
         ports.set(name, made);
       }

@@ -13,6 +13,3 @@ export class CancelledError extends Error {
 export function throwIfCancelled(signal: AbortSignal | undefined, step: string): void {
   if (signal?.aborted) throw new CancelledError(step, signal.reason);
 }
-
-/** A signal that never fires, for callers with nothing to cancel (tests, one-off reads). */
-export const NEVER: AbortSignal = new AbortController().signal;

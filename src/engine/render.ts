@@ -1,4 +1,4 @@
-import type { ChangeView, RunReport, StepResult } from "./run.ts";
+import type { ChangeView, StepResult } from "./run.ts";
 import type { Status } from "./step.ts";
 
 /** The one set of markers every command prints. */
@@ -44,30 +44,13 @@ export function renderSteps(steps: readonly StepResult[]): string[] {
   return lines;
 }
 
-/** "9 ok, 1 changed, 1 warning": every status that occurs, in a fixed order. */
-export function countStatuses(steps: readonly StepResult[]): string {
-  const words: Record<Status, string> = {
-    ok: "ok",
-    changed: "changed",
-    planned: "planned",
-    skipped: "skipped",
-    warn: "warning(s)",
-    failed: "failed",
-    cancelled: "cancelled",
-  };
-  return (Object.keys(words) as Status[])
-    .map((status) => [status, steps.filter((step) => step.status === status).length] as const)
-    .filter(([, count]) => count > 0)
-    .map(([status, count]) => `${count} ${words[status]}`)
-    .join(", ");
-}
-
-/** The last line of a run that stopped: which step, and what had been applied before it. */
-export function renderStop(report: RunReport): string | undefined {
-  if (report.failure === undefined) return undefined;
-  const applied = report.steps.filter((step) => step.status === "changed").map((step) => step.id);
-  const verb = report.cancelled ? "cancelled at" : "failed at";
-  return `${verb} ${report.failure.step}; applied before it: ${applied.length === 0 ? "nothing" : applied.join(", ")}`;
+/** Where a run stopped and what it had applied before, or undefined when no step failed or was cancelled. */
+export function renderStop(steps: readonly StepResult[]): string | undefined {
+  const stop = steps.find((step) => step.status === "failed" || step.status === "cancelled");
+  if (stop === undefined) return undefined;
+  const applied = steps.filter((step) => step.status === "changed").map((step) => step.id);
+  const verb = stop.status === "cancelled" ? "cancelled at" : "failed at";
+  return `${verb} ${stop.id}; applied before it: ${applied.length === 0 ? "nothing" : applied.join(", ")}`;
 }
 
 /** Every change of every step, flattened with its step (JSON plans of cloud commands). */

@@ -95,16 +95,6 @@ export const nothing = (summary: string, details?: string[]): Plan => ({
   summary,
   ...(details ? { details } : {}),
 });
-export const skipped = (summary: string, remediation?: string): Plan => ({
-  status: "skipped",
-  summary,
-  ...(remediation ? { remediation } : {}),
-});
-export const warning = (summary: string, remediation: string): Plan => ({
-  status: "warn",
-  summary,
-  remediation,
-});
 export const failure = (summary: string, remediation: string): Plan => ({
   status: "failed",
   summary,

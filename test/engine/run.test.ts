@@ -82,7 +82,7 @@ describe("runSteps", () => {
     expect(report.failure?.step).toBe("b");
     expect(report.failure?.error).toBeInstanceOf(OperationError);
     expect(report.ok).toBe(false);
-    expect(renderStop(report)).toBe("failed at b; applied before it: a");
+    expect(renderStop(report.steps)).toBe("failed at b; applied before it: a");
   });
 
   it("runs every step after a failure when asked to continue", async () => {
@@ -148,7 +148,7 @@ describe("runSteps", () => {
     ]);
     expect(report.cancelled).toBe(true);
     expect(report.failure?.step).toBe("hang");
-    expect(renderStop(report)).toBe("cancelled at hang; applied before it: a");
+    expect(renderStop(report.steps)).toBe("cancelled at hang; applied before it: a");
   });
 
   it("cancelled before a step starts: no further step is planned", async () => {

@@ -1,0 +1,61 @@
+import { renderSteps, renderStop } from "../engine/render.ts";
+import type { StepResult } from "../engine/run.ts";
+import { exitCodeOf, OperationError, UsageError } from "../errors.ts";
+import type { CliDeps, Context } from "./context.ts";
+
+/**
+ * One line on stderr (plus a remediation line when known), never a stack trace, never a secret. A run that
+ * stopped part-way also shows what it did before the failure (its steps), in text and in JSON. A run
+ * cancelled by SIGINT/SIGTERM says where it stopped and exits 130/143, as a shell would.
+ */
+export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: unknown): number {
+  const scrub = (text: string) => ctx?.redactor.scrub(text) ?? text;
+  const cancelledBy = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
+  const kind = error instanceof UsageError ? "error (input)" : "error";
+  const message = cancelledBy
+    ? error instanceof Error && error.name === "CancelledError"
+      ? error.message
+      : `cancelled (${cancelledBy})`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  const steps = stepsOf(error);
+  // What was done before the failure: diagnostics, so on stderr with the error (stdout stays the result).
+  if (steps && ctx?.output !== "json") {
+    const stop = renderStop(steps);
+    deps.stderr(scrub(`${[...renderSteps(steps), ...(stop ? [stop] : [])].join("\n")}\n`));
+  }
+  deps.stderr(scrub(`${cancelledBy ? "cancelled" : kind}: ${message}\n`));
+  if (!cancelledBy && error instanceof OperationError && error.remediation)
+    deps.stderr(scrub(`  fix: ${error.remediation}\n`));
+  if (!(error instanceof UsageError) && !(error instanceof OperationError)) {
+    ctx?.log.debug({ error: message }, "unexpected failure");
+  }
+  if (ctx?.output === "json") {
+    // Scripts reading stdout always get one JSON document, failures included.
+    const remediation = !cancelledBy && error instanceof OperationError ? error.remediation : undefined;
+    // A config error's every problem ({path, message, file, line}), carried as the usage error's cause; read
+    // by shape so that --help and --version never load the config module.
+    const cause = error instanceof Error ? (error.cause as { problems?: unknown } | null | undefined) : null;
+    const problems = cause?.problems;
+    const document = {
+      ok: false,
+      ...(steps ? { steps } : {}),
+      error: {
+        kind: cancelledBy ? "cancelled" : error instanceof UsageError ? "input" : "operation",
+        message,
+        ...(remediation ? { remediation } : {}),
+        ...(problems ? { problems } : {}),
+      },
+    };
+    deps.stdout(scrub(`${JSON.stringify(document, null, 2)}\n`));
+  }
+  if (cancelledBy) return cancelledBy === "SIGINT" ? 130 : 143;
+  return exitCodeOf(error);
+}
+
+/** The step results a flow attached to its error (what was done before it stopped). */
+function stepsOf(error: unknown): StepResult[] | undefined {
+  const report = (error as { report?: { steps?: StepResult[] } } | undefined)?.report;
+  return Array.isArray(report?.steps) && report.steps.length > 0 ? report.steps : undefined;
+}
