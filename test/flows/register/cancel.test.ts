@@ -72,7 +72,9 @@ describe("register cancelled by a signal", () => {
     expect(done.stderr).toMatch(/^cancelled: cancelled at run-script/m);
     // What it had done before: the step table and one line naming the applied steps.
     expect(done.stderr).toMatch(/^CANCELLED run-script: /m);
-    expect(done.stderr).toMatch(/^cancelled at run-script; applied before it: activation, ecs-config, install-script$/m);
+    expect(done.stderr).toMatch(
+      /^cancelled at run-script; applied before it: activation, ecs-config, install-script$/m,
+    );
     await expectCancelledCleanly("run-script");
     const logs = readdirSync(world.host.path("/var/log/ecs-anywhere-agent"));
     expect(logs.some((name) => name.startsWith("install-"))).toBe(true);
