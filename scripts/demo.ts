@@ -3,12 +3,19 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../test/emulator/index.ts";
+import { type IdentityPolicy, startEmulator } from "../test/emulator/index.ts";
 import { startFakeHost } from "../test/fixtures/host.ts";
 import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../test/support/cli.ts";
 
-const emulator = await startEmulator();
+// `npm run demo -- --operator-policy`: the emulated caller holds only deploy/iam/operator-policy.json, so every call
+// the flow makes outside it is denied (the proof that the shipped policy is enough).
+const operatorPolicy = process.argv.includes("--operator-policy")
+  ? (JSON.parse(
+      readFileSync(new URL("../deploy/iam/operator-policy.json", import.meta.url), "utf8"),
+    ) as IdentityPolicy)
+  : undefined;
+const emulator = await startEmulator({ ...(operatorPolicy ? { identityPolicy: operatorPolicy } : {}) });
 const workdir = mkdtempSync(join(tmpdir(), "ecs-anywhere-demo-"));
 // The operator's HOME and activation file go when the demo exits, like the fake host's temporary ROOT.
 process.once("exit", () => rmSync(workdir, { recursive: true, force: true }));
@@ -38,6 +45,8 @@ async function step(title: string, args: string[], hostEnv: Record<string, strin
 
 try {
   console.log(`AWS emulator listening on ${emulator.url} (account ${emulator.state.accountId})`);
+  if (operatorPolicy)
+    console.log("The caller holds only deploy/iam/operator-policy.json: anything else is denied.");
   console.log("\n== The cloud side");
   await step("plan only: nothing is changed", ["setup", "--cluster", "edge", "--dry-run"]);
   await step("converge the cloud side", ["setup", "--cluster", "edge"]);

@@ -22,7 +22,21 @@ describe("AWS errors", () => {
     expect(run.stderr).toContain("error: access denied: ssm:CreateActivation");
     ctx.emu.deny("ecs:CreateCluster");
     const setup = await cli(["setup"], ctx.env);
-    expect(setup.stderr).toContain("access denied: ecs:CreateCluster on cluster/default");
+    // The resource as AWS names it: the full ARN.
+    expect(setup.stderr).toContain(
+      "access denied: ecs:CreateCluster on arn:aws:ecs:eu-west-1:123456789012:cluster/default;",
+    );
+  });
+
+  it("AccessDenied on a permission AWS checks for the call names that permission, not the call's", async () => {
+    ctx.emu.deny("iam:PassRole");
+    expect((await cli(["setup"], ctx.env)).code).toBe(0);
+    const run = await cli(["activation", "create"], ctx.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "error: access denied: ssm:CreateActivation needs iam:PassRole on arn:aws:iam::123456789012:role/ECSAnywhereRole; " +
+        "grant iam:PassRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
+    );
   });
 
   it("throttling is retried by the SDK and the run succeeds", async () => {

@@ -1,4 +1,5 @@
 import { EmulatorError } from "./errors.ts";
+import { checkIdentityPolicy } from "./identity-policy.ts";
 import { type Emulator, type Fault, SERVICE_NAMES, type ServiceName } from "./types.ts";
 
 /** `/__emulator/*`: JSON control endpoints mirroring the in-process API, for out-of-process users. */
@@ -44,6 +45,8 @@ const POST: Record<string, Route> = {
   "/__emulator/faults/clear": (c) => c.clearFaults(),
   "/__emulator/deny": (c, b) => c.deny(str(b, "action")),
   "/__emulator/allow": (c, b) => c.allow(str(b, "action")),
+  "/__emulator/identity-policy": (c, b) =>
+    c.setIdentityPolicy(b.policy === null ? undefined : checkIdentityPolicy(b.policy)),
   "/__emulator/ratelimit": (c, b) => c.rateLimit(service(b), num(b, "perSecond"), num(b, "burst")),
   "/__emulator/ratelimit/clear": (c) => c.clearRateLimits(),
   "/__emulator/ssm/register": (c, b) =>

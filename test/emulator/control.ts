@@ -1,4 +1,5 @@
 import { EmulatorError } from "./errors.ts";
+import type { IdentityPolicy } from "./identity-policy.ts";
 import type {
   CallRecord,
   EmulatorState,
@@ -51,6 +52,10 @@ export class EmulatorControl {
   }
   async deny(action: string): Promise<void> {
     await this.request("POST", "deny", { action });
+  }
+  /** Sets the caller's identity policy; null removes it. */
+  async setIdentityPolicy(policy: IdentityPolicy | null): Promise<void> {
+    await this.request("POST", "identity-policy", { policy });
   }
   async allow(action: string): Promise<void> {
     await this.request("POST", "allow", { action });

@@ -4,6 +4,7 @@ import { ecs, registerContainerInstanceHook } from "./ecs.ts";
 import { EmulatorError } from "./errors.ts";
 import { DenyList, FaultBook, RateLimiter } from "./faults.ts";
 import { AWS_MANAGED_POLICY_ARNS, iam } from "./iam.ts";
+import { checkIdentityPolicy, type IdentityPolicy, policyAllows } from "./identity-policy.ts";
 import { newRequestId, newUserId } from "./ids.ts";
 import { Input } from "./input.ts";
 import { JSON_CONTENT_TYPE, jsonBody, jsonError, serviceForTarget } from "./json.ts";
@@ -66,6 +67,8 @@ export class EmulatorCore {
   readonly faults = new FaultBook();
   readonly limits = new RateLimiter();
   readonly denied = new DenyList();
+  /** When set, the caller's only identity policy: what it does not allow is denied (see identity-policy.ts). */
+  identityPolicy: IdentityPolicy | undefined;
   readonly accountId: string;
   readonly pageSize: number;
   readonly now: () => Date;
@@ -85,6 +88,7 @@ export class EmulatorCore {
     this.credentials = { ...(opts.credentials ?? DEFAULT_CREDENTIALS) };
     this.knownPolicyArns = new Set([...AWS_MANAGED_POLICY_ARNS, ...(opts.extraPolicyArns ?? [])]);
     this.principalArn = `arn:aws:iam::${this.accountId}:user/emulator`;
+    this.identityPolicy = opts.identityPolicy && checkIdentityPolicy(opts.identityPolicy);
   }
 
   calls(): CallRecord[] {
@@ -261,7 +265,9 @@ export class EmulatorCore {
       userId: this.userId,
       knownPolicyArns: this.knownPolicyArns,
       authorize: (action, resource) => {
-        if (!this.denied.isDenied(action)) return;
+        const allowed =
+          this.identityPolicy === undefined || policyAllows(this.identityPolicy, action, resource);
+        if (allowed && !this.denied.isDenied(action)) return;
         const message = `User: ${this.principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
         throw json
           ? new EmulatorError("AccessDeniedException", message, 400)

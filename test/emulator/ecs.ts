@@ -155,6 +155,14 @@ export function registerInstance(
 const clusterResource = (input: Input, ctx: CallContext): string =>
   resolveClusterArn(ctx, input.str("cluster"));
 
+/** The first container instance a call names, as an ARN: what IAM authorizes Describe/UpdateContainerInstances on. */
+function instanceResource(input: Input, ctx: CallContext): string {
+  const ref = input.strList("containerInstances")[0] ?? "*";
+  if (ref.startsWith("arn:")) return ref;
+  const [prefix, name] = resolveClusterArn(ctx, input.str("cluster")).split(":cluster/");
+  return `${prefix}:container-instance/${name}/${ref}`;
+}
+
 const createCluster: Operation = {
   resource: (input, ctx) => resolveClusterArn(ctx, input.str("clusterName")),
   run(input, ctx) {
@@ -166,6 +174,8 @@ const createCluster: Operation = {
     }
     const tags = checkTags(input);
     const arn = clusterArn(ctx.region, ctx.accountId, name);
+    // Tagging on create needs ecs:TagResource too (scoped with the ecs:CreateAction condition key).
+    if (tags.length > 0) ctx.authorize("ecs:TagResource", arn);
     const existing = ctx.state.clusters.get(arn);
     if (existing?.status === "ACTIVE") return { cluster: clusterJson(ctx.state, existing, true) };
     const cluster: Cluster = {
@@ -248,7 +258,7 @@ const registerContainerInstance: Operation = {
 };
 
 const describeContainerInstances: Operation = {
-  resource: clusterResource,
+  resource: instanceResource,
   run(input, ctx) {
     const c = activeCluster(ctx.state, resolveClusterArn(ctx, input.str("cluster")));
     const refs = input.strList("containerInstances");
@@ -299,7 +309,7 @@ const deregisterContainerInstance: Operation = {
 };
 
 const updateContainerInstancesState: Operation = {
-  resource: clusterResource,
+  resource: instanceResource,
   run(input, ctx) {
     const c = activeCluster(ctx.state, resolveClusterArn(ctx, input.str("cluster")));
     const status = input.reqStr("status");

@@ -1,4 +1,5 @@
 import { EmulatorCore } from "./core.ts";
+import { checkIdentityPolicy } from "./identity-policy.ts";
 import { type HttpFront, startHttp } from "./server.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
 
@@ -6,6 +7,7 @@ export { EmulatorControl } from "./control.ts";
 export { DEFAULT_CREDENTIALS } from "./core.ts";
 export { EmulatorError } from "./errors.ts";
 export { AWS_MANAGED_POLICY_ARNS } from "./iam.ts";
+export type { IdentityPolicy } from "./identity-policy.ts";
 export { sign } from "./sigv4.ts";
 export type * from "./types.ts";
 
@@ -24,6 +26,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     clearFaults: () => core.faults.clear(),
     deny: (action) => core.denied.deny(action),
     allow: (action) => core.denied.allow(action),
+    setIdentityPolicy: (policy) => {
+      core.identityPolicy = policy && checkIdentityPolicy(policy);
+    },
     rateLimit: (service, perSecond, burst) => core.limits.set(service, perSecond, burst),
     clearRateLimits: () => core.limits.clear(),
     registerManagedInstance: (input) => core.registerManagedInstance(input),

@@ -1,3 +1,4 @@
+import type { IdentityPolicy } from "./identity-policy.ts";
 /** Public types of the AWS emulator (see SPEC.md). */
 
 export type ServiceName = "iam" | "sts" | "ssm" | "ecs";
@@ -17,6 +18,8 @@ export interface EmulatorOptions {
   extraPolicyArns?: string[];
   /** TCP port on 127.0.0.1. Default 0: any free port. */
   port?: number;
+  /** The caller's only identity policy: every call it does not allow is denied (identity-policy.ts). Default none. */
+  identityPolicy?: IdentityPolicy;
 }
 
 export interface CallRecord {
@@ -146,6 +149,8 @@ export interface Emulator {
   clearFaults(): void;
   /** e.g. "iam:CreateRole"; "iam:*" denies a whole service. */
   deny(action: string): void;
+  /** Sets (or with undefined, removes) the caller's identity policy, as EmulatorOptions.identityPolicy. */
+  setIdentityPolicy(policy: IdentityPolicy | undefined): void;
   allow(action: string): void;
   rateLimit(service: ServiceName, perSecond: number, burst: number): void;
   clearRateLimits(): void;

@@ -37,11 +37,17 @@ export function toAwsCallError(call: AwsCallContext, error: unknown): AwsCallErr
   const resource = call.resource ?? "*";
   const detail = oneLine(error instanceof Error ? error.message : String(error));
   if (ACCESS_DENIED.has(code)) {
+    // AWS names the permission it checked, which can be another one than the call's own (ssm:CreateActivation
+    // checks iam:PassRole on the role): grant what AWS names, on the resource it names.
+    const named = /not authorized to perform: ([\w-]+:[\w*]+) on resource: (\S+)/.exec(detail);
+    const needed = named?.[1] ?? permission;
+    const on = named?.[2] ?? resource;
+    const what = needed === permission ? `${permission} on ${on}` : `${permission} needs ${needed} on ${on}`;
     // One line that names the action, the resource and the permission to grant (no separate fix line).
     return new AwsCallError(
       call,
       code,
-      `access denied: ${permission} on ${resource}; grant ${permission} on ${resource} to the identity running the agent, then re-run`,
+      `access denied: ${what}; grant ${needed} on ${on} to the identity running the agent, then re-run`,
     );
   }
   if (THROTTLED.has(code)) {
