@@ -40,3 +40,49 @@ export function findValidSignatureKeys(status: StatusLine[]): string[] {
     .filter((line) => line.keyword === "VALIDSIG")
     .map((line) => normalizeFingerprint(line.args[9] ?? line.args[0] ?? ""));
 }
+
+export interface KeyPart {
+  fingerprint: string;
+  /** undefined: never expires. */
+  expiresAt?: Date;
+  /** Field 12's own (lower-case) capabilities: s sign, c certify, e encrypt, a authenticate. */
+  capabilities: string;
+  revoked: boolean;
+}
+
+export interface PublicKeyInfo {
+  primary: KeyPart;
+  subkeys: KeyPart[];
+}
+
+/**
+ * The first primary key and its subkeys from `gpg --with-colons --fingerprint --fingerprint --list-keys` output
+ * (doc/DETAILS: field 2 validity, field 7 expiry as seconds since the epoch, field 12 capabilities, the fingerprint
+ * in the `fpr` record that follows each key record).
+ */
+export function parsePublicKey(colons: string): PublicKeyInfo | undefined {
+  let primary: KeyPart | undefined;
+  const subkeys: KeyPart[] = [];
+  let current: KeyPart | undefined;
+  for (const line of colons.split("\n")) {
+    const fields = line.split(":");
+    const type = fields[0];
+    if (type === "pub" || type === "sub") {
+      if (type === "pub" && primary !== undefined) break; // only the first key
+      const expiry = Number(fields[6]);
+      current = {
+        fingerprint: "",
+        ...(fields[6] && Number.isFinite(expiry) && expiry > 0 ? { expiresAt: new Date(expiry * 1000) } : {}),
+        capabilities: (fields[11] ?? "").replace(/[A-Z]/g, ""),
+        revoked: fields[1] === "r",
+      };
+      if (type === "pub") primary = current;
+      else subkeys.push(current);
+    } else if (type === "fpr" && current !== undefined && current.fingerprint === "") {
+      current.fingerprint = normalizeFingerprint(fields[9] ?? "");
+    } else if (type !== "fpr" && type !== "uid" && type !== "" && type !== "tru") {
+      current = undefined;
+    }
+  }
+  return primary && { primary, subkeys };
+}

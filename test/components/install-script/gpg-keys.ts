@@ -41,24 +41,35 @@ async function disposeAllTestKeys(): Promise<void> {
  */
 export async function generateTestKey(
   name: string,
-  options: { signingSubkey?: boolean } = {},
+  options: {
+    signingSubkey?: boolean;
+    /** gpg's expiry for the primary key and the signing subkey: "never" (default), "10d", "30d", ... */
+    expires?: string;
+    /** Make the key as if it were this many days ago (gpg --faked-system-time), e.g. to have it expired now. */
+    createdDaysAgo?: number;
+  } = {},
 ): Promise<TestKey> {
   const home = await mkdtemp(path.join(tmpdir(), "test-gpg-key-"));
   liveHomes.add(home);
   const gpg = async (...args: string[]) => {
     const base = ["--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""];
+    if (options.createdDaysAgo !== undefined) {
+      const then = Math.floor(Date.now() / 1000) - options.createdDaysAgo * 86_400;
+      base.push("--faked-system-time", `${then}!`, "--ignore-time-conflict");
+    }
     const result = await run("gpg", [...base, ...args], { timeoutMs: 20_000, redactor: new Redactor() });
     if (result.exitCode !== 0) throw new Error(`gpg ${args[0]} failed: ${result.stderr}`);
     return result.stdout;
   };
   try {
     const usage = options.signingSubkey ? "cert" : "sign";
-    await gpg("--quick-gen-key", `${name} <t@example.invalid>`, "ed25519", usage, "never");
+    const expires = options.expires ?? "never";
+    await gpg("--quick-gen-key", `${name} <t@example.invalid>`, "ed25519", usage, expires);
     const [fingerprint] = parsePrimaryFingerprints(
       await gpg("--with-colons", "--fingerprint", "--list-keys"),
     );
     if (fingerprint === undefined) throw new Error("the generated key has no fingerprint");
-    if (options.signingSubkey) await gpg("--quick-add-key", fingerprint, "ed25519", "sign", "never");
+    if (options.signingSubkey) await gpg("--quick-add-key", fingerprint, "ed25519", "sign", expires);
     return {
       fingerprint,
       publicKey: await gpg("--armor", "--export", fingerprint),
