@@ -8,7 +8,10 @@ import { startFakeHost } from "../test/fixtures/host.ts";
 import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../test/support/cli.ts";
 
-const emulator = await startEmulator();
+// Real AWS takes a while: IAM changes reach SSM and ECS after a few seconds, and the ECS agent connects to the control
+// plane some time after it registers (field notes §8.1, §8.2). The demo's emulator does the same, briefly.
+const DELAYS = { propagationDelayMs: 2_000, agentConnectDelayMs: 1_500 };
+const emulator = await startEmulator(DELAYS);
 const workdir = mkdtempSync(join(tmpdir(), "ecs-anywhere-demo-"));
 // The operator's HOME and activation file go when the demo exits, like the fake host's temporary ROOT.
 process.once("exit", () => rmSync(workdir, { recursive: true, force: true }));
@@ -38,6 +41,9 @@ async function step(title: string, args: string[], hostEnv: Record<string, strin
 
 try {
   console.log(`AWS emulator listening on ${emulator.url} (account ${emulator.state.accountId})`);
+  console.log(
+    `  IAM propagation delay ${DELAYS.propagationDelayMs} ms, ECS agent connection delay ${DELAYS.agentConnectDelayMs} ms`,
+  );
   console.log("\n== The cloud side");
   await step("plan only: nothing is changed", ["setup", "--cluster", "edge", "--dry-run"]);
   await step("converge the cloud side", ["setup", "--cluster", "edge"]);
