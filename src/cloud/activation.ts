@@ -76,10 +76,12 @@ export async function createActivation(
   redactor: Redactor,
   wait: Omit<PropagationWait, "clock"> = {},
 ): Promise<Activation> {
-  const expiresAt = new Date(clock.now().getTime() + request.settings.expiresIn * 1000);
+  let expiresAt = new Date(0);
   const created = await retryWhilePropagating(
-    () =>
-      ssm.createActivation({
+    () => {
+      // From each attempt: a wait for IAM does not eat into the activation's lifetime.
+      expiresAt = new Date(clock.now().getTime() + request.settings.expiresIn * 1000);
+      return ssm.createActivation({
         iamRoleName: request.roleName,
         registrationLimit: request.settings.registrationLimit,
         expiresAt,
@@ -88,7 +90,8 @@ export async function createActivation(
           : {}),
         description: request.settings.description ?? "created by ecs-anywhere-agent",
         tags: { ...request.settings.tags, ...request.tags },
-      }),
+      });
+    },
     { ...wait, clock },
   );
   redactor.add(created.activationCode);

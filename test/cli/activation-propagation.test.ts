@@ -53,6 +53,11 @@ describe("activation create while IAM propagates", () => {
     expect(answers()[0]).toBe("ValidationException");
     expect(answers().at(-1)).toBe(200);
     expect(clock.now().getTime() - start).toBeGreaterThanOrEqual(20_000);
+    // The hour of life (the default) counts from the attempt that succeeded, not from before the wait.
+    expect(new Date(JSON.parse(run.stdout).expiresAt).getTime()).toBe(
+      new Date(emu.state.activations[JSON.parse(run.stdout).activationId]?.createdDate ?? 0).getTime() +
+        3_600_000,
+    );
   });
 
   it("gives up on a role that really lacks the ssm principal once the bound is past: exit 1 naming the wait", async () => {
