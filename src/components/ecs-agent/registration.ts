@@ -59,8 +59,10 @@ async function explain(problem: string, wrongCluster: boolean, deps: VerifyDeps)
 
 export interface ControlPlaneWait {
   clock: Clock;
-  /** How long the agent may take to connect (what is left of --verify-timeout); 0 means one look. */
+  /** How long the agent may take to connect, counted from `startedAt`; 0 means one look. */
   timeoutMs: number;
+  /** When the wait began (epoch ms; default now): the verify step counts --verify-timeout from its own start. */
+  startedAt?: number;
   signal?: AbortSignal;
   progress?: (line: string) => void;
 }
@@ -76,7 +78,7 @@ export async function verifyControlPlane(
   arn: string,
   wait: ControlPlaneWait,
 ): Promise<void> {
-  const started = wait.clock.now().getTime();
+  const started = wait.startedAt ?? wait.clock.now().getTime();
   let delay = 1000;
   for (;;) {
     throwIfCancelled(wait.signal, "verify");
@@ -105,7 +107,7 @@ export async function verifyControlPlane(
     wait.progress?.(
       `[verify] waiting for the ECS agent to connect to the control plane (elapsed ${Math.round(elapsed / 1000)}s)`,
     );
-    await wait.clock.sleep(Math.min(delay, wait.timeoutMs - elapsed), wait.signal);
+    await wait.clock.sleep(Math.max(Math.min(delay, wait.timeoutMs - elapsed), 0), wait.signal);
     delay = Math.min(delay * 2, 10_000);
   }
 }

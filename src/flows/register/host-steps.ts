@@ -178,11 +178,11 @@ export const verifyStep: Step<RegisterRun> = {
         if (managedInstanceId) report.managedInstanceId = managedInstanceId;
         const details = [`container instance ${arn}`, `managed instance ${managedInstanceId ?? "unknown"}`];
         if (deps.hasAwsCredentials) {
-          // The rest of --verify-timeout: the agent connects to the control plane after it registers.
-          const left = input.verifyTimeoutMs - (host.clock.now().getTime() - started);
+          // Within the same --verify-timeout: the agent connects to the control plane after it registers.
           await verifyControlPlane((await deps.aws()).ecs, input.config.cluster, arn, {
             clock: host.clock,
-            timeoutMs: Math.max(left, 0),
+            timeoutMs: input.verifyTimeoutMs,
+            startedAt: started,
             progress: host.progress,
             ...(signal ? { signal } : {}),
           });
