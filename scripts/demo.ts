@@ -8,6 +8,9 @@ import { startFakeHost } from "../test/fixtures/host.ts";
 import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { spawnBundle, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../test/support/cli.ts";
 
+// Real AWS takes a while: IAM changes reach SSM and ECS after a few seconds, and the ECS agent connects to the control
+// plane some time after it registers (field notes §8.1, §8.2). The demo's emulator does the same, briefly.
+const DELAYS = { propagationDelayMs: 2_000, agentConnectDelayMs: 1_500 };
 // `npm run demo -- --operator-policy`: the emulated caller holds only deploy/iam/operator-policy.json, so every call
 // the flow makes outside it is denied (the proof that the shipped policy is enough).
 const operatorPolicy = process.argv.includes("--operator-policy")
@@ -15,7 +18,10 @@ const operatorPolicy = process.argv.includes("--operator-policy")
       readFileSync(new URL("../deploy/iam/operator-policy.json", import.meta.url), "utf8"),
     ) as IdentityPolicy)
   : undefined;
-const emulator = await startEmulator({ ...(operatorPolicy ? { identityPolicy: operatorPolicy } : {}) });
+const emulator = await startEmulator({
+  ...DELAYS,
+  ...(operatorPolicy ? { identityPolicy: operatorPolicy } : {}),
+});
 const workdir = mkdtempSync(join(tmpdir(), "ecs-anywhere-demo-"));
 // The operator's HOME and activation file go when the demo exits, like the fake host's temporary ROOT.
 process.once("exit", () => rmSync(workdir, { recursive: true, force: true }));
@@ -45,6 +51,9 @@ async function step(title: string, args: string[], hostEnv: Record<string, strin
 
 try {
   console.log(`AWS emulator listening on ${emulator.url} (account ${emulator.state.accountId})`);
+  console.log(
+    `  IAM propagation delay ${DELAYS.propagationDelayMs} ms, ECS agent connection delay ${DELAYS.agentConnectDelayMs} ms`,
+  );
   if (operatorPolicy)
     console.log("The caller holds only deploy/iam/operator-policy.json: anything else is denied.");
   console.log("\n== The cloud side");

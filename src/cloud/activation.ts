@@ -4,6 +4,7 @@ import { UsageError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { parseDuration } from "../util/duration.ts";
 import type { Redactor } from "../util/redact.ts";
+import { type PropagationWait, retryWhilePropagating } from "./propagation.ts";
 
 const MAX_EXPIRY_SECONDS = 30 * 24 * 3600; // field notes §5: ExpirationDate at most 30 days ahead
 
@@ -64,24 +65,35 @@ export function activationSettings(config: Config, flags: ActivationFlags): Conf
   return settings;
 }
 
-/** Creates one activation for the instance role; the code is registered as a secret before it goes anywhere. */
+/**
+ * Creates one activation for the instance role; the code is registered as a secret before it goes anywhere. A role
+ * created or changed moments ago is waited for (field notes §8.1).
+ */
 export async function createActivation(
   ssm: SsmPort,
   request: { roleName: string; region: string; settings: Config["activation"]; tags: Record<string, string> },
   clock: Clock,
   redactor: Redactor,
+  wait: Omit<PropagationWait, "clock"> = {},
 ): Promise<Activation> {
-  const expiresAt = new Date(clock.now().getTime() + request.settings.expiresIn * 1000);
-  const created = await ssm.createActivation({
-    iamRoleName: request.roleName,
-    registrationLimit: request.settings.registrationLimit,
-    expiresAt,
-    ...(request.settings.defaultInstanceName
-      ? { defaultInstanceName: request.settings.defaultInstanceName }
-      : {}),
-    description: request.settings.description ?? "created by ecs-anywhere-agent",
-    tags: { ...request.settings.tags, ...request.tags },
-  });
+  let expiresAt = new Date(0);
+  const created = await retryWhilePropagating(
+    () => {
+      // From each attempt: a wait for IAM does not eat into the activation's lifetime.
+      expiresAt = new Date(clock.now().getTime() + request.settings.expiresIn * 1000);
+      return ssm.createActivation({
+        iamRoleName: request.roleName,
+        registrationLimit: request.settings.registrationLimit,
+        expiresAt,
+        ...(request.settings.defaultInstanceName
+          ? { defaultInstanceName: request.settings.defaultInstanceName }
+          : {}),
+        description: request.settings.description ?? "created by ecs-anywhere-agent",
+        tags: { ...request.settings.tags, ...request.tags },
+      });
+    },
+    { ...wait, clock },
+  );
   redactor.add(created.activationCode);
   return {
     activationId: created.activationId,

@@ -1,9 +1,18 @@
 import type { ClusterInfo, EcsPort } from "../adapters/aws/ports.ts";
 import { verifyConverged } from "../engine/run.ts";
 import { defineStep, nothing, type Step } from "../engine/step.ts";
+import { type PropagationWait, retryWhilePropagating } from "./propagation.ts";
 
-/** Ensures the cluster exists and is ACTIVE. The agent never deletes a cluster. */
-export function clusterStep(name: string, tags: Record<string, string>, ecs: EcsPort): Step<unknown> {
+/**
+ * Ensures the cluster exists and is ACTIVE. The agent never deletes a cluster. With `wait`, a fresh account's
+ * service-linked role is waited for (field notes §8.1).
+ */
+export function clusterStep(
+  name: string,
+  tags: Record<string, string>,
+  ecs: EcsPort,
+  wait?: PropagationWait,
+): Step<unknown> {
   const step: Step<unknown> = defineStep("cluster", {
     observe: (): Promise<ClusterInfo | undefined> => ecs.describeCluster(name),
     plan(cluster) {
@@ -25,7 +34,8 @@ export function clusterStep(name: string, tags: Record<string, string>, ecs: Ecs
             // describeCluster reports a deleted cluster as INACTIVE; a name never used is absent.
             reason: cluster ? "the cluster was deleted (INACTIVE)" : "the cluster does not exist",
             apply: async () => {
-              await ecs.createCluster(name, tags);
+              const create = () => ecs.createCluster(name, tags);
+              await (wait ? retryWhilePropagating(create, wait) : create());
             },
           },
         ],

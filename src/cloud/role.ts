@@ -66,6 +66,7 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
   const id = (suffix: string) => `${spec.id}/${suffix}`;
   const changes: Change[] = [];
   const notes: Note[] = [];
+  let missingConditions: string[] | undefined;
   const owned = role === undefined || role.tags[MANAGED_BY_TAG.key] === MANAGED_BY_TAG.value;
   const foreign = owned ? "" : " (role not created by the agent: only what is required is added)";
 
@@ -87,7 +88,16 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
       },
     });
   } else {
-    const merged = mergeTrust(role.trustPolicy, spec.trust);
+    // An owned role gets the trust conditions back when they were removed; a foreign one only hears about it.
+    const merged = mergeTrust(role.trustPolicy, spec.trust, { restoreConditions: owned });
+    if (merged.missingConditions) {
+      missingConditions = merged.missingConditions;
+      notes.push({
+        id: id("trust-conditions"),
+        summary: `leave the trust policy of ${spec.name} without ${merged.missingConditions.join(", ")}`,
+        reason: `the agent did not create this role, so it does not tighten its trust policy; add these conditions to its statement for the service yourself: ${JSON.stringify(spec.trust.Condition)}`,
+      });
+    }
     if (merged.changed) {
       changes.push({
         id: id("trust-policy"),
@@ -165,5 +175,15 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
     changes.length === 0
       ? `role ${spec.name} is up to date`
       : `${changes.length} change(s) to role ${spec.name}`;
+  if (missingConditions && changes.length === 0) {
+    // Nothing to apply, so the plan itself carries the warning and its fix.
+    return {
+      status: "warn",
+      summary: `role ${spec.name} is up to date, but its trust policy lacks ${missingConditions.join(", ")}`,
+      remediation: `add to its statement for ${String((spec.trust.Principal as { Service?: unknown }).Service)}: "Condition": ${JSON.stringify(spec.trust.Condition)} (confused-deputy protection)`,
+      changes,
+      notes,
+    };
+  }
   return { summary, changes, ...(notes.length > 0 ? { notes } : {}) };
 }

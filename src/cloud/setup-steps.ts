@@ -5,6 +5,7 @@ import { executionRolePolicies, instanceRolePolicies, taskRolePolicies } from ".
 import { MANAGED_POLICY, managedPolicyArn } from "../policies/managed.ts";
 import { ecsTasksTrustStatement, ssmTrustStatement } from "../policies/trust.ts";
 import { clusterStep } from "./cluster.ts";
+import type { PropagationWait } from "./propagation.ts";
 import { roleStep } from "./role.ts";
 
 /** Tags on everything the agent creates: the configured ones plus ManagedBy. */
@@ -18,6 +19,7 @@ export function setupSteps(
   region: string,
   identity: CallerIdentity,
   aws: AwsPorts,
+  wait: PropagationWait,
 ): Step<unknown>[] {
   const ctx = { partition: identity.partition, account: identity.account, region, cluster: config.cluster };
   const tags = resourceTags(config);
@@ -84,6 +86,6 @@ export function setupSteps(
       ),
     );
   }
-  steps.push(clusterStep(config.cluster, tags, aws.ecs));
+  steps.push(clusterStep(config.cluster, tags, aws.ecs, wait));
   return steps;
 }

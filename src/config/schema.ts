@@ -39,6 +39,15 @@ const iamPath = z
   .regex(/^\/([\x21-\x7e]*\/)?$/, "must start and end with / (e.g. /ecs-anywhere/)")
   .max(512);
 
+// field notes §5.9: CreateActivation takes the instance role by NAME and SSM resolves it without a path, so a role
+// under another path can never be used for an activation.
+const instanceRolePath = iamPath.refine((path) => path === "/", {
+  // Only a well-formed path gets this message.
+  when: (payload) => payload.issues.length === 0,
+  message:
+    'must be "/": SSM CreateActivation names the instance role by name only and does not find a role under a path',
+});
+
 const tagKey = z
   .string()
   .min(1)
@@ -116,7 +125,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       name: roleName.default("ECSAnywhereRole"),
       permissions: z.enum(["managed", "least-privilege"]).default("managed"),
-      path: iamPath.default("/"),
+      path: instanceRolePath.default("/"),
       permissionsBoundary: boundaryArn.optional(),
       selfObservation: z.boolean().default(false),
     })

@@ -1,5 +1,6 @@
 import type { App } from "../app/app.ts";
 import { sweepStep } from "../cloud/activation-sweep.ts";
+import type { PropagationWait } from "../cloud/propagation.ts";
 import { setupSteps } from "../cloud/setup-steps.ts";
 import { type RunReport, runSteps } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
@@ -20,7 +21,7 @@ export async function runSetup(app: App): Promise<CloudRun> {
   return {
     account: identity.account,
     region,
-    report: await runCloud(app, setupSteps(config, region, identity, aws)),
+    report: await runCloud(app, setupSteps(config, region, identity, aws, propagationWait(app))),
   };
 }
 
@@ -33,6 +34,15 @@ export async function runSweep(app: App): Promise<CloudRun> {
     account: identity.account,
     region,
     report: await runCloud(app, [sweepStep(aws.ssm, () => app.clock.now())]),
+  };
+}
+
+/** IAM propagation waits on the run's clock and signal; progress goes to stderr in text mode. */
+export function propagationWait(app: App): PropagationWait {
+  return {
+    clock: app.clock,
+    signal: app.signal,
+    progress: (line) => (app.output === "text" ? app.io.err(line) : app.log.debug({ line }, "progress")),
   };
 }
 

@@ -26,6 +26,19 @@ export interface TrustMerge {
   document: PolicyDocument;
   changed: boolean;
   reason: string;
+  /**
+   * Condition keys of `required` (e.g. aws:SourceAccount) that the statement the merge accepted does not carry:
+   * set only when they were left out, which happens without `restoreConditions`.
+   */
+  missingConditions?: string[];
+}
+
+export interface TrustMergeOptions {
+  /**
+   * The role is the agent's own: a statement granting the service without the required condition keys (removed
+   * by hand, say) gets them back instead of being accepted as it is.
+   */
+  restoreConditions?: boolean;
 }
 
 // Operators whose values the merge understands; any other operator (or key) makes a statement opaque.
@@ -38,7 +51,11 @@ const UNDERSTOOD_OPERATORS = new Set(["stringequals", "stringlike", "arnequals",
  * conditions are the required keys, the missing values are added (a role used from several regions keeps every
  * region's aws:SourceArn); otherwise the required statement is appended next to it.
  */
-export function mergeTrust(existing: PolicyDocument | undefined, required: PolicyStatement): TrustMerge {
+export function mergeTrust(
+  existing: PolicyDocument | undefined,
+  required: PolicyStatement,
+  options: TrustMergeOptions = {},
+): TrustMerge {
   const service = asList(typeof required.Principal === "object" ? required.Principal.Service : undefined)[0];
   if (!service) throw new Error("mergeTrust: the required statement must name a service principal");
   const wanted = requiredValues(required);
@@ -51,8 +68,16 @@ export function mergeTrust(existing: PolicyDocument | undefined, required: Polic
     document.Statement.push(structuredClone(required));
     return { document, changed: true, reason: `trust policy does not allow ${service} to assume the role` };
   }
-  if (candidates.some((s) => missingValues(s, wanted)?.length === 0)) {
-    return { document, changed: false, reason: `trust policy already allows ${service}` };
+  const works = candidates.filter((s) => missingValues(s, wanted)?.length === 0);
+  const complete = works.find((s) => absentKeys(s, required).length === 0);
+  if (complete || (works.length > 0 && !options.restoreConditions)) {
+    const absent = complete ? [] : absentKeys(works[0] as PolicyStatement, required);
+    return {
+      document,
+      changed: false,
+      reason: `trust policy already allows ${service}`,
+      ...(absent.length > 0 ? { missingConditions: absent } : {}),
+    };
   }
   for (const statement of candidates) {
     const missing = missingValues(statement, wanted);
@@ -61,12 +86,22 @@ export function mergeTrust(existing: PolicyDocument | undefined, required: Polic
       const block = statement.Condition?.[operator] ?? {};
       block[key] = [...asList(block[key]), ...add];
     }
-    const added = missing.flatMap((m) => m.add).join(", ");
-    return {
-      document,
-      changed: true,
-      reason: `trust policy's conditions for ${service} do not admit ${added}`,
-    };
+    const absent = options.restoreConditions ? absentKeys(statement, required) : [];
+    for (const key of absent) {
+      const [operator, value] = requiredCondition(required, key);
+      statement.Condition ??= {};
+      statement.Condition[operator] = { ...statement.Condition[operator], [key]: structuredClone(value) };
+    }
+    const added = missing.flatMap((m) => m.add);
+    const reasons = [
+      ...(added.length > 0
+        ? [`trust policy's conditions for ${service} do not admit ${added.join(", ")}`]
+        : []),
+      ...(absent.length > 0
+        ? [`trust policy's ${service} statement lacks the condition(s) ${absent.join(", ")}`]
+        : []),
+    ];
+    return { document, changed: true, reason: reasons.join("; ") };
   }
   document.Statement.push(structuredClone(required));
   return {
@@ -74,6 +109,26 @@ export function mergeTrust(existing: PolicyDocument | undefined, required: Polic
     changed: true,
     reason: `trust policy lets ${service} assume the role only under conditions the agent does not manage`,
   };
+}
+
+/** The condition keys of `required` (as it spells them) that the statement carries under no operator. */
+function absentKeys(statement: PolicyStatement, required: PolicyStatement): string[] {
+  const present = new Set(
+    Object.values(statement.Condition ?? {}).flatMap((block) =>
+      Object.keys(block).map((k) => k.toLowerCase()),
+    ),
+  );
+  return Object.values(required.Condition ?? {})
+    .flatMap((block) => Object.keys(block))
+    .filter((key) => !present.has(key.toLowerCase()));
+}
+
+/** The operator and value `required` puts on `key`. */
+function requiredCondition(required: PolicyStatement, key: string): [string, string | string[]] {
+  for (const [operator, block] of Object.entries(required.Condition ?? {})) {
+    if (key in block) return [operator, block[key] as string | string[]];
+  }
+  throw new Error(`mergeTrust: the required statement has no condition ${key}`);
 }
 
 function grantsAssumeRole(statement: PolicyStatement, service: string): boolean {

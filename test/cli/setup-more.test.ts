@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
@@ -17,31 +17,45 @@ async function configFile(text: string): Promise<string> {
 
 describe("setup details", () => {
   it("creates roles under the configured path with the configured permissions boundary", async () => {
+    // The instance role stays at / (field notes §5.9): a task role shows paths.
     const file = await configFile(
       [
         "instanceRole:",
-        "  path: /ecs-anywhere/",
         "  permissionsBoundary: arn:aws:iam::aws:policy/ReadOnlyAccess",
         "executionRole: { enabled: false }",
+        "taskRoles:",
+        "  - name: app",
+        "    path: /ecs-anywhere/",
+        "    s3: [{ bucket: app-data }]",
       ].join("\n"),
     );
     expect((await cli(["setup", "--config", file], ctx.env)).code).toBe(0);
-    const role = ctx.emu.state.roles.ECSAnywhereRole;
+    expect(ctx.emu.state.roles.ECSAnywhereRole?.permissionsBoundaryArn).toBe(
+      "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    );
+    const role = ctx.emu.state.roles.app;
     expect(role?.path).toBe("/ecs-anywhere/");
-    expect(role?.arn).toBe("arn:aws:iam::123456789012:role/ecs-anywhere/ECSAnywhereRole");
-    expect(role?.permissionsBoundaryArn).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
+    expect(role?.arn).toBe("arn:aws:iam::123456789012:role/ecs-anywhere/app");
     expect(ctx.emu.state.roles.ecsTaskExecutionRole).toBeUndefined();
 
     // An error about that role names its real ARN, path included.
     ctx.emu.deny("iam:PutRolePolicy");
-    const denied = await cli(["setup", "--config", file], {
-      ...ctx.env,
-      ECS_ANYWHERE_INSTANCE_ROLE_PERMISSIONS: "least-privilege",
-    });
+    const changed = await configFile((await readFile(file, "utf8")).replace("app-data", "app-logs"));
+    const denied = await cli(["setup", "--config", changed], ctx.env);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain(
-      "access denied: iam:PutRolePolicy on arn:aws:iam::123456789012:role/ecs-anywhere/ECSAnywhereRole;",
+      "access denied: iam:PutRolePolicy on arn:aws:iam::123456789012:role/ecs-anywhere/app;",
     );
+  });
+
+  it("refuses an instance role under a path (exit 2): CreateActivation could never use it", async () => {
+    const file = await configFile(["instanceRole:", "  path: /ecs-anywhere/"].join("\n"));
+    const run = await cli(["setup", "--config", file], ctx.env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /instanceRole\.path: must be "\/": SSM CreateActivation names the instance role by name only/,
+    );
+    expect(ctx.emu.calls()).toEqual([]);
   });
 
   it("re-creates a cluster that was deleted (INACTIVE) and says why", async () => {

@@ -20,7 +20,7 @@ const SERVICES: Record<string, string> = {
   "sts.ts": "sts",
 };
 
-/** Actions AWS checks for a call the agent makes, beyond the call's own action (field notes §5.8). */
+/** Actions AWS checks for a call the agent makes, beyond the call's own action (field notes §5.10). */
 const CHECKED_ON_BEHALF: Record<string, string> = {
   "iam:PassRole": "ssm:CreateActivation hands the instance role to SSM",
   "ecs:TagResource": "ecs:CreateCluster with tags (the ManagedBy tag) also authorizes tagging",

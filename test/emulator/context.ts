@@ -1,4 +1,5 @@
 import type { Input } from "./input.ts";
+import type { Partition } from "./partition.ts";
 import type { State } from "./state.ts";
 import type { ServiceName } from "./types.ts";
 
@@ -8,9 +9,11 @@ export interface CallContext {
   readonly accountId: string;
   /** From the request's SigV4 credential scope. */
   readonly region: string;
+  /** The partition of `region`: every ARN the call makes uses it. */
+  readonly partition: Partition;
   readonly now: () => Date;
   readonly pageSize: number;
-  /** The caller: arn:aws:iam::ACCOUNT:user/emulator */
+  /** The caller: arn:PARTITION:iam::ACCOUNT:user/emulator */
   readonly principalArn: string;
   readonly userId: string;
   readonly knownPolicyArns: ReadonlySet<string>;

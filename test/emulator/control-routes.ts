@@ -62,6 +62,13 @@ const POST: Record<string, Route> = {
       ...(isStringMap(b.tags) ? { tags: b.tags } : {}),
     }),
   "/__emulator/activation-code": (c, b) => c.setNextActivationCode(str(b, "code")),
+  "/__emulator/delays": (c, b) =>
+    c.setDelays({
+      ...(b.propagationDelayMs === undefined ? {} : { propagationDelayMs: num(b, "propagationDelayMs") }),
+      ...(b.agentConnectDelayMs === undefined ? {} : { agentConnectDelayMs: num(b, "agentConnectDelayMs") }),
+    }),
+  "/__emulator/ecs/running-tasks": (c, b) =>
+    c.setRunningTasks(str(b, "containerInstanceArn"), num(b, "count")),
 };
 
 export function handleControl(

@@ -2,6 +2,7 @@ import { EmulatorError } from "./errors.ts";
 import type { IdentityPolicy } from "./identity-policy.ts";
 import type {
   CallRecord,
+  DelaySettings,
   EmulatorState,
   Fault,
   RegisterContainerInstanceInput,
@@ -80,5 +81,11 @@ export class EmulatorControl {
   }
   async setNextActivationCode(code: string): Promise<void> {
     await this.request("POST", "activation-code", { code });
+  }
+  async setDelays(delays: DelaySettings): Promise<void> {
+    await this.request("POST", "delays", delays);
+  }
+  async setRunningTasks(containerInstanceArn: string, count: number): Promise<void> {
+    await this.request("POST", "ecs/running-tasks", { containerInstanceArn, count });
   }
 }

@@ -3,11 +3,12 @@ import { isMutating } from "./context.ts";
 import { ecs, registerContainerInstanceHook } from "./ecs.ts";
 import { EmulatorError } from "./errors.ts";
 import { DenyList, FaultBook, RateLimiter } from "./faults.ts";
-import { AWS_MANAGED_POLICY_ARNS, iam } from "./iam.ts";
+import { iam, managedPolicyArns } from "./iam.ts";
 import { checkIdentityPolicy, type IdentityPolicy, policyAllows } from "./identity-policy.ts";
 import { newRequestId, newUserId } from "./ids.ts";
 import { Input } from "./input.ts";
 import { JSON_CONTENT_TYPE, jsonBody, jsonError, serviceForTarget } from "./json.ts";
+import { iamPartitionOf, partitionOf } from "./partition.ts";
 import { parseQueryParams, type QueryService, queryError, querySuccess } from "./query.ts";
 import { parseAuthorization, verify } from "./sigv4.ts";
 import { registerManagedInstance, ssm } from "./ssm.ts";
@@ -15,6 +16,7 @@ import { State } from "./state.ts";
 import { sts } from "./sts.ts";
 import {
   type CallRecord,
+  type DelaySettings,
   type EmulatorOptions,
   type EmulatorState,
   type RegisterContainerInstanceInput,
@@ -72,10 +74,9 @@ export class EmulatorCore {
   readonly accountId: string;
   readonly pageSize: number;
   readonly now: () => Date;
-  readonly principalArn: string;
   readonly userId = newUserId();
   private readonly credentials: Record<string, string>;
-  private readonly knownPolicyArns: ReadonlySet<string>;
+  private readonly extraPolicyArns: readonly string[];
   private log: CallRecord[] = [];
 
   constructor(opts: EmulatorOptions = {}) {
@@ -86,9 +87,32 @@ export class EmulatorCore {
       throw new Error("pageSize must be a positive integer");
     this.now = opts.now ?? (() => new Date());
     this.credentials = { ...(opts.credentials ?? DEFAULT_CREDENTIALS) };
-    this.knownPolicyArns = new Set([...AWS_MANAGED_POLICY_ARNS, ...(opts.extraPolicyArns ?? [])]);
-    this.principalArn = `arn:aws:iam::${this.accountId}:user/emulator`;
+    this.extraPolicyArns = [...(opts.extraPolicyArns ?? [])];
     this.identityPolicy = opts.identityPolicy && checkIdentityPolicy(opts.identityPolicy);
+    this.setDelays({
+      propagationDelayMs: opts.propagationDelayMs ?? 0,
+      agentConnectDelayMs: opts.agentConnectDelayMs ?? 0,
+    });
+  }
+
+  setDelays(delays: DelaySettings): void {
+    for (const key of ["propagationDelayMs", "agentConnectDelayMs"] as const) {
+      const value = delays[key];
+      if (value === undefined) continue;
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        throw new EmulatorError("InvalidInput", `${key} must be a number >= 0`);
+      }
+      this.state.delays[key] = value;
+    }
+  }
+
+  setRunningTasks(containerInstanceArn: string, count: number): void {
+    const ci = this.state.containerInstances.get(containerInstanceArn);
+    if (ci === undefined)
+      throw new EmulatorError("InvalidInput", `no container instance ${containerInstanceArn}`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new EmulatorError("InvalidInput", "count must be an integer >= 0");
+    ci.runningTasks = count;
   }
 
   calls(): CallRecord[] {
@@ -245,6 +269,15 @@ export class EmulatorCore {
     }
     // Real time, not the `now` option: the SDK signs with the real clock (and syncs to our Date header).
     const v = verify(req, auth, secret, Date.now());
+    if (v.ok && call.service === "iam" && iamPartitionOf(auth.region) === undefined) {
+      // IAM is global per partition and only takes its partition's signing region (field notes §5.8).
+      return this.error(
+        call,
+        "SignatureDoesNotMatch",
+        `Credential should be scoped to a valid region, not '${auth.region}'.`,
+        403,
+      );
+    }
     if (v.ok) return undefined;
     if (v.kind === "incomplete")
       return this.error(call, json ? "IncompleteSignatureException" : "IncompleteSignature", v.message, 400);
@@ -255,20 +288,23 @@ export class EmulatorCore {
 
   private context(call: Call): CallContext {
     const json = call.protocol === "json";
+    const partition = partitionOf(call.region);
+    const principalArn = `arn:${partition}:iam::${this.accountId}:user/emulator`;
     return {
       state: this.state,
       accountId: this.accountId,
       region: call.region,
+      partition,
       now: this.now,
       pageSize: this.pageSize,
-      principalArn: this.principalArn,
+      principalArn,
       userId: this.userId,
-      knownPolicyArns: this.knownPolicyArns,
+      knownPolicyArns: new Set([...managedPolicyArns(partition), ...this.extraPolicyArns]),
       authorize: (action, resource) => {
         const allowed =
           this.identityPolicy === undefined || policyAllows(this.identityPolicy, action, resource);
         if (allowed && !this.denied.isDenied(action)) return;
-        const message = `User: ${this.principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+        const message = `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
         throw json
           ? new EmulatorError("AccessDeniedException", message, 400)
           : new EmulatorError("AccessDenied", message, 403);

@@ -4,6 +4,7 @@ import { newContainerInstanceId } from "./ids.ts";
 import type { Input } from "./input.ts";
 import { epochSeconds } from "./json.ts";
 import { paginate } from "./paging.ts";
+import { partitionOf } from "./partition.ts";
 import type { Cluster, ContainerInstance, State } from "./state.ts";
 
 /** ECS clusters and (external) container instances (JSON 1.1). */
@@ -18,7 +19,7 @@ const invalid = (message: string): never => fail("InvalidParameterException", me
 const clusterNotFound = (): never => fail("ClusterNotFoundException", "Cluster not found.");
 
 export function clusterArn(region: string, accountId: string, name: string): string {
-  return `arn:aws:ecs:${region}:${accountId}:cluster/${name}`;
+  return `arn:${partitionOf(region)}:ecs:${region}:${accountId}:cluster/${name}`;
 }
 
 /** A cluster name or ARN -> its ARN (region from the request). */
@@ -77,7 +78,12 @@ function clusterJson(state: State, c: Cluster, withTags: boolean): Record<string
   };
 }
 
-function instanceJson(state: State, ci: ContainerInstance, withTags: boolean): Record<string, unknown> {
+function instanceJson(
+  state: State,
+  ci: ContainerInstance,
+  withTags: boolean,
+  now: Date,
+): Record<string, unknown> {
   const resources = [
     { name: "CPU", type: "INTEGER", integerValue: 2048 },
     { name: "MEMORY", type: "INTEGER", integerValue: 3928 },
@@ -95,8 +101,8 @@ function instanceJson(state: State, ci: ContainerInstance, withTags: boolean): R
     remainingResources: resources,
     registeredResources: resources,
     status: ci.status,
-    agentConnected: state.agentConnected(ci),
-    runningTasksCount: 0,
+    agentConnected: state.agentConnected(ci, now),
+    runningTasksCount: ci.runningTasks,
     pendingTasksCount: 0,
     attributes: [{ name: "ecs.capability.external" }, ...ci.attributes],
     registeredAt: epochSeconds(ci.registeredAt),
@@ -147,6 +153,7 @@ export function registerInstance(
     registeredAt: now,
     tags: new Map(extra.tags ?? []),
     attributes: extra.attributes ?? [],
+    runningTasks: 0,
   };
   state.containerInstances.set(ci.containerInstanceArn, ci);
   return ci;
@@ -178,6 +185,15 @@ const createCluster: Operation = {
     if (tags.length > 0) ctx.authorize("ecs:TagResource", arn);
     const existing = ctx.state.clusters.get(arn);
     if (existing?.status === "ACTIVE") return { cluster: clusterJson(ctx.state, existing, true) };
+    // field notes §8.1: the account's first CreateCluster makes the ECS service-linked role, which ECS cannot
+    // assume until it has propagated.
+    const now = ctx.now();
+    ctx.state.serviceLinkedRoleSince ??= now;
+    if (ctx.state.propagating(ctx.state.serviceLinkedRoleSince, now)) {
+      invalid(
+        "Unable to assume the service linked role. Please verify that the ECS service linked role exists.",
+      );
+    }
     const cluster: Cluster = {
       clusterArn: arn,
       clusterName: name,
@@ -231,7 +247,7 @@ const registerContainerInstance: Operation = {
     if (previous !== undefined) {
       const ci = findInstance(ctx.state, c, previous);
       if (ci?.status === "INACTIVE") fail("ClientException", `Container instance ${ci.id} is inactive.`);
-      if (ci !== undefined) return { containerInstance: instanceJson(ctx.state, ci, true) };
+      if (ci !== undefined) return { containerInstance: instanceJson(ctx.state, ci, true, ctx.now()) };
     }
     let instanceId: unknown;
     try {
@@ -253,7 +269,7 @@ const registerContainerInstance: Operation = {
       tags: checkTags(input),
       attributes,
     });
-    return { containerInstance: instanceJson(ctx.state, ci, true) };
+    return { containerInstance: instanceJson(ctx.state, ci, true, ctx.now()) };
   },
 };
 
@@ -270,7 +286,7 @@ const describeContainerInstances: Operation = {
     for (const ref of refs) {
       const ci = findInstance(ctx.state, c, ref);
       if (ci === undefined) failures.push({ arn: instanceArnGuess(c, ref), reason: "MISSING" });
-      else containerInstances.push(instanceJson(ctx.state, ci, withTags));
+      else containerInstances.push(instanceJson(ctx.state, ci, withTags, ctx.now()));
     }
     return { containerInstances, failures };
   },
@@ -303,8 +319,15 @@ const deregisterContainerInstance: Operation = {
     const ci = findInstance(ctx.state, c, input.reqStr("containerInstance"));
     if (ci === undefined) invalid("Container instance not found.");
     const instance = ci as ContainerInstance;
+    // field notes §8.4: an instance that still runs tasks needs force (which stops them).
+    if (instance.runningTasks > 0 && input.bool("force") !== true) {
+      invalid(
+        "The container instance has tasks running. Stop them, or deregister with force to stop them and deregister the instance.",
+      );
+    }
+    instance.runningTasks = 0;
     instance.status = "INACTIVE";
-    return { containerInstance: instanceJson(ctx.state, instance, false) };
+    return { containerInstance: instanceJson(ctx.state, instance, false, ctx.now()) };
   },
 };
 
@@ -325,7 +348,7 @@ const updateContainerInstancesState: Operation = {
         continue;
       }
       ci.status = status as "ACTIVE" | "DRAINING";
-      containerInstances.push(instanceJson(ctx.state, ci, false));
+      containerInstances.push(instanceJson(ctx.state, ci, false, ctx.now()));
     }
     return { containerInstances, failures };
   },

@@ -18,6 +18,11 @@ export const AWS_MANAGED_POLICY_ARNS: readonly string[] = [
   "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
 ];
 
+/** The AWS managed policies of a partition: the same names under arn:PARTITION:iam::aws:policy/. */
+export function managedPolicyArns(partition: string): string[] {
+  return AWS_MANAGED_POLICY_ARNS.map((arn) => arn.replace(/^arn:aws:/, `arn:${partition}:`));
+}
+
 const MAX_ATTACHED_POLICIES = 10;
 const MAX_INLINE_POLICY_TOTAL = 10240;
 const MAX_TRUST_POLICY = 2048;
@@ -49,8 +54,8 @@ function checkPath(path: string): void {
   }
 }
 
-export function roleArn(accountId: string, name: string, path = "/"): string {
-  return `arn:aws:iam::${accountId}:role${path}${name}`;
+export function roleArn(partition: string, accountId: string, name: string, path = "/"): string {
+  return `arn:${partition}:iam::${accountId}:role${path}${name}`;
 }
 
 function findRole(ctx: CallContext, name: string): Role | undefined {
@@ -69,7 +74,7 @@ function getRole(input: Input, ctx: CallContext): Role {
 function roleResource(input: Input, ctx: CallContext): string {
   const name = input.str("RoleName") ?? "*";
   const role = findRole(ctx, name);
-  return role?.arn ?? roleArn(ctx.accountId, name, input.str("Path") ?? "/");
+  return role?.arn ?? roleArn(ctx.partition, ctx.accountId, name, input.str("Path") ?? "/");
 }
 
 function roleXml(r: Role): XmlValue {
@@ -206,8 +211,9 @@ const operations: Record<string, Operation> = {
         roleName: name,
         roleId: newRoleId(),
         path,
-        arn: roleArn(ctx.accountId, name, path),
+        arn: roleArn(ctx.partition, ctx.accountId, name, path),
         createDate: ctx.now(),
+        changedAt: ctx.now(),
         description,
         maxSessionDuration: maxSession,
         assumeRolePolicyDocument: trust,
@@ -231,10 +237,11 @@ const operations: Record<string, Operation> = {
     return undefined;
   }),
 
-  UpdateAssumeRolePolicy: onRole((role, input) => {
+  UpdateAssumeRolePolicy: onRole((role, input, ctx) => {
     const document = input.reqStr("PolicyDocument");
     checkTrustPolicy(document);
     role.assumeRolePolicyDocument = document;
+    role.changedAt = ctx.now();
     return undefined;
   }),
 

@@ -6,8 +6,9 @@ import type { Emulator, EmulatorOptions } from "./types.ts";
 export { EmulatorControl } from "./control.ts";
 export { DEFAULT_CREDENTIALS } from "./core.ts";
 export { EmulatorError } from "./errors.ts";
-export { AWS_MANAGED_POLICY_ARNS } from "./iam.ts";
+export { AWS_MANAGED_POLICY_ARNS, managedPolicyArns } from "./iam.ts";
 export type { IdentityPolicy } from "./identity-policy.ts";
+export { IAM_SIGNING_REGION, partitionOf } from "./partition.ts";
 export { sign } from "./sigv4.ts";
 export type * from "./types.ts";
 
@@ -37,6 +38,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return core.snapshot();
     },
     setNextActivationCode: (code) => core.setNextActivationCode(code),
+    setDelays: (delays) => core.setDelays(delays),
+    setRunningTasks: (arn, count) => core.setRunningTasks(arn, count),
   };
   http = await startHttp(emulator, (req) => core.handle(req), opts.port ?? 0);
   emulator.url = http.url;

@@ -1,12 +1,14 @@
 import { startEmulator } from "./index.ts";
+import type { EmulatorOptions } from "./types.ts";
 
 /**
- * CLI: `npx tsx test/emulator/main.ts [--port N] [--account-id ID] [--page-size N]`.
+ * CLI: `npx tsx test/emulator/main.ts [--port N] [--account-id ID] [--page-size N] [--propagation-delay-ms N]
+ * [--agent-connect-delay-ms N]`.
  * Prints one JSON line {"url": ...} on stdout when ready; stops on SIGTERM or SIGINT.
  */
 
-function parseArgs(argv: string[]): { port?: number; accountId?: string; pageSize?: number } {
-  const out: { port?: number; accountId?: string; pageSize?: number } = {};
+function parseArgs(argv: string[]): EmulatorOptions {
+  const out: EmulatorOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -14,6 +16,8 @@ function parseArgs(argv: string[]): { port?: number; accountId?: string; pageSiz
     if (flag === "--port") out.port = Number.parseInt(value, 10);
     else if (flag === "--account-id") out.accountId = value;
     else if (flag === "--page-size") out.pageSize = Number.parseInt(value, 10);
+    else if (flag === "--propagation-delay-ms") out.propagationDelayMs = Number.parseInt(value, 10);
+    else if (flag === "--agent-connect-delay-ms") out.agentConnectDelayMs = Number.parseInt(value, 10);
     else throw new Error(`unknown flag ${flag}`);
     i++;
   }

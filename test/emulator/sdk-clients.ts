@@ -3,6 +3,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { DEFAULT_CREDENTIALS } from "./core.ts";
+import { IAM_SIGNING_REGION, partitionOf } from "./partition.ts";
 
 /** Real AWS SDK v3 clients pointed at an emulator (test helper, not a test). */
 
@@ -53,7 +54,8 @@ export function clients(url: string, opts: ClientOptions = {}) {
     retryStrategy: fastRetries(maxAttempts, opts.seen),
   };
   return {
-    iam: new IAMClient(config),
+    // IAM signs for its partition's one region, as the SDK's own endpoint rules do (field notes §5.8).
+    iam: new IAMClient({ ...config, region: IAM_SIGNING_REGION[partitionOf(config.region)] }),
     sts: new STSClient(config),
     ssm: new SSMClient(config),
     ecs: new ECSClient(config),

@@ -159,8 +159,15 @@ describe("DescribeActivations and DeleteActivation", () => {
     expect(badToken.name).toBe("InvalidNextToken");
 
     await c.ssm.send(new DeleteActivationCommand({ ActivationId: ids[0] }));
+    // field notes §8.3: deleting it again answers InvalidActivation ("might have been deleted"); an id SSM never
+    // issued answers InvalidActivationId.
     const again = await rejection(c.ssm.send(new DeleteActivationCommand({ ActivationId: ids[0] })));
-    expect(again.name).toBe("InvalidActivationId");
+    expect(again.name).toBe("InvalidActivation");
+    expect(again.message).toMatch(/might have been deleted/);
+    const never = await rejection(
+      c.ssm.send(new DeleteActivationCommand({ ActivationId: "00000000-0000-4000-8000-000000000000" })),
+    );
+    expect(never.name).toBe("InvalidActivationId");
     expect(Object.keys(emu.state.activations)).toHaveLength(5);
   });
 

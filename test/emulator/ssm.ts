@@ -99,12 +99,20 @@ const createActivation: Operation = {
       constraint(iamRole, "iamRole", "satisfy regular expression pattern: ^[\\p{L}\\p{N}+=,.@\\-_]*$");
     }
     const role = ctx.state.roles.get(iamRole.toLowerCase());
-    const arn = role?.arn ?? roleArn(ctx.accountId, iamRole);
+    const now = ctx.now();
+    // SSM names the role by NAME and resolves it as arn:PARTITION:iam::ACCOUNT:role/NAME, without a path (field
+    // notes §5.9): a role under another path is not found there.
+    const arn = roleArn(ctx.partition, ctx.accountId, role?.roleName ?? iamRole);
     ctx.authorize("iam:PassRole", arn);
-    if (role === undefined || !trustsService(role.assumeRolePolicyDocument, "ssm.amazonaws.com")) {
+    if (
+      role === undefined ||
+      role.path !== "/" ||
+      !trustsService(role.assumeRolePolicyDocument, "ssm.amazonaws.com") ||
+      // field notes §8.1: a role (or trust policy) changed moments ago is not yet visible to SSM.
+      ctx.state.propagating(role.changedAt, now)
+    ) {
       validation(`Nonexistent role or missing ssm service principal in trust policy: ${arn}`);
     }
-    const now = ctx.now();
     const expiration = input.date("ExpirationDate") ?? new Date(now.getTime() + DAY_MS);
     if (expiration.getTime() <= now.getTime()) validation("ExpirationDate must be in the future.");
     if (expiration.getTime() > now.getTime() + MAX_EXPIRY_MS) {
@@ -172,15 +180,20 @@ const describeActivations: Operation = {
 
 const deleteActivation: Operation = {
   resource: (input, ctx) =>
-    `arn:aws:ssm:${ctx.region}:${ctx.accountId}:activation/${input.str("ActivationId") ?? "*"}`,
+    `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:activation/${input.str("ActivationId") ?? "*"}`,
   run(input, ctx) {
     const id = input.reqStr("ActivationId");
     if (!UUID_RE.test(id))
       constraint(id, "activationId", `satisfy regular expression pattern: ${UUID_RE.source}`);
     const a = ctx.state.activations.get(id);
+    if (a === undefined && ctx.state.deletedActivations.has(id)) {
+      // field notes §8.3: a deleted activation may answer InvalidActivation rather than InvalidActivationId.
+      fail("InvalidActivation", `Activation ID ${id} is not valid. The activation might have been deleted.`);
+    }
     if (a === undefined || a.region !== ctx.region)
       fail("InvalidActivationId", `Activation ID ${id} is not valid.`);
     ctx.state.activations.delete(id);
+    ctx.state.deletedActivations.add(id);
     return {};
   },
 };
@@ -209,6 +222,11 @@ function instanceFilter(key: string, values: string[]): InstanceFilter {
       return () => values.includes("ManagedInstance");
     case "PlatformTypes":
       return () => values.includes("Linux");
+    case "AgentVersion":
+      return (m) => values.includes(m.agentVersion);
+    case "AssociationStatus":
+      // The emulated nodes have no State Manager associations, so no status matches.
+      return () => false;
     default:
       return fail("InvalidFilterKey", `The filter key ${key} is not valid.`);
   }
@@ -235,7 +253,7 @@ const describeInstanceInformation: Operation = {
 
 const deregisterManagedInstance: Operation = {
   resource: (input, ctx) =>
-    `arn:aws:ssm:${ctx.region}:${ctx.accountId}:managed-instance/${input.str("InstanceId") ?? "*"}`,
+    `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:managed-instance/${input.str("InstanceId") ?? "*"}`,
   run(input, ctx) {
     const id = input.reqStr("InstanceId");
     if (!/^mi-[0-9a-f]{17}$/.test(id))

@@ -15,6 +15,8 @@ export interface Role {
   path: string;
   arn: string;
   createDate: Date;
+  /** When the role or its trust policy last changed: SSM sees the change only after the propagation delay. */
+  changedAt: Date;
   description?: string;
   maxSessionDuration: number;
   assumeRolePolicyDocument: string;
@@ -66,6 +68,16 @@ export interface ContainerInstance {
   registeredAt: Date;
   tags: Map<string, string>;
   attributes: Array<{ name: string; value?: string }>;
+  /** Tasks the instance runs (setRunningTasks): DeregisterContainerInstance refuses it unless forced. */
+  runningTasks: number;
+}
+
+/** Behaviours over time (field notes §8), in ms of the emulator's clock; 0 turns one off. */
+export interface Delays {
+  /** How long a new or changed role is invisible to SSM, and the ECS service-linked role to ECS. */
+  propagationDelayMs: number;
+  /** How long after registration a container instance's agent stays disconnected. */
+  agentConnectDelayMs: number;
 }
 
 export class State {
@@ -76,11 +88,25 @@ export class State {
   readonly containerInstances = new Map<string, ContainerInstance>();
   /** Code for the next CreateActivation (setNextActivationCode). */
   nextActivationCode: string | undefined;
+  /** Ids of deleted activations: deleting one again answers InvalidActivation (field notes §8.3). */
+  readonly deletedActivations = new Set<string>();
+  /** When the account's first CreateCluster made the ECS service-linked role (field notes §8.1). */
+  serviceLinkedRoleSince: Date | undefined;
+  readonly delays: Delays = { propagationDelayMs: 0, agentConnectDelayMs: 0 };
 
-  /** ECS reports an external instance's agent as connected while its SSM registration lives. */
-  agentConnected(ci: ContainerInstance): boolean {
+  /**
+   * ECS reports an external instance's agent as connected while its SSM registration lives, once the agent's
+   * control-plane session is up (agentConnectDelayMs after registration, field notes §8.2).
+   */
+  agentConnected(ci: ContainerInstance, now: Date): boolean {
     if (ci.status === "INACTIVE") return false;
+    if (now.getTime() - ci.registeredAt.getTime() < this.delays.agentConnectDelayMs) return false;
     return !ci.ec2InstanceId.startsWith("mi-") || this.managedInstances.has(ci.ec2InstanceId);
+  }
+
+  /** Whether a change made at `since` is still invisible to other services at `now`. */
+  propagating(since: Date, now: Date): boolean {
+    return now.getTime() - since.getTime() < this.delays.propagationDelayMs;
   }
 
   /** Container instances still registered (ACTIVE or DRAINING) in a cluster. */
@@ -161,7 +187,8 @@ export class State {
         clusterArn: ci.clusterArn,
         ec2InstanceId: ci.ec2InstanceId,
         status: ci.status,
-        agentConnected: this.agentConnected(ci),
+        agentConnected: this.agentConnected(ci, now),
+        runningTasksCount: ci.runningTasks,
         registeredAt: iso(ci.registeredAt),
         tags: rec([...ci.tags]),
       },

@@ -20,6 +20,20 @@ export interface EmulatorOptions {
   port?: number;
   /** The caller's only identity policy: every call it does not allow is denied (identity-policy.ts). Default none. */
   identityPolicy?: IdentityPolicy;
+  /**
+   * IAM eventual consistency (field notes §8.1), on the `now` clock: for this long after a role is created or its
+   * trust policy changes, CreateActivation on it answers "Nonexistent role ..."; for this long after the account's
+   * first CreateCluster, CreateCluster answers "Unable to assume the service linked role". Default 0 (off).
+   */
+  propagationDelayMs?: number;
+  /** For this long (on the `now` clock) after registering, a container instance's agentConnected is false. Default 0. */
+  agentConnectDelayMs?: number;
+}
+
+/** The behaviours over time that can be changed while the emulator runs (`setDelays`). */
+export interface DelaySettings {
+  propagationDelayMs?: number;
+  agentConnectDelayMs?: number;
 }
 
 export interface CallRecord {
@@ -120,6 +134,7 @@ export interface ContainerInstanceSnapshot {
   ec2InstanceId: string;
   status: "ACTIVE" | "DRAINING" | "INACTIVE";
   agentConnected: boolean;
+  runningTasksCount: number;
   registeredAt: string;
   tags: Record<string, string>;
 }
@@ -162,4 +177,8 @@ export interface Emulator {
   readonly state: EmulatorState;
   /** The next CreateActivation answers this code. */
   setNextActivationCode(code: string): void;
+  /** Changes the propagation and agent-connection delays (ms of the `now` clock). */
+  setDelays(delays: DelaySettings): void;
+  /** Makes a container instance run `count` tasks (DeregisterContainerInstance then needs force). */
+  setRunningTasks(containerInstanceArn: string, count: number): void;
 }

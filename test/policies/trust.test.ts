@@ -327,3 +327,48 @@ describe("mergeTrust refuses a required statement without a service principal", 
     );
   });
 });
+
+describe("mergeTrust with restoreConditions (the agent's own role, issue: conditions removed by hand)", () => {
+  const ssmFrankfurt = ssmTrustStatement(ACCOUNT, "eu-central-1");
+  const open: PolicyStatement = {
+    Effect: "Allow",
+    Principal: { Service: "ssm.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  };
+
+  it("puts both confused-deputy conditions back on a statement that lost them", () => {
+    const merged = mergeTrust(trust(ec2Trust, open), ssmFrankfurt, { restoreConditions: true });
+    expect(merged.changed).toBe(true);
+    expect(merged.reason).toBe(
+      "trust policy's ssm.amazonaws.com statement lacks the condition(s) aws:SourceAccount, aws:SourceArn",
+    );
+    expect(merged.document.Statement).toEqual([ec2Trust, ssmFrankfurt]);
+    expect(mergeTrust(merged.document, ssmFrankfurt, { restoreConditions: true }).changed).toBe(false);
+  });
+
+  it("puts back the one condition that is gone and keeps the other as it is", () => {
+    const onlyArn: PolicyStatement = {
+      ...open,
+      Condition: { ArnLike: { "aws:SourceArn": `arn:aws:ssm:*:${ACCOUNT}:*` } },
+    };
+    const merged = mergeTrust(trust(onlyArn), ssmFrankfurt, { restoreConditions: true });
+    expect(merged.reason).toBe(
+      "trust policy's ssm.amazonaws.com statement lacks the condition(s) aws:SourceAccount",
+    );
+    expect(merged.document.Statement[0]?.Condition).toEqual({
+      ArnLike: { "aws:SourceArn": `arn:aws:ssm:*:${ACCOUNT}:*` },
+      StringEquals: { "aws:SourceAccount": ACCOUNT },
+    });
+  });
+
+  it("without it (a foreign role), accepts the statement but names the missing conditions", () => {
+    const merged = mergeTrust(trust(open), ssmFrankfurt);
+    expect(merged).toEqual({
+      document: trust(open),
+      changed: false,
+      reason: "trust policy already allows ssm.amazonaws.com",
+      missingConditions: ["aws:SourceAccount", "aws:SourceArn"],
+    });
+    expect(mergeTrust(trust(ssmFrankfurt), ssmFrankfurt).missingConditions).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import type { Redactor } from "../../util/redact.ts";
+import { iamSigningRegion } from "./partition.ts";
 import type { AwsPorts } from "./ports.ts";
 
 export interface AwsSettings {
@@ -61,10 +62,11 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
   const sts = stsPort.createStsPort(
     cancellable(new stsSdk.STSClient(base("STS", settings.region)), settings.signal),
   );
-  // IAM is a global service whose requests are signed for us-east-1 (aws partition).
+  // field notes §5.8: IAM is global per partition; its requests are signed for that partition's IAM region
+  // (us-east-1, cn-north-1, us-gov-west-1), which also picks its endpoint.
   const iam = iamPort.createIamPort(
-    cancellable(new iamSdk.IAMClient(base("IAM", "us-east-1")), settings.signal),
-    async () => (await sts.getCallerIdentity()).account,
+    cancellable(new iamSdk.IAMClient(base("IAM", iamSigningRegion(settings.region))), settings.signal),
+    () => sts.getCallerIdentity(),
   );
   return {
     sts,

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { PolicyDocument } from "../../policies/document.ts";
 import { awsCall, awsCallRequired } from "./errors.ts";
-import type { CreateRoleInput, IamPort, RoleInfo } from "./ports.ts";
+import type { CallerIdentity, CreateRoleInput, IamPort, RoleInfo } from "./ports.ts";
 
 /** IAM returns policy documents URL-encoded. */
 export function decodePolicyDocument(encoded: string): PolicyDocument {
@@ -38,15 +38,22 @@ function toRoleInfo(role: Role): RoleInfo {
 const toTagList = (tags: Record<string, string>) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
-export function createIamPort(client: IAMClient, account: () => Promise<string>): IamPort {
+export function createIamPort(
+  client: IAMClient,
+  identity: () => Promise<Pick<CallerIdentity, "account" | "partition">>,
+): IamPort {
   // Role paths seen in answers, so an error names the role's real ARN (arn:...:role/PATH/NAME).
   const knownArns = new Map<string, string>();
   const remember = (role: RoleInfo) => {
     if (role.arn) knownArns.set(role.name, role.arn);
     return role;
   };
-  const roleArn = async (name: string) =>
-    knownArns.get(name) ?? `arn:aws:iam::${await account()}:role/${name}`;
+  const roleArn = async (name: string) => {
+    const known = knownArns.get(name);
+    if (known !== undefined) return known;
+    const { account, partition } = await identity();
+    return `arn:${partition}:iam::${account}:role/${name}`;
+  };
   const ctx = async (action: string, roleName: string) => ({
     service: "iam" as const,
     action,

@@ -63,7 +63,8 @@ export function createSsmPort(client: SSMClient): SsmPort {
       await awsCall(
         ctx("DeleteActivation", id),
         () => client.send(new DeleteActivationCommand({ ActivationId: id })),
-        ["InvalidActivationId"],
+        // field notes §8.3: both answers mean the activation is gone.
+        ["InvalidActivationId", "InvalidActivation"],
       );
     },
     async describeManagedInstance(id) {

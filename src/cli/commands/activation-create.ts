@@ -5,6 +5,7 @@ import { parseMaxAttempts } from "../../app/settings.ts";
 import { type ActivationFlags, activationSettings, createActivation } from "../../cloud/activation.ts";
 import { resourceTags } from "../../cloud/setup-steps.ts";
 import { describeError, OperationError, UsageError } from "../../errors.ts";
+import { propagationWait } from "../../flows/setup.ts";
 import { readFailure } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
@@ -36,6 +37,7 @@ export default async function activationCreate(
     { roleName: config.instanceRole.name, region, settings, tags: resourceTags(config) },
     ctx.deps.clock,
     ctx.redactor,
+    propagationWait(ctx),
   );
   ctx.log.info(
     { activationId: activation.activationId, expiresAt: activation.expiresAt },

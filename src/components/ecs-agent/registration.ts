@@ -5,6 +5,7 @@ import type { Systemd } from "../../adapters/host/systemd.ts";
 import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import { formatDuration } from "../../util/duration.ts";
 import { ECS_AGENT } from "./files.ts";
 
 export interface VerifyDeps {
@@ -56,22 +57,57 @@ async function explain(problem: string, wrongCluster: boolean, deps: VerifyDeps)
   });
 }
 
-/** The control plane's view (field notes §2 is the local truth; this is the remote one): ACTIVE and connected. */
-export async function verifyControlPlane(ecs: EcsPort, cluster: string, arn: string): Promise<void> {
-  const [instance] = await ecs.describeContainerInstances(cluster, [arn]);
-  if (!instance) {
-    throw new OperationError(`ECS does not know container instance ${arn} in cluster ${cluster}`, {
-      remediation: "it was deregistered: run deregister, then register again",
-    });
-  }
-  if (instance.status !== "ACTIVE") {
-    throw new OperationError(`container instance ${arn} is ${instance.status}, not ACTIVE`, {
-      remediation: "set it ACTIVE again (aws ecs update-container-instances-state) or re-register",
-    });
-  }
-  if (!instance.agentConnected) {
-    throw new OperationError(`the ECS agent of ${arn} is not connected to the control plane`, {
-      remediation: "check outbound HTTPS to ecs-a-*.REGION.amazonaws.com and ecs-t-*.REGION.amazonaws.com",
-    });
+export interface ControlPlaneWait {
+  clock: Clock;
+  /** How long the agent may take to connect, counted from `startedAt`; 0 means one look. */
+  timeoutMs: number;
+  /** When the wait began (epoch ms; default now): the verify step counts --verify-timeout from its own start. */
+  startedAt?: number;
+  signal?: AbortSignal;
+  progress?: (line: string) => void;
+}
+
+/**
+ * The control plane's view (field notes §2 is the local truth; this is the remote one): ACTIVE and connected. The
+ * agent answers introspection before its control-plane session is up (field notes §8.2), so agentConnected is
+ * polled (1 s doubling to 10 s, on the clock port) until `timeoutMs`; a missing or inactive instance fails at once.
+ */
+export async function verifyControlPlane(
+  ecs: EcsPort,
+  cluster: string,
+  arn: string,
+  wait: ControlPlaneWait,
+): Promise<void> {
+  const started = wait.startedAt ?? wait.clock.now().getTime();
+  let delay = 1000;
+  for (;;) {
+    throwIfCancelled(wait.signal, "verify");
+    const [instance] = await ecs.describeContainerInstances(cluster, [arn]);
+    if (!instance) {
+      throw new OperationError(`ECS does not know container instance ${arn} in cluster ${cluster}`, {
+        remediation: "it was deregistered: run deregister, then register again",
+      });
+    }
+    if (instance.status !== "ACTIVE") {
+      throw new OperationError(`container instance ${arn} is ${instance.status}, not ACTIVE`, {
+        remediation: "set it ACTIVE again (aws ecs update-container-instances-state) or re-register",
+      });
+    }
+    if (instance.agentConnected) return;
+    const elapsed = wait.clock.now().getTime() - started;
+    if (elapsed >= wait.timeoutMs) {
+      throw new OperationError(
+        `the ECS agent of ${arn} is not connected to the control plane (still not after ${formatDuration(Math.round(elapsed / 1000))})`,
+        {
+          remediation:
+            "check outbound HTTPS to ecs-a-*.REGION.amazonaws.com and ecs-t-*.REGION.amazonaws.com; raise --verify-timeout to wait longer",
+        },
+      );
+    }
+    wait.progress?.(
+      `[verify] waiting for the ECS agent to connect to the control plane (elapsed ${Math.round(elapsed / 1000)}s)`,
+    );
+    await wait.clock.sleep(Math.max(Math.min(delay, wait.timeoutMs - elapsed), 0), wait.signal);
+    delay = Math.min(delay * 2, 10_000);
   }
 }

@@ -27,7 +27,9 @@ export const activationStep: Step<RegisterRun> = {
     // The cloud steps are planned once, here; applying their changes in order needs no second look.
     const aws = await run.deps.aws();
     const identity = await aws.sts.getCallerIdentity();
-    const cloud = setupSteps(input.config, input.region, identity, aws);
+    const { host } = run.deps;
+    const wait = { clock: host.clock, progress: host.progress, ...(signal ? { signal } : {}) };
+    const cloud = setupSteps(input.config, input.region, identity, aws, wait);
     const plans = await Promise.all(cloud.map((step) => step.plan(undefined, signal)));
     const changes = plans.flatMap((plan) => plan.changes ?? []);
     const expiresIn = Math.min(input.config.activation.expiresIn, JIT_EXPIRY_SECONDS);
@@ -46,8 +48,9 @@ export const activationStep: Step<RegisterRun> = {
             settings: { ...input.config.activation, expiresIn, registrationLimit: 1 },
             tags: resourceTags(input.config),
           },
-          run.deps.host.clock,
-          run.deps.host.redactor,
+          host.clock,
+          host.redactor,
+          { progress: host.progress, ...(signal ? { signal } : {}) },
         );
         run.activation = { id: created.activationId, code: created.activationCode };
         run.report.createdActivationId = created.activationId;

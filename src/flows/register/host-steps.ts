@@ -166,6 +166,7 @@ export const verifyStep: Step<RegisterRun> = {
               "noStart: ecs was not started, so the agent has not registered yet; `systemctl start ecs` does it",
           };
         }
+        const started = host.clock.now().getTime();
         const arn = await waitForRegistration(input.config.cluster, {
           ...host,
           timeoutMs: input.verifyTimeoutMs,
@@ -177,7 +178,14 @@ export const verifyStep: Step<RegisterRun> = {
         if (managedInstanceId) report.managedInstanceId = managedInstanceId;
         const details = [`container instance ${arn}`, `managed instance ${managedInstanceId ?? "unknown"}`];
         if (deps.hasAwsCredentials) {
-          await verifyControlPlane((await deps.aws()).ecs, input.config.cluster, arn);
+          // Within the same --verify-timeout: the agent connects to the control plane after it registers.
+          await verifyControlPlane((await deps.aws()).ecs, input.config.cluster, arn, {
+            clock: host.clock,
+            timeoutMs: input.verifyTimeoutMs,
+            startedAt: started,
+            progress: host.progress,
+            ...(signal ? { signal } : {}),
+          });
           details.push("control plane: ACTIVE and agent connected");
         } else details.push("control plane: not checked (no AWS credentials)");
         return { status: "ok", summary: "the agent is registered to the cluster", details };

@@ -31,7 +31,11 @@ export function movePlan(run: RegisterRun): Plan {
         // The ECS agent only registers into an existing cluster (the instance role cannot create one): make
         // sure the target exists before the old registration is given up.
         const { ecs } = await deps.aws();
-        const target = clusterStep(cluster, resourceTags(input.config), ecs);
+        const target = clusterStep(cluster, resourceTags(input.config), ecs, {
+          clock: host.clock,
+          progress: host.progress,
+          ...(signal ? { signal } : {}),
+        });
         for (const pending of (await target.plan(undefined, signal)).changes ?? [])
           await pending.apply({ signal });
         if (oldArn) await ecs.deregisterContainerInstance(oldCluster, oldArn, true);

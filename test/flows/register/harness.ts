@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, onTestFinished } from "vitest";
+import type { Clock } from "../../../src/util/clock.ts";
 import { generateTestKey, type TestKey } from "../../components/install-script/gpg-keys.ts";
 import { startEmulator } from "../../emulator/index.ts";
 import type { Emulator, EmulatorOptions } from "../../emulator/types.ts";
@@ -41,6 +42,8 @@ export interface WorldOptions {
   hostEnv?: Record<string, string>;
   /** Replaces variables of the operator's environment (e.g. other AWS credentials). */
   env?: Record<string, string>;
+  /** One clock for every CLI run (share it with the emulator's `now`); default a fresh fake clock per run. */
+  clock?: Clock;
 }
 
 export interface World {
@@ -87,7 +90,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
   };
   const cloud = (args: string[], extraEnv: Record<string, string | undefined> = {}) =>
-    cli(args, { ...env, ...extraEnv }, { ...deps, clock: fakeClock(new Date()) });
+    cli(args, { ...env, ...extraEnv }, { ...deps, clock: options.clock ?? fakeClock(new Date()) });
   const agent = (args: string[], extraEnv: Record<string, string | undefined> = {}) =>
     cloud([...args, "--root", host.root, "--ecs-agent-url", host.introspectionUrl], extraEnv);
   const registerArgs = (args: string[] = []) => [

@@ -152,12 +152,12 @@ describe("verifyControlPlane (the remote truth) with the real ECS port against t
 
   // In this order: each case changes the instance for the next.
   it("passes for an ACTIVE instance whose agent is connected", async () => {
-    await expect(verifyControlPlane(aws.ecs, "edge", arn)).resolves.toBeUndefined();
+    await expect(verifyControlPlane(aws.ecs, "edge", arn, oneLook())).resolves.toBeUndefined();
   });
 
   it("fails for an instance ECS does not know", async () => {
     const unknown = arn.replace(/[0-9a-f]{32}$/, "f".repeat(32));
-    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", unknown));
+    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", unknown, oneLook()));
     expect(error.message).toBe(`ECS does not know container instance ${unknown} in cluster edge`);
     expect(error.remediation).toMatch(/deregistered/);
   });
@@ -166,7 +166,7 @@ describe("verifyControlPlane (the remote truth) with the real ECS port against t
     await aws.ecs.setContainerInstanceDraining("edge", arn);
     expect(emu.calls().at(-1)).toMatchObject({ action: "UpdateContainerInstancesState", status: 200 });
     expect(emu.state.containerInstances[arn]?.status).toBe("DRAINING");
-    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", arn));
+    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", arn, oneLook()));
     expect(error.message).toBe(`container instance ${arn} is DRAINING, not ACTIVE`);
     expect(error.remediation).toMatch(/update-container-instances-state/);
   });
@@ -176,11 +176,72 @@ describe("verifyControlPlane (the remote truth) with the real ECS port against t
     await setActive(emu, arn);
     await aws.ssm.deregisterManagedInstance(managedInstanceId);
     expect(emu.state.containerInstances[arn]).toMatchObject({ status: "ACTIVE", agentConnected: false });
-    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", arn));
-    expect(error.message).toBe(`the ECS agent of ${arn} is not connected to the control plane`);
+    const clock = fakeClock();
+    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", arn, { clock, timeoutMs: 90_000 }));
+    // It polled the whole timeout on the fake clock, and says after how long it gave up.
+    expect(error.message).toBe(
+      `the ECS agent of ${arn} is not connected to the control plane (still not after 1m30s)`,
+    );
     expect(error.remediation).toMatch(/outbound HTTPS/);
+    expect(error.remediation).toMatch(/--verify-timeout/);
   });
 });
+
+describe("verifyControlPlane waits for the agent's control-plane session (field notes §8.2)", () => {
+  let emu: Emulator;
+  let aws: AwsPorts;
+  let arn: string;
+  const clock = fakeClock();
+  beforeAll(async () => {
+    // The emulator runs on the same fake clock: the agent connects 45 s after it registers.
+    emu = await startEmulator({ now: () => clock.now(), agentConnectDelayMs: 45_000 });
+    const env = emulatorEnv(emu.url);
+    const setup = await cli(["setup", "--cluster", "edge"], env, { clock });
+    if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+    aws = await createAwsPorts({ region: "eu-west-1", env, redactor: new Redactor(), maxAttempts: 1 });
+    const activation = await aws.ssm.createActivation({
+      iamRoleName: "ECSAnywhereRole",
+      registrationLimit: 2,
+      expiresAt: new Date(clock.now().getTime() + 30 * 60_000),
+      tags: {},
+    });
+    const managedInstanceId = emu.registerManagedInstance({
+      ...activation,
+      region: "eu-west-1",
+    }).managedInstanceId;
+    arn = emu.registerContainerInstance({ cluster: "edge", managedInstanceId }).containerInstanceArn;
+  });
+  afterAll(() => emu.stop());
+
+  it("times out when the agent has not connected within the time left, saying after how long", async () => {
+    const start = clock.now().getTime();
+    const error = await failureOf(verifyControlPlane(aws.ecs, "edge", arn, { clock, timeoutMs: 10_000 }));
+    expect(error.message).toMatch(/is not connected to the control plane \(still not after 10s\)$/);
+    expect(clock.now().getTime() - start).toBe(10_000);
+  });
+
+  it("polls agentConnected until the agent connects, printing progress", async () => {
+    const lines: string[] = [];
+    const start = clock.now().getTime();
+    await verifyControlPlane(aws.ecs, "edge", arn, {
+      clock,
+      timeoutMs: 300_000,
+      progress: (line) => lines.push(line),
+    });
+    expect(emu.state.containerInstances[arn]?.agentConnected).toBe(true);
+    // 10 s had passed; 1+2+4+8+10+10 s more of backoff reach the 45 s.
+    expect(clock.now().getTime() - start).toBeGreaterThanOrEqual(35_000);
+    expect(clock.now().getTime() - start).toBeLessThan(60_000);
+    expect(lines[0]).toMatch(
+      /^\[verify\] waiting for the ECS agent to connect to the control plane \(elapsed 0s\)$/,
+    );
+  });
+});
+
+/** One DescribeContainerInstances: the agent must already be connected. */
+function oneLook() {
+  return { clock: fakeClock(), timeoutMs: 0 };
+}
 
 /** The ECS port only drains; ACTIVE again goes through the SDK directly (what `aws ecs update-...` does). */
 async function setActive(emu: Emulator, arn: string): Promise<void> {
