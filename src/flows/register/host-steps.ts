@@ -2,6 +2,7 @@ import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import {
   applyEcsConfigFiles,
   diffFile,
+  type FilePlan,
   planEcsConfigFiles,
 } from "../../components/ecs-agent/config-files.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
@@ -14,6 +15,7 @@ import {
   scriptServices,
 } from "../../components/install-script/run.ts";
 import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
+import { parseEcsConfig } from "../../ecsconfig/index.ts";
 import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { movePlan } from "./move.ts";
@@ -129,7 +131,9 @@ export const normalizeStep: Step<RegisterRun> = {
         host.systemd.isActive(ECS_AGENT.unit),
       ]);
       const plans = planEcsConfigFiles(run.desired, { etc, lib }, host.redactor);
-      const changed = (await applyEcsConfigFiles(host.fs, plans)) || run.configChanged;
+      await applyEcsConfigFiles(host.fs, plans);
+      // Collapsing the script's duplicate ECS_CLUSTER line is not worth a restart: only what ecs-init sees is.
+      const changed = effectiveValuesDiffer({ etc, lib }, plans) || run.configChanged;
       const details = plans.flatMap((plan) => plan.changes.map((line) => `${plan.path}: ${line}`));
       if (run.input.config.host.noStart && !active) {
         return changed
@@ -148,6 +152,27 @@ export const normalizeStep: Step<RegisterRun> = {
     });
   },
 };
+
+/**
+ * Whether the values ecs-init reads (field notes §3.1: /var/lib/ecs/ecs.config, then /etc/ecs/ecs.config on top;
+ * §3.2: the last duplicate wins) differ between the files as they were and as planned.
+ */
+export function effectiveValuesDiffer(
+  before: { etc: string | undefined; lib: string | undefined },
+  plans: readonly FilePlan[],
+): boolean {
+  const planned = (path: string) => plans.find((plan) => plan.path === path)?.next;
+  const was = effectiveValues(before.lib, before.etc);
+  const will = effectiveValues(
+    planned(ECS_AGENT.configLib) ?? before.lib,
+    planned(ECS_AGENT.config) ?? before.etc,
+  );
+  return was.size !== will.size || [...will].some(([key, value]) => was.get(key) !== value);
+}
+
+function effectiveValues(lib: string | undefined, etc: string | undefined): Map<string, string> {
+  return new Map([...parseEcsConfig(lib ?? "").values, ...parseEcsConfig(etc ?? "").values]);
+}
 
 /** The agent's own word (introspection), then the control plane's (ACTIVE and connected) when AWS is callable. */
 export const verifyStep: Step<RegisterRun> = {

@@ -18,6 +18,15 @@ async function systemctlCallsOf(step: () => Promise<void>): Promise<string[]> {
   return world.host.systemctlCalls().slice(before);
 }
 
+describe("the first register of a fresh host", () => {
+  it("collapses the script's duplicate ECS_CLUSTER line without restarting ecs (same effective values)", () => {
+    const calls = world.host.systemctlCalls();
+    expect(calls).toContain("start ecs");
+    expect(calls.filter((call) => /^(restart|stop) ecs$/.test(call))).toEqual([]);
+    expect(world.host.readFile("/etc/ecs/ecs.config").match(/^ECS_CLUSTER=/gm)).toHaveLength(1);
+  });
+});
+
 describe("register on a registered host whose managed ecs.config value changed", () => {
   it("starts from ECS_LOGLEVEL=info", () => {
     expect(world.host.readFile("/etc/ecs/ecs.config")).toMatch(/^ECS_LOGLEVEL=info$/m);
