@@ -14,7 +14,7 @@ import {
   type ScriptInvocation,
   scriptServices,
 } from "../../components/install-script/run.ts";
-import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
+import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
 import { parseEcsConfig } from "../../ecsconfig/index.ts";
 import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
 import { formatDuration } from "../../util/duration.ts";
@@ -87,15 +87,25 @@ export const runScriptStep: Step<RegisterRun> = {
         },
       );
     }
+    // field notes §8.5: with ecs-init already installed (e.g. after a deregister without --purge) the script
+    // neither enables nor starts ecs, then waits for it in vain and exits 1. So it runs with --no-start (it still
+    // registers SSM) and the agent starts both services itself afterwards.
+    const startsServicesItself = run.observed.ecsInitInstalled && !input.config.host.noStart;
+    const scriptHost = startsServicesItself ? { ...input.config.host, noStart: true } : input.config.host;
     const invocation = (): ScriptInvocation => ({
       region: input.region,
       cluster: input.config.cluster,
       ...(run.activation ? { activation: run.activation } : {}),
-      host: input.config.host,
+      host: scriptHost,
     });
     const details = [
       `timeout ${formatDuration(Math.round(input.scriptTimeoutMs / 1000))}`,
-      scriptServices(input.config.host),
+      scriptServices(scriptHost),
+      ...(startsServicesItself
+        ? [
+            "ecs-init is already installed: then enable and start the SSM agent and ecs (the script would not)",
+          ]
+        : []),
     ];
     const script = change(
       `run bash ${AGENT_STATE.script} ${maskedArguments(invocation()).join(" ")}`,
@@ -106,8 +116,16 @@ export const runScriptStep: Step<RegisterRun> = {
           signal,
         });
         run.report.scriptDurationMs = ran.durationMs;
+        const started: string[] = [];
+        if (startsServicesItself) {
+          for (const unit of [await ssmUnit(host.systemd), ECS_AGENT.unit]) {
+            await host.systemd.enable(unit);
+            await host.systemd.start(unit);
+            started.push(unit);
+          }
+        }
         return {
-          summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s`,
+          summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s${started.length > 0 ? `; enabled and started ${started.join(" and ")}` : ""}`,
           details: [`log: ${ran.logFile}`],
         };
       },
