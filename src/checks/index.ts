@@ -6,6 +6,7 @@ import { architectureCheck, diskCheck, rootCheck, systemdCheck } from "./host.ts
 import { clockSkewCheck, endpointsCheck } from "./network.ts";
 import { proxyCheck } from "./proxy.ts";
 import { existingRegistrationCheck } from "./registration.ts";
+import { signingKeyCheck } from "./signing-key.ts";
 import type { Check } from "./types.ts";
 
 export { allPassed, type RunChecksOptions, runChecks } from "./run.ts";
@@ -24,6 +25,7 @@ export const PREFLIGHT_CHECKS: readonly Check[] = [
   credentialsCheck,
   existingRegistrationCheck,
   gpgCheck,
+  signingKeyCheck,
   dockerCheck,
 ];
 
