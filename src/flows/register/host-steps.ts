@@ -58,7 +58,9 @@ export const installScriptStep: Step<RegisterRun> = {
     }
     const verb = source.insecureSkipVerify ? "download" : "download and verify";
     return change(`${verb} ${describeSource(source)}`, async () => {
-      run.scriptPath = await obtainVerifiedScript(source, { ...run.deps.host, timeoutMs: 60_000, signal });
+      run.verifiedScript = (
+        await obtainVerifiedScript(source, { ...run.deps.host, timeoutMs: 60_000, signal })
+      ).bytes;
       return {
         summary: `${source.insecureSkipVerify ? "downloaded" : "verified"} ${describeSource(source)}`,
       };
@@ -110,7 +112,8 @@ export const runScriptStep: Step<RegisterRun> = {
     const script = change(
       `run bash ${AGENT_STATE.script} ${maskedArguments(invocation()).join(" ")}`,
       async () => {
-        const ran = await runInstallScript(run.scriptPath ?? AGENT_STATE.script, invocation(), {
+        if (run.verifiedScript === undefined) throw new Error("no verified install script to run");
+        const ran = await runInstallScript(run.verifiedScript, invocation(), {
           ...host,
           timeoutMs: input.scriptTimeoutMs,
           signal,
