@@ -81,6 +81,7 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
     region,
     cluster: config.cluster,
     dockerInstallSource: config.host.dockerInstallSource,
+    enableGpu: config.host.enableGpu,
     files: host.files,
     installScript: {
       url: config.host.installScript.url,

@@ -7,6 +7,7 @@ import { clockSkewCheck, endpointsCheck } from "./network.ts";
 import { proxyCheck } from "./proxy.ts";
 import { existingRegistrationCheck } from "./registration.ts";
 import { signingKeyCheck } from "./signing-key.ts";
+import { toolsCheck } from "./tools.ts";
 import type { Check } from "./types.ts";
 
 export { allPassed, type RunChecksOptions, runChecks } from "./run.ts";
@@ -18,6 +19,7 @@ export const PREFLIGHT_CHECKS: readonly Check[] = [
   systemdCheck,
   architectureCheck,
   distributionCheck,
+  toolsCheck,
   diskCheck,
   clockSkewCheck,
   endpointsCheck,

@@ -47,6 +47,8 @@ export interface CheckContext {
   /** The cluster this host should belong to. */
   cluster: string;
   dockerInstallSource: DockerInstallSource;
+  /** GPU support is on (the install script's --enable-gpu: it then needs nvidia-smi). */
+  enableGpu?: boolean;
   installScript: InstallScriptChoice;
   introspection: IntrospectionClient;
   /** Real path of the Docker socket (already under the root). */

@@ -69,7 +69,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .description("preflight: can this host join ECS Anywhere? runs every check; exit 1 if any fails")
     .option(
       "--skip <name>",
-      "skip a check (repeatable or comma-separated): root, systemd, architecture, distribution, disk, " +
+      "skip a check (repeatable or comma-separated): root, systemd, architecture, distribution, tools, disk, " +
         "clock-skew, endpoints, proxy, credentials, existing-registration, gpg, signing-key, docker",
       (v: string, all: string[]) => [...all, v],
       [],

@@ -141,6 +141,43 @@ const BREAKAGES: Breakage[] = [
     /gpg is not installed/,
   ],
   [
+    "tools",
+    "openssl is not installed",
+    async (h) => {
+      await h.remove("/usr/bin/openssl");
+      return undefined;
+    },
+    /^not installed: openssl \(the install script runs it and stops with exit 127 without\)$/,
+  ],
+  [
+    "tools",
+    "GPU support is on without nvidia-smi",
+    async (h) => {
+      await h.configure("host:\n  enableGpu: true\n");
+      return undefined;
+    },
+    /^not installed: nvidia-smi/,
+  ],
+  [
+    "endpoints",
+    "the host the install script downloads its signing keys from is unreachable",
+    async (h) => {
+      h.env.ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL = await closedPortUrl();
+      return undefined;
+    },
+    /^unreachable: signing-keys \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\)$/,
+  ],
+  [
+    "endpoints",
+    "Docker's repository is unreachable while the install script would install Docker from it",
+    async (h) => {
+      await h.remove("/usr/bin/docker");
+      h.env.ECS_ANYWHERE_PROBE_DOCKER_URL = await closedPortUrl();
+      return undefined;
+    },
+    /^unreachable: docker-repository \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\)$/,
+  ],
+  [
     "signing-key",
     "the signing key file the config names is missing",
     async (h) => {

@@ -94,6 +94,7 @@ export class HostFixture {
     await this.mkdir("/run/systemd/system");
     await this.write("/etc/os-release", UBUNTU);
     await this.write("/usr/bin/docker", "#!/bin/sh\n");
+    for (const tool of ["curl", "tar", "openssl"]) await this.write(`/usr/bin/${tool}`, "#!/bin/sh\n");
     this.keyFile = path.join(this.#dir, "amazon-ecs-agent.asc");
     await writeFile(this.keyFile, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n(test)\n");
     await this.configure("");
@@ -102,7 +103,11 @@ export class HostFixture {
       res.statusCode = 404;
       res.end();
     });
-    this.env = { AWS_ENDPOINT_URL: aws };
+    this.env = {
+      AWS_ENDPOINT_URL: aws,
+      ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL: aws,
+      ECS_ANYWHERE_PROBE_DOCKER_URL: aws,
+    };
     this.installScriptUrl = `${aws}/ecs-anywhere-install-latest.sh`;
     this.agentUrl = await closedPortUrl();
     return this;

@@ -33,6 +33,7 @@ describe("check through the CLI", () => {
       "systemd",
       "architecture",
       "distribution",
+      "tools",
       "disk",
       "clock-skew",
       "endpoints",
