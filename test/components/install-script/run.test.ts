@@ -170,3 +170,17 @@ describe("an install script that fails under set -e", () => {
     expect(error.remediation).toMatch(/make the package manager work/);
   });
 });
+
+describe.runIf(process.geteuid?.() === 0)("as root", () => {
+  it("takes back a folder another user owns, even with a tight mode", async () => {
+    const { chownSync } = await import("node:fs");
+    mkdirSync(fs.resolve(AGENT_STATE.dir), { recursive: true, mode: 0o700 });
+    chownSync(fs.resolve(AGENT_STATE.dir), 65534, 65534);
+    const warnings: string[] = [];
+    await runInstallScript(VERIFIED, invocation, deps(fakeBash([]), warnings));
+    expect(statSync(fs.resolve(AGENT_STATE.dir)).uid).toBe(0);
+    expect(warnings).toEqual([
+      `${AGENT_STATE.dir} was owned by uid 65534 (writable by others); fixed: owner uid 0, mode 0700`,
+    ]);
+  });
+});
