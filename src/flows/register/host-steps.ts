@@ -32,8 +32,11 @@ export const ecsConfigStep: Step<RegisterRun> = {
       `write ${ECS_AGENT.config} (0600)`,
       async () => {
         await applyEcsConfigFiles(run.deps.host.fs, [etcPlan]);
-        // Before a fresh install the script starts ecs with this file; otherwise ecs must restart for it.
-        run.configChanged = !run.scriptNeeded;
+        // Before a fresh install the script starts ecs with this file; otherwise ecs must restart for it, when
+        // a value it reads changed.
+        run.configChanged =
+          !run.scriptNeeded &&
+          effectiveValuesDiffer({ etc: etcPlan.current, lib: run.observed.ecsConfigLibText }, [etcPlan]);
         return {
           summary: `wrote ${ECS_AGENT.config} (0600) before the install script`,
           details: etcPlan.changes,

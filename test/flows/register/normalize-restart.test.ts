@@ -68,3 +68,18 @@ describe("register on a registered host whose managed ecs.config value changed",
     expect(phaseOf(JSON.parse(stdout), "ecs-config").status).toBe("ok");
   });
 });
+
+describe("register on a registered host whose ecs.config only gained a duplicate line", () => {
+  it("collapses it without restarting ecs: no value ecs-init reads changed", async () => {
+    const before = world.host.readFile("/etc/ecs/ecs.config");
+    const cluster = /^ECS_CLUSTER=.*$/m.exec(before)?.[0] ?? "";
+    world.host.writeFile("/etc/ecs/ecs.config", `${before}${cluster}\n`, 0o600);
+    const config = await world.operatorFile("debug.yaml", "host:\n  ecsLogLevel: debug\n");
+    const calls = await systemctlCallsOf(async () => {
+      const run = await world.register(["--config", config, "--output", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+    });
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(before);
+    expect(calls.filter((call) => /^(restart|start|stop) ecs$/.test(call))).toEqual([]);
+  });
+});
