@@ -2,7 +2,6 @@ import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import {
   applyEcsConfigFiles,
   diffFile,
-  type FilePlan,
   planEcsConfigFiles,
 } from "../../components/ecs-agent/config-files.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
@@ -15,9 +14,9 @@ import {
   scriptServices,
 } from "../../components/install-script/run.ts";
 import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
-import { parseEcsConfig } from "../../ecsconfig/index.ts";
 import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
 import { formatDuration } from "../../util/duration.ts";
+import { effectiveValuesDiffer } from "./effective-config.ts";
 import { movePlan } from "./move.ts";
 import type { RegisterRun } from "./run.ts";
 
@@ -176,27 +175,6 @@ export const normalizeStep: Step<RegisterRun> = {
     });
   },
 };
-
-/**
- * Whether the values ecs-init reads (field notes §3.1: /var/lib/ecs/ecs.config, then /etc/ecs/ecs.config on top;
- * §3.2: the last duplicate wins) differ between the files as they were and as planned.
- */
-export function effectiveValuesDiffer(
-  before: { etc: string | undefined; lib: string | undefined },
-  plans: readonly FilePlan[],
-): boolean {
-  const planned = (path: string) => plans.find((plan) => plan.path === path)?.next;
-  const was = effectiveValues(before.lib, before.etc);
-  const will = effectiveValues(
-    planned(ECS_AGENT.configLib) ?? before.lib,
-    planned(ECS_AGENT.config) ?? before.etc,
-  );
-  return was.size !== will.size || [...will].some(([key, value]) => was.get(key) !== value);
-}
-
-function effectiveValues(lib: string | undefined, etc: string | undefined): Map<string, string> {
-  return new Map([...parseEcsConfig(lib ?? "").values, ...parseEcsConfig(etc ?? "").values]);
-}
 
 /** The agent's own word (introspection), then the control plane's (ACTIVE and connected) when AWS is callable. */
 export const verifyStep: Step<RegisterRun> = {
