@@ -79,7 +79,15 @@ try {
     const register = ["register", ...common, ...signed.registerArgs, ...unprivileged];
     await step(
       "preflight checks",
-      ["check", ...common, "--install-script-url", signed.server.url, ...unprivileged],
+      [
+        "check",
+        ...common,
+        "--install-script-url",
+        signed.server.url,
+        "--gpg-key-url",
+        signed.server.publicKeyUrl,
+        ...unprivileged,
+      ],
       host.env,
     );
     await step("the whole plan; nothing is changed", [...register, "--dry-run"], host.env);

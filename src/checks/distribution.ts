@@ -3,6 +3,8 @@ import type { Plan } from "../engine/step.ts";
 import { dockerPresent, findDocker } from "./docker.ts";
 import { type CheckContext, defineCheck, fail, pass, warn } from "./types.ts";
 
+// field notes §1.9: the distributions AWS lists for ECS Anywhere, by os-release ID, plus the RHEL rebuilds
+// (Rocky, AlmaLinux) and openSUSE Leap, which the install script handles like their parents.
 export const SUPPORTED_IDS = [
   "ubuntu",
   "debian",
@@ -13,6 +15,7 @@ export const SUPPORTED_IDS = [
   "amzn",
   "fedora",
   "opensuse-leap",
+  "opensuse-tumbleweed",
   "sles",
 ] as const;
 

@@ -15,6 +15,35 @@ export type HostService = (typeof HOST_SERVICES)[number]["name"];
 export const DEFAULT_INSTALL_SCRIPT_URL =
   "https://amazon-ecs-agent.s3.amazonaws.com/ecs-anywhere-install-latest.sh";
 
+/**
+ * Hosts the install script itself downloads from (field notes §8.5): the package signing keys from GitHub's
+ * raw-content host, and Docker from Docker's repository (install source all or docker, on the distributions
+ * it has a repository for). Each can be pointed elsewhere for the probe (a mirror, a test server).
+ */
+export const SCRIPT_DOWNLOAD_HOSTS = {
+  signingKeys: {
+    name: "signing-keys",
+    url: "https://raw.githubusercontent.com",
+    env: "ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL",
+  },
+  docker: {
+    name: "docker-repository",
+    url: "https://download.docker.com",
+    env: "ECS_ANYWHERE_PROBE_DOCKER_URL",
+  },
+} as const;
+
+/** The distributions for which the install script adds Docker's own repository (field notes §1.4, §8.5). */
+export const DOCKER_REPOSITORY_DISTROS = ["centos", "fedora", "debian", "ubuntu"] as const;
+
+export function scriptDownloadEndpoint(
+  env: Readonly<Record<string, string | undefined>>,
+  host: keyof typeof SCRIPT_DOWNLOAD_HOSTS,
+): Endpoint {
+  const spec = SCRIPT_DOWNLOAD_HOSTS[host];
+  return { name: spec.name, url: nonEmpty(env[spec.env]) ?? spec.url };
+}
+
 export interface Endpoint {
   name: string;
   url: string;

@@ -6,6 +6,8 @@ import { architectureCheck, diskCheck, rootCheck, systemdCheck } from "./host.ts
 import { clockSkewCheck, endpointsCheck } from "./network.ts";
 import { proxyCheck } from "./proxy.ts";
 import { existingRegistrationCheck } from "./registration.ts";
+import { signingKeyCheck } from "./signing-key.ts";
+import { toolsCheck } from "./tools.ts";
 import type { Check } from "./types.ts";
 
 export { allPassed, type RunChecksOptions, runChecks } from "./run.ts";
@@ -17,6 +19,7 @@ export const PREFLIGHT_CHECKS: readonly Check[] = [
   systemdCheck,
   architectureCheck,
   distributionCheck,
+  toolsCheck,
   diskCheck,
   clockSkewCheck,
   endpointsCheck,
@@ -24,6 +27,7 @@ export const PREFLIGHT_CHECKS: readonly Check[] = [
   credentialsCheck,
   existingRegistrationCheck,
   gpgCheck,
+  signingKeyCheck,
   dockerCheck,
 ];
 

@@ -1,7 +1,16 @@
 import { probeDate, probeReachable } from "../adapters/host/http-probe.ts";
-import { displayUrl, type Endpoint, endpointFor, hostEndpoints } from "./endpoints.ts";
+import { parseOsRelease, readOsRelease } from "./distribution.ts";
+import { dockerPresent, findDocker } from "./docker.ts";
+import {
+  DOCKER_REPOSITORY_DISTROS,
+  displayUrl,
+  type Endpoint,
+  endpointFor,
+  hostEndpoints,
+  scriptDownloadEndpoint,
+} from "./endpoints.ts";
 import { proxyVariables } from "./proxy.ts";
-import { defineCheck, fail, pass, warn } from "./types.ts";
+import { type CheckContext, defineCheck, fail, pass, warn } from "./types.ts";
 
 // field notes §6.5: SigV4 rejects requests more than 5 minutes off ("Signature expired").
 const SKEW_FAIL_MS = 5 * 60_000;
@@ -42,6 +51,7 @@ export const endpointsCheck = defineCheck(
     const endpoints: Endpoint[] = hostEndpoints(ctx.env, ctx.region);
     if (ctx.installScript.file === undefined)
       endpoints.push({ name: "install-script", url: ctx.installScript.url });
+    endpoints.push(...(await scriptDownloads(ctx)));
     const probes = await Promise.all(
       endpoints.map(async (endpoint) => ({
         endpoint,
@@ -66,6 +76,16 @@ export const endpointsCheck = defineCheck(
     );
   },
 );
+
+/** What the install script itself will download from on this host: signing keys, and maybe Docker. */
+async function scriptDownloads(ctx: CheckContext): Promise<Endpoint[]> {
+  const endpoints = [scriptDownloadEndpoint(ctx.env, "signingKeys")];
+  if (ctx.dockerInstallSource !== "all" && ctx.dockerInstallSource !== "docker") return endpoints;
+  const id = parseOsRelease((await readOsRelease(ctx.fs)) ?? "").get("ID") ?? "";
+  if (!(DOCKER_REPOSITORY_DISTROS as readonly string[]).includes(id)) return endpoints;
+  if (dockerPresent(await findDocker(ctx))) return endpoints;
+  return [...endpoints, scriptDownloadEndpoint(ctx.env, "docker")];
+}
 
 function formatSeconds(ms: number): string {
   const total = Math.round(Math.abs(ms) / 1_000);

@@ -23,12 +23,20 @@ export interface InstallScriptChoice {
   file?: string;
   /** The pinned SHA-256 of that copy. */
   sha256?: string;
+  /** The armored signing key's file (operator path, not under the root), read unless a URL or a copy replaces it. */
+  gpgKeyFile?: string;
+  gpgKeyUrl?: string;
+  /** The primary-key fingerprint the script's signature must come from. */
+  fingerprint?: string;
+  insecureSkipVerify?: boolean;
 }
 
 /** Everything a check may observe. Checks only read: they never change the host. */
 export interface CheckContext {
   /** The host filesystem, every path joined under the install root. */
   fs: HostFs;
+  /** Operator files (paths as given, not under the root); defaults to the real filesystem. */
+  files?: HostFs;
   system: SystemInfo;
   run: RunCommand;
   redactor: Redactor;
@@ -39,6 +47,8 @@ export interface CheckContext {
   /** The cluster this host should belong to. */
   cluster: string;
   dockerInstallSource: DockerInstallSource;
+  /** GPU support is on (the install script's --enable-gpu: it then needs nvidia-smi). */
+  enableGpu?: boolean;
   installScript: InstallScriptChoice;
   introspection: IntrospectionClient;
   /** Real path of the Docker socket (already under the root). */

@@ -69,8 +69,8 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .description("preflight: can this host join ECS Anywhere? runs every check; exit 1 if any fails")
     .option(
       "--skip <name>",
-      "skip a check (repeatable or comma-separated): root, systemd, architecture, distribution, disk, " +
-        "clock-skew, endpoints, proxy, credentials, existing-registration, gpg, docker",
+      "skip a check (repeatable or comma-separated): root, systemd, architecture, distribution, tools, disk, " +
+        "clock-skew, endpoints, proxy, credentials, existing-registration, gpg, signing-key, docker",
       (v: string, all: string[]) => [...all, v],
       [],
     )
@@ -85,6 +85,8 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .option("--install-script-url <url>", "where the install script would be downloaded from")
     .option("--install-script <file>", "a local copy of the install script (with --install-script-sha256)")
     .option("--install-script-sha256 <hex>", "the pinned SHA-256 of --install-script")
+    .option("--gpg-key-file <file>", "the Amazon ECS public key (armored) register would verify with")
+    .option("--gpg-key-url <url>", "register would download the Amazon ECS public key from here instead")
     .action(run(() => import("./commands/check.ts")));
 
   program

@@ -41,6 +41,9 @@ export const RESERVED_ENV = {
   configFile: "ECS_ANYWHERE_CONFIG",
   logLevel: "ECS_ANYWHERE_LOG_LEVEL",
   output: "ECS_ANYWHERE_OUTPUT",
+  /** Where preflight probes the install script's download hosts instead (a mirror, a test server). */
+  probeSigningKeysUrl: "ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL",
+  probeDockerUrl: "ECS_ANYWHERE_PROBE_DOCKER_URL",
 } as const;
 
 /** Region fallbacks, in order, used only when neither flags, ECS_ANYWHERE_REGION nor the file name a region. */

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CHECK_NAMES } from "../../src/checks/index.ts";
 import { closedPortUrl, GIB, gpgMissing, HostFixture } from "./host-fixture.ts";
@@ -24,7 +25,9 @@ describe("check on a healthy host", () => {
     const lines = run.stdout.trimEnd().split("\n");
     for (const name of CHECK_NAMES)
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^OK ${name}\\b`)));
-    expect(lines.at(-1)).toMatch(/^12 ok, 0 warning\(s\), 0 failed, 0 skipped: this host is ready/);
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^${CHECK_NAMES.length} ok, 0 warning\\(s\\), 0 failed, 0 skipped: this host is ready`),
+    );
   });
 });
 
@@ -138,6 +141,52 @@ const BREAKAGES: Breakage[] = [
     /gpg is not installed/,
   ],
   [
+    "tools",
+    "openssl is not installed",
+    async (h) => {
+      await h.remove("/usr/bin/openssl");
+      return undefined;
+    },
+    /^not installed: openssl \(the install script runs it and stops with exit 127 without\)$/,
+  ],
+  [
+    "tools",
+    "GPU support is on without nvidia-smi",
+    async (h) => {
+      await h.configure("host:\n  enableGpu: true\n");
+      return undefined;
+    },
+    /^not installed: nvidia-smi/,
+  ],
+  [
+    "endpoints",
+    "the host the install script downloads its signing keys from is unreachable",
+    async (h) => {
+      h.env.ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL = await closedPortUrl();
+      return undefined;
+    },
+    /^unreachable: signing-keys \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\)$/,
+  ],
+  [
+    "endpoints",
+    "Docker's repository is unreachable while the install script would install Docker from it",
+    async (h) => {
+      await h.remove("/usr/bin/docker");
+      h.env.ECS_ANYWHERE_PROBE_DOCKER_URL = await closedPortUrl();
+      return undefined;
+    },
+    /^unreachable: docker-repository \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\)$/,
+  ],
+  [
+    "signing-key",
+    "the signing key file the config names is missing",
+    async (h) => {
+      await rm(h.keyFile);
+      return undefined;
+    },
+    /the Amazon ECS signing key is missing: \/\S+amazon-ecs-agent\.asc$/,
+  ],
+  [
     "docker",
     "Docker is absent and the operator chose not to install it",
     async (h) => {
@@ -206,6 +255,19 @@ describe("check --skip", () => {
 });
 
 describe("check options", () => {
+  it("--gpg-key-file and --gpg-key-url name the key register would verify with", async () => {
+    await rm(host.keyFile);
+    expect((await host.check()).result("signing-key").status).toBe("failed");
+    const url = await host.check({ gpgKeyUrl: "https://keys.example.com/amazon-ecs-agent.asc" });
+    expect(url.result("signing-key")).toMatchObject({
+      status: "ok",
+      summary: expect.stringContaining("keys.example.com"),
+    });
+    const elsewhere = `${host.root}/key.asc`;
+    await host.write("/key.asc", "key");
+    expect((await host.check({ gpgKeyFile: elsewhere })).result("signing-key").status).toBe("ok");
+  });
+
   it("rejects an unknown --docker-install-source", async () => {
     const run = await host.check({ dockerInstallSource: "podman" });
     expect(run.code).toBe(2);

@@ -29,6 +29,14 @@ describe("the distribution check", () => {
     expect(await distribution()).toMatchObject({ status: "ok", summary: "amzn 2023" });
   });
 
+  it("passes openSUSE Tumbleweed, which AWS lists for ECS Anywhere", async () => {
+    await host.write(
+      "/etc/os-release",
+      'NAME="openSUSE Tumbleweed"\nID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20251120"\n',
+    );
+    expect(await distribution()).toMatchObject({ status: "ok", summary: "opensuse-tumbleweed 20251120" });
+  });
+
   it("fails RHEL without Docker: --docker-install-source none needs Docker preinstalled", async () => {
     await host.write("/etc/os-release", RHEL);
     await host.remove("/usr/bin/docker");

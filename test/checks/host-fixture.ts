@@ -83,6 +83,8 @@ export class HostFixture {
   root = "";
   agentUrl = "";
   installScriptUrl = "";
+  /** The armored signing key file the config names (outside ROOT, like an operator's file). */
+  keyFile = "";
   #dir = "";
   #closers: (() => Promise<void>)[] = [];
 
@@ -92,13 +94,20 @@ export class HostFixture {
     await this.mkdir("/run/systemd/system");
     await this.write("/etc/os-release", UBUNTU);
     await this.write("/usr/bin/docker", "#!/bin/sh\n");
-    await writeFile(path.join(this.#dir, "config.yaml"), "region: eu-west-1\ncluster: edge\n");
+    for (const tool of ["curl", "tar", "openssl"]) await this.write(`/usr/bin/${tool}`, "#!/bin/sh\n");
+    this.keyFile = path.join(this.#dir, "amazon-ecs-agent.asc");
+    await writeFile(this.keyFile, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n(test)\n");
+    await this.configure("");
     const aws = await this.serve((_req, res) => {
       res.setHeader("Date", new Date(this.clock.now().getTime() + this.awsClockOffsetMs).toUTCString());
       res.statusCode = 404;
       res.end();
     });
-    this.env = { AWS_ENDPOINT_URL: aws };
+    this.env = {
+      AWS_ENDPOINT_URL: aws,
+      ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL: aws,
+      ECS_ANYWHERE_PROBE_DOCKER_URL: aws,
+    };
     this.installScriptUrl = `${aws}/ecs-anywhere-install-latest.sh`;
     this.agentUrl = await closedPortUrl();
     return this;
@@ -137,9 +146,15 @@ export class HostFixture {
     await rm(this.path(hostPath), { recursive: true, force: true });
   }
 
-  /** Replaces the config file with region, cluster and `extra` (YAML lines). */
+  /** Replaces the config file with region, cluster, the signing key file and `extra` (YAML lines). */
   async configure(extra: string): Promise<void> {
-    await writeFile(path.join(this.#dir, "config.yaml"), `region: eu-west-1\ncluster: edge\n${extra}`);
+    const key = `    gpgKeyFile: ${this.keyFile}\n`;
+    const withKey = extra.includes("\n  installScript:\n")
+      ? extra.replace("\n  installScript:\n", `\n  installScript:\n${key}`)
+      : extra.startsWith("host:\n")
+        ? extra.replace("host:\n", `host:\n  installScript:\n${key}`)
+        : `host:\n  installScript:\n${key}${extra}`;
+    await writeFile(path.join(this.#dir, "config.yaml"), `region: eu-west-1\ncluster: edge\n${withKey}`);
   }
 
   /** Runs `check` the way the CLI would, catching errors as runCli does (exit 2 for usage errors). */

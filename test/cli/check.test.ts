@@ -3,14 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../flows/register/harness.ts";
 
 let world: World;
+/** A ready host includes the signing key at hand: the config names the world's key file. */
+let config: string;
 beforeAll(async () => {
   world = await startWorld();
+  config = await world.operatorFile(
+    "config.yaml",
+    `host:\n  installScript:\n    gpgKeyFile: ${world.keyFile}\n`,
+  );
 });
 afterAll(() => world.stop());
 
 describe("check through the CLI", () => {
   it("runs every named check on a ready host and exits 0", async () => {
-    const run = await world.agent(["check", "--output", "json", "--install-script-url", world.server.url]);
+    const run = await world.agent([
+      "check",
+      "--config",
+      config,
+      "--output",
+      "json",
+      "--install-script-url",
+      world.server.url,
+    ]);
     expect(run.code).toBe(0);
     const document = JSON.parse(run.stdout);
     expect(document.ok).toBe(true);
@@ -19,6 +33,7 @@ describe("check through the CLI", () => {
       "systemd",
       "architecture",
       "distribution",
+      "tools",
       "disk",
       "clock-skew",
       "endpoints",
@@ -26,6 +41,7 @@ describe("check through the CLI", () => {
       "credentials",
       "existing-registration",
       "gpg",
+      "signing-key",
       "docker",
     ]);
   });
@@ -38,7 +54,15 @@ describe("check through the CLI", () => {
 
   it("a failing check exits 1 and names itself with a remediation, while the others still run", async () => {
     rmSync(world.host.path("/run/systemd/system"), { recursive: true, force: true });
-    const run = await world.agent(["check", "--output", "json", "--install-script-url", world.server.url]);
+    const run = await world.agent([
+      "check",
+      "--config",
+      config,
+      "--output",
+      "json",
+      "--install-script-url",
+      world.server.url,
+    ]);
     expect(run.code).toBe(1);
     const checks = JSON.parse(run.stdout).checks as { id: string; status: string; remediation?: string }[];
     const systemd = checks.find((c) => c.id === "systemd");
@@ -47,6 +71,8 @@ describe("check through the CLI", () => {
     expect(checks.filter((c) => c.status === "ok").length).toBeGreaterThanOrEqual(10);
     const skipped = await world.agent([
       "check",
+      "--config",
+      config,
       "--skip",
       "systemd",
       "--install-script-url",

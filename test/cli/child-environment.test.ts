@@ -48,7 +48,7 @@ describe("child processes get the operator's environment minus credentials and s
   it("the install script, as register runs it", async () => {
     const { host, seen, config } = await hostWithCapturingRun();
     await runInstallScript(
-      "/var/lib/ecs-anywhere-agent/ecs-anywhere-install.sh",
+      Buffer.from("#!/bin/bash\necho verified\n"),
       { region: "eu-west-1", cluster: "edge", host: config.host },
       { ...host, timeoutMs: 1000 },
     );

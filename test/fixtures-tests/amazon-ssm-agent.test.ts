@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HostFs } from "../../src/adapters/host/fs.ts";
+import { observeSsmAgent } from "../../src/components/ssm-agent/registration.ts";
 import { REGION, type Scenario, scenario } from "./support.ts";
 
 let s: Scenario;
@@ -73,12 +75,15 @@ describe("fake amazon-ssm-agent", () => {
     expect(unknownId.stdout).toContain("InvalidActivationId");
   });
 
-  it("-register -clear removes RegistrationKey and keeps /var/lib/amazon/ssm/registration (field notes §4)", async () => {
+  it("-register -clear empties RegistrationKey's fields (the file stays) and keeps /var/lib/amazon/ssm/registration (field notes §8.6)", async () => {
     await register();
     const r = await s.host.run("amazon-ssm-agent", ["-register", "-clear"]);
     expect(r.code).toBe(0);
-    expect(s.host.exists("/var/lib/amazon/ssm/Vault/Store/RegistrationKey")).toBe(false);
+    const key = JSON.parse(s.host.readFile("/var/lib/amazon/ssm/Vault/Store/RegistrationKey"));
+    expect(key).toMatchObject({ instanceID: "", region: "", privateKey: "" });
     expect(s.host.exists("/var/lib/amazon/ssm/registration")).toBe(true);
+    // The agent's own observation reads such a key as "not registered".
+    expect(await observeSsmAgent(new HostFs(s.host.root))).toMatchObject({ registered: false });
   });
 
   it("rejects unknown flags like Go's flag package (exit 2)", async () => {

@@ -219,6 +219,31 @@ describe("failures", () => {
     expect(s.host.readFile("/var/lib/ecs/ecs.config")).not.toContain("ECS_ENABLE_GPU_SUPPORT");
   });
 
+  it("without openssl it dies like `set -e` does: exit 127, command not found, after SSM registered", async () => {
+    const r = await s.host.runInstallScript(s.installArgs, { env: { FAKE_MISSING_TOOLS: "curl openssl" } });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/: openssl: command not found\n$/);
+    expect(r.stdout).not.toContain("Installation Failed");
+    expect(Object.keys(s.emulator.state.managedInstances)).toHaveLength(1);
+    expect(s.host.exists("/usr/libexec/amazon-ecs-init")).toBe(false);
+  });
+
+  it("a failing package manager ends it with apt's exit 100", async () => {
+    const r = await s.host.runInstallScript(s.installArgs, { env: { FAKE_APT_FAIL: "1" } });
+    expect(r.code).toBe(100);
+    expect(r.stdout).toMatch(/E: Unable to locate package jq\n$/);
+  });
+
+  it("creates and removes a folder relative to its working directory, and records that directory", async () => {
+    const work = s.host.path("/.fake/elsewhere");
+    execFileSync("mkdir", ["-m", "0750", work]);
+    const r = await s.host.runInstallScript(s.installArgs, { cwd: work });
+    expect(r.code).toBe(0);
+    expect(s.host.readFile("/.fake/install-script-cwd.log")).toBe(`750 ${process.geteuid?.()} ${work}\n`);
+    expect(s.host.exists("/.fake/elsewhere/ssm-binaries")).toBe(false);
+    expect(s.host.exists("/var/lib/ecs/deps/execute-command/bin/3.3.1611.0/ssm-session-worker")).toBe(true);
+  });
+
   it("requires /run/systemd/system", async () => {
     execFileSync("rm", ["-r", s.host.path("/run/systemd")]);
     const r = await s.host.runInstallScript(s.installArgs);

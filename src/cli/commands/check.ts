@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { buildHost } from "../../app/host-build.ts";
 import { DOCKER_INSTALL_SOURCES, PREFLIGHT_CHECKS, runChecks } from "../../checks/index.ts";
 import { checkDocument, renderChecks } from "../../checks/report.ts";
@@ -13,6 +14,8 @@ export interface CheckOptions {
   installScriptUrl?: string;
   installScript?: string;
   installScriptSha256?: string;
+  gpgKeyFile?: string;
+  gpgKeyUrl?: string;
 }
 
 /**
@@ -22,8 +25,17 @@ export interface CheckOptions {
 export default async function check(ctx: Context, raw: Record<string, unknown> = {}): Promise<number> {
   const options = readOptions(raw);
   ctx.config(configFlags(options));
+  if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
   const { checks } = await buildHost(ctx, hostOptions(options));
-  const results = await runChecks(PREFLIGHT_CHECKS, checks, { skip: options.skip ?? [], signal: ctx.signal });
+  const key = {
+    ...(options.gpgKeyFile === undefined ? {} : { gpgKeyFile: resolve(options.gpgKeyFile) }),
+    ...(options.gpgKeyUrl === undefined ? {} : { gpgKeyUrl: options.gpgKeyUrl }),
+  };
+  const context = { ...checks, installScript: { ...checks.installScript, ...key } };
+  const results = await runChecks(PREFLIGHT_CHECKS, context, {
+    skip: options.skip ?? [],
+    signal: ctx.signal,
+  });
   if (ctx.output === "json") printJson(ctx.io, checkDocument(results));
   else ctx.io.out(renderChecks(results));
   return results.some((result) => result.status === "failed") ? 1 : 0;
@@ -84,6 +96,8 @@ export function readOptions(raw: Record<string, unknown>): CheckOptions {
     installScriptUrl: text("installScriptUrl", "--install-script-url"),
     installScript: text("installScript", "--install-script"),
     installScriptSha256: text("installScriptSha256", "--install-script-sha256"),
+    gpgKeyFile: text("gpgKeyFile", "--gpg-key-file"),
+    gpgKeyUrl: text("gpgKeyUrl", "--gpg-key-url"),
   };
 }
 

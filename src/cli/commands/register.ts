@@ -87,6 +87,18 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     host.warn(`${origin}: trusting signing key ${source.fingerprint} instead of the pinned Amazon ECS key`);
   }
 
+  // The checks look at the script source this run uses: flags over config.
+  const preflightContext = {
+    ...checkContext,
+    installScript: {
+      ...checkContext.installScript,
+      gpgKeyFile: source.gpgKeyFile,
+      ...(source.gpgKeyUrl ? { gpgKeyUrl: source.gpgKeyUrl } : {}),
+      fingerprint: source.fingerprint,
+      insecureSkipVerify: source.insecureSkipVerify,
+    },
+  };
+
   // Bad input must leave the host untouched (exit 2): checked before the lock creates its directory.
   await checkEcsConfigInput(host.fs, desiredKeys(config, region), host.redactor);
   const lock = ctx.dryRun
@@ -112,7 +124,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
         cleanupAws: () => ctx.cleanupAws(region),
         hasAwsCredentials: ctx.hasAwsCredentials(),
         preflight: (extra) =>
-          runChecks(PREFLIGHT_CHECKS, checkContext, { skip: [...checks, ...extra], signal: ctx.signal }),
+          runChecks(PREFLIGHT_CHECKS, preflightContext, { skip: [...checks, ...extra], signal: ctx.signal }),
       },
     );
     if (warnings.length > 0) report.warnings = warnings;

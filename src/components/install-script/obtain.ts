@@ -6,6 +6,7 @@ import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
+import { secureAgentFolders } from "./folders.ts";
 import { verifySha256, verifyWithGpg } from "./verify.ts";
 
 /** How the operator wants the script obtained (field notes §1: official URL + .asc, or a pinned local copy). */
@@ -50,13 +51,21 @@ export interface ScriptDeps {
   redactor: Redactor;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Repairs the agent made to its folders (see secureAgentFolders). */
+  warn?: (message: string) => void;
 }
 
 /**
- * Obtains the install script and verifies it; returns the host path of the verified copy (0700).
- * Nothing is saved, let alone executed, unless verification passed (or --insecure-skip-verify).
+ * Obtains the install script and verifies it; returns the verified BYTES (what runInstallScript runs) and
+ * where a copy was kept for the operator (0700; never executed from there). Nothing is saved, let alone
+ * executed, unless verification passed (or --insecure-skip-verify).
  */
-export async function obtainVerifiedScript(source: ScriptSource, deps: ScriptDeps): Promise<string> {
+export async function obtainVerifiedScript(
+  source: ScriptSource,
+  deps: ScriptDeps,
+): Promise<{ bytes: Buffer; copy: string }> {
+  // Before anything lands in the agent's folder (the gpg home included): nobody else may write there.
+  await secureAgentFolders(deps.fs, deps.warn);
   const script =
     source.file !== undefined
       ? await readLocal(deps.files, source.file)
@@ -84,7 +93,7 @@ export async function obtainVerifiedScript(source: ScriptSource, deps: ScriptDep
   }
   await deps.fs.mkdir(AGENT_STATE.dir, 0o700);
   await deps.fs.writeFileAtomic(AGENT_STATE.script, script, { mode: 0o700 });
-  return AGENT_STATE.script;
+  return { bytes: script, copy: AGENT_STATE.script };
 }
 
 function refuseUnless(result: Awaited<ReturnType<typeof verifyWithGpg>>): void {

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import type { OutputStream, RunCommand } from "../../adapters/host/exec.ts";
 import type { HostFs } from "../../adapters/host/fs.ts";
 import type { HostConfig } from "../../config/schema.ts";
@@ -6,6 +7,7 @@ import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { MASK, type Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
+import { secureAgentFolders } from "./folders.ts";
 
 export interface ScriptInvocation {
   region: string;
@@ -46,15 +48,41 @@ export interface RunScriptDeps {
   signal?: AbortSignal;
   /** Live progress (text mode): the current step and elapsed time. */
   progress?: (line: string) => void;
+  /** Repairs the agent made to its folders (see secureAgentFolders). */
+  warn?: (message: string) => void;
 }
 
 /**
  * Runs the verified script as root with a timeout that kills its whole process group. The full output is
  * kept, scrubbed, in /var/log/ecs-anywhere-agent/install-<time>.log (0600). A non-zero exit is an error that
- * names the log file and the last line the script printed.
+ * names the log file, what the exit code means and the last line the script printed.
+ *
+ * The verified BYTES are written into a fresh private folder (mkdtemp, 0700) and run from there, with a private
+ * working directory inside it (the script creates and removes folders relative to it, field notes §8.5); the
+ * folder is removed afterwards. No path another user could write is read again between verification and bash.
  */
 export async function runInstallScript(
-  scriptPath: string,
+  script: Uint8Array,
+  invocation: ScriptInvocation,
+  deps: RunScriptDeps,
+): Promise<{ logFile: string; durationMs: number }> {
+  await secureAgentFolders(deps.fs, deps.warn);
+  await deps.fs.mkdir(AGENT_STATE.dir, 0o700);
+  const folder = await deps.fs.makeTempDir(AGENT_STATE.dir, "run-");
+  try {
+    const file = `${folder}/${posix.basename(AGENT_STATE.script)}`;
+    const work = `${folder}/work`;
+    await deps.fs.writeFileAtomic(file, script, { mode: 0o700 });
+    await deps.fs.mkdir(work, 0o700);
+    return await runFrom(file, work, invocation, deps);
+  } finally {
+    await deps.fs.remove(folder, { recursive: true });
+  }
+}
+
+async function runFrom(
+  scriptFile: string,
+  workDir: string,
   invocation: ScriptInvocation,
   deps: RunScriptDeps,
 ): Promise<{ logFile: string; durationMs: number }> {
@@ -69,7 +97,8 @@ export async function runInstallScript(
       (/Container instance arn:/.test(line) ? line.trim() : undefined);
     if (step !== undefined) deps.progress?.(`[run-script ${formatElapsed(elapsed)}] ${step}`);
   };
-  const result = await deps.run("bash", [deps.fs.resolve(scriptPath), ...scriptArguments(invocation)], {
+  const result = await deps.run("bash", [deps.fs.resolve(scriptFile), ...scriptArguments(invocation)], {
+    cwd: deps.fs.resolve(workDir),
     timeoutMs: deps.timeoutMs,
     redactor: deps.redactor,
     env: deps.env,
@@ -91,11 +120,43 @@ export async function runInstallScript(
   }
   if (result.exitCode !== 0) {
     const last = lines.filter((line) => line.trim() !== "").pop() ?? "(no output)";
-    throw new OperationError(`the install script failed with exit code ${result.exitCode}: ${last}`, {
-      remediation: `see ${deps.fs.resolve(logFile)}; fix the cause and re-run register (it resumes where it stopped)`,
-    });
+    const meaning = exitMeaning(result.exitCode);
+    throw new OperationError(
+      `the install script failed with exit code ${result.exitCode}${meaning ? ` (${meaning.what})` : ""}: ${last}`,
+      {
+        remediation: `see ${deps.fs.resolve(logFile)}; ${meaning?.fix ?? "fix the cause"} and re-run register (it resumes where it stopped)`,
+      },
+    );
   }
   return { logFile, durationMs: result.durationMs };
+}
+
+/**
+ * The script runs under `set -e` (field notes §1.5, §8.5): besides its own 1, it ends with the status of
+ * whatever command failed. The usual ones, said in operator terms.
+ */
+export function exitMeaning(code: number): { what: string; fix: string } | undefined {
+  if (code === 127) {
+    return {
+      what: "a command it runs is not installed",
+      fix: "install the missing command named in the last line (`ecs-anywhere-agent check` lists what the script needs)",
+    };
+  }
+  if (code === 126)
+    return { what: "a command it runs could not be executed", fix: "check that command's permissions" };
+  if (code === 100) {
+    return {
+      what: "the package manager failed",
+      fix: "make the package manager work (e.g. `apt-get update`, the distribution's repositories, a held lock)",
+    };
+  }
+  if (code > 128 && code < 160) {
+    return {
+      what: `a command was killed by signal ${code - 128}`,
+      fix: "find what killed it (out of memory?)",
+    };
+  }
+  return undefined;
 }
 
 function formatElapsed(seconds: number): string {

@@ -16,17 +16,43 @@ import type {
 } from "./types.ts";
 
 /** The steps of this run, in order: drain and purge only when asked for. */
-export function deregisterSteps(input: Pick<DeregisterInput, "drain" | "purge">): DeregisterStep[] {
-  return [
-    ...(input.drain ? [drainAction] : []),
+export function deregisterSteps(input: Pick<DeregisterInput, "drain" | "purge" | "force">): DeregisterStep[] {
+  const destructive = [
     deregisterContainerInstanceAction,
     deregisterManagedInstanceAction,
     stopEcsAction,
     removeAgentStateAction,
     clearSsmRegistrationAction,
     ...(input.purge ? [purgeAction] : []),
-    stateAction,
   ];
+  // Without --force, a drain that failed or timed out stops the destruction (the state step still records it).
+  const guarded = input.drain && !input.force ? destructive.map(unlessDrainFailed) : destructive;
+  return [...(input.drain ? [drainAction] : []), ...guarded, stateAction];
+}
+
+/** The step as is, unless the drain before it failed: then it does nothing and says why. */
+function unlessDrainFailed(step: DeregisterStep): DeregisterStep {
+  return {
+    ...step,
+    async plan(ctx, signal) {
+      const drain = ctx.results.find((result) => result.id === drainAction.id);
+      if (drain?.status !== "failed") return step.plan(ctx, signal);
+      const first = step.id === deregisterContainerInstanceAction.id;
+      return {
+        status: "skipped",
+        summary: first
+          ? "not run: the drain failed, so nothing is deregistered, stopped or removed"
+          : "not run: the drain failed",
+        ...(first
+          ? {
+              remediation:
+                "once the tasks have stopped, re-run `ecs-anywhere-agent deregister --drain`; or run " +
+                "`ecs-anywhere-agent deregister --force` to deregister while tasks still run",
+            }
+          : {}),
+      };
+    },
+  };
 }
 
 export interface DeregisterDeps {

@@ -13,9 +13,10 @@ import {
   type ScriptInvocation,
   scriptServices,
 } from "../../components/install-script/run.ts";
-import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
+import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
 import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
 import { formatDuration } from "../../util/duration.ts";
+import { effectiveValuesDiffer } from "./effective-config.ts";
 import { movePlan } from "./move.ts";
 import type { RegisterRun } from "./run.ts";
 
@@ -30,8 +31,11 @@ export const ecsConfigStep: Step<RegisterRun> = {
       `write ${ECS_AGENT.config} (0600)`,
       async () => {
         await applyEcsConfigFiles(run.deps.host.fs, [etcPlan]);
-        // Before a fresh install the script starts ecs with this file; otherwise ecs must restart for it.
-        run.configChanged = !run.scriptNeeded;
+        // Before a fresh install the script starts ecs with this file; otherwise ecs must restart for it, when
+        // a value it reads changed.
+        run.configChanged =
+          !run.scriptNeeded &&
+          effectiveValuesDiffer({ etc: etcPlan.current, lib: run.observed.ecsConfigLibText }, [etcPlan]);
         return {
           summary: `wrote ${ECS_AGENT.config} (0600) before the install script`,
           details: etcPlan.changes,
@@ -56,7 +60,9 @@ export const installScriptStep: Step<RegisterRun> = {
     }
     const verb = source.insecureSkipVerify ? "download" : "download and verify";
     return change(`${verb} ${describeSource(source)}`, async () => {
-      run.scriptPath = await obtainVerifiedScript(source, { ...run.deps.host, timeoutMs: 60_000, signal });
+      run.verifiedScript = (
+        await obtainVerifiedScript(source, { ...run.deps.host, timeoutMs: 60_000, signal })
+      ).bytes;
       return {
         summary: `${source.insecureSkipVerify ? "downloaded" : "verified"} ${describeSource(source)}`,
       };
@@ -85,27 +91,46 @@ export const runScriptStep: Step<RegisterRun> = {
         },
       );
     }
+    // field notes §8.5: with ecs-init already installed (e.g. after a deregister without --purge) the script
+    // neither enables nor starts ecs, then waits for it in vain and exits 1. So it runs with --no-start (it still
+    // registers SSM) and the agent starts both services itself afterwards.
+    const startsServicesItself = run.observed.ecsInitInstalled && !input.config.host.noStart;
+    const scriptHost = startsServicesItself ? { ...input.config.host, noStart: true } : input.config.host;
     const invocation = (): ScriptInvocation => ({
       region: input.region,
       cluster: input.config.cluster,
       ...(run.activation ? { activation: run.activation } : {}),
-      host: input.config.host,
+      host: scriptHost,
     });
     const details = [
       `timeout ${formatDuration(Math.round(input.scriptTimeoutMs / 1000))}`,
-      scriptServices(input.config.host),
+      scriptServices(scriptHost),
+      ...(startsServicesItself
+        ? [
+            "ecs-init is already installed: then enable and start the SSM agent and ecs (the script would not)",
+          ]
+        : []),
     ];
     const script = change(
       `run bash ${AGENT_STATE.script} ${maskedArguments(invocation()).join(" ")}`,
       async () => {
-        const ran = await runInstallScript(run.scriptPath ?? AGENT_STATE.script, invocation(), {
+        if (run.verifiedScript === undefined) throw new Error("no verified install script to run");
+        const ran = await runInstallScript(run.verifiedScript, invocation(), {
           ...host,
           timeoutMs: input.scriptTimeoutMs,
           signal,
         });
         run.report.scriptDurationMs = ran.durationMs;
+        const started: string[] = [];
+        if (startsServicesItself) {
+          for (const unit of [await ssmUnit(host.systemd), ECS_AGENT.unit]) {
+            await host.systemd.enable(unit);
+            await host.systemd.start(unit);
+            started.push(unit);
+          }
+        }
         return {
-          summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s`,
+          summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s${started.length > 0 ? `; enabled and started ${started.join(" and ")}` : ""}`,
           details: [`log: ${ran.logFile}`],
         };
       },
@@ -129,7 +154,9 @@ export const normalizeStep: Step<RegisterRun> = {
         host.systemd.isActive(ECS_AGENT.unit),
       ]);
       const plans = planEcsConfigFiles(run.desired, { etc, lib }, host.redactor);
-      const changed = (await applyEcsConfigFiles(host.fs, plans)) || run.configChanged;
+      await applyEcsConfigFiles(host.fs, plans);
+      // Collapsing the script's duplicate ECS_CLUSTER line is not worth a restart: only what ecs-init sees is.
+      const changed = effectiveValuesDiffer({ etc, lib }, plans) || run.configChanged;
       const details = plans.flatMap((plan) => plan.changes.map((line) => `${plan.path}: ${line}`));
       if (run.input.config.host.noStart && !active) {
         return changed

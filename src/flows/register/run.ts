@@ -24,8 +24,8 @@ export interface RegisterRun {
   report: RegisterReport;
   /** Set by `activation`: the activation to register with (a placeholder in a dry run). */
   activation?: { id: string; code: string };
-  /** Set by `install-script`: the verified copy. */
-  scriptPath?: string;
+  /** Set by `install-script`: the verified bytes, the only ones run-script runs. */
+  verifiedScript?: Buffer;
   /** Set by `ecs-config`: the file changed while ecs-init was already installed, so ecs must restart. */
   configChanged: boolean;
 }

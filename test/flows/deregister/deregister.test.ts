@@ -25,7 +25,11 @@ describe("deregister after register", () => {
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
     expect(world.emu.state.managedInstances[mi]).toBeUndefined();
     expect(world.host.exists(AGENT_DB)).toBe(false);
-    expect(world.host.exists(REGISTRATION_KEY)).toBe(false);
+    // field notes §8.6: -clear empties the key's fields; the file stays.
+    expect(JSON.parse(world.host.readFile(REGISTRATION_KEY))).toMatchObject({
+      instanceID: "",
+      privateKey: "",
+    });
     // field notes §4: -clear keeps the registration file (a re-run still knows the mi- id).
     expect(world.host.exists(REGISTRATION)).toBe(true);
     expect(world.host.unitState("ecs").active).toBe(false);

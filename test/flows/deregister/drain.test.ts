@@ -4,7 +4,7 @@ import { OperationError } from "../../../src/errors.ts";
 import { waitForDrain } from "../../../src/flows/deregister/drain.ts";
 import { fakeClock } from "../../support/clock.ts";
 import { startWorld, type World } from "../register/harness.ts";
-import { action, agentWithAws, type DeregisterJson, deregisterJson, registered } from "./helpers.ts";
+import { ALWAYS, action, agentWithAws, type DeregisterJson, deregisterJson, registered } from "./helpers.ts";
 
 const ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/0123456789abcdef0123456789abcdef";
 
@@ -83,9 +83,9 @@ describe("deregister --drain", () => {
     ]);
   });
 
-  it("fails only the drain when tasks outlive --drain-timeout; the rest still runs (fake clock)", async () => {
-    const { arn } = await registered(world);
-    const deregister = agentWithAws(world, (ports) => ({
+  /** A deregister whose ECS reports one task that never stops while the instance counts. */
+  function withStuckTask() {
+    return agentWithAws(world, (ports) => ({
       ...ports,
       ecs: {
         ...ports.ecs,
@@ -98,16 +98,59 @@ describe("deregister --drain", () => {
         },
       },
     }));
+  }
+
+  it("stops the destruction when tasks outlive --drain-timeout: nothing deregistered, stopped or removed (fake clock)", async () => {
+    const { arn, mi } = await registered(world);
+    const deregister = withStuckTask();
     const started = Date.now();
     const run = await deregister(["deregister", "--drain", "--drain-timeout", "30m", "--output", "json"]);
     expect(Date.now() - started).toBeLessThan(15_000); // 30 minutes of polling took no real half hour
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as DeregisterJson;
+    expect(report.ok).toBe(false);
     expect(action(report, "drain")).toMatchObject({
       status: "failed",
       summary: `1 task(s) still running or pending on ${arn} after 30m`,
     });
     expect(report.steps.filter((item) => item.status === "failed").map((item) => item.id)).toEqual(["drain"]);
+    for (const name of ALWAYS) expect(action(report, name).status).toBe("skipped");
+    expect(action(report, "deregister-container-instance")).toMatchObject({
+      summary: "not run: the drain failed, so nothing is deregistered, stopped or removed",
+      remediation: expect.stringContaining("ecs-anywhere-agent deregister --force"),
+    });
+    // Still a member everywhere: ECS (DRAINING, not INACTIVE), SSM, and the host.
+    expect(world.emu.state.containerInstances[arn]?.status).toBe("DRAINING");
+    expect(world.emu.mutatingCalls().map((call) => call.action)).not.toContain("DeregisterManagedInstance");
+    expect(world.host.unitState("ecs").active).toBe(true);
+    expect(world.host.exists("/var/lib/ecs/data/agent.db")).toBe(true);
+    expect(world.host.readFile("/var/lib/amazon/ssm/Vault/Store/RegistrationKey")).toContain(mi);
+    expect(world.host.ssmAgentCalls()).not.toContain("-register -clear");
+  });
+
+  it("says so in text, with the command that finishes the job", async () => {
+    await registered(world);
+    const run = await withStuckTask()(["deregister", "--drain", "--drain-timeout", "1m"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/not run: the drain failed, so nothing is deregistered, stopped or removed/);
+    expect(run.stdout).toMatch(/ecs-anywhere-agent deregister --force/);
+  });
+
+  it("with --force, a failed drain does not stop the deregistration", async () => {
+    const { arn } = await registered(world);
+    const run = await withStuckTask()([
+      "deregister",
+      "--drain",
+      "--drain-timeout",
+      "1m",
+      "--force",
+      "--output",
+      "json",
+    ]);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as DeregisterJson;
+    expect(report.steps.filter((item) => item.status === "failed").map((item) => item.id)).toEqual(["drain"]);
+    expect(action(report, "deregister-container-instance").status).toBe("changed");
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
   });
 });

@@ -18,6 +18,15 @@ async function systemctlCallsOf(step: () => Promise<void>): Promise<string[]> {
   return world.host.systemctlCalls().slice(before);
 }
 
+describe("the first register of a fresh host", () => {
+  it("collapses the script's duplicate ECS_CLUSTER line without restarting ecs (same effective values)", () => {
+    const calls = world.host.systemctlCalls();
+    expect(calls).toContain("start ecs");
+    expect(calls.filter((call) => /^(restart|stop) ecs$/.test(call))).toEqual([]);
+    expect(world.host.readFile("/etc/ecs/ecs.config").match(/^ECS_CLUSTER=/gm)).toHaveLength(1);
+  });
+});
+
 describe("register on a registered host whose managed ecs.config value changed", () => {
   it("starts from ECS_LOGLEVEL=info", () => {
     expect(world.host.readFile("/etc/ecs/ecs.config")).toMatch(/^ECS_LOGLEVEL=info$/m);
@@ -57,5 +66,20 @@ describe("register on a registered host whose managed ecs.config value changed",
     expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(before);
     expect(phaseOf(JSON.parse(stdout), "normalize-config").status).toBe("ok");
     expect(phaseOf(JSON.parse(stdout), "ecs-config").status).toBe("ok");
+  });
+});
+
+describe("register on a registered host whose ecs.config only gained a duplicate line", () => {
+  it("collapses it without restarting ecs: no value ecs-init reads changed", async () => {
+    const before = world.host.readFile("/etc/ecs/ecs.config");
+    const cluster = /^ECS_CLUSTER=.*$/m.exec(before)?.[0] ?? "";
+    world.host.writeFile("/etc/ecs/ecs.config", `${before}${cluster}\n`, 0o600);
+    const config = await world.operatorFile("debug.yaml", "host:\n  ecsLogLevel: debug\n");
+    const calls = await systemctlCallsOf(async () => {
+      const run = await world.register(["--config", config, "--output", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+    });
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(before);
+    expect(calls.filter((call) => /^(restart|start|stop) ecs$/.test(call))).toEqual([]);
   });
 });
