@@ -50,6 +50,11 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
     throw new ConfigError(label, `config file not found: ${clip(path)}${via}`);
   }
 
+  // Not YAML at all (binary, or a file named by mistake such as /etc/shadow): say so without quoting it.
+  if (/[\u0000\uFFFD]/.test(text)) {
+    throw new ConfigError(label, `${where}: is not a text file (its content is not shown)`);
+  }
+
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, uniqueKeys: true });
   const [syntaxError] = doc.errors;
@@ -76,8 +81,20 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
       `${where}: the top level must be a mapping of settings (e.g. "cluster: production"), not ${kindOf(data)}`,
     );
   }
+  const odd = Object.keys(data).find((key) => !SETTING_NAME.test(key));
+  if (odd !== undefined) {
+    const line = lineOf({ path, data, doc, lines }, [odd], true);
+    throw new ConfigError(
+      label,
+      `${where}: ${line === undefined ? "" : `line ${line}: `}a top-level key that is not a setting name ` +
+        "(settings are words such as cluster or region); is this the right file? (its content is not shown)",
+    );
+  }
   return { path, data, doc, lines };
 }
+
+/** Every top-level setting is a plain word; anything else means the file is not a config file. */
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 /** The line of the YAML node at `path` (or of its deepest existing ancestor); of the key when `key` is set. */
 export function lineOf(file: LoadedFile, path: readonly PropertyKey[], key: boolean): number | undefined {
