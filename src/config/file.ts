@@ -51,7 +51,7 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
   }
 
   // Not YAML at all (binary, or a file named by mistake such as /etc/shadow): say so without quoting it.
-  if (/[\u0000\uFFFD]/.test(text)) {
+  if (text.includes("\u0000") || text.includes("\uFFFD")) {
     throw new ConfigError(label, `${where}: is not a text file (its content is not shown)`);
   }
 
