@@ -24,8 +24,11 @@ export class HostFileError extends OperationError {
 
   constructor(action: string, realPath: string, cause: unknown) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    const reason =
-      FAILURE_REASONS[code ?? ""] ?? code ?? (cause instanceof Error ? cause.message : String(cause));
+    // The adapter's own refusals (ENOTREG, EFBIG) say it all in their message.
+    const own = (code === "ENOTREG" || code === "EFBIG") && cause instanceof Error;
+    const reason = own
+      ? cause.message
+      : (FAILURE_REASONS[code ?? ""] ?? code ?? (cause instanceof Error ? cause.message : String(cause)));
     super(`${action} ${realPath}: ${reason}`, {
       cause,
       ...(code !== undefined && FAILURE_FIXES[code] ? { remediation: FAILURE_FIXES[code] } : {}),
