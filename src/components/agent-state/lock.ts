@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { HostFs } from "../../adapters/host/fs.ts";
+import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { SystemInfo } from "../../adapters/host/system.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -57,7 +57,7 @@ export async function acquireLock(
     if (await fs.createExclusive(AGENT_STATE.lock, `${JSON.stringify(me)}\n`, 0o600)) {
       return { release: () => releaseLock(fs, me.token as string) };
     }
-    const text = await fs.readText(AGENT_STATE.lock);
+    const text = await readLockText(fs, AGENT_STATE.lock);
     if (text === undefined) continue; // released in between: try again at once
     const holder = parseHolder(text);
     const now = clock.now().getTime();
@@ -78,7 +78,7 @@ export async function acquireLock(
 
 /** Removes the lock only while it is still this run's own (a taken-over lock belongs to someone else). */
 async function releaseLock(fs: HostFs, token: string): Promise<void> {
-  const text = await fs.readText(AGENT_STATE.lock);
+  const text = await readLockText(fs, AGENT_STATE.lock);
   if (text === undefined) return;
   const holder = parseHolder(text);
   if (typeof holder === "object" && holder.token === token) await fs.remove(AGENT_STATE.lock);
@@ -93,9 +93,23 @@ async function takeOver(fs: HostFs, staleText: string, token: string): Promise<v
   const aside = `${AGENT_STATE.lock}.stale-${token}`;
   if (!(await fs.rename(AGENT_STATE.lock, aside))) return;
   try {
-    if ((await fs.readText(aside)) !== staleText) await fs.linkNoReplace(aside, AGENT_STATE.lock);
+    if ((await readLockText(fs, aside)) !== staleText) await fs.linkNoReplace(aside, AGENT_STATE.lock);
   } finally {
     await fs.remove(aside);
+  }
+}
+
+/**
+ * The lock file's text, undefined when absent. Something other than a small regular file (a FIFO would
+ * block a plain read) reads as "\u0000", which is not JSON: unreadable, so taken over after the grace period.
+ */
+async function readLockText(fs: HostFs, hostPath: string): Promise<string | undefined> {
+  try {
+    return (await fs.readInputFile(hostPath, 64 * 1024))?.bytes.toString("utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTREG" || code === "EFBIG") return "\u0000";
+    throw new HostFileError("cannot read", fs.resolve(hostPath), error);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { HostFs } from "../../adapters/host/fs.ts";
+import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { StepResult } from "../../engine/run.ts";
 import type { Status } from "../../engine/step.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -74,7 +74,7 @@ export async function readState(
   fs: HostFs,
   warn?: (message: string) => void,
 ): Promise<AgentState | undefined> {
-  const text = await fs.readText(AGENT_STATE.state);
+  const text = await readReport(fs);
   if (text === undefined) return undefined;
   const { state, problems } = validateState(text);
   if (problems.length > 0) {
@@ -84,6 +84,20 @@ export async function readState(
     );
   }
   return state;
+}
+
+/**
+ * The file's text, undefined when absent; a FIFO, device or oversized file put in its place reads as ""
+ * (not JSON: ignored with a warning) rather than blocking or filling memory.
+ */
+async function readReport(fs: HostFs): Promise<string | undefined> {
+  try {
+    return (await fs.readInputFile(AGENT_STATE.state))?.bytes.toString("utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTREG" || code === "EFBIG") return "";
+    throw new HostFileError("cannot read", fs.resolve(AGENT_STATE.state), error);
+  }
 }
 
 function validateState(text: string): Validated {
@@ -136,7 +150,7 @@ export async function appendJournal(fs: HostFs, clock: Clock, entries: JournalEn
 /** Writes state.json (0600); a current file that could not be fully read is kept as a .bak first. */
 export async function writeState(fs: HostFs, state: AgentState): Promise<void> {
   await fs.mkdir(AGENT_STATE.dir, 0o700);
-  const current = await fs.readText(AGENT_STATE.state);
+  const current = await readReport(fs);
   const damaged = current !== undefined && validateState(current).problems.length > 0;
   await fs.writeFileAtomic(AGENT_STATE.state, `${JSON.stringify(state, null, 2)}\n`, {
     mode: 0o600,

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -89,6 +89,13 @@ describe("the lock admits one run", () => {
     const started = clock.now().getTime();
     const lock = await acquire(60_000, {}, clock);
     expect(clock.now().getTime() - started).toBeGreaterThanOrEqual(UNREADABLE_LOCK_GRACE_MS);
+    expect(JSON.parse(await lockText()).pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it("does not block on a FIFO put in the lock's place, and takes it over after the grace period", async () => {
+    execFileSync("mkfifo", [lockPath()]);
+    const lock = await acquire(60_000);
     expect(JSON.parse(await lockText()).pid).toBe(process.pid);
     await lock.release();
   });

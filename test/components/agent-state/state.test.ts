@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,6 +60,14 @@ describe("reading a malformed state file", () => {
     await put(content);
     expect(await readState(fs, warn)).toBeUndefined();
     expect(warnings[0]).toContain(problem);
+  });
+
+  it("does not block on a FIFO put in its place: read as absent, with a warning", {
+    timeout: 5_000,
+  }, async () => {
+    execFileSync("mkfifo", [fs.resolve(AGENT_STATE.state)]);
+    expect(await readState(fs, warn)).toBeUndefined();
+    expect(warnings[0]).toContain("it is not valid JSON");
   });
 
   it("does not warn about a sound file", async () => {
