@@ -9,7 +9,10 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-/** Who holds the lock. `token` is unique per acquisition; boot id and start time tell a reused pid apart. */
+/**
+ * Who holds the lock. `token` is unique per acquisition; boot id and start time tell a reused pid apart
+ * (field notes §6.11).
+ */
 interface Holder {
   pid: number;
   command: string;
