@@ -40,7 +40,8 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
 
   let text: string | undefined;
   try {
-    text = (sources.readFile ?? readTextFileSync)(path);
+    // `--config /dev/null` is the usual way to say "no config file"; any other device or FIFO is refused.
+    text = path === "/dev/null" ? "" : (sources.readFile ?? readTextFileSync)(path);
   } catch (error) {
     throw new ConfigError(label, `${where}: cannot read it (${clip(readFailure(error))})`, { cause: error });
   }

@@ -58,6 +58,11 @@ describe("config validate with a file that is not a bounded regular file answers
     );
   });
 
+  it("but /dev/null is the usual empty config, and is accepted", async () => {
+    const run = await cli(["config", "validate", "--config", "/dev/null", "--region", "eu-west-1"], {});
+    expect(run.code).toBe(0);
+  });
+
   it("/dev/zero", { timeout: 10_000 }, async () => {
     const run = await validate("/dev/zero", "text");
     expect(run.code).toBe(2);
