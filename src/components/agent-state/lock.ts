@@ -46,11 +46,12 @@ export async function acquireLock(
 ): Promise<Lock> {
   await fs.mkdir(AGENT_STATE.dir, 0o700);
   const [bootId, startTime] = await Promise.all([system.bootId(), system.processStartTime(process.pid)]);
+  const token = randomUUID();
   const me: Holder = {
     pid: process.pid,
     command,
     since: clock.now().toISOString(),
-    token: randomUUID(),
+    token,
     ...(bootId === undefined ? {} : { bootId }),
     ...(startTime === undefined ? {} : { startTime }),
   };
@@ -58,7 +59,7 @@ export async function acquireLock(
   let unreadable: { text: string; seenAt: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     if (await fs.createExclusive(AGENT_STATE.lock, `${JSON.stringify(me)}\n`, 0o600)) {
-      return { release: () => releaseLock(fs, me.token as string) };
+      return { release: () => releaseLock(fs, token) };
     }
     const text = await readLockText(fs, AGENT_STATE.lock);
     if (text === undefined) continue; // released in between: try again at once
@@ -67,11 +68,11 @@ export async function acquireLock(
     if (holder === "unreadable") {
       if (unreadable?.text !== text) unreadable = { text, seenAt: now };
       else if (now - unreadable.seenAt >= UNREADABLE_LOCK_GRACE_MS) {
-        await takeOver(fs, text, me.token as string);
+        await takeOver(fs, text, token);
         continue;
       }
     } else if (holder === "meaningless" || !(await holderAlive(holder, system, bootId))) {
-      await takeOver(fs, text, me.token as string); // stale: its owner is gone
+      await takeOver(fs, text, token); // stale: its owner is gone
       continue;
     }
     if (now >= deadline) throw heldError(fs, holder);
