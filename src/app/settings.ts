@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { createAwsPorts } from "../adapters/aws/clients.ts";
 import type { AwsPorts } from "../adapters/aws/ports.ts";
-import { INPUT_FILE_LIMIT } from "../adapters/host/fs.ts";
+import { INPUT_FILE_LIMIT, refuseUnlessRegular } from "../adapters/host/file-error.ts";
 import type { GlobalOptions } from "../cli/context.ts";
 import { ConfigError, type FlagValues, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -72,29 +72,11 @@ export function durationFlag(flag: string, value: string | undefined, fallback: 
  */
 export async function requireReadableFile(flag: string, file: string | undefined): Promise<void> {
   if (file === undefined) return;
-  let stats: Awaited<ReturnType<typeof stat>>;
   try {
-    stats = await stat(file);
+    refuseUnlessRegular(await stat(file), INPUT_FILE_LIMIT);
     await access(file, constants.R_OK);
   } catch (error) {
     throw operatorFileError(flag, file, error);
-  }
-  if (stats.isDirectory()) throw operatorFileError(flag, file, { code: "EISDIR" });
-  if (!stats.isFile()) {
-    throw operatorFileError(
-      flag,
-      file,
-      Object.assign(new Error("it is a FIFO, device or socket, not a regular file"), { code: "ENOTREG" }),
-    );
-  }
-  if (stats.size > INPUT_FILE_LIMIT) {
-    throw operatorFileError(
-      flag,
-      file,
-      Object.assign(new Error(`it is larger than the ${INPUT_FILE_LIMIT / 1024 / 1024} MiB limit`), {
-        code: "EFBIG",
-      }),
-    );
   }
 }
 
