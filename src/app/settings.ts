@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { createAwsPorts } from "../adapters/aws/clients.ts";
 import type { AwsPorts } from "../adapters/aws/ports.ts";
+import { INPUT_FILE_LIMIT, refuseUnlessRegular } from "../adapters/host/file-error.ts";
 import type { GlobalOptions } from "../cli/context.ts";
 import { ConfigError, type FlagValues, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -65,17 +66,18 @@ export function durationFlag(flag: string, value: string | undefined, fallback: 
   return parsed;
 }
 
-/** An operator file named by `flag` (a path as given) must be a readable file: else bad input (exit 2). */
+/**
+ * An operator file named by `flag` (a path as given) must be a readable regular file of at most 1 MiB: else
+ * bad input (exit 2). A FIFO or device (/dev/zero) is refused here, before anything would block reading it.
+ */
 export async function requireReadableFile(flag: string, file: string | undefined): Promise<void> {
   if (file === undefined) return;
-  let isDirectory: boolean;
   try {
-    isDirectory = (await stat(file)).isDirectory();
+    refuseUnlessRegular(await stat(file), INPUT_FILE_LIMIT);
     await access(file, constants.R_OK);
   } catch (error) {
     throw operatorFileError(flag, file, error);
   }
-  if (isDirectory) throw operatorFileError(flag, file, { code: "EISDIR" });
 }
 
 /** Whether the operator's environment or config names AWS credentials (else AWS is not called at all). */

@@ -40,7 +40,8 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
 
   let text: string | undefined;
   try {
-    text = (sources.readFile ?? readTextFileSync)(path);
+    // `--config /dev/null` is the usual way to say "no config file"; any other device or FIFO is refused.
+    text = path === "/dev/null" ? "" : (sources.readFile ?? readTextFileSync)(path);
   } catch (error) {
     throw new ConfigError(label, `${where}: cannot read it (${clip(readFailure(error))})`, { cause: error });
   }
@@ -48,6 +49,11 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
     if (!required) return undefined;
     const via = label === "--config" ? "" : ` (named by ${label})`;
     throw new ConfigError(label, `config file not found: ${clip(path)}${via}`);
+  }
+
+  // Not YAML at all (binary, or a file named by mistake such as /etc/shadow): say so without quoting it.
+  if (text.includes("\u0000") || text.includes("\uFFFD")) {
+    throw new ConfigError(label, `${where}: is not a text file (its content is not shown)`);
   }
 
   const lines = new LineCounter();
@@ -76,8 +82,20 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
       `${where}: the top level must be a mapping of settings (e.g. "cluster: production"), not ${kindOf(data)}`,
     );
   }
+  const odd = Object.keys(data).find((key) => !SETTING_NAME.test(key));
+  if (odd !== undefined) {
+    const line = lineOf({ path, data, doc, lines }, [odd], true);
+    throw new ConfigError(
+      label,
+      `${where}: ${line === undefined ? "" : `line ${line}: `}a top-level key that is not a setting name ` +
+        "(settings are words such as cluster or region); is this the right file? (its content is not shown)",
+    );
+  }
   return { path, data, doc, lines };
 }
+
+/** Every top-level setting is a plain word; anything else means the file is not a config file. */
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 /** The line of the YAML node at `path` (or of its deepest existing ancestor); of the key when `key` is set. */
 export function lineOf(file: LoadedFile, path: readonly PropertyKey[], key: boolean): number | undefined {

@@ -1,11 +1,22 @@
 import { UsageError } from "../errors.ts";
 
-/** Why a file could not be read, in a few words ("permission denied", "it is a directory", the errno code). */
+const REASONS: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+  ENOSPC: "no space left on the device",
+  EROFS: "the file system is read-only",
+};
+
+/**
+ * Why a file could not be read or written, in a few words ("permission denied", "it is a directory", "it is
+ * a FIFO (named pipe), not a regular file", the errno code).
+ */
 export function readFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR") return "it is a directory";
-  if (code !== undefined) return code;
+  // The host fs adapter's own refusals (not a regular file, over the size limit) say it in their message.
+  if ((code === "ENOTREG" || code === "EFBIG") && error instanceof Error) return error.message;
+  if (code !== undefined) return REASONS[code] ?? code;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -1,14 +1,27 @@
 import { randomBytes } from "node:crypto";
-import { constants, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import path from "node:path";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import { HostFileError, INPUT_FILE_LIMIT, refuseUnlessRegular, tooBig } from "./file-error.ts";
+
+export { HostFileError, INPUT_FILE_LIMIT } from "./file-error.ts";
+
+/**
+ * Test hooks: `beforeWrite` runs on the real path of each file about to receive content and may throw an
+ * errno-style error, so a full disk (ENOSPC) or a read-only file system (EROFS) can be simulated.
+ */
+export interface HostFsFaults {
+  beforeWrite?(realPath: string): void;
+}
 
 export interface WriteFileOptions {
   /** Permission bits the file must end up with, regardless of the umask (e.g. 0o600). */
   mode: number;
   /** Keep the previous content as `<path>.bak.<timestamp>` when it changes. */
   backup?: boolean;
+  /** Refuse (ENOTREG) to replace anything but a regular file: a symlink, FIFO or device (operator paths). */
+  regularOnly?: boolean;
 }
 
 /**
@@ -18,10 +31,12 @@ export interface WriteFileOptions {
 export class HostFs {
   readonly root: string;
   readonly #clock: Clock;
+  readonly #faults: HostFsFaults;
 
-  constructor(root = "/", clock: Clock = systemClock) {
+  constructor(root = "/", clock: Clock = systemClock, faults: HostFsFaults = {}) {
     this.root = path.resolve(root);
     this.#clock = clock;
+    this.#faults = faults;
   }
 
   /** The real path of a host path: `/etc/ecs/ecs.config` -> `<root>/etc/ecs/ecs.config`. */
@@ -36,6 +51,48 @@ export class HostFs {
     return ifExists(fsp.readFile(this.resolve(hostPath), "utf8"));
   }
 
+  /**
+   * An input file (config, activation, code, script, key) as bytes, with its permission bits; undefined when
+   * it does not exist. Only a regular file of at most `limit` bytes is read: a FIFO, a device (/dev/zero) or
+   * a socket is refused at once without blocking (opened non-blocking, checked with fstat), and at most
+   * limit+1 bytes are ever read. Refusals throw an error with `code` ENOTREG, EFBIG or EISDIR.
+   */
+  async readInputFile(
+    hostPath: string,
+    limit = INPUT_FILE_LIMIT,
+  ): Promise<{ bytes: Buffer; mode: number } | undefined> {
+    const real = this.resolve(hostPath);
+    const handle = await ifExists(
+      fsp.open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY),
+    );
+    if (handle === undefined) return undefined;
+    try {
+      const stats = await handle.stat();
+      refuseUnlessRegular(stats, limit);
+      // Sized by the limit, not by st_size (which can lie, e.g. 0 for /proc files or a file still growing).
+      const buffer = Buffer.alloc(limit + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length > limit) throw tooBig(limit);
+      }
+      return { bytes: buffer.subarray(0, length), mode: stats.mode & 0o7777 };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** What is at the path, without following a final symlink; undefined when nothing is. */
+  async kindOf(hostPath: string): Promise<"file" | "directory" | "symlink" | "other" | undefined> {
+    const stats = await ifExists(fsp.lstat(this.resolve(hostPath)));
+    if (stats === undefined) return undefined;
+    if (stats.isFile()) return "file";
+    if (stats.isDirectory()) return "directory";
+    return stats.isSymbolicLink() ? "symlink" : "other";
+  }
+
   async exists(hostPath: string): Promise<boolean> {
     return (await ifExists(fsp.stat(this.resolve(hostPath)))) !== undefined;
   }
@@ -44,7 +101,9 @@ export class HostFs {
    * Replaces the file so a reader sees the old or the new content, never a mix: a temp file in the same
    * folder gets the final mode BEFORE any content (a secret is never readable with looser bits), then is
    * written, fsynced, renamed over the target, and the folder fsynced. Unchanged content is not rewritten;
-   * only its mode is corrected. Returns whether the content changed.
+   * only its mode is corrected. Returns whether the content changed. A failure names the target and the
+   * cause (ENOSPC, EROFS, EISDIR, ...) and leaves no temp file behind. With `regularOnly`, whatever is at
+   * the path must be a regular file (a symlink, FIFO or device is refused, never replaced).
    */
   async writeFileAtomic(
     hostPath: string,
@@ -53,28 +112,80 @@ export class HostFs {
   ): Promise<boolean> {
     const target = this.resolve(hostPath);
     const next = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
-    const previous = await ifExists(fsp.readFile(target));
-    const previousMode = previous === undefined ? 0 : (await fsp.stat(target)).mode & 0o7777;
-    if (previous?.equals(next)) {
-      if (previousMode !== options.mode) await fsp.chmod(target, options.mode);
-      return false;
+    try {
+      if (options.regularOnly) {
+        const kind = await this.kindOf(hostPath);
+        if (kind !== undefined && kind !== "file") {
+          throw Object.assign(new Error(`it is a ${kind === "other" ? "device, FIFO or socket" : kind}`), {
+            code: kind === "directory" ? "EISDIR" : "ENOTREG",
+          });
+        }
+      }
+      const stats = await ifExists(fsp.stat(target));
+      if (stats?.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+      // A FIFO or device is never read (that could block); it is replaced like a file that differs.
+      const previous = stats?.isFile() ? await ifExists(fsp.readFile(target)) : undefined;
+      const previousMode = stats === undefined ? 0 : stats.mode & 0o7777;
+      if (previous?.equals(next)) {
+        if (previousMode !== options.mode) await fsp.chmod(target, options.mode);
+        return false;
+      }
+      if (previous !== undefined && options.backup) {
+        // Never looser than either the old or the new file: the old one may hold a secret too.
+        await this.#writeBackup(target, previous, previousMode & options.mode);
+      }
+      await writeThenRename(target, next, options.mode, this.#faults);
+      return true;
+    } catch (error) {
+      throw asHostFileError("cannot write", target, error);
     }
-    if (previous !== undefined && options.backup) {
-      // Never looser than either the old or the new file: the old one may hold a secret too.
-      await this.#writeBackup(target, previous, previousMode & options.mode);
-    }
-    await writeThenRename(target, next, options.mode);
-    return true;
   }
 
-  /** Creates the file only when it does not exist yet (the basis of a lock); false when it already does. */
+  /**
+   * Creates the file with its whole content only when it does not exist yet (the basis of a lock); false
+   * when it already does. Atomic: the content goes to a private temp file first, which is then hard-linked
+   * to the name (link never replaces), so no reader ever sees the file empty or half-written, and a failed
+   * write (a full disk) leaves nothing at the name.
+   */
   async createExclusive(hostPath: string, content: string, mode: number): Promise<boolean> {
+    const target = this.resolve(hostPath);
+    const temp = tempNameFor(target);
     try {
-      await writeNewFile(this.resolve(hostPath), Buffer.from(content, "utf8"), mode);
+      await writeNewFile(temp, Buffer.from(content, "utf8"), mode, this.#faults);
+      await fsp.link(temp, target);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw error;
+      throw asHostFileError("cannot create", target, error);
+    } finally {
+      await fsp.rm(temp, { force: true });
+    }
+  }
+
+  /**
+   * Moves the file to a new name in the same folder (atomic; the new name must not exist). False when
+   * there was nothing to move.
+   */
+  async rename(fromHostPath: string, toHostPath: string): Promise<boolean> {
+    const from = this.resolve(fromHostPath);
+    try {
+      await fsp.rename(from, this.resolve(toHostPath));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw asHostFileError("cannot rename", from, error);
+    }
+  }
+
+  /** Gives a file a second name (hard link); false when that name already exists. Never replaces. */
+  async linkNoReplace(existingHostPath: string, newHostPath: string): Promise<boolean> {
+    const target = this.resolve(newHostPath);
+    try {
+      await fsp.link(this.resolve(existingHostPath), target);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw asHostFileError("cannot create", target, error);
     }
   }
 
@@ -84,24 +195,38 @@ export class HostFs {
    */
   async mkdir(hostPath: string, mode = 0o755): Promise<void> {
     const target = this.resolve(hostPath);
-    const first = await fsp.mkdir(target, { recursive: true, mode: 0o755 });
-    if (first === undefined) return;
-    for (let dir = target; dir.length >= first.length; dir = path.dirname(dir)) {
-      await fsp.chmod(dir, dir === target ? mode : 0o755);
-      if (dir === first) break;
+    try {
+      const first = await fsp.mkdir(target, { recursive: true, mode: 0o755 });
+      if (first === undefined) return;
+      for (let dir = target; dir.length >= first.length; dir = path.dirname(dir)) {
+        await fsp.chmod(dir, dir === target ? mode : 0o755);
+        if (dir === first) break;
+      }
+    } catch (error) {
+      throw asHostFileError("cannot create the folder", target, error);
     }
   }
 
   /** Creates a fresh private (0700) directory under `parentHostPath`; returns its host path. */
   async makeTempDir(parentHostPath: string, prefix: string): Promise<string> {
-    const real = await fsp.mkdtemp(path.join(this.resolve(parentHostPath), prefix));
-    await fsp.chmod(real, 0o700);
-    return path.posix.join(parentHostPath, path.basename(real));
+    const parent = this.resolve(parentHostPath);
+    try {
+      const real = await fsp.mkdtemp(path.join(parent, prefix));
+      await fsp.chmod(real, 0o700);
+      return path.posix.join(parentHostPath, path.basename(real));
+    } catch (error) {
+      throw asHostFileError("cannot create a temporary folder in", parent, error);
+    }
   }
 
   /** Removes a file (or a folder with `recursive`); a no-op when already missing. */
   async remove(hostPath: string, options: { recursive?: boolean } = {}): Promise<void> {
-    await fsp.rm(this.resolve(hostPath), { force: true, recursive: options.recursive ?? false });
+    const target = this.resolve(hostPath);
+    try {
+      await fsp.rm(target, { force: true, recursive: options.recursive ?? false });
+    } catch (error) {
+      throw asHostFileError("cannot remove", target, error);
+    }
   }
 
   /** Removes the folder when it is empty; false when it still holds something (or is already gone). */
@@ -126,7 +251,7 @@ export class HostFs {
     for (let attempt = 0; ; attempt++) {
       const candidate = `${target}.bak.${stamp}${attempt === 0 ? "" : `.${attempt}`}`;
       try {
-        await writeNewFile(candidate, content, mode);
+        await writeNewFile(candidate, content, mode, this.#faults);
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw error;
@@ -135,11 +260,20 @@ export class HostFs {
   }
 }
 
-async function writeThenRename(target: string, content: Buffer, mode: number): Promise<void> {
+function tempNameFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString("hex")}`);
+}
+
+async function writeThenRename(
+  target: string,
+  content: Buffer,
+  mode: number,
+  faults: HostFsFaults,
+): Promise<void> {
   const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(6).toString("hex")}`);
+  const temp = tempNameFor(target);
   try {
-    await writeNewFile(temp, content, mode);
+    await writeNewFile(temp, content, mode, faults);
     await fsp.rename(temp, target);
   } catch (error) {
     await fsp.rm(temp, { force: true });
@@ -149,7 +283,12 @@ async function writeThenRename(target: string, content: Buffer, mode: number): P
 }
 
 /** Creates the file exclusively, sets its mode before writing (umask-proof), writes and fsyncs it. */
-async function writeNewFile(file: string, content: Buffer, mode: number): Promise<void> {
+async function writeNewFile(
+  file: string,
+  content: Buffer,
+  mode: number,
+  faults: HostFsFaults,
+): Promise<void> {
   const handle = await fsp.open(
     file,
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
@@ -157,6 +296,7 @@ async function writeNewFile(file: string, content: Buffer, mode: number): Promis
   );
   try {
     await handle.chmod(mode);
+    faults.beforeWrite?.(file);
     await handle.writeFile(content);
     await handle.sync();
   } finally {
@@ -171,6 +311,11 @@ async function fsyncPath(file: string, flags: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** A low-level error as a HostFileError naming `realPath` (one that already is one passes through). */
+function asHostFileError(action: string, realPath: string, error: unknown): HostFileError {
+  return error instanceof HostFileError ? error : new HostFileError(action, realPath, error);
 }
 
 /** The error says the path does not exist (it, or a folder on the way, is missing). */
@@ -190,14 +335,31 @@ async function ifExists<T>(pending: Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * The text of the file at `path` as given (not joined under a HostFs root), or undefined when it does not
- * exist; other errors are thrown. Synchronous because config loading is.
+ * The text of the input file at `path` as given (not joined under a HostFs root), or undefined when it does
+ * not exist; other errors are thrown. Bounded like HostFs.readInputFile: only a regular file of at most
+ * `limit` bytes is read, a FIFO or device is refused without blocking. Synchronous because config loading is.
  */
-export function readTextFileSync(path: string): string | undefined {
+export function readTextFileSync(file: string, limit = INPUT_FILE_LIMIT): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(path, "utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
+  }
+  try {
+    const stats = fstatSync(fd);
+    refuseUnlessRegular(stats, limit);
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > limit) throw tooBig(limit);
+    }
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
   }
 }

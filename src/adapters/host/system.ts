@@ -18,6 +18,13 @@ export interface SystemInfo {
   hostname(): string;
   /** True when a process with this id exists (signal 0), e.g. the holder of a lock. */
   processAlive(pid: number): boolean;
+  /** This boot's id (/proc/sys/kernel/random/boot_id under the root); undefined where there is none. */
+  bootId(): Promise<string | undefined>;
+  /**
+   * When the process started, in clock ticks since boot (field 22 of /proc/PID/stat under the root): with
+   * the pid, it names one process even after the pid is reused. undefined when unknown.
+   */
+  processStartTime(pid: number): Promise<string | undefined>;
 }
 
 /**
@@ -62,7 +69,31 @@ export function createSystemInfo(fs: HostFs): SystemInfo {
         return (error as NodeJS.ErrnoException).code === "EPERM";
       }
     },
+    bootId: async () => (await readQuietly(fs, "/proc/sys/kernel/random/boot_id"))?.trim() || undefined,
+    processStartTime: async (pid) => {
+      if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+      return parseStartTime((await readQuietly(fs, `/proc/${pid}/stat`)) ?? "");
+    },
   };
+}
+
+/** Field 22 (starttime) of a /proc/PID/stat line; the command name (field 2) may hold spaces and ")". */
+export function parseStartTime(stat: string): string | undefined {
+  const fields = stat
+    .slice(stat.lastIndexOf(")") + 1)
+    .trim()
+    .split(/\s+/);
+  const value = fields[19]; // fields after the name start at field 3 (state)
+  return value !== undefined && /^\d+$/.test(value) ? value : undefined;
+}
+
+/** A kernel file's text, or undefined when it is missing or unreadable (facts, never failures). */
+async function readQuietly(fs: HostFs, hostPath: string): Promise<string | undefined> {
+  try {
+    return await fs.readText(hostPath);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The real system with the given parts replaced (tests, or a caller that knows better). */

@@ -20,7 +20,8 @@ export default async function activationCreate(
   const settings = activationSettings(config, options);
   parseMaxAttempts(ctx.options);
   const outFile = options.out === undefined ? undefined : resolve(options.out);
-  if (outFile !== undefined) await checkOutFile(outFile);
+  const files = new HostFs("/", ctx.deps.clock);
+  if (outFile !== undefined) await checkOutFile(files, outFile);
   if (ctx.dryRun) {
     const summary = `create an activation for role ${config.instanceRole.name} in ${region}: ${settings.registrationLimit} registration(s), expires in ${settings.expiresIn}s`;
     if (ctx.output === "json") {
@@ -51,11 +52,11 @@ export default async function activationCreate(
   };
   if (outFile !== undefined) {
     try {
-      await new HostFs("/", ctx.deps.clock).writeFileAtomic(
-        outFile,
-        `${JSON.stringify(activation, null, 2)}\n`,
-        { mode: 0o600 },
-      );
+      // regularOnly again at the write: a symlink or FIFO put there since the check is refused, not replaced.
+      await files.writeFileAtomic(outFile, `${JSON.stringify(activation, null, 2)}\n`, {
+        mode: 0o600,
+        regularOnly: true,
+      });
     } catch (error) {
       // Nobody will ever see this code: do not leave a live activation behind.
       const why = `--out: could not write ${outFile} (${readFailure(error)})`;
@@ -92,8 +93,12 @@ export default async function activationCreate(
   return 0;
 }
 
-/** --out must name a file in an existing folder: checked before an activation (and its code) exists. */
-async function checkOutFile(outFile: string): Promise<void> {
+/**
+ * --out must name a new or regular file in an existing folder: checked before an activation (and its code)
+ * exists. A symlink (it could point anywhere, e.g. /etc/shadow), a FIFO (would block) or a device (would be
+ * replaced by a plain file) is refused.
+ */
+async function checkOutFile(files: HostFs, outFile: string): Promise<void> {
   const folder = dirname(outFile);
   const [folderStats, fileStats] = await Promise.all([
     stat(folder).catch(() => undefined),
@@ -102,4 +107,10 @@ async function checkOutFile(outFile: string): Promise<void> {
   if (folderStats === undefined) throw new UsageError(`--out: folder does not exist: ${folder}`);
   if (!folderStats.isDirectory()) throw new UsageError(`--out: not a folder: ${folder}`);
   if (fileStats?.isDirectory()) throw new UsageError(`--out: is a folder, not a file: ${outFile}`);
+  const kind = await files.kindOf(outFile);
+  if (kind === "symlink" || kind === "other") {
+    throw new UsageError(
+      `--out: ${outFile} is ${kind === "symlink" ? "a symbolic link" : "a device, FIFO or socket"}; name a new or regular file`,
+    );
+  }
 }

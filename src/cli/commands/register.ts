@@ -65,7 +65,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   }
   if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
   const { host, checks: checkContext, warnings } = await buildHost(ctx, hostOptions(options));
-  const supplied = await readSuppliedActivation(options, ctx.deps.env, host.files, ctx.redactor);
+  const supplied = await readSuppliedActivation(options, ctx.deps.env, host.files, ctx.redactor, host.warn);
   const source = scriptSource(config.host.installScript, {
     ...(options.installScript ? { file: options.installScript } : {}),
     ...(options.installScriptSha256 ? { sha256: options.installScriptSha256 } : {}),

@@ -1,4 +1,5 @@
-import type { HostFs } from "../../adapters/host/fs.ts";
+import { randomUUID } from "node:crypto";
+import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { SystemInfo } from "../../adapters/host/system.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -8,16 +9,32 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/**
+ * Who holds the lock. `token` is unique per acquisition; boot id and start time tell a reused pid apart
+ * (field notes §6.11).
+ */
 interface Holder {
   pid: number;
   command: string;
   since: string;
+  token?: string;
+  bootId?: string;
+  startTime?: string;
 }
 
 /**
- * One lock under ROOT keeps register, deregister and the daemon's repairs from interleaving. A second
- * caller waits (bounded, through the clock port) and then fails with who holds it. A lock left by a dead
- * process (kill -9, power loss) is taken over.
+ * How long a lock file that cannot be read (empty, torn) counts as held: written by a version that created
+ * the file before writing it, or by a run killed in that instant. Measured on the clock port from when this
+ * run first saw that content.
+ */
+export const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+/**
+ * One lock under ROOT keeps register, deregister and the daemon's repairs from interleaving. The lock file
+ * appears with its whole content at once (HostFs.createExclusive), so there is no empty moment to misread.
+ * A second caller waits (bounded, through the clock port) and then fails with who holds it. A lock left by a
+ * dead process (kill -9, power loss: a different boot id, a reused pid with another start time) is taken
+ * over, atomically: it is first moved aside, and put back if it turns out to be a live one.
  */
 export async function acquireLock(
   fs: HostFs,
@@ -28,37 +45,135 @@ export async function acquireLock(
   signal?: AbortSignal,
 ): Promise<Lock> {
   await fs.mkdir(AGENT_STATE.dir, 0o700);
-  const me: Holder = { pid: process.pid, command, since: clock.now().toISOString() };
+  const [bootId, startTime] = await Promise.all([system.bootId(), system.processStartTime(process.pid)]);
+  const token = randomUUID();
+  const me: Holder = {
+    pid: process.pid,
+    command,
+    since: clock.now().toISOString(),
+    token,
+    ...(bootId === undefined ? {} : { bootId }),
+    ...(startTime === undefined ? {} : { startTime }),
+  };
   const deadline = clock.now().getTime() + waitMs;
+  let unreadable: { text: string; seenAt: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     if (await fs.createExclusive(AGENT_STATE.lock, `${JSON.stringify(me)}\n`, 0o600)) {
-      return { release: () => fs.remove(AGENT_STATE.lock) };
+      return { release: () => releaseLock(fs, token) };
     }
-    const holder = await readHolder(fs);
-    if (holder === undefined || !system.processAlive(holder.pid)) {
-      await fs.remove(AGENT_STATE.lock); // stale: its owner is gone
+    const text = await readLockText(fs, AGENT_STATE.lock);
+    if (text === undefined) continue; // released in between: try again at once
+    const holder = parseHolder(text);
+    const now = clock.now().getTime();
+    if (holder === "unreadable") {
+      if (unreadable?.text !== text) unreadable = { text, seenAt: now };
+      else if (now - unreadable.seenAt >= UNREADABLE_LOCK_GRACE_MS) {
+        await takeOver(fs, text, token);
+        continue;
+      }
+    } else if (holder === "meaningless" || !(await holderAlive(holder, system, bootId))) {
+      await takeOver(fs, text, token); // stale: its owner is gone
       continue;
     }
-    if (clock.now().getTime() >= deadline) {
-      throw new OperationError(
-        `another ecs-anywhere-agent ${holder.command} (pid ${holder.pid}, since ${holder.since}) holds ${fs.resolve(AGENT_STATE.lock)}`,
-        {
-          remediation:
-            "wait for it to finish, or raise --lock-timeout; remove the file only if that process is gone",
-        },
-      );
-    }
-    await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000), signal);
+    if (now >= deadline) throw heldError(fs, holder);
+    await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000, deadline - now), signal);
   }
 }
 
-async function readHolder(fs: HostFs): Promise<Holder | undefined> {
+/** Removes the lock only while it is still this run's own (a taken-over lock belongs to someone else). */
+async function releaseLock(fs: HostFs, token: string): Promise<void> {
+  const text = await readLockText(fs, AGENT_STATE.lock);
+  if (text === undefined) return;
+  const holder = parseHolder(text);
+  if (typeof holder === "object" && holder.token === token) await fs.remove(AGENT_STATE.lock);
+}
+
+/**
+ * Removes the stale lock whose content was `staleText`. Moved aside first (rename is atomic, so two runs
+ * cannot both remove it); when what was moved is not the stale lock but one another run created just now,
+ * it is put back (link never replaces a lock a third run may have taken meanwhile).
+ */
+async function takeOver(fs: HostFs, staleText: string, token: string): Promise<void> {
+  const aside = `${AGENT_STATE.lock}.stale-${token}`;
+  if (!(await fs.rename(AGENT_STATE.lock, aside))) return;
   try {
-    const holder = JSON.parse((await fs.readText(AGENT_STATE.lock)) ?? "") as Partial<Holder>;
-    return typeof holder.pid === "number"
-      ? { pid: holder.pid, command: String(holder.command), since: String(holder.since) }
-      : undefined;
-  } catch {
-    return undefined;
+    if ((await readLockText(fs, aside)) !== staleText) await fs.linkNoReplace(aside, AGENT_STATE.lock);
+  } finally {
+    await fs.remove(aside);
   }
+}
+
+/**
+ * The lock file's text, undefined when absent. Something other than a small regular file (a FIFO would
+ * block a plain read) reads as "\u0000", which is not JSON: unreadable, so taken over after the grace period.
+ */
+async function readLockText(fs: HostFs, hostPath: string): Promise<string | undefined> {
+  try {
+    return (await fs.readInputFile(hostPath, 64 * 1024))?.bytes.toString("utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTREG" || code === "EFBIG") return "\u0000";
+    throw new HostFileError("cannot read", fs.resolve(hostPath), error);
+  }
+}
+
+async function holderAlive(holder: Holder, system: SystemInfo, bootId: string | undefined): Promise<boolean> {
+  // The host rebooted since the lock was written: every process of that boot is gone, whatever reuses its pid.
+  if (holder.bootId !== undefined && bootId !== undefined && holder.bootId !== bootId) return false;
+  if (!system.processAlive(holder.pid)) return false;
+  if (holder.startTime === undefined) return true;
+  const startTime = await system.processStartTime(holder.pid);
+  return startTime === undefined || startTime === holder.startTime;
+}
+
+/**
+ * The holder recorded in the lock; "unreadable" when the text is not a JSON object (empty, torn), and
+ * "meaningless" when it names no usable process (pid 0, -1, negative, fractional, huge: 0 and -1 would
+ * even make kill(pid, 0) succeed for a process group).
+ */
+function parseHolder(text: string): Holder | "unreadable" | "meaningless" {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "unreadable";
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return "unreadable";
+  const record = value as Record<string, unknown>;
+  const pid = record.pid;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0 || pid > 2 ** 22) {
+    return "meaningless";
+  }
+  const str = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : undefined);
+  const token = str("token");
+  const bootId = str("bootId");
+  const startTime = str("startTime");
+  return {
+    pid,
+    command: str("command") ?? "run",
+    since: str("since") ?? "an unknown time",
+    ...(token === undefined ? {} : { token }),
+    ...(bootId === undefined ? {} : { bootId }),
+    ...(startTime === undefined ? {} : { startTime }),
+  };
+}
+
+function heldError(fs: HostFs, holder: Holder | "unreadable"): OperationError {
+  const path = fs.resolve(AGENT_STATE.lock);
+  if (holder === "unreadable") {
+    return new OperationError(
+      `another ecs-anywhere-agent run holds ${path} (its owner record is not written yet, or is damaged)`,
+      {
+        remediation:
+          "wait for it to finish, or raise --lock-timeout; remove the file only if no ecs-anywhere-agent runs",
+      },
+    );
+  }
+  return new OperationError(
+    `another ecs-anywhere-agent ${holder.command} (pid ${holder.pid}, since ${holder.since}) holds ${path}`,
+    {
+      remediation:
+        "wait for it to finish, or raise --lock-timeout; remove the file only if that process is gone",
+    },
+  );
 }

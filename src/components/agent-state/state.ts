@@ -1,4 +1,4 @@
-import type { HostFs } from "../../adapters/host/fs.ts";
+import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { StepResult } from "../../engine/run.ts";
 import type { Status } from "../../engine/step.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -39,14 +39,105 @@ export interface AgentState {
   journal: JournalEntry[];
 }
 
-export async function readState(fs: HostFs): Promise<AgentState | undefined> {
-  const text = await fs.readText(AGENT_STATE.state);
+const STATUSES: ReadonlySet<string> = new Set<Status>([
+  "ok",
+  "changed",
+  "planned",
+  "skipped",
+  "warn",
+  "failed",
+  "cancelled",
+]);
+const TEXT_FIELDS = [
+  "cluster",
+  "region",
+  "containerInstanceArn",
+  "managedInstanceId",
+  "registeredAt",
+  "pendingActivationId",
+  "updatedAt",
+] as const;
+
+/** The state as far as it could be read, and what could not be (empty when the file is sound). */
+interface Validated {
+  state: AgentState | undefined;
+  problems: string[];
+}
+
+/**
+ * state.json as far as it can be read. It is only a report: a torn or hand-edited file never fails a run.
+ * Fields of the wrong type and malformed journal entries are left out, and `warn` hears one line saying
+ * which; a file that is not JSON at all reads as absent, with a warning too. Such a file is kept as
+ * `state.json.bak.<time>` when it is next written (see writeState), so nothing is lost silently.
+ */
+export async function readState(
+  fs: HostFs,
+  warn?: (message: string) => void,
+): Promise<AgentState | undefined> {
+  const text = await readReport(fs);
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as AgentState;
-  } catch {
-    return undefined; // a torn or hand-edited file is only a report: start over
+  const { state, problems } = validateState(text);
+  if (problems.length > 0) {
+    warn?.(
+      `${fs.resolve(AGENT_STATE.state)}: ignored what could not be read (${problems.join("; ")}); ` +
+        "the file is only a report, and its current content is kept as a .bak file when it is next written",
+    );
   }
+  return state;
+}
+
+/**
+ * The file's text, undefined when absent; a FIFO, device or oversized file put in its place reads as ""
+ * (not JSON: ignored with a warning) rather than blocking or filling memory.
+ */
+async function readReport(fs: HostFs): Promise<string | undefined> {
+  try {
+    return (await fs.readInputFile(AGENT_STATE.state))?.bytes.toString("utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTREG" || code === "EFBIG") return "";
+    throw new HostFileError("cannot read", fs.resolve(AGENT_STATE.state), error);
+  }
+}
+
+function validateState(text: string): Validated {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { state: undefined, problems: ["it is not valid JSON"] };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { state: undefined, problems: ["it is not a JSON object"] };
+  }
+  const record = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const state: AgentState = { version: 1, updatedAt: "", journal: [] };
+  for (const field of TEXT_FIELDS) {
+    const item = record[field];
+    if (typeof item === "string") state[field] = item;
+    else if (item !== undefined) problems.push(`${field} is not a string`);
+  }
+  if (Array.isArray(record.journal)) {
+    state.journal = record.journal.filter(isJournalEntry);
+    const bad = record.journal.length - state.journal.length;
+    if (bad > 0) problems.push(`${bad} malformed journal ${bad === 1 ? "entry" : "entries"}`);
+  } else if (record.journal !== undefined) {
+    problems.push("journal is not a list");
+  }
+  return { state, problems };
+}
+
+function isJournalEntry(value: unknown): value is JournalEntry {
+  if (value === null || typeof value !== "object") return false;
+  const entry = value as Record<string, unknown>;
+  return (
+    typeof entry.step === "string" &&
+    typeof entry.status === "string" &&
+    STATUSES.has(entry.status) &&
+    typeof entry.at === "string" &&
+    (entry.detail === undefined || typeof entry.detail === "string")
+  );
 }
 
 /** Adds journal entries to state.json, creating it when absent (a report, never the source of truth). */
@@ -56,7 +147,13 @@ export async function appendJournal(fs: HostFs, clock: Clock, entries: JournalEn
   await writeState(fs, { ...current, version: 1, updatedAt: clock.now().toISOString(), journal });
 }
 
+/** Writes state.json (0600); a current file that could not be fully read is kept as a .bak first. */
 export async function writeState(fs: HostFs, state: AgentState): Promise<void> {
   await fs.mkdir(AGENT_STATE.dir, 0o700);
-  await fs.writeFileAtomic(AGENT_STATE.state, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const current = await readReport(fs);
+  const damaged = current !== undefined && validateState(current).problems.length > 0;
+  await fs.writeFileAtomic(AGENT_STATE.state, `${JSON.stringify(state, null, 2)}\n`, {
+    mode: 0o600,
+    backup: damaged,
+  });
 }

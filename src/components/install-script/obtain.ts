@@ -4,6 +4,7 @@ import type { HostFs } from "../../adapters/host/fs.ts";
 import type { HostConfig } from "../../config/schema.ts";
 import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
+import { readFailure } from "../../util/files.ts";
 import type { Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
 import { secureAgentFolders } from "./folders.ts";
@@ -117,18 +118,27 @@ async function fetchOrFail(url: string, what: string, deps: ScriptDeps): Promise
   return answer.body;
 }
 
+/** The script's exact bytes (the pinned SHA-256 is of the bytes, not of a decoded text). */
 async function readLocal(files: HostFs, file: string): Promise<Buffer> {
-  const text = await files.readText(file);
-  if (text === undefined) throw new OperationError(`--install-script: file not found: ${file}`);
-  return Buffer.from(text, "utf8");
+  const read = await files.readInputFile(file).catch((error: unknown) => {
+    throw new OperationError(`--install-script: cannot read ${file} (${readFailure(error)})`, {
+      cause: error,
+    });
+  });
+  if (read === undefined) throw new OperationError(`--install-script: file not found: ${file}`);
+  return read.bytes;
 }
 
 async function readKeyFile(files: HostFs, file: string, fingerprint: string): Promise<Buffer> {
-  const text = await files.readText(file);
-  if (text === undefined) {
+  const read = await files.readInputFile(file).catch((error: unknown) => {
+    throw new OperationError(`the signing key ${file} cannot be read (${readFailure(error)})`, {
+      cause: error,
+    });
+  });
+  if (read === undefined) {
     throw new OperationError(`the Amazon ECS signing key is missing: ${file}`, {
       remediation: `save the "Amazon ECS" public key (fingerprint ${fingerprint}) from the ECS Anywhere documentation to ${file}, or pass --gpg-key-url`,
     });
   }
-  return Buffer.from(text, "utf8");
+  return read.bytes;
 }

@@ -17,7 +17,7 @@ export const stateAction: DeregisterStep = {
   async plan(ctx) {
     const { host } = ctx;
     // null too: the file is only a report, and a hand-edited one must not fail the run.
-    const current = (await readState(host.fs)) ?? undefined;
+    const current = (await readState(host.fs, host.warn)) ?? undefined;
     const purged = ctx.results.some((r) => r.id === "purge" && r.status === "changed");
     if (purged && current === undefined) {
       return { status: "ok", summary: `${AGENT_STATE.state} was removed by purge` };

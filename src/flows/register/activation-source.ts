@@ -29,6 +29,7 @@ export async function readSuppliedActivation(
   env: Record<string, string | undefined>,
   files: HostFs,
   redactor: Redactor,
+  warn: (message: string) => void = () => {},
 ): Promise<SuppliedActivation | undefined> {
   if (flags.activationFile !== undefined) {
     if (flags.activationId !== undefined || flags.activationCodeFile !== undefined) {
@@ -36,7 +37,7 @@ export async function readSuppliedActivation(
         "--activation-file: use it alone, not with --activation-id/--activation-code-file",
       );
     }
-    const text = await readOperatorFile(files, flags.activationFile, "--activation-file");
+    const text = await readOperatorFile(files, flags.activationFile, "--activation-file", warn);
     const parsed = parseJsonObject(text) as { activationId?: unknown; activationCode?: unknown } | undefined;
     if (parsed === undefined) {
       throw new UsageError(
@@ -58,7 +59,7 @@ export async function readSuppliedActivation(
   let code = envCode;
   let source = "ECS_ANYWHERE_ACTIVATION_CODE";
   if (flags.activationCodeFile !== undefined) {
-    code = (await readOperatorFile(files, flags.activationCodeFile, "--activation-code-file")).trim();
+    code = (await readOperatorFile(files, flags.activationCodeFile, "--activation-code-file", warn)).trim();
     source = `--activation-code-file ${flags.activationCodeFile}`;
   }
   if (!code) {
@@ -92,11 +93,25 @@ function parseJsonObject(text: string): object | undefined {
   }
 }
 
-/** An unreadable file (missing, a directory, no permission) is bad input: one line, exit 2. */
-async function readOperatorFile(files: HostFs, file: string, flag: string): Promise<string> {
-  const text = await files.readText(file).catch((error: unknown) => {
+/**
+ * An unreadable file (missing, a directory, a FIFO or device, over 1 MiB, no permission) is bad input: one
+ * line, exit 2. A file other users may read still works (the code may already have leaked; refusing would
+ * not unleak it), with a warning naming the file and the fix.
+ */
+async function readOperatorFile(
+  files: HostFs,
+  file: string,
+  flag: string,
+  warn: (message: string) => void,
+): Promise<string> {
+  const read = await files.readInputFile(file).catch((error: unknown) => {
     throw operatorFileError(flag, file, error);
   });
-  if (text === undefined) throw operatorFileError(flag, file);
-  return text;
+  if (read === undefined) throw operatorFileError(flag, file);
+  if ((read.mode & 0o004) !== 0) {
+    warn(
+      `${flag}: ${file} holds an activation code and every user can read it (mode ${read.mode.toString(8).padStart(4, "0")}); fix: chmod 600 ${file}`,
+    );
+  }
+  return read.bytes.toString("utf8");
 }

@@ -93,7 +93,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     desired,
     etcPlan,
     // state.json is read once per run (under the lock); the steps that write it build on this copy.
-    previousState: input.dryRun ? undefined : await readState(host.fs),
+    previousState: input.dryRun ? undefined : await readState(host.fs, host.warn),
     scriptNeeded: mode === "fresh" && (!observed.ssmRegistered || !observed.ecsInitInstalled),
     configChanged: false,
     report: {

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLUSTER, expectRefused, startWorld, type World } from "./harness.ts";
@@ -67,6 +68,90 @@ describe("register refuses unusable operator files with exit 2", () => {
       world,
       () => world.cloud(["register", "--cluster", CLUSTER, "--root", file]),
       new RegExp(`--root: not a directory: ${file}$`),
+    );
+  });
+});
+
+describe("register reads only regular files of at most 1 MiB, and answers at once", () => {
+  const fifo = async (name: string) => {
+    const file = join(world.scratch, name);
+    execFileSync("mkfifo", [file]);
+    return file;
+  };
+  const sparse = async (name: string) => {
+    const file = await world.operatorFile(name, "");
+    await truncate(file, 200 * 1024 * 1024); // 200 MB that take no disk space
+    return file;
+  };
+
+  it("an --activation-file that is a FIFO", { timeout: 10_000 }, async () => {
+    const file = await fifo("activation.fifo");
+    await expectRefused(
+      world,
+      () => world.register(["--activation-file", file]),
+      new RegExp(
+        `--activation-file: cannot read ${file} \\(it is a FIFO \\(named pipe\\), not a regular file\\)$`,
+      ),
+    );
+  });
+
+  it("an --activation-code-file that is /dev/zero, or a symlink to it", { timeout: 10_000 }, async () => {
+    const link = join(world.scratch, "code-link");
+    await symlink("/dev/zero", link);
+    for (const file of ["/dev/zero", link]) {
+      await expectRefused(
+        world,
+        () => world.register(["--activation-id", UUID, "--activation-code-file", file]),
+        new RegExp(
+          `--activation-code-file: cannot read ${file} \\(it is a character device, not a regular file\\)$`,
+        ),
+      );
+    }
+  });
+
+  it("a 200 MB --activation-file", { timeout: 10_000 }, async () => {
+    const file = await sparse("huge-activation.json");
+    await expectRefused(
+      world,
+      () => world.register(["--activation-file", file]),
+      new RegExp(`--activation-file: cannot read ${file} \\(it is larger than the 1 MiB limit\\)$`),
+    );
+  });
+
+  it("a --config that is a FIFO, /dev/zero or 200 MB", { timeout: 10_000 }, async () => {
+    const cases: [string, string][] = [
+      [await fifo("config.fifo"), "it is a FIFO \\(named pipe\\), not a regular file"],
+      ["/dev/zero", "it is a character device, not a regular file"],
+      [await sparse("huge.yaml"), "it is larger than the 1 MiB limit"],
+    ];
+    for (const [file, why] of cases) {
+      await expectRefused(
+        world,
+        () => world.register(["--config", file]),
+        new RegExp(`config file ${file}: cannot read it \\(${why}\\)$`),
+      );
+    }
+  });
+
+  it("an --install-script that is a FIFO or 200 MB", { timeout: 10_000 }, async () => {
+    const cases: [string, string][] = [
+      [await fifo("install.fifo"), "it is a FIFO \\(named pipe\\), not a regular file"],
+      [await sparse("huge-install.sh"), "it is larger than the 1 MiB limit"],
+    ];
+    for (const [file, why] of cases) {
+      await expectRefused(
+        world,
+        () => world.register(["--install-script", file, "--install-script-sha256", "a".repeat(64)]),
+        new RegExp(`--install-script: cannot read ${file} \\(${why}\\)$`),
+      );
+    }
+  });
+
+  it("an empty --root", async () => {
+    await expectRefused(
+      world,
+      () => world.cloud(["register", "--cluster", CLUSTER, "--root", ""]),
+      /--root: must not be empty/,
     );
   });
 });

@@ -1,3 +1,4 @@
+import { chmod } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliResult } from "../../support/cli.ts";
 import { CLUSTER, expectJsonSuccess, phaseOf, startWorld, type World } from "./harness.ts";
@@ -62,6 +63,25 @@ describe("register with a supplied activation", () => {
     expect(iamCalls()).toEqual([]);
     expect(world.emu.calls().map((call) => call.action)).not.toContain("CreateActivation");
     expect(world.emu.state.activations[activation.id]?.registrationsCount).toBe(1);
+  });
+
+  it("accepts a code file every user can read, with a warning naming it and the fix", async () => {
+    const activation = await world.supplyActivation();
+    const codeFile = await world.operatorFile("code", `${activation.code}\n`);
+    await chmod(codeFile, 0o644);
+    const run = await world.register([
+      "--output",
+      "json",
+      "--activation-id",
+      activation.id,
+      "--activation-code-file",
+      codeFile,
+    ]);
+    expect(run.code).toBe(0);
+    const warning = `--activation-code-file: ${codeFile} holds an activation code and every user can read it (mode 0644); fix: chmod 600 ${codeFile}`;
+    expect(run.stderr).toContain(`WARNING: ${warning}\n`);
+    expect(JSON.parse(run.stdout).warnings).toContain(warning);
+    expect(registeredNode().activationId).toBe(activation.id);
   });
 
   it("takes the code from ECS_ANYWHERE_ACTIVATION_CODE with --activation-id", async () => {

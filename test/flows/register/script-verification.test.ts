@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateTestKey, type TestKey } from "../../components/install-script/gpg-keys.ts";
@@ -116,5 +116,26 @@ describe("register with a local install script pinned by SHA-256", () => {
     const verified = phaseOf(report, "install-script");
     expect(verified.summary).toBe(`verified ${file} (pinned SHA-256 ${sha256})`);
     expect(world.server.requests().filter((request) => /\.asc|\.gpg/.test(request))).toEqual([]);
+  });
+
+  it("pins the file's bytes: a script holding bytes that are not UTF-8 matches the sha256sum of the file", async () => {
+    const script = Buffer.concat([
+      await readFile(INSTALL_SCRIPT_PATH),
+      Buffer.from("# Latin-1, not UTF-8: caf\xe9 \xff\xfe\n", "latin1"),
+    ]);
+    const file = join(world.scratch, "install-latin1.sh");
+    await writeFile(file, script, { mode: 0o600 });
+    const sha256 = createHash("sha256").update(script).digest("hex"); // what `sha256sum FILE` prints
+    const run = await world.register([
+      "--output",
+      "json",
+      "--install-script",
+      file,
+      "--install-script-sha256",
+      sha256,
+    ]);
+    const report = expectJsonSuccess(run);
+    expect(phaseOf(report, "install-script").summary).toBe(`verified ${file} (pinned SHA-256 ${sha256})`);
+    expect(world.scriptRuns()).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGISTER_PHASES } from "../../../src/flows/register/register.ts";
 import { startWorld, type World } from "./harness.ts";
@@ -69,5 +70,27 @@ describe("the state file register leaves", () => {
     expect(Date.parse(again.updatedAt)).toBeGreaterThanOrEqual(Date.parse(first.updatedAt));
     expect(again.journal.length).toBe(first.journal.length + JOURNALED.length);
     expect(modeOf(world.host.path(STATE))).toBe("0600");
+  });
+});
+
+describe("a malformed state file", () => {
+  it("is a warning, not a trap: a journal of the wrong type does not fail a re-run of a joined host", async () => {
+    const good = readState();
+    world.host.writeFile(STATE, `${JSON.stringify({ ...good, cluster: 7, journal: 42 })}\n`, 0o600);
+    const run = await world.register(["--output", "json"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /^WARNING: .*state\.json: ignored what could not be read \(cluster is not a string; journal is not a list\)/m,
+    );
+    const report = JSON.parse(run.stdout);
+    expect(report.warnings.join("\n")).toContain("journal is not a list");
+    const repaired = readState();
+    expect(repaired.cluster).toBe("edge");
+    expect(repaired.journal.map((entry: { step: string }) => entry.step)).toEqual(JOURNALED);
+    // The damaged file is kept beside it, not silently lost.
+    const backups = readdirSync(world.host.path("/var/lib/ecs-anywhere-agent")).filter((name) =>
+      name.startsWith("state.json.bak."),
+    );
+    expect(backups).toHaveLength(1);
   });
 });
