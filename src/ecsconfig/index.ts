@@ -4,7 +4,7 @@ export {
   ECS_LOG_LEVELS,
   type EcsLogLevel,
 } from "./desired.ts";
-export { isSecretKey, KEY_PATTERN, maskValue, secretOf } from "./keys.ts";
+export { isSecretKey, KEY_PATTERN, maskUrlPassword, maskValue, secretOf } from "./keys.ts";
 export { type EcsConfigMerge, mergeEcsConfig } from "./merge.ts";
 export {
   type EcsConfigDiagnostic,

@@ -28,9 +28,13 @@ export function secretOf(key: string, value: string): string | undefined {
 
 /** The value with its secret part (see secretOf) replaced by `mask`. */
 export function maskValue(key: string, value: string, mask: string): string {
-  if (isSecretKey(key)) return mask;
-  const password = secretOf(key, value);
-  return password === undefined ? value : value.replace(`:${password}@`, `:${mask}@`);
+  return isSecretKey(key) ? mask : maskUrlPassword(value, mask);
+}
+
+/** A URL with the password of its credentials replaced by `mask`; any other text as it is. */
+export function maskUrlPassword(text: string, mask: string): string {
+  const password = URL_PASSWORD.exec(text)?.[1];
+  return password === undefined ? text : text.replace(`:${password}@`, `:${mask}@`);
 }
 
 /** A value as shown to a human (raw, shortened), or a placeholder when the key holds a secret. */

@@ -23,4 +23,38 @@ describe("the --dry-run diff of ecs.config", () => {
       expect(line).not.toContain("new-password");
     }
   });
+
+  it("masks every secret by meaning and shows comments and stray text only by their line number", () => {
+    const redactor = new Redactor();
+    const planted = {
+      comment: "PLANTED-comment-password-0123",
+      junk: "PLANTED-junk-line-0123",
+      token: "PLANTED-session-token-0123",
+      password: "PLANTED-db-password-0123",
+      proxy: "PLANTED-proxy-pass-0123",
+    };
+    const [plan] = planEcsConfigFiles(
+      {
+        ECS_CLUSTER: "edge",
+        AWS_SESSION_TOKEN: planted.token,
+        HTTP_PROXY: `http://user:${planted.proxy}@proxy:3128`,
+      },
+      {
+        etc: `# registry password ${planted.comment}\n${planted.junk}\nECS_CLUSTER=edge\ndb_password=${planted.password}\n`,
+        lib: undefined,
+      },
+      redactor,
+    );
+    const diff = diffFile(plan as NonNullable<typeof plan>, redactor);
+    expect(diff).toEqual([
+      "- (line 1: a comment or other text that is not a setting, not shown)",
+      "- (line 2: a comment or other text that is not a setting, not shown)",
+      "+ AWS_SESSION_TOKEN=****",
+      "+ HTTP_PROXY=http://user:****@proxy:3128",
+    ]);
+    const shown = [...diff, ...(plan?.changes ?? [])].join("\n");
+    for (const secret of Object.values(planted)) expect(shown).not.toContain(secret);
+    // The redactor learnt the secrets the plan writes, so no later output can show them either.
+    expect(redactor.scrub(`${planted.token} ${planted.proxy}`)).toBe("**** ****");
+  });
 });
