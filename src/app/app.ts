@@ -51,7 +51,9 @@ export function createApp(deps: CliDeps, options: GlobalOptions): App {
     throw new UsageError(`--output: must be text or json, not "${options.output}"`);
   }
   if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
-    throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(", ")}`);
+    throw new UsageError(
+      `--log-level (or ECS_ANYWHERE_LOG_LEVEL): must be one of ${LOG_LEVELS.join(", ")}, not "${options.logLevel}"`,
+    );
   }
   const io = createIo(deps, redactor);
   const log = createLogger(options.logLevel as LogLevel, redactor, (line) => deps.stderr(line));
