@@ -35,7 +35,8 @@ export function reportFailure(
   if (!cancelledBy && error instanceof OperationError && error.remediation)
     deps.stderr(scrub(`  fix: ${error.remediation}\n`));
   if (!(error instanceof UsageError) && !(error instanceof OperationError)) {
-    ctx?.log.debug({ error: message }, "unexpected failure");
+    // The stack trace of a bug: only at --log-level debug (the logger keeps it from every other level).
+    ctx?.log.debug({ error }, "unexpected failure");
   }
   if (output === "json") {
     // Scripts reading stdout always get one JSON document, failures included.

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
+import { withEscapedOutput } from "./io.ts";
 
 export const VERSION: string = packageJson.version;
 
@@ -14,7 +15,9 @@ type Action = (ctx: Context, options: Record<string, unknown>) => Promise<number
  * Parses argv and runs one command. Returns the exit code: 0 ok, 1 the operation failed or is unhealthy,
  * 2 bad input (nothing was called or written). Command modules are imported only when their command runs.
  */
-export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> {
+  // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts).
+  const deps = withEscapedOutput(rawDeps);
   const envOutput = envValueOf(deps.env, OUTPUT_ENV);
   if (envOutput !== undefined && !OUTPUTS.includes(envOutput)) {
     return reportFailure(
