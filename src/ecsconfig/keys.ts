@@ -13,8 +13,8 @@ const SECRET_WORDS = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|PRIVATE
  */
 export const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The password of a URL with credentials (`http://user:pw@proxy:3128`): the part of a proxy URL that is secret. */
-const URL_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/;
+/** The password of a URL with credentials (`http://user:pw@proxy:3128`), wherever the URL is in the value. */
+const URL_PASSWORD = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:\s]*:([^/?#@\s]+)@/;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toUpperCase()) || SECRET_WORDS.test(key);

@@ -67,6 +67,16 @@ describe("secretOf and maskValue find the secret part of a value", () => {
       "http://proxy:3128/a:b@c",
     ],
     ["nothing in a value that is not a URL", "NO_PROXY", "a:b@c", undefined, "a:b@c"],
+    [
+      "the password of a URL inside a value",
+      "OPTS",
+      "--proxy http://u:pw@p",
+      "pw",
+      "--proxy http://u:****@p",
+    ],
+    ["nothing across white space", "OPTS", "http://u :pw@p", undefined, "http://u :pw@p"],
+    ["nothing in a password with white space", "OPTS", "http://u:p w@p", undefined, "http://u:p w@p"],
+    ["nothing without a scheme", "OPTS", "://u:pw@p", undefined, "://u:pw@p"],
     ["nothing in an empty value", "ECS_CLUSTER", "", undefined, ""],
   ])("%s", (_, key, value, secret, masked) => {
     expect(secretOf(key, value)).toBe(secret);

@@ -46,7 +46,12 @@ export function planEcsConfigFiles(
   current: { etc: string | undefined; lib: string | undefined },
   redactor: Redactor,
 ): FilePlan[] {
+  // Secrets the files hold already are known too, so no message about them can show them.
   for (const [key, value] of Object.entries(desired)) redactor.add(secretOf(key, value));
+  for (const text of [current.etc, current.lib]) {
+    for (const [key, value] of parseEcsConfig(text ?? "").values)
+      redactor.add(secretOf(key.trim(), value.trim()));
+  }
   const etc = mergeEcsConfig(current.etc ?? "", desired);
   const problems = validateEcsConfigValues(parseEcsConfig(etc.text).values);
   if (problems.length > 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffFile, planEcsConfigFiles } from "../../../src/components/ecs-agent/config-files.ts";
+import { UsageError } from "../../../src/errors.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 
 const OLD_AUTH = '{"registry.example.com":{"username":"old-user","password":"old-password-0123456789"}}';
@@ -56,5 +57,26 @@ describe("the --dry-run diff of ecs.config", () => {
     for (const secret of Object.values(planted)) expect(shown).not.toContain(secret);
     // The redactor learnt the secrets the plan writes, so no later output can show them either.
     expect(redactor.scrub(`${planted.token} ${planted.proxy}`)).toBe("**** ****");
+  });
+
+  it("refuses a value with white space around it (exit 2) before anything is written", () => {
+    const plan = () =>
+      planEcsConfigFiles(
+        { ECS_CLUSTER: "edge", ECS_CONTAINER_STOP_TIMEOUT: " 30m" },
+        { etc: "", lib: undefined },
+        new Redactor(),
+      );
+    expect(plan).toThrow(UsageError);
+    expect(plan).toThrow("the value of ECS_CONTAINER_STOP_TIMEOUT must not begin or end with white space");
+  });
+
+  it("teaches the redactor the secrets the current files already hold", () => {
+    const redactor = new Redactor();
+    planEcsConfigFiles(
+      { ECS_CLUSTER: "edge" },
+      { etc: "db_password = PLANTED-old-db-password\n", lib: "HTTP_PROXY=http://u:PLANTED-proxy-pw@p\n" },
+      redactor,
+    );
+    expect(redactor.scrub("PLANTED-old-db-password PLANTED-proxy-pw")).toBe("**** ****");
   });
 });
