@@ -1,6 +1,7 @@
 import { renderSteps, renderStop } from "../engine/render.ts";
 import type { StepResult } from "../engine/run.ts";
 import { exitCodeOf, OperationError, UsageError } from "../errors.ts";
+import { withoutStackFrames } from "../util/escape.ts";
 import type { CliDeps, Context } from "./context.ts";
 import type { OutputFormat } from "./io.ts";
 
@@ -22,9 +23,7 @@ export function reportFailure(
     ? error instanceof Error && error.name === "CancelledError"
       ? error.message
       : `cancelled (${cancelledBy})`
-    : error instanceof Error
-      ? error.message
-      : String(error);
+    : withoutStackFrames(error instanceof Error ? error.message : String(error));
   const steps = stepsOf(error);
   // What was done before the failure: diagnostics, so on stderr with the error (stdout stays the result).
   if (steps && output !== "json") {

@@ -12,3 +12,11 @@ export function escapeControls(text: string): string {
     c === "\r" ? "\\r" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/** From the first "\n    at f (file.js:1:2)" on: the frames of a stack trace printed into a text. */
+const STACK_FRAMES = /\n\s+at [^\n]*:\d+:\d+\)?(\n[\s\S]*)?$/;
+
+/** The text without the frames of a stack trace that was printed into it (a message, a stringified error). */
+export function withoutStackFrames(text: string): string {
+  return text.replace(STACK_FRAMES, "");
+}

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import pino from "pino";
-import { escapeControls } from "./escape.ts";
+import { escapeControls, withoutStackFrames } from "./escape.ts";
 import type { LogLevel } from "./log-levels.ts";
 import type { Redactor } from "./redact.ts";
 
@@ -38,16 +38,13 @@ function withoutStacks(fields: Record<string, unknown>, withStacks: boolean): Re
     if (value instanceof Error) {
       shown[name] = withStacks ? { message: value.message, stack: value.stack } : firstLine(value.message);
     } else if (typeof value === "string" && !withStacks) {
-      shown[name] = value.replace(STACK_FRAMES, "");
+      shown[name] = withoutStackFrames(value);
     } else {
       shown[name] = value;
     }
   }
   return shown;
 }
-
-/** "\n    at f (file.js:1:2)" and everything after it: the frames of a stack trace printed into a string. */
-const STACK_FRAMES = /\n\s+at [\s\S]*$/;
 
 function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? "";

@@ -60,6 +60,10 @@ describe("no stack trace at the default log level", () => {
     const run = await cli(["setup"], QUIET, failing);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("error: a bug in the agent\n");
+    const printed = {
+      createAws: async () => Promise.reject(new Error(`wrapped: ${String(new Error("inner").stack)}`)),
+    };
+    expect((await cli(["setup"], QUIET, printed)).stderr).toBe("error: wrapped: Error: inner\n");
     const debug = await cli(["setup", "--log-level", "debug"], QUIET, failing);
     expect(debug.stderr).toMatch(/"stack":"TypeError: a bug in the agent\\n\s+at /);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeControls } from "../../src/util/escape.ts";
+import { escapeControls, withoutStackFrames } from "../../src/util/escape.ts";
 
 describe("escapeControls", () => {
   it.each([
@@ -21,5 +21,18 @@ describe("escapeControls", () => {
     ["already escaped text", "a\\u001b[31mb"],
   ])("keeps %s", (_, text) => {
     expect(escapeControls(text)).toBe(text);
+  });
+});
+
+describe("withoutStackFrames", () => {
+  it("cuts the frames of a stack trace off a text", () => {
+    expect(withoutStackFrames(String(new TypeError("boom").stack))).toBe("TypeError: boom");
+    expect(withoutStackFrames("config: 2 problems:\n  region: bad\n  at line 3: bad")).toBe(
+      "config: 2 problems:\n  region: bad\n  at line 3: bad",
+    );
+  });
+
+  it("keeps lines that only mention the word", () => {
+    expect(withoutStackFrames("look at this\nand at that")).toBe("look at this\nand at that");
   });
 });
