@@ -77,6 +77,14 @@ describe("secretOf and maskValue find the secret part of a value", () => {
     ["nothing across white space", "OPTS", "http://u :pw@p", undefined, "http://u :pw@p"],
     ["nothing in a password with white space", "OPTS", "http://u:p w@p", undefined, "http://u:p w@p"],
     ["nothing without a scheme", "OPTS", "://u:pw@p", undefined, "://u:pw@p"],
+    [
+      "the password of a URL whose scheme ends in digits",
+      "OPTS",
+      "git+1.2://u:pw@p",
+      "pw",
+      "git+1.2://u:****@p",
+    ],
+    ["nothing in text that only looks like a password", "OPTS", "x:undefined@y", undefined, "x:undefined@y"],
     ["nothing in an empty value", "ECS_CLUSTER", "", undefined, ""],
   ])("%s", (_, key, value, secret, masked) => {
     expect(secretOf(key, value)).toBe(secret);
