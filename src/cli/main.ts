@@ -6,6 +6,14 @@ import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
 import { withEscapedOutput } from "./io.ts";
+import {
+  envValueOf,
+  OUTPUT_ENV,
+  OUTPUTS,
+  printJson,
+  requestedOutput,
+  usageMessage,
+} from "./output-format.ts";
 
 export const VERSION: string = packageJson.version;
 
@@ -60,36 +68,6 @@ export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> 
     return 2;
   }
   return exitCode;
-}
-
-const OUTPUT_ENV = "ECS_ANYWHERE_OUTPUT";
-const OUTPUTS = ["text", "json"];
-
-/** Like config/env.ts envValue (not imported: --help and --version load no config module). */
-function envValueOf(env: Record<string, string | undefined>, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/** The --output the command line asks for (the last one wins), else ECS_ANYWHERE_OUTPUT, else text. */
-function requestedOutput(argv: readonly string[], fromEnv: string | undefined): string {
-  let output = fromEnv ?? "text";
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] as string;
-    if (arg === "--") break;
-    if (arg === "--output" && index + 1 < argv.length) output = argv[++index] as string;
-    else if (arg.startsWith("--output=")) output = arg.slice("--output=".length);
-  }
-  return output;
-}
-
-function usageMessage(error: CommanderError): string {
-  if (error.code === "commander.help") return "no command given (run with --help for the commands)";
-  return error.message.replace(/^error: /, "");
-}
-
-function printJson(deps: CliDeps, document: unknown): void {
-  deps.stdout(`${JSON.stringify(document, null, 2)}\n`);
 }
 
 function buildProgram(
