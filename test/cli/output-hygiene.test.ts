@@ -34,6 +34,14 @@ describe("no raw control character reaches the terminal", () => {
     });
     afterEach(() => host.stop());
 
+    it("a cluster name read from ecs.config (a file) is shown with its ESC and CR escaped", async () => {
+      await host.write("/var/lib/ecs/data/agent.db", "bbolt");
+      await host.write("/etc/ecs/ecs.config", `ECS_CLUSTER=st${ESC}ag${CR}ing\n`);
+      const run = await host.check({}, "text");
+      expect(run.stdout).toContain("registered to cluster st\\u001b[2Jag\\ring");
+      expect(run.stdout + run.stderr).not.toMatch(RAW_CONTROL);
+    });
+
     it("names the agent's cluster with its ESC and CR escaped", async () => {
       await host.write("/var/lib/ecs/data/agent.db", "bbolt");
       host.agentUrl = await host.serve((_req, res) => {
