@@ -1,6 +1,6 @@
 import type { AwsPorts } from "../adapters/aws/ports.ts";
 import type { CliDeps, GlobalOptions } from "../cli/context.ts";
-import { createIo, type Io, type OutputFormat } from "../cli/io.ts";
+import { createIo, type Io, type OutputFormat, withEscapedOutput } from "../cli/io.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
@@ -42,7 +42,8 @@ export interface App {
 /** How long cleanup after a cancellation may talk to AWS before giving up. */
 const CLEANUP_MS = 20_000;
 
-export function createApp(deps: CliDeps, options: GlobalOptions): App {
+export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
+  const deps = withEscapedOutput(rawDeps);
   const redactor = new Redactor();
   redactor.add(deps.env.AWS_SECRET_ACCESS_KEY);
   redactor.add(deps.env.AWS_SESSION_TOKEN);
@@ -51,7 +52,9 @@ export function createApp(deps: CliDeps, options: GlobalOptions): App {
     throw new UsageError(`--output: must be text or json, not "${options.output}"`);
   }
   if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
-    throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(", ")}`);
+    throw new UsageError(
+      `--log-level (or ECS_ANYWHERE_LOG_LEVEL): must be one of ${LOG_LEVELS.join(", ")}, not "${options.logLevel}"`,
+    );
   }
   const io = createIo(deps, redactor);
   const log = createLogger(options.logLevel as LogLevel, redactor, (line) => deps.stderr(line));

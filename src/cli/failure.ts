@@ -1,14 +1,21 @@
 import { renderSteps, renderStop } from "../engine/render.ts";
 import type { StepResult } from "../engine/run.ts";
 import { exitCodeOf, OperationError, UsageError } from "../errors.ts";
+import { withoutStackFrames } from "../util/escape.ts";
 import type { CliDeps, Context } from "./context.ts";
+import type { OutputFormat } from "./io.ts";
 
 /**
  * One line on stderr (plus a remediation line when known), never a stack trace, never a secret. A run that
  * stopped part-way also shows what it did before the failure (its steps), in text and in JSON. A run
  * cancelled by SIGINT/SIGTERM says where it stopped and exits 130/143, as a shell would.
  */
-export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: unknown): number {
+export function reportFailure(
+  ctx: Context | undefined,
+  deps: CliDeps,
+  error: unknown,
+  output: OutputFormat = ctx?.output ?? "text",
+): number {
   const scrub = (text: string) => ctx?.redactor.scrub(text) ?? text;
   const cancelledBy = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
   const kind = error instanceof UsageError ? "error (input)" : "error";
@@ -16,12 +23,10 @@ export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: un
     ? error instanceof Error && error.name === "CancelledError"
       ? error.message
       : `cancelled (${cancelledBy})`
-    : error instanceof Error
-      ? error.message
-      : String(error);
+    : withoutStackFrames(error instanceof Error ? error.message : String(error));
   const steps = stepsOf(error);
   // What was done before the failure: diagnostics, so on stderr with the error (stdout stays the result).
-  if (steps && ctx?.output !== "json") {
+  if (steps && output !== "json") {
     const stop = renderStop(steps);
     deps.stderr(scrub(`${[...renderSteps(steps), ...(stop ? [stop] : [])].join("\n")}\n`));
   }
@@ -29,9 +34,10 @@ export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: un
   if (!cancelledBy && error instanceof OperationError && error.remediation)
     deps.stderr(scrub(`  fix: ${error.remediation}\n`));
   if (!(error instanceof UsageError) && !(error instanceof OperationError)) {
-    ctx?.log.debug({ error: message }, "unexpected failure");
+    // The stack trace of a bug: only at --log-level debug (the logger keeps it from every other level).
+    ctx?.log.debug({ error }, "unexpected failure");
   }
-  if (ctx?.output === "json") {
+  if (output === "json") {
     // Scripts reading stdout always get one JSON document, failures included.
     const remediation = !cancelledBy && error instanceof OperationError ? error.remediation : undefined;
     // A config error's every problem ({path, message, file, line}), carried as the usage error's cause; read

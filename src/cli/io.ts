@@ -1,3 +1,4 @@
+import { escapeControls } from "../util/escape.ts";
 import type { Redactor } from "../util/redact.ts";
 
 export type OutputFormat = "text" | "json";
@@ -19,8 +20,17 @@ export interface Sinks {
 export function createIo(sinks: Sinks, redactor: Redactor): Io {
   const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
   return {
-    out: (text) => sinks.stdout(redactor.scrub(line(text))),
-    err: (text) => sinks.stderr(redactor.scrub(line(text))),
+    out: (text) => sinks.stdout(escapeControls(redactor.scrub(line(text)))),
+    err: (text) => sinks.stderr(escapeControls(redactor.scrub(line(text)))),
+  };
+}
+
+/** The same sinks, with control characters shown visibly (ESC as \u001b, CR as \r) in whatever they write. */
+export function withEscapedOutput<T extends Sinks>(sinks: T): T {
+  return {
+    ...sinks,
+    stdout: (text: string) => sinks.stdout(escapeControls(text)),
+    stderr: (text: string) => sinks.stderr(escapeControls(text)),
   };
 }
 

@@ -1,9 +1,19 @@
 import { Command, CommanderError, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { DOCKER_INSTALL_SOURCES } from "../checks/types.ts";
+import { UsageError } from "../errors.ts";
 import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
+import { withEscapedOutput } from "./io.ts";
+import {
+  envValueOf,
+  OUTPUT_ENV,
+  OUTPUTS,
+  printJson,
+  requestedOutput,
+  usageMessage,
+} from "./output-format.ts";
 
 export const VERSION: string = packageJson.version;
 
@@ -13,24 +23,58 @@ type Action = (ctx: Context, options: Record<string, unknown>) => Promise<number
  * Parses argv and runs one command. Returns the exit code: 0 ok, 1 the operation failed or is unhealthy,
  * 2 bad input (nothing was called or written). Command modules are imported only when their command runs.
  */
-export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> {
+  // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts).
+  const deps = withEscapedOutput(rawDeps);
+  const envOutput = envValueOf(deps.env, OUTPUT_ENV);
+  if (envOutput !== undefined && !OUTPUTS.includes(envOutput)) {
+    return reportFailure(
+      undefined,
+      deps,
+      new UsageError(`${OUTPUT_ENV}: must be text or json, not "${envOutput}"`),
+    );
+  }
+  // Known before commander parses anything, so a usage error too gets its JSON document.
+  const json = requestedOutput(argv, envOutput) === "json";
   let exitCode = 0;
-  const program = buildProgram(deps, (code) => {
-    exitCode = code;
-  });
+  let printed = "";
+  const program = buildProgram(
+    deps,
+    (code) => {
+      exitCode = code;
+    },
+    json
+      ? (text) => {
+          printed += text;
+        }
+      : deps.stdout,
+  );
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version exit 0; every other parse failure (unknown option, missing command) is bad input.
-      return error.exitCode === 0 ? 0 : 2;
+    if (!(error instanceof CommanderError))
+      return reportFailure(undefined, deps, error, json ? "json" : "text");
+    if (error.exitCode === 0) {
+      // --help and --version exit 0; with JSON output their text is carried in the one document.
+      if (json)
+        printJson(
+          deps,
+          error.code === "commander.version" ? { ok: true, version: VERSION } : { ok: true, help: printed },
+        );
+      return 0;
     }
-    throw error;
+    // Every other parse failure (unknown option or command, missing argument or command) is bad input.
+    if (json) printJson(deps, { ok: false, error: { kind: "input", message: usageMessage(error) } });
+    return 2;
   }
   return exitCode;
 }
 
-function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
+function buildProgram(
+  deps: CliDeps,
+  setExit: (code: number) => void,
+  writeOut: (text: string) => void,
+): Command {
   const program = new Command("ecs-anywhere-agent")
     .description(
       "Puts this Linux server into an Amazon ECS cluster through ECS Anywhere, and keeps it there.",
@@ -40,17 +84,21 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .option("--cluster <name>", "ECS cluster name (default: default)")
     .option("--profile <name>", "AWS shared-config profile to use")
     .option("--config <file>", "YAML config file (default /etc/ecs-anywhere-agent/config.yaml if present)")
-    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--output <format>", `output format (default: ${OUTPUT_ENV}, else text)`)
+        .choices(OUTPUTS)
+        .default(envValueOf(deps.env, OUTPUT_ENV) ?? "text", ""),
+    )
     .option("--dry-run", "show the plan and change nothing")
     .addOption(
       new Option("--log-level <level>", "log level of the JSON log lines on stderr")
         .choices(LOG_LEVELS)
-        .default(deps.env.ECS_ANYWHERE_LOG_LEVEL ?? "warn"),
+        .default(envValueOf(deps.env, "ECS_ANYWHERE_LOG_LEVEL") ?? "warn"),
     )
     .option("--max-attempts <n>", "attempts per AWS call (throttling and 5xx are retried)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: (text) => deps.stdout(text), writeErr: (text) => deps.stderr(text) });
+    .configureOutput({ writeOut, writeErr: (text) => deps.stderr(text) });
 
   const run = (load: () => Promise<{ default: Action }>) =>
     async function (this: Command, ...args: unknown[]) {
@@ -181,8 +229,9 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
   program
     .command("version")
     .description("print the version")
-    .action(() => {
-      deps.stdout(`${VERSION}\n`);
+    .action((_options: unknown, command: Command) => {
+      if (command.optsWithGlobals().output === "json") printJson(deps, { ok: true, version: VERSION });
+      else deps.stdout(`${VERSION}\n`);
     });
   return program;
 }
@@ -200,6 +249,7 @@ async function execute(
     const action = (await load()).default;
     return await action(ctx, options);
   } catch (error) {
-    return reportFailure(ctx, deps, error);
+    // Before the app exists (a bad ECS_ANYWHERE_LOG_LEVEL, say) the output format is the flag's.
+    return reportFailure(ctx, deps, error, ctx?.output ?? (options.output === "json" ? "json" : "text"));
   }
 }

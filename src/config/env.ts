@@ -40,10 +40,13 @@ export const RESERVED_ENV = {
   /** Alternative config file path, used when no --config flag is given. */
   configFile: "ECS_ANYWHERE_CONFIG",
   logLevel: "ECS_ANYWHERE_LOG_LEVEL",
+  /** The default of --output (text or json). */
   output: "ECS_ANYWHERE_OUTPUT",
   /** Where preflight probes the install script's download hosts instead (a mirror, a test server). */
   probeSigningKeysUrl: "ECS_ANYWHERE_PROBE_SIGNING_KEYS_URL",
   probeDockerUrl: "ECS_ANYWHERE_PROBE_DOCKER_URL",
+  /** Variables child processes may inherit beyond the built-in allow-list (app/settings.ts). */
+  passEnv: "ECS_ANYWHERE_PASS_ENV",
 } as const;
 
 /** Region fallbacks, in order, used only when neither flags, ECS_ANYWHERE_REGION nor the file name a region. */

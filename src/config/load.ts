@@ -4,7 +4,7 @@ import { envValue, REGION_FALLBACK_ENV, readEnvSettings } from "./env.ts";
 import { ConfigError, combineErrors } from "./errors.ts";
 import { type ConfigFileSources, type LoadedFile, loadFile } from "./file.ts";
 import { friendlyMessage, issueToErrors, type Origin } from "./issues.ts";
-import { maskSecrets, SECRET_CONFIG_PATHS } from "./mask.ts";
+import { maskEcsConfig, maskSecrets, maskUrl, SECRET_CONFIG_PATHS } from "./mask.ts";
 import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./values.ts";
 
@@ -116,14 +116,18 @@ function schemaErrors(
 export function describeConfig(config: Config): Record<string, unknown> {
   const described = structuredClone(config) as Record<string, unknown>;
   described.activation = { ...config.activation, expiresIn: formatDuration(config.activation.expiresIn) };
+  const { installScript } = config.host;
   described.host = {
     ...config.host,
     verifyTimeout: formatDuration(config.host.verifyTimeout),
     installScript: {
-      ...config.host.installScript,
-      timeout: formatDuration(config.host.installScript.timeout),
+      ...installScript,
+      url: maskUrl(installScript.url),
+      ...(installScript.gpgKeyUrl === undefined ? {} : { gpgKeyUrl: maskUrl(installScript.gpgKeyUrl) }),
+      timeout: formatDuration(installScript.timeout),
     },
   };
+  described.ecsConfig = maskEcsConfig(config.ecsConfig);
   return maskSecrets(described, SECRET_CONFIG_PATHS);
 }
 

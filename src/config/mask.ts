@@ -1,3 +1,4 @@
+import { maskUrlPassword, maskValue } from "../ecsconfig/keys.ts";
 import { MASK } from "../util/redact.ts";
 
 /**
@@ -26,4 +27,19 @@ function maskAt(value: unknown, path: readonly string[]): unknown {
     if (head === "*" || head === key) copy[key] = maskAt(copy[key], rest);
   }
   return copy;
+}
+
+/**
+ * Masks every secret among the extra ecs.config keys by the key's meaning (AWS_SECRET_ACCESS_KEY, *_PASSWORD,
+ * *_TOKEN, ...) and the password of any proxy URL (field notes §3.4), whatever the key is called.
+ */
+export function maskEcsConfig(ecsConfig: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(ecsConfig).map(([key, value]) => [key, maskValue(key, value, MASK)]),
+  );
+}
+
+/** A URL with the password of its credentials (`https://user:pw@mirror/`) masked. */
+export function maskUrl(url: string): string {
+  return maskUrlPassword(url, MASK);
 }

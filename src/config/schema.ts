@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_INSTALL_SCRIPT_URL } from "../checks/endpoints.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../components/install-script/verify.ts";
+import { ECS_LOG_LEVELS } from "../ecsconfig/desired.ts";
+import { KEY_PATTERN } from "../ecsconfig/keys.ts";
 import { parseDuration } from "../util/duration.ts";
 
 // field notes §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].
@@ -81,13 +83,22 @@ const s3Grant = z.strictObject({
   allowDelete: z.boolean().default(false),
 });
 
+// field notes §8.8: lower-case keys such as http_proxy are legal; a digit first or any other character is not.
 const ecsConfigKey = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case ecs.config key (e.g. ECS_LOGLEVEL)");
+  .regex(KEY_PATTERN, 'must be an ecs.config key: letters, digits and "_", not starting with a digit');
+// field notes §3.2: ecs-init trims each line, so ` 30m` would keep its space and `30m ` would lose it.
+const ecsConfigValue = z
+  .string()
+  .regex(/^[^\n\r]*$/, "must be one line")
+  .regex(/^(\S([\s\S]*\S)?)?$/, "must not begin or end with white space");
 
 /** Host-side settings used by `register` and the daemon (field notes §1 flags, §3 ecs.config keys). */
 const hostSchema = z.strictObject({
-  ecsLogLevel: z.enum(["crit", "error", "warn", "info", "debug"]).default("info"),
+  // field notes §8.8: the agent reads the level in any case; it is written in lower case.
+  ecsLogLevel: z
+    .preprocess((value) => (typeof value === "string" ? value.toLowerCase() : value), z.enum(ECS_LOG_LEVELS))
+    .default("info"),
   instanceTags: tags.default({}),
   instanceAttributes: z.record(z.string().min(1).max(128), z.string().max(128)).default({}),
   enableGpu: z.boolean().default(false),
@@ -95,7 +106,8 @@ const hostSchema = z.strictObject({
   dockerInstallSource: z.enum(["all", "docker", "distro", "none"]).default("all"),
   ecsVersion: z
     .string()
-    .regex(/^(latest|\d+\.\d+\.\d+)$/, "must be latest or a version such as 1.89.0")
+    // field notes §8.8: published ecs-init packages carry a release suffix (1.89.2-1).
+    .regex(/^(latest|\d+\.\d+\.\d+(-\d+)?)$/, "must be latest or a version such as 1.89.0 or 1.89.2-1")
     .default("latest"),
   noStart: z.boolean().default(false),
   installScript: z
@@ -158,7 +170,7 @@ export const configSchema = z.strictObject({
     .default([]),
   host: hostSchema.prefault({}),
   /** Extra /etc/ecs/ecs.config keys (field notes §3): written as plain KEY=VALUE lines. */
-  ecsConfig: z.record(ecsConfigKey, z.string().regex(/^[^\n\r]*$/, "must be one line")).default({}),
+  ecsConfig: z.record(ecsConfigKey, ecsConfigValue).default({}),
   activation: z
     .strictObject({
       expiresIn: activationExpiry.default(3600),

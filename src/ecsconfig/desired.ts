@@ -1,4 +1,6 @@
-export type EcsLogLevel = "crit" | "error" | "warn" | "info" | "debug";
+/** The levels the agent accepts for ECS_LOGLEVEL, in any case (field notes §8.8); `none` turns logging off. */
+export const ECS_LOG_LEVELS = ["crit", "error", "warn", "info", "debug", "none"] as const;
+export type EcsLogLevel = (typeof ECS_LOG_LEVELS)[number];
 
 export interface DesiredEcsConfigOptions {
   cluster: string;

@@ -1,5 +1,10 @@
-export { type DesiredEcsConfigOptions, desiredEcsConfig, type EcsLogLevel } from "./desired.ts";
-export { isSecretKey } from "./keys.ts";
+export {
+  type DesiredEcsConfigOptions,
+  desiredEcsConfig,
+  ECS_LOG_LEVELS,
+  type EcsLogLevel,
+} from "./desired.ts";
+export { isSecretKey, KEY_PATTERN, maskUrlPassword, maskValue, secretOf } from "./keys.ts";
 export { type EcsConfigMerge, mergeEcsConfig } from "./merge.ts";
 export {
   type EcsConfigDiagnostic,

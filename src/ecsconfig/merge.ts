@@ -1,4 +1,4 @@
-import { describeValue, isWrappedInQuotes } from "./keys.ts";
+import { describeValue, isWrappedInQuotes, KEY_PATTERN } from "./keys.ts";
 import { parseEcsConfig } from "./parse.ts";
 import { type RenderableEntry, renderEcsConfig } from "./render.ts";
 
@@ -66,12 +66,13 @@ function collectEffective(existing: string, changes: string[]): Map<string, Effe
 }
 
 function describeCleanup(rawKey: string, rawValue: string, key: string, value: string): string | undefined {
-  if (key.startsWith("#")) {
-    return `removed a comment-looking line; ecs-init has no comments and read it as a key named "${key}"`;
-  }
+  // A comment's text is never echoed: it may hold anything, a credential included.
+  if (key.startsWith("#"))
+    return "removed a comment-looking line; ecs-init has no comments and read it as a key";
   if (key === "") return 'removed a line with nothing before "="';
   if (key !== rawKey || value !== rawValue) {
-    return `removed the spaces around "=" after ${key}; ecs-init read them as part of the key or value`;
+    const name = KEY_PATTERN.test(key) ? key : "the key";
+    return `removed the spaces around "=" after ${name}; ecs-init read them as part of the key or value`;
   }
   return undefined;
 }

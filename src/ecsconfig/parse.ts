@@ -1,4 +1,4 @@
-import { isWrappedInQuotes } from "./keys.ts";
+import { isWrappedInQuotes, KEY_PATTERN } from "./keys.ts";
 
 export interface EcsConfigEntry {
   key: string;
@@ -14,7 +14,10 @@ export type EcsConfigDiagnosticKind =
   | "ignored-line"
   | "space-around-equals";
 
-/** Something ecs-init reads differently from what a human would expect. Never carries a value. */
+/**
+ * Something ecs-init reads differently from what a human would expect. Never carries a value, and names only
+ * keys of a valid shape: a comment's text is never echoed.
+ */
 export interface EcsConfigDiagnostic {
   kind: EcsConfigDiagnosticKind;
   line: number;
@@ -80,7 +83,7 @@ function diagnoseEntry(
 ): EcsConfigDiagnostic[] {
   const found: EcsConfigDiagnostic[] = [];
   if (key.startsWith("#")) {
-    const message = `line ${line} looks like a comment, but ecs-init reads it as a key named "${key}"`;
+    const message = `line ${line} looks like a comment, but ecs-init reads it as a key`;
     found.push({ kind: "comment-like", line, key, message });
   }
   if (isWrappedInQuotes(value)) {
@@ -88,7 +91,8 @@ function diagnoseEntry(
     found.push({ kind: "quoted-value", line, key, message });
   }
   if (key !== key.trimEnd() || value !== value.trimStart()) {
-    const message = `line ${line}: spaces around "=" become part of the key or value of "${key.trim()}"`;
+    const name = KEY_PATTERN.test(key.trim()) ? `"${key.trim()}"` : "this line";
+    const message = `line ${line}: spaces around "=" become part of the key or value of ${name}`;
     found.push({ kind: "space-around-equals", line, key, message });
   }
   if (seenAt !== undefined) {

@@ -1,3 +1,4 @@
+import { ECS_LOG_LEVELS } from "./desired.ts";
 import { describeValue, isSecretKey, KEY_PATTERN } from "./keys.ts";
 
 export interface EcsConfigProblem {
@@ -10,9 +11,13 @@ type Check = (value: string) => string | undefined;
 // field notes §3: Go strconv.ParseBool, Go time.ParseDuration, and the enumerations the agent accepts.
 const GO_BOOLEANS = new Set("1 t T TRUE true True 0 f F FALSE false False".split(" "));
 const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
-const LOG_LEVELS = ["crit", "error", "warn", "info", "debug"];
 const PULL_BEHAVIORS = ["default", "always", "once", "prefer-cached"];
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+const checkLogLevel: Check = (value) =>
+  (ECS_LOG_LEVELS as readonly string[]).includes(value.toLowerCase())
+    ? undefined
+    : `must be one of ${ECS_LOG_LEVELS.join("|")} (in any case)`;
 
 const checkBoolean: Check = (value) =>
   GO_BOOLEANS.has(value) ? undefined : "must be a boolean (true or false)";
@@ -21,7 +26,9 @@ const CHECKS: Record<string, Check> = {
   ECS_CLUSTER: (value) =>
     CLUSTER_NAME.test(value) ? undefined : "must be 1-255 letters, digits, hyphens or underscores",
   ECS_EXTERNAL: checkBoolean,
-  ECS_LOGLEVEL: checkOneOf(LOG_LEVELS),
+  // field notes §8.8: the agent lower-cases the level before it looks it up.
+  ECS_LOGLEVEL: checkLogLevel,
+  ECS_LOGLEVEL_ON_INSTANCE: checkLogLevel,
   ECS_IMAGE_PULL_BEHAVIOR: checkOneOf(PULL_BEHAVIORS),
   ECS_CONTAINER_STOP_TIMEOUT: (value) =>
     GO_DURATION.test(value) ? undefined : 'must be a Go duration such as "30s" or "2m"',
@@ -51,9 +58,11 @@ export function validateEcsConfigValues(
 
 function checkEntry(key: string, value: string): string | undefined {
   if (!KEY_PATTERN.test(key)) {
-    return `${JSON.stringify(key)} is not a valid ecs.config key (upper-case letters, digits and "_" only)`;
+    return `${JSON.stringify(key)} is not a valid ecs.config key (letters, digits and "_", not starting with a digit)`;
   }
   if (/[\r\n]/.test(value)) return `the value of ${key} must not contain a line break`;
+  // field notes §3.2: ecs-init trims the line, so trailing white space vanishes while leading white space stays.
+  if (/^\s|\s$/.test(value)) return `the value of ${key} must not begin or end with white space`;
   const check = CHECKS[key] ?? (key.startsWith("ECS_ENABLE_") ? checkBoolean : undefined);
   const failure = check?.(value);
   if (failure === undefined) return undefined;

@@ -64,3 +64,56 @@ it("config validate masks registry credentials configured as ecs.config keys", a
     expect(run.stdout + run.stderr).not.toContain("PLANTEDregistryAUTH0123");
   }
 });
+
+it("config validate masks every ecs.config secret by the key's meaning, and URL passwords", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ecsa-secret-"));
+  const file = join(dir, "config.yaml");
+  const planted = {
+    AWS_SECRET_ACCESS_KEY: "PLANTEDsecretKEY0123456789",
+    AWS_SESSION_TOKEN: "PLANTEDsessionTOKEN0123456789",
+    db_password: "PLANTEDdbPASSWORD0123",
+    REGISTRY_CREDENTIALS: "PLANTEDregistryCREDS0123",
+  };
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(
+    file,
+    [
+      "host:",
+      "  installScript:",
+      "    url: https://mirror:PLANTEDmirrorPASS0123@mirror.internal/install.sh",
+      "ecsConfig:",
+      "  HTTP_PROXY: http://user:PLANTEDproxyPASS0123@proxy.internal:3128",
+      ...Object.entries(planted).map(([key, value]) => `  ${key}: ${value}`),
+      "",
+    ].join("\n"),
+  );
+  for (const output of ["text", "json"]) {
+    const run = await cli(["config", "validate", "--config", file, "--output", output], {
+      ECS_ANYWHERE_REGION: "eu-west-1",
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("http://user:****@proxy.internal:3128");
+    expect(run.stdout).toContain("https://mirror:****@mirror.internal/install.sh");
+    for (const key of Object.keys(planted)) expect(run.stdout).toContain(key);
+    const everything = run.stdout + run.stderr;
+    for (const secret of [...Object.values(planted), "PLANTEDproxyPASS0123", "PLANTEDmirrorPASS0123"]) {
+      expect(everything).not.toContain(secret);
+    }
+  }
+});
+
+it("config validate refuses an ecs.config value with white space around it (exit 2), without showing it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ecsa-secret-"));
+  const file = join(dir, "config.yaml");
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(
+    file,
+    'ecsConfig:\n  ECS_CONTAINER_STOP_TIMEOUT: " 30m"\n  AWS_SESSION_TOKEN: "PLANTEDsessionTOKEN0123 "\n',
+  );
+  const run = await cli(["config", "validate", "--config", file], { ECS_ANYWHERE_REGION: "eu-west-1" });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain("ecsConfig.ECS_CONTAINER_STOP_TIMEOUT");
+  expect(run.stderr).toContain("must not begin or end with white space");
+  expect(run.stderr).toContain("ecsConfig.AWS_SESSION_TOKEN");
+  expect(run.stdout + run.stderr).not.toContain("PLANTEDsessionTOKEN0123");
+});

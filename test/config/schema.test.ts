@@ -105,6 +105,23 @@ describe("configSchema turns durations into seconds", () => {
   });
 });
 
+describe("configSchema reads the ECS agent's log level as the agent does (field notes §8.8)", () => {
+  it.each([
+    ["DEBUG", "debug"],
+    ["Info", "info"],
+    ["NONE", "none"],
+    ["crit", "crit"],
+  ])("reads host.ecsLogLevel %j as %j", (given, level) => {
+    expect(configSchema.parse(at("host.ecsLogLevel", given)).host.ecsLogLevel).toBe(level);
+  });
+
+  it("still rejects a level the agent does not know, in any case, and a value that is not text", () => {
+    expect(problems(at("host.ecsLogLevel", "VERBOSE"))).toHaveLength(1);
+    expect(problems(at("host.ecsLogLevel", "critical"))).toHaveLength(1);
+    expect(problems(at("host.ecsLogLevel", 1))).toHaveLength(1);
+  });
+});
+
 describe("configSchema accepts", () => {
   const long = (n: number, ch = "a") => ch.repeat(n);
   const accepted: [string, unknown][] = [
@@ -165,6 +182,7 @@ describe("configSchema accepts", () => {
     ["host.ecsLogLevel", "warn"],
     ["host.ecsLogLevel", "info"],
     ["host.ecsLogLevel", "debug"],
+    ["host.ecsLogLevel", "none"],
     ["host.instanceTags", { team: "payments" }],
     ["host.instanceAttributes", { [long(128, "k")]: long(128, "v"), rack: "" }],
     ["host.enableGpu", true],
@@ -178,6 +196,8 @@ describe("configSchema accepts", () => {
     ["host.ecsVersion", "latest"],
     ["host.ecsVersion", "1.89.0"],
     ["host.ecsVersion", "10.100.1000"],
+    ["host.ecsVersion", "1.89.2-1"],
+    ["host.ecsVersion", "1.89.2-10"],
     ["host.noStart", true],
     ["host.installScript.url", "http://mirror.internal/ecs-anywhere-install.sh"],
     ["host.installScript.url", "https://mirror.internal/ecs-anywhere-install.sh"],
@@ -189,6 +209,7 @@ describe("configSchema accepts", () => {
       "ecsConfig",
       { ECS_ENABLE_TASK_IAM_ROLE: "true", HTTP_PROXY: "http://proxy:3128", A1_: "", ECS_X: "a b" },
     ],
+    ["ecsConfig", { http_proxy: "http://proxy:3128", no_proxy: "169.254.169.254", _X: "1", a: "b" }],
     ["activation.registrationLimit", 1],
     ["activation.registrationLimit", 1000],
     ["activation.defaultInstanceName", "n"],
@@ -222,9 +243,10 @@ const ROLE = "may contain only letters, digits and + = , . @ _ -";
 const PATH = "must start and end with / (e.g. /ecs-anywhere/)";
 const TAG = "has characters AWS tags do not allow";
 const BUCKET = "is not a valid S3 bucket name (3-63 chars, lower case)";
-const VERSION = "must be latest or a version such as 1.89.0";
+const VERSION = "must be latest or a version such as 1.89.0 or 1.89.2-1";
 const FINGERPRINT = "must be a 40-hex-digit key fingerprint";
-const ECS_KEY = "must be an upper-case ecs.config key (e.g. ECS_LOGLEVEL)";
+const SPACE = "must not begin or end with white space";
+const ECS_KEY = 'must be an ecs.config key: letters, digits and "_", not starting with a digit';
 const EXPIRY = "must be between 1m and 30d (SSM activations expire at most 30 days ahead)";
 
 describe("configSchema rejects, with a message a user can act on", () => {
@@ -298,6 +320,9 @@ describe("configSchema rejects, with a message a user can act on", () => {
     ["host.ecsVersion", "1.89", VERSION],
     ["host.ecsVersion", "latest-1", VERSION],
     ["host.ecsVersion", "my-latest", VERSION],
+    ["host.ecsVersion", "1.89.2-", VERSION],
+    ["host.ecsVersion", "1.89.2-1a", VERSION],
+    ["host.ecsVersion", "1.89.2-1-1", VERSION],
     ["host.installScript.gpgKeyFile", "keys/ecs.asc", "must be an absolute path"],
     ["host.installScript.gpgKeyFile", "./ecs/ecs.asc", "must be an absolute path"],
     ["host.installScript.fingerprint", HEX40.slice(1), FINGERPRINT],
@@ -310,6 +335,12 @@ describe("configSchema rejects, with a message a user can act on", () => {
     ["ecsConfig", { "ECS X": "1" }, ECS_KEY],
     ["ecsConfig", { ECS_X: "a\nECS_CLUSTER=evil" }, "must be one line"],
     ["ecsConfig", { ECS_X: "a\rb" }, "must be one line"],
+    ["ecsConfig", { "-x": "1" }, ECS_KEY],
+    ["ecsConfig", { "9_x": "1" }, ECS_KEY],
+    ["ecsConfig", { ECS_CONTAINER_STOP_TIMEOUT: " 30m" }, SPACE],
+    ["ecsConfig", { ECS_CONTAINER_STOP_TIMEOUT: "30m " }, SPACE],
+    ["ecsConfig", { ECS_X: "\ta" }, SPACE],
+    ["ecsConfig", { ECS_X: " " }, SPACE],
     ["tags", { "cost#center": "x" }, TAG],
     ["tags", { team: "a#b" }, TAG],
     ["host.instanceTags", { team: "#" }, TAG],

@@ -106,8 +106,31 @@ describe("mergeEcsConfig normalises what ecs-init reads differently", () => {
     expect(merged.changes).toEqual([
       'line 1: removed the spaces around "=" after A; ecs-init read them as part of the key or value',
       'line 2: removed text without "=" (ecs-init ignored it)',
-      'line 3: removed a comment-looking line; ecs-init has no comments and read it as a key named "#B"',
+      "line 3: removed a comment-looking line; ecs-init has no comments and read it as a key",
       'line 4: removed a line with nothing before "="',
+    ]);
+  });
+
+  it("never echoes the text of a comment or of a key that is not one, whatever it holds", () => {
+    const planted = "PLANTED-hunter2-0123456789";
+    const merged = mergeEcsConfig(`# db password ${planted}=x\nmy ${planted} = 1\n${planted}\n`, {});
+    expect(merged.changes).toEqual([
+      "line 1: removed a comment-looking line; ecs-init has no comments and read it as a key",
+      'line 2: removed the spaces around "=" after the key; ecs-init read them as part of the key or value',
+      'line 3: removed text without "=" (ecs-init ignored it)',
+    ]);
+  });
+
+  it("masks every secret it reports, by the key's meaning and in proxy URLs", () => {
+    const merged = mergeEcsConfig("DB_PASSWORD=old-secret\n", {
+      DB_PASSWORD: "new-secret",
+      AWS_SESSION_TOKEN: "token-value",
+      HTTP_PROXY: "http://user:proxy-pass@proxy:3128",
+    });
+    expect(merged.changes).toEqual([
+      "changed DB_PASSWORD from (hidden: secret) to (hidden: secret)",
+      "added AWS_SESSION_TOKEN=(hidden: secret)",
+      "added HTTP_PROXY=http://user:****@proxy:3128",
     ]);
   });
 

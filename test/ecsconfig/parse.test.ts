@@ -107,7 +107,7 @@ describe("parseEcsConfig diagnostic messages name the line and the key, never th
         kind: "comment-like",
         line: 1,
         key: "#ECS_LOGLEVEL",
-        message: 'line 1 looks like a comment, but ecs-init reads it as a key named "#ECS_LOGLEVEL"',
+        message: "line 1 looks like a comment, but ecs-init reads it as a key",
       },
     ]);
   });
@@ -139,6 +139,13 @@ describe("parseEcsConfig diagnostic messages name the line and the key, never th
         key,
         message: 'line 1: spaces around "=" become part of the key or value of "ECS_CLUSTER"',
       },
+    ]);
+  });
+
+  it("names no key of an invalid shape, so a comment's text is never echoed", () => {
+    expect(diagnose("# my secret hunter2 = x\n").map(({ message }) => message)).toEqual([
+      "line 1 looks like a comment, but ecs-init reads it as a key",
+      'line 1: spaces around "=" become part of the key or value of this line',
     ]);
   });
 

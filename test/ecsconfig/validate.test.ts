@@ -58,7 +58,7 @@ describe("validateEcsConfigValues", () => {
       ECS_CONTAINER_STOP_TIMEOUT: "30",
       ECS_RESERVED_MEMORY: "256MiB",
       "#ECS_LOGLEVEL": "debug",
-      lower_case: "x",
+      "1st_key": "x",
     });
     expect(keys).toEqual([
       "ECS_CLUSTER",
@@ -71,7 +71,7 @@ describe("validateEcsConfigValues", () => {
       "ECS_CONTAINER_STOP_TIMEOUT",
       "ECS_RESERVED_MEMORY",
       "#ECS_LOGLEVEL",
-      "lower_case",
+      "1st_key",
     ]);
   });
 
@@ -108,9 +108,13 @@ const messages = (values: Record<string, string>) =>
 describe("validateEcsConfigValues reads keys", () => {
   it("names a key ecs-init would misread and says what a key may contain", () => {
     expect(messages({ "ECS-CLUSTER": "prod", "ECS_CLUSTER ": "prod" })).toEqual([
-      '"ECS-CLUSTER" is not a valid ecs.config key (upper-case letters, digits and "_" only)',
-      '"ECS_CLUSTER " is not a valid ecs.config key (upper-case letters, digits and "_" only)',
+      '"ECS-CLUSTER" is not a valid ecs.config key (letters, digits and "_", not starting with a digit)',
+      '"ECS_CLUSTER " is not a valid ecs.config key (letters, digits and "_", not starting with a digit)',
     ]);
+  });
+
+  it("accepts lower-case keys such as http_proxy and no_proxy (field notes §8.8)", () => {
+    expect(messages({ http_proxy: "http://proxy:3128", no_proxy: "169.254.169.254", _x: "1" })).toEqual([]);
   });
 
   it("accepts keys it has no rule for with any one-line value", () => {
@@ -148,7 +152,16 @@ describe("validateEcsConfigValues explains each rule in its message", () => {
     ],
     ["ECS_CLUSTER", "", "must be 1-255 letters, digits, hyphens or underscores (got: (empty))"],
     ["ECS_EXTERNAL", "on", "must be a boolean (true or false) (got: on)"],
-    ["ECS_LOGLEVEL", "verbose", "must be one of crit|error|warn|info|debug (got: verbose)"],
+    [
+      "ECS_LOGLEVEL",
+      "verbose",
+      "must be one of crit|error|warn|info|debug|none (in any case) (got: verbose)",
+    ],
+    [
+      "ECS_LOGLEVEL_ON_INSTANCE",
+      "trace",
+      "must be one of crit|error|warn|info|debug|none (in any case) (got: trace)",
+    ],
     ["ECS_IMAGE_PULL_BEHAVIOR", "never", "must be one of default|always|once|prefer-cached (got: never)"],
     ["ECS_CONTAINER_STOP_TIMEOUT", "30", 'must be a Go duration such as "30s" or "2m" (got: 30)'],
     ["ECS_RESERVED_MEMORY", "256MiB", "must be a whole number of MiB (got: 256MiB)"],
@@ -176,8 +189,15 @@ describe("validateEcsConfigValues explains each rule in its message", () => {
 });
 
 describe("validateEcsConfigValues enumerations", () => {
-  it.each(["crit", "error", "warn", "info", "debug"])("accepts ECS_LOGLEVEL=%s", (level) => {
-    expect(problemKeys({ ECS_LOGLEVEL: level })).toEqual([]);
+  it.each(["crit", "error", "warn", "info", "debug", "none", "DEBUG", "None", "CRIT"])(
+    "accepts ECS_LOGLEVEL=%s and ECS_LOGLEVEL_ON_INSTANCE=%s, in any case as the agent does",
+    (level) => {
+      expect(problemKeys({ ECS_LOGLEVEL: level, ECS_LOGLEVEL_ON_INSTANCE: level })).toEqual([]);
+    },
+  );
+
+  it.each(["critical", "off", "trace", "", " info"])("rejects ECS_LOGLEVEL=%j", (level) => {
+    expect(problemKeys({ ECS_LOGLEVEL: level })).toEqual(["ECS_LOGLEVEL"]);
   });
 
   it.each(["default", "always", "once", "prefer-cached"])(
@@ -274,6 +294,26 @@ describe("validateEcsConfigValues instance tags and attributes", () => {
     const long = JSON.stringify({ ["a".repeat(300)]: "v".repeat(300), "": "" });
     expect(messages({ ECS_INSTANCE_ATTRIBUTES: long })).toEqual([]);
     expect(messages({ ECS_INSTANCE_ATTRIBUTES: "{}", ECS_CONTAINER_INSTANCE_TAGS: "{}" })).toEqual([]);
+  });
+});
+
+describe("validateEcsConfigValues refuses white space around a value (field notes §3.2)", () => {
+  it.each([" 30m", "30m ", "\t30m", "30m\t", " ", "\u00a030m"])("rejects %j", (value) => {
+    expect(messages({ ECS_CONTAINER_STOP_TIMEOUT: value, MY_KEY: value })).toEqual([
+      "the value of ECS_CONTAINER_STOP_TIMEOUT must not begin or end with white space",
+      "the value of MY_KEY must not begin or end with white space",
+    ]);
+  });
+
+  it.each(["30m", "", "a b", "x\ty"])("accepts %j", (value) => {
+    expect(problemKeys({ MY_KEY: value })).toEqual([]);
+  });
+
+  it("never shows the value of a secret key with white space around it", () => {
+    const [problem] = validateEcsConfigValues({ AWS_SECRET_ACCESS_KEY: " planted-secret-value " });
+    expect(problem?.message).toBe(
+      "the value of AWS_SECRET_ACCESS_KEY must not begin or end with white space",
+    );
   });
 });
 

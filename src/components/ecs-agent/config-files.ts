@@ -2,9 +2,11 @@ import type { HostFs } from "../../adapters/host/fs.ts";
 import type { Config } from "../../config/schema.ts";
 import {
   desiredEcsConfig,
-  isSecretKey,
+  KEY_PATTERN,
+  maskValue,
   mergeEcsConfig,
   parseEcsConfig,
+  secretOf,
   validateEcsConfigValues,
 } from "../../ecsconfig/index.ts";
 import { UsageError } from "../../errors.ts";
@@ -44,7 +46,12 @@ export function planEcsConfigFiles(
   current: { etc: string | undefined; lib: string | undefined },
   redactor: Redactor,
 ): FilePlan[] {
-  for (const [key, value] of Object.entries(desired)) if (isSecretKey(key)) redactor.add(value);
+  // Secrets the files hold already are known too, so no message about them can show them.
+  for (const [key, value] of Object.entries(desired)) redactor.add(secretOf(key, value));
+  for (const text of [current.etc, current.lib]) {
+    for (const [key, value] of parseEcsConfig(text ?? "").values)
+      redactor.add(secretOf(key.trim(), value.trim()));
+  }
   const etc = mergeEcsConfig(current.etc ?? "", desired);
   const problems = validateEcsConfigValues(parseEcsConfig(etc.text).values);
   if (problems.length > 0) {
@@ -92,20 +99,32 @@ export async function applyEcsConfigFiles(fs: HostFs, plans: FilePlan[]): Promis
 }
 
 /**
- * A unified-style diff of a planned file for --dry-run. Secret keys are masked by name, so a credential only
- * the current file holds (one being replaced or removed) is hidden too, not just the ones the redactor knows.
+ * A unified-style diff of a planned file for --dry-run. Secrets are masked by the key's meaning (and proxy URL
+ * passwords by shape), so a credential only the current file holds (one being replaced or removed) is hidden
+ * too, not just the ones the redactor knows. Comments and other text that is not a setting are never echoed.
  */
 export function diffFile(plan: FilePlan, redactor: Redactor): string[] {
-  const before = (plan.current ?? "").split("\n").filter((line) => line !== "");
-  const after = plan.next.split("\n").filter((line) => line !== "");
+  const numbered = (text: string) =>
+    text
+      .split("\n")
+      .map((line, index) => ({ line, number: index + 1 }))
+      .filter(({ line }) => line.trim() !== "");
+  const before = numbered(plan.current ?? "");
+  const after = numbered(plan.next);
+  const beforeLines = new Set(before.map(({ line }) => line));
+  const afterLines = new Set(after.map(({ line }) => line));
   const lines = [
-    ...before.filter((line) => !after.includes(line)).map((line) => `- ${maskSecretLine(line)}`),
-    ...after.filter((line) => !before.includes(line)).map((line) => `+ ${maskSecretLine(line)}`),
+    ...before.filter(({ line }) => !afterLines.has(line)).map((entry) => `- ${shownLine(entry)}`),
+    ...after.filter(({ line }) => !beforeLines.has(line)).map((entry) => `+ ${shownLine(entry)}`),
   ];
   return lines.map((line) => redactor.scrub(line));
 }
 
-function maskSecretLine(line: string): string {
+/** A setting line with its secret masked; anything else (a comment, stray text) only by its line number. */
+function shownLine({ line, number }: { line: string; number: number }): string {
   const equals = line.indexOf("=");
-  return equals >= 0 && isSecretKey(line.slice(0, equals).trim()) ? `${line.slice(0, equals)}=${MASK}` : line;
+  const key = equals < 0 ? "" : line.slice(0, equals).trim();
+  if (!KEY_PATTERN.test(key))
+    return `(line ${number}: a comment or other text that is not a setting, not shown)`;
+  return `${line.slice(0, equals)}=${maskValue(key, line.slice(equals + 1), MASK)}`;
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { LogLevel } from "../../src/util/log-levels.ts";
+import { createLogger } from "../../src/util/logger.ts";
+import { Redactor } from "../../src/util/redact.ts";
+
+function capture(level: LogLevel) {
+  const lines: string[] = [];
+  const log = createLogger(level, new Redactor(), (line) => lines.push(line));
+  return { log, lines, text: () => lines.join("") };
+}
+
+/** A stack frame line as V8 prints it ("    at f (file.js:1:2)"), escaped into JSON or not. */
+const FRAME = /(\\n|\n)\s+at /;
+
+describe("the logger shows no stack trace below the debug level", () => {
+  it.each(["fatal", "error", "warn", "info"] as const)(
+    "at %s an error field is its one-line message",
+    (level) => {
+      const { log, lines, text } = capture(level);
+      const error = new Error("could not delete the activation\nsecond line");
+      log.fatal({ activationId: "a-1", error }, "could not delete an activation left behind");
+      log.fatal(new TypeError("a bug"), "unexpected failure");
+      log.fatal({ err: new Error("under err") }, "with err");
+      expect(lines).toHaveLength(3);
+      expect(JSON.parse(lines[0] as string)).toMatchObject({
+        activationId: "a-1",
+        error: "could not delete the activation",
+        msg: "could not delete an activation left behind",
+      });
+      expect(JSON.parse(lines[1] as string)).toMatchObject({ err: "a bug" });
+      expect(JSON.parse(lines[2] as string)).toMatchObject({ err: "under err" });
+      expect(text()).not.toMatch(FRAME);
+      expect(text()).not.toContain("stack");
+    },
+  );
+
+  it("cuts the frames off a stack trace that was turned into a string", () => {
+    const { log, text } = capture("warn");
+    log.warn({ error: String(new Error("boom").stack) }, "failed");
+    expect(JSON.parse(text())).toMatchObject({ error: "Error: boom" });
+  });
+
+  it.each(["debug", "trace"] as const)("at %s the stack is there to debug with", (level) => {
+    const { log, text } = capture(level);
+    log.debug({ error: new Error("boom") }, "unexpected failure");
+    const line = JSON.parse(text()) as { error: { message: string; stack: string } };
+    expect(line.error.message).toBe("boom");
+    expect(line.error.stack).toMatch(/\n\s+at /);
+  });
+});
+
+describe("the logger shows no raw control character", () => {
+  it("escapes C1 controls pino's JSON leaves raw, and leaves nothing raw below U+0020", () => {
+    const { log, text } = capture("info");
+    log.info({ cluster: "edge\u001b[2J\r\u009b31m", version: "v1\u0007" }, "agent answered");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting that none are left
+    expect(text().replace(/\n$/, "")).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(JSON.parse(text())).toMatchObject({ cluster: "edge\u001b[2J\r\u009b31m", version: "v1\u0007" });
+  });
+});
