@@ -11,7 +11,15 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: ["test/ecsconfig/**/*.test.ts", "test/policies/**/*.test.ts", "test/config/schema*.test.ts"],
+    include: [
+      "test/ecsconfig/**/*.test.ts",
+      "test/policies/**/*.test.ts",
+      "test/config/schema*.test.ts",
+      "test/engine/**/*.test.ts",
+      "test/flows/register/mode.test.ts",
+      "test/flows/register/ecs-config-diff.test.ts",
+      "test/components/ecs-agent/**/*.test.ts",
+    ],
     setupFiles: ["test/setup.ts"],
     isolate: false,
   },
