@@ -177,6 +177,15 @@ describe("what applying reports", () => {
     expect({ status, summary, ...(details ? { details } : {}) }).toEqual(expected);
   });
 
+  it("several changes' details start a step's details when the plan has none", async () => {
+    const plan: Plan = {
+      summary: "plan",
+      changes: [change("one"), change("two", () => ({ details: ["found two"] }))],
+    };
+    const report = await runSteps([planned("a", plan)], undefined, options());
+    expect(report.steps[0]?.details).toEqual(["found two"]);
+  });
+
   it("a failed apply keeps the planned changes in the result and the thrown error in the failure", async () => {
     const error = new Error("disk full");
     const report = await runSteps(
