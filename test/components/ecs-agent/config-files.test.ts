@@ -83,6 +83,7 @@ describe("planEcsConfigFiles", () => {
       next: converged,
       changed: true,
     });
+    expect(plans[0]?.changes).toEqual(["added ECS_CLUSTER=edge", "added AWS_DEFAULT_REGION=eu-west-1"]);
   });
 
   it("keeps the operator's own keys and is unchanged once converged", () => {
