@@ -16,6 +16,8 @@ export default {
     "src/flows/register/mode.ts",
     "src/components/ecs-agent/observe.ts",
     "src/components/ecs-agent/config-files.ts",
+    "src/flows/deregister/aws-access.ts",
+    "src/flows/deregister/drain.ts",
   ],
   coverageAnalysis: "perTest",
   concurrency: 2,

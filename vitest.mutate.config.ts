@@ -19,6 +19,8 @@ export default defineConfig({
       "test/flows/register/mode.test.ts",
       "test/flows/register/ecs-config-diff.test.ts",
       "test/components/ecs-agent/**/*.test.ts",
+      "test/flows/deregister/aws-access.test.ts",
+      "test/flows/deregister/drain-wait.test.ts",
     ],
     setupFiles: ["test/setup.ts"],
     isolate: false,
