@@ -18,6 +18,7 @@ export default {
     "src/components/ecs-agent/config-files.ts",
     "src/flows/deregister/aws-access.ts",
     "src/flows/deregister/drain.ts",
+    "src/flows/deregister/packages.ts",
   ],
   coverageAnalysis: "perTest",
   concurrency: 2,

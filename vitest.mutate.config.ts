@@ -21,6 +21,7 @@ export default defineConfig({
       "test/components/ecs-agent/**/*.test.ts",
       "test/flows/deregister/aws-access.test.ts",
       "test/flows/deregister/drain-wait.test.ts",
+      "test/flows/deregister/packages*.test.ts",
     ],
     setupFiles: ["test/setup.ts"],
     isolate: false,
