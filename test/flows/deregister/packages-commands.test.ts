@@ -47,7 +47,12 @@ function hostAnswering(answer: Partial<RunResult> | Error) {
 
 describe("choosing the package manager: the edges", () => {
   it.each<[string, string, PackageManager | undefined]>([
+    ["Debian itself", "ID=debian", "apt"],
+    ["a Debian derivative by ID_LIKE alone", "ID=raspbian\nID_LIKE=debian", "apt"],
     ["several ID_LIKE words", 'ID=pop\nID_LIKE="ubuntu  debian"', "apt"],
+    ["a SUSE family member by ID_LIKE alone", 'ID="sle-micro"\nID_LIKE="suse"', "zypper"],
+    ["SLES", 'ID="sles"', "zypper"],
+    ["RHEL", 'ID="rhel"\nVERSION_ID="9.4"', "dnf"],
     ["an openSUSE flavour by its own ID", "ID=opensuse-tumbleweed", "zypper"],
     ["Fedora", "ID=fedora", "dnf"],
     ["CentOS Stream", 'ID="centos"', "dnf"],
