@@ -14,6 +14,7 @@ export default {
     "src/config/schema.ts",
     "src/engine/*.ts",
     "src/flows/register/mode.ts",
+    "src/flows/register/report.ts",
     "src/components/ecs-agent/observe.ts",
     "src/components/ecs-agent/config-files.ts",
     "src/flows/deregister/aws-access.ts",

@@ -18,6 +18,7 @@ export default defineConfig({
       "test/engine/**/*.test.ts",
       "test/flows/register/mode.test.ts",
       "test/flows/register/ecs-config-diff.test.ts",
+      "test/flows/register/report.test.ts",
       "test/components/ecs-agent/**/*.test.ts",
       "test/flows/deregister/aws-access.test.ts",
       "test/flows/deregister/drain-wait.test.ts",
