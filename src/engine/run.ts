@@ -71,6 +71,7 @@ export async function runSteps<C>(
   ctx: C,
   options: RunOptions,
 ): Promise<RunReport> {
+  // Stryker disable next-line BooleanLiteral: equivalent, ok and cancelled are always set again before returning
   const report: RunReport = { steps: [], ok: true, cancelled: false };
   if (options.concurrent) {
     report.steps = await Promise.all(steps.map((step) => runOne(step, ctx, options)));

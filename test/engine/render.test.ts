@@ -60,6 +60,34 @@ describe("the one renderer", () => {
     expect(lines).toEqual(["CHANGED stop: stopped ecs"]);
   });
 
+  it.each<[string, StepResult["changes"], string[]]>([
+    [
+      "several changes without reasons are listed",
+      [
+        { id: "a", action: "create", summary: "create A" },
+        { id: "b", action: "delete", summary: "delete B" },
+      ],
+      ["    + create A", "    - delete B"],
+    ],
+    [
+      "one change with a reason is listed",
+      [{ id: "a", action: "update", summary: "update A", reason: "drift" }],
+      ["    ~ update A", "        why: drift"],
+    ],
+    [
+      "one change with details is listed",
+      [{ id: "a", action: "run", summary: "run A", details: ["--x"] }],
+      ["    > run A", "        --x"],
+    ],
+    ["one bare change is not", [{ id: "a", action: "run", summary: "run A" }], []],
+    ["no changes", undefined, []],
+  ])("%s", (_name, changes, lines) => {
+    const rendered = renderSteps([
+      step({ id: "s", status: "planned", summary: "x", ...(changes ? { changes } : {}) }),
+    ]);
+    expect(rendered).toEqual(["PLAN s: x", ...lines]);
+  });
+
   it("prints a fix line under a failure, a warning or a skip with a remediation, never under ok", () => {
     const fix = { remediation: "do this" };
     expect(renderSteps([step({ id: "a", status: "failed", summary: "x", ...fix })])).toEqual([
@@ -108,6 +136,7 @@ describe("the one renderer", () => {
         changes: [{ id: "p", action: "create", summary: "P" }],
       }),
     ]);
+    expect(flatChanges([step({ id: "none", status: "ok", summary: "" })])).toEqual([]);
     expect(changes.map((c) => [c.step, c.id, c.applied])).toEqual([
       ["role", "a", true],
       ["role", "n", false],

@@ -1,66 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ContainerInstanceInfo } from "../../../src/adapters/aws/ports.ts";
-import { OperationError } from "../../../src/errors.ts";
-import { waitForDrain } from "../../../src/flows/deregister/drain.ts";
-import { fakeClock } from "../../support/clock.ts";
 import { startWorld, type World } from "../register/harness.ts";
 import { ALWAYS, action, agentWithAws, type DeregisterJson, deregisterJson, registered } from "./helpers.ts";
-
-const ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/edge/0123456789abcdef0123456789abcdef";
-
-/** An ECS that reports the given task counts, one per DescribeContainerInstances call (the last repeats). */
-function ecsReporting(counts: number[]) {
-  let calls = 0;
-  return {
-    calls: () => calls,
-    describeContainerInstances: async (): Promise<ContainerInstanceInfo[]> => {
-      const running = counts[Math.min(calls++, counts.length - 1)] ?? 0;
-      return [
-        {
-          arn: ARN,
-          status: "DRAINING",
-          agentConnected: true,
-          runningTasksCount: running,
-          pendingTasksCount: 0,
-        },
-      ];
-    },
-  };
-}
-
-describe("waiting for a DRAINING instance", () => {
-  it("polls through the clock port until no task is left, without sleeping for real", async () => {
-    const clock = fakeClock();
-    const ecs = ecsReporting([3, 1, 0]);
-    const started = Date.now();
-    const waited = await waitForDrain("edge", ARN, { ecs, clock, timeoutMs: 600_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(waited).toBe(2_000 + 4_000); // backoff 2 s, then 4 s
-    expect(ecs.calls()).toBe(3);
-  });
-
-  it("waits a round before asking again when the caller just described the tasks", async () => {
-    const clock = fakeClock();
-    const ecs = ecsReporting([1, 0]);
-    const waited = await waitForDrain("edge", ARN, { ecs, clock, timeoutMs: 600_000, tasksLeft: 3 });
-    expect(waited).toBe(2_000 + 4_000);
-    expect(ecs.calls()).toBe(2);
-  });
-
-  it("gives up at the drain timeout with the number of tasks left and what to do", async () => {
-    const clock = fakeClock();
-    const start = clock.now().getTime();
-    const error = await waitForDrain("edge", ARN, {
-      ecs: ecsReporting([2]),
-      clock,
-      timeoutMs: 600_000,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OperationError);
-    expect((error as OperationError).message).toBe(`2 task(s) still running or pending on ${ARN} after 10m`);
-    expect((error as OperationError).remediation).toMatch(/--drain-timeout/);
-    expect(clock.now().getTime() - start).toBe(600_000);
-  });
-});
 
 describe("deregister --drain", () => {
   let world: World;
