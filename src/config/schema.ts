@@ -113,10 +113,8 @@ const hostSchema = z.strictObject({
   installScript: z
     .strictObject({
       url: z.url({ protocol: /^https?$/ }).default(DEFAULT_INSTALL_SCRIPT_URL),
-      gpgKeyFile: z
-        .string()
-        .regex(/^\//, "must be an absolute path")
-        .default("/etc/ecs-anywhere-agent/amazon-ecs-agent.asc"),
+      // Unset: the Amazon ECS key embedded in the agent (components/install-script/amazon-ecs-key.ts).
+      gpgKeyFile: z.string().regex(/^\//, "must be an absolute path").optional(),
       gpgKeyUrl: z.url({ protocol: /^https?$/ }).optional(),
       fingerprint: z
         .string()

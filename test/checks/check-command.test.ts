@@ -1,7 +1,10 @@
-import { rm } from "node:fs/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rm, writeFile } from "node:fs/promises";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CHECK_NAMES } from "../../src/checks/index.ts";
-import { closedPortUrl, GIB, gpgMissing, HostFixture } from "./host-fixture.ts";
+import { AMAZON_ECS_PUBLIC_KEY } from "../../src/components/install-script/amazon-ecs-key.ts";
+import { AMAZON_ECS_KEY_FINGERPRINT } from "../../src/components/install-script/verify.ts";
+import { generateTestKey, type TestKey } from "../components/install-script/gpg-keys.ts";
+import { closedPortUrl, GIB, gpgMissing, HostFixture, startServer } from "./host-fixture.ts";
 
 let host: HostFixture;
 beforeEach(async () => {
@@ -258,14 +261,24 @@ describe("check options", () => {
   it("--gpg-key-file and --gpg-key-url name the key register would verify with", async () => {
     await rm(host.keyFile);
     expect((await host.check()).result("signing-key").status).toBe("failed");
-    const url = await host.check({ gpgKeyUrl: "https://keys.example.com/amazon-ecs-agent.asc" });
-    expect(url.result("signing-key")).toMatchObject({
-      status: "ok",
-      summary: expect.stringContaining("keys.example.com"),
-    });
+    const server = await startServer((_req, res) => res.end(AMAZON_ECS_PUBLIC_KEY));
+    try {
+      const url = await host.check({ gpgKeyUrl: `${server.url}/amazon-ecs-agent.asc` });
+      expect(url.result("signing-key")).toMatchObject({
+        status: "ok",
+        summary: expect.stringContaining(`the key from ${server.url} (${AMAZON_ECS_KEY_FINGERPRINT})`),
+      });
+    } finally {
+      await server.close();
+    }
     const elsewhere = `${host.root}/key.asc`;
-    await host.write("/key.asc", "key");
+    await host.write("/key.asc", AMAZON_ECS_PUBLIC_KEY);
     expect((await host.check({ gpgKeyFile: elsewhere })).result("signing-key").status).toBe("ok");
+    await host.write("/key.asc", "key");
+    expect((await host.check({ gpgKeyFile: elsewhere })).result("signing-key")).toMatchObject({
+      status: "failed",
+      summary: `the key file ${elsewhere} holds no OpenPGP public key`,
+    });
   });
 
   it("rejects an unknown --docker-install-source", async () => {
@@ -284,5 +297,61 @@ describe("check options", () => {
     const run = await host.check({ installScript: "/tmp/install.sh" });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/go together/);
+  });
+});
+
+describe("the signing-key check", () => {
+  const keys: TestKey[] = [];
+  afterAll(async () => {
+    await Promise.all(keys.map((key) => key.dispose()));
+  });
+  /** A config whose key file holds `key`, pinned by its fingerprint. */
+  async function useKey(key: TestKey): Promise<void> {
+    keys.push(key);
+    await writeFile(host.keyFile, key.publicKey);
+    await host.configure(`host:\n  installScript:\n    fingerprint: ${key.fingerprint}\n`);
+  }
+
+  it("uses the Amazon ECS key built into the agent when no key file or URL is configured", async () => {
+    await host.configure("", { keyFile: false });
+    await rm(host.keyFile);
+    const run = await host.check();
+    expect(run.result("signing-key")).toMatchObject({
+      status: "ok",
+      summary: `the Amazon ECS key built into the agent (${AMAZON_ECS_KEY_FINGERPRINT}): valid, no expiry`,
+    });
+  });
+
+  it("warns when the key expires within 30 days, naming the date and the fix", async () => {
+    await useKey(await generateTestKey("Expires soon", { signingSubkey: true, expires: "10d" }));
+    const run = await host.check({}, "text");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^WARN signing-key: the key file .* \([0-9A-F]{40}\): the primary key expires \d{4}-\d\d-\d\d\n/m,
+    );
+    expect(run.stdout).toMatch(/^ {2}fix: get the renewed key/m);
+  });
+
+  it("fails when the key has expired", async () => {
+    await useKey(
+      await generateTestKey("Expired", { signingSubkey: true, expires: "30d", createdDaysAgo: 60 }),
+    );
+    const run = await host.check();
+    expect(run.code).toBe(1);
+    expect(run.result("signing-key")).toMatchObject({
+      status: "failed",
+      summary: expect.stringMatching(/the primary key [0-9A-F]{40} expired \d{4}-\d\d-\d\d$/),
+    });
+  });
+
+  it("fails when the key is not the pinned one: the script would be refused later", async () => {
+    const other = await generateTestKey("Someone else");
+    keys.push(other);
+    await writeFile(host.keyFile, other.publicKey);
+    const run = await host.check();
+    expect(run.result("signing-key")).toMatchObject({
+      status: "failed",
+      summary: `the key file ${host.keyFile} is key ${other.fingerprint}, not the pinned ${AMAZON_ECS_KEY_FINGERPRINT}: the script would be refused`,
+    });
   });
 });

@@ -3,11 +3,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CommandStartError, type RunCommand } from "../../src/adapters/host/exec.ts";
+import { CommandStartError, type RunCommand, run } from "../../src/adapters/host/exec.ts";
 import type { SystemInfo } from "../../src/adapters/host/system.ts";
 import { createApp } from "../../src/app/app.ts";
 import check from "../../src/cli/commands/check.ts";
 import type { CliDeps } from "../../src/cli/context.ts";
+import { AMAZON_ECS_PUBLIC_KEY } from "../../src/components/install-script/amazon-ecs-key.ts";
 import { exitCodeOf } from "../../src/errors.ts";
 import { fakeClock } from "../support/clock.ts";
 
@@ -52,8 +53,10 @@ export async function closedPortUrl(): Promise<string> {
   return server.url;
 }
 
-export const gpgInstalled: RunCommand = async (cmd, args) => {
+/** gpg as installed: `--version` answers a fixed version; anything else (reading a key) runs the real gpg. */
+export const gpgInstalled: RunCommand = async (cmd, args, options) => {
   if (cmd !== "gpg") throw new CommandStartError(cmd, "ENOENT", `could not start ${cmd}`);
+  if (!args.includes("--version")) return run(cmd, args, options);
   return {
     command: [cmd, ...args].join(" "),
     exitCode: 0,
@@ -96,7 +99,7 @@ export class HostFixture {
     await this.write("/usr/bin/docker", "#!/bin/sh\n");
     for (const tool of ["curl", "tar", "openssl"]) await this.write(`/usr/bin/${tool}`, "#!/bin/sh\n");
     this.keyFile = path.join(this.#dir, "amazon-ecs-agent.asc");
-    await writeFile(this.keyFile, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n(test)\n");
+    await writeFile(this.keyFile, AMAZON_ECS_PUBLIC_KEY);
     await this.configure("");
     const aws = await this.serve((_req, res) => {
       res.setHeader("Date", new Date(this.clock.now().getTime() + this.awsClockOffsetMs).toUTCString());
@@ -146,14 +149,19 @@ export class HostFixture {
     await rm(this.path(hostPath), { recursive: true, force: true });
   }
 
-  /** Replaces the config file with region, cluster, the signing key file and `extra` (YAML lines). */
-  async configure(extra: string): Promise<void> {
-    const key = `    gpgKeyFile: ${this.keyFile}\n`;
-    const withKey = extra.includes("\n  installScript:\n")
-      ? extra.replace("\n  installScript:\n", `\n  installScript:\n${key}`)
-      : extra.startsWith("host:\n")
-        ? extra.replace("host:\n", `host:\n  installScript:\n${key}`)
-        : `host:\n  installScript:\n${key}${extra}`;
+  /**
+   * Replaces the config file with region, cluster, the signing key file and `extra` (YAML lines); without the key
+   * file (`keyFile: false`) the agent uses its built-in key.
+   */
+  async configure(extra: string, { keyFile = true } = {}): Promise<void> {
+    const key = keyFile ? `    gpgKeyFile: ${this.keyFile}\n` : "";
+    const withKey = !keyFile
+      ? extra
+      : extra.includes("\n  installScript:\n")
+        ? extra.replace("\n  installScript:\n", `\n  installScript:\n${key}`)
+        : extra.startsWith("host:\n")
+          ? extra.replace("host:\n", `host:\n  installScript:\n${key}`)
+          : `host:\n  installScript:\n${key}${extra}`;
     await writeFile(path.join(this.#dir, "config.yaml"), `region: eu-west-1\ncluster: edge\n${withKey}`);
   }
 

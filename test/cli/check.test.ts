@@ -3,14 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../flows/register/harness.ts";
 
 let world: World;
-/** A ready host includes the signing key at hand: the config names the world's key file. */
+/** A ready host needs no key file: the signing key is built into the agent. */
 let config: string;
 beforeAll(async () => {
   world = await startWorld();
-  config = await world.operatorFile(
-    "config.yaml",
-    `host:\n  installScript:\n    gpgKeyFile: ${world.keyFile}\n`,
-  );
+  config = await world.operatorFile("config.yaml", "cluster: edge\n");
 });
 afterAll(() => world.stop());
 

@@ -55,7 +55,6 @@ describe("configSchema defaults", () => {
         noStart: false,
         installScript: {
           url: "https://amazon-ecs-agent.s3.amazonaws.com/ecs-anywhere-install-latest.sh",
-          gpgKeyFile: "/etc/ecs-anywhere-agent/amazon-ecs-agent.asc",
           fingerprint: "F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F",
           timeout: 900,
         },

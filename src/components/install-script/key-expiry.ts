@@ -70,7 +70,8 @@ export function judgeSigningKey(
   if (soon(lasting.expiresAt)) {
     return judged("warn", `the last valid signing key expires ${day(lasting.expiresAt as Date)}`);
   }
-  const until =
-    lasting.expiresAt === undefined ? "does not expire" : `is valid until ${day(lasting.expiresAt)}`;
-  return judged("ok", `signing key ${lasting.fingerprint} ${until}`);
+  return judged(
+    "ok",
+    lasting.expiresAt === undefined ? "valid, no expiry" : `valid until ${day(lasting.expiresAt)}`,
+  );
 }

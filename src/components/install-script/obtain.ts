@@ -7,6 +7,7 @@ import { OperationError } from "../../errors.ts";
 import { readFailure } from "../../util/files.ts";
 import type { Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
+import { AMAZON_ECS_PUBLIC_KEY } from "./amazon-ecs-key.ts";
 import { secureAgentFolders } from "./folders.ts";
 import { verifySha256, verifyWithGpg } from "./verify.ts";
 
@@ -16,7 +17,8 @@ export interface ScriptSource {
   /** Air-gapped hosts: a local copy and its pinned SHA-256 instead of the download and signature. */
   file?: string;
   sha256?: string;
-  gpgKeyFile: string;
+  /** Neither a file nor a URL: the Amazon ECS key embedded in the agent. */
+  gpgKeyFile?: string;
   gpgKeyUrl?: string;
   fingerprint: string;
   /** Run an unverified script; the caller prints a loud warning. */
@@ -31,7 +33,7 @@ export function scriptSource(
     url: flags.url ?? config.url,
     ...(flags.file === undefined ? {} : { file: flags.file }),
     ...(flags.sha256 === undefined ? {} : { sha256: flags.sha256 }),
-    gpgKeyFile: flags.gpgKeyFile ?? config.gpgKeyFile,
+    ...((flags.gpgKeyFile ?? config.gpgKeyFile) ? { gpgKeyFile: flags.gpgKeyFile ?? config.gpgKeyFile } : {}),
     ...((flags.gpgKeyUrl ?? config.gpgKeyUrl) ? { gpgKeyUrl: flags.gpgKeyUrl ?? config.gpgKeyUrl } : {}),
     fingerprint: (flags.fingerprint ?? config.fingerprint).toUpperCase(),
     insecureSkipVerify: flags.insecureSkipVerify ?? false,
@@ -75,10 +77,7 @@ export async function obtainVerifiedScript(
     refuseUnless(verifySha256(script, source.sha256));
   } else if (!source.insecureSkipVerify) {
     const signature = await fetchOrFail(`${source.url}.asc`, "install script signature", deps);
-    const publicKey =
-      source.gpgKeyUrl !== undefined
-        ? await fetchOrFail(source.gpgKeyUrl, "signing key", deps)
-        : await readKeyFile(deps.files, source.gpgKeyFile, source.fingerprint);
+    const publicKey = await loadSigningKey(source, deps);
     refuseUnless(
       await verifyWithGpg({
         script,
@@ -106,7 +105,11 @@ function refuseUnless(result: Awaited<ReturnType<typeof verifyWithGpg>>): void {
   }
 }
 
-async function fetchOrFail(url: string, what: string, deps: ScriptDeps): Promise<Buffer> {
+async function fetchOrFail(
+  url: string,
+  what: string,
+  deps: Pick<ScriptDeps, "timeoutMs" | "signal">,
+): Promise<Buffer> {
   const answer = await download(url, deps.timeoutMs, deps.signal);
   throwIfCancelled(deps.signal, "install-script");
   if (!answer.ok) {
@@ -129,6 +132,32 @@ async function readLocal(files: HostFs, file: string): Promise<Buffer> {
   return read.bytes;
 }
 
+/** Where the key that verifies the script comes from: a URL, a file, else the key built into the agent. */
+export type KeyOrigin = { kind: "url"; url: string } | { kind: "file"; path: string } | { kind: "embedded" };
+
+export function keyOrigin(source: Pick<ScriptSource, "gpgKeyFile" | "gpgKeyUrl">): KeyOrigin {
+  if (source.gpgKeyUrl !== undefined) return { kind: "url", url: source.gpgKeyUrl };
+  if (source.gpgKeyFile !== undefined) return { kind: "file", path: source.gpgKeyFile };
+  return { kind: "embedded" };
+}
+
+export function describeKeyOrigin(origin: KeyOrigin): string {
+  if (origin.kind === "url") return `the key from ${new URL(origin.url).origin}`;
+  if (origin.kind === "file") return `the key file ${origin.path}`;
+  return "the Amazon ECS key built into the agent";
+}
+
+/** The armored signing key (field notes §1.2): downloaded, read from the operator's file, or the embedded one. */
+export async function loadSigningKey(
+  source: Pick<ScriptSource, "gpgKeyFile" | "gpgKeyUrl" | "fingerprint">,
+  deps: Pick<ScriptDeps, "files" | "timeoutMs" | "signal">,
+): Promise<Buffer> {
+  const origin = keyOrigin(source);
+  if (origin.kind === "url") return fetchOrFail(origin.url, "signing key", deps);
+  if (origin.kind === "file") return readKeyFile(deps.files, origin.path, source.fingerprint);
+  return Buffer.from(AMAZON_ECS_PUBLIC_KEY, "utf8");
+}
+
 async function readKeyFile(files: HostFs, file: string, fingerprint: string): Promise<Buffer> {
   const read = await files.readInputFile(file).catch((error: unknown) => {
     throw new OperationError(`the signing key ${file} cannot be read (${readFailure(error)})`, {
@@ -137,7 +166,7 @@ async function readKeyFile(files: HostFs, file: string, fingerprint: string): Pr
   });
   if (read === undefined) {
     throw new OperationError(`the Amazon ECS signing key is missing: ${file}`, {
-      remediation: `save the "Amazon ECS" public key (fingerprint ${fingerprint}) from the ECS Anywhere documentation to ${file}, or pass --gpg-key-url`,
+      remediation: `save the public key with fingerprint ${fingerprint} to ${file}, or leave --gpg-key-file and host.installScript.gpgKeyFile unset to use the Amazon ECS key built into the agent`,
     });
   }
   return read.bytes;

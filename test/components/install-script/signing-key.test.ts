@@ -76,12 +76,12 @@ describe("judgeSigningKey", () => {
   });
 
   it.each([
-    ["never expires", key(part("P", "c"), part("S", "s")), "ok", /signing key S does not expire/],
-    ["valid for a year", key(part("P", "c", 400), part("S", "s", 365)), "ok", /S is valid until 2027-12-01/],
-    ["primary signs itself", key(part("P", "sc")), "ok", /signing key P does not expire/],
+    ["never expires", key(part("P", "c"), part("S", "s")), "ok", /^valid, no expiry$/],
+    ["valid for a year", key(part("P", "c", 400), part("S", "s", 365)), "ok", /^valid until 2027-12-01$/],
+    ["primary signs itself", key(part("P", "sc")), "ok", /^valid, no expiry$/],
     ["primary in 10 days", key(part("P", "c", 10), part("S", "s")), "warn", /primary key expires 2026-12-11/],
     ["primary in exactly 30 days", key(part("P", "c", 30), part("S", "s")), "warn", /primary key expires/],
-    ["primary in 31 days", key(part("P", "c", 31), part("S", "s")), "ok", /S does not expire/],
+    ["primary in 31 days", key(part("P", "c", 31), part("S", "s")), "ok", /^valid, no expiry$/],
     [
       "subkey in 10 days",
       key(part("P", "c"), part("S", "s", 10)),
@@ -92,13 +92,13 @@ describe("judgeSigningKey", () => {
       "one of two subkeys soon",
       key(part("P", "c"), part("A", "s", 10), part("B", "s", 90)),
       "ok",
-      /B is valid/,
+      /^valid until 2027-03-01$/,
     ],
     [
       "an expired and a lasting one",
       key(part("P", "c"), part("A", "s", -5), part("B", "s")),
       "ok",
-      /B does not/,
+      /^valid, no expiry$/,
     ],
     [
       "primary expired",

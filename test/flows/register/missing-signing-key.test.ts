@@ -25,7 +25,7 @@ describe("register when the signing key file the config names is missing", () =>
     const { error, fix } = failureOf(run);
     expect(error).toContain(`the Amazon ECS signing key is missing: ${missing}`);
     expect(fix).toMatch(
-      /save the "Amazon ECS" public key .* to \S+amazon-ecs-agent\.asc, or pass --gpg-key-url/,
+      /save the public key with fingerprint [0-9A-F]{40} to \S+amazon-ecs-agent\.asc, or leave --gpg-key-file and host\.installScript\.gpgKeyFile unset/,
     );
     expect(world.emu.calls().filter((call) => call.action === "CreateActivation")).toEqual([]);
     expect(world.host.exists("/etc/ecs/ecs.config")).toBe(false);
