@@ -20,6 +20,8 @@ export default {
     "src/flows/deregister/aws-access.ts",
     "src/flows/deregister/drain.ts",
     "src/flows/deregister/packages.ts",
+    "src/components/install-script/gpg-output.ts",
+    "src/components/install-script/key-expiry.ts",
   ],
   coverageAnalysis: "perTest",
   concurrency: 2,

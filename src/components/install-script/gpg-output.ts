@@ -69,19 +69,18 @@ export function parsePublicKey(colons: string): PublicKeyInfo | undefined {
     const type = fields[0];
     if (type === "pub" || type === "sub") {
       if (type === "pub" && primary !== undefined) break; // only the first key
-      const expiry = Number(fields[6]);
+      const expiry = Number(fields[6]); // empty: never expires
       current = {
         fingerprint: "",
-        ...(fields[6] && Number.isFinite(expiry) && expiry > 0 ? { expiresAt: new Date(expiry * 1000) } : {}),
+        ...(expiry > 0 ? { expiresAt: new Date(expiry * 1000) } : {}),
         capabilities: (fields[11] ?? "").replace(/[A-Z]/g, ""),
         revoked: fields[1] === "r",
       };
       if (type === "pub") primary = current;
       else subkeys.push(current);
-    } else if (type === "fpr" && current !== undefined && current.fingerprint === "") {
+    } else if (type === "fpr" && current?.fingerprint === "") {
+      // The first `fpr` after a key record is that key's.
       current.fingerprint = normalizeFingerprint(fields[9] ?? "");
-    } else if (type !== "fpr" && type !== "uid" && type !== "" && type !== "tru") {
-      current = undefined;
     }
   }
   return primary && { primary, subkeys };

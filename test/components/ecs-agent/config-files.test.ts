@@ -161,7 +161,12 @@ describe("diffFile", () => {
       "ECS_ENGINE_AUTH_DATA=new-secret\n",
       ["- ECS_ENGINE_AUTH_DATA =****", "+ ECS_ENGINE_AUTH_DATA=****"],
     ],
-    ["a line without = is shown as it is", "GARBAGE\n", "", ["- GARBAGE"]],
+    [
+      "a line that is not a setting is shown only by its number",
+      "GARBAGE\n",
+      "",
+      ["- (line 1: a comment or other text that is not a setting, not shown)"],
+    ],
   ])("%s", (_name, current, next, expected) => {
     expect(diffFile(plan(current, next), new Redactor())).toEqual(expected);
   });

@@ -121,6 +121,29 @@ describe("judgeSigningKey", () => {
     expect(judged.summary).toMatch(summary);
   });
 
+  it.each([
+    ["lasting subkey listed first", [part("B", "s", 90), part("A", "s", 10)], /^valid until 2027-03-01$/],
+    ["no-expiry subkey listed first", [part("B", "s"), part("A", "s", 10)], /^valid, no expiry$/],
+    ["no-expiry subkey listed last", [part("A", "s", 10), part("B", "s")], /^valid, no expiry$/],
+  ] as const)("the signing key that lasts longest decides: %s", (_name, subkeys, summary) => {
+    const judged = judgeSigningKey(key(part("P", "c"), ...subkeys), NOW);
+    expect(judged).toMatchObject({ status: "ok", summary: expect.stringMatching(summary) });
+  });
+
+  it("a key whose expiry is this very moment has expired", () => {
+    expect(judgeSigningKey(key(part("P", "c", 0), part("S", "s")), NOW)).toMatchObject({
+      status: "failed",
+      summary: "the primary key P expired 2026-12-01",
+    });
+  });
+
+  it("lists a key without expiry as such", () => {
+    expect(judgeSigningKey(key(part("P", "c"), part("S", "s")), NOW).details).toEqual([
+      "primary key P: never expires",
+      "signing subkey S: never expires",
+    ]);
+  });
+
   it("lists every part with its expiry", () => {
     const judged = judgeSigningKey(key(part("P", "c", 10), part("S", "s", -1), part("E", "e", 5)), NOW);
     expect(judged.details).toEqual([
