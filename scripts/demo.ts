@@ -77,19 +77,7 @@ try {
     // The demo may run unprivileged; on a real host register runs as root.
     const unprivileged = process.getuid?.() === 0 ? [] : ["--skip", "root"];
     const register = ["register", ...common, ...signed.registerArgs, ...unprivileged];
-    await step(
-      "preflight checks",
-      [
-        "check",
-        ...common,
-        "--install-script-url",
-        signed.server.url,
-        "--gpg-key-url",
-        signed.server.publicKeyUrl,
-        ...unprivileged,
-      ],
-      host.env,
-    );
+    await step("preflight checks", ["check", ...common, ...signed.registerArgs, ...unprivileged], host.env);
     await step("the whole plan; nothing is changed", [...register, "--dry-run"], host.env);
     await step("just-in-time activation, verified script, proof of registration", register, host.env);
     await step("re-run: already registered, no script, zero mutating calls", register, host.env);

@@ -135,6 +135,7 @@ function buildProgram(
     .option("--install-script-sha256 <hex>", "the pinned SHA-256 of --install-script")
     .option("--gpg-key-file <file>", "the Amazon ECS public key (armored) register would verify with")
     .option("--gpg-key-url <url>", "register would download the Amazon ECS public key from here instead")
+    .option("--insecure-key-fingerprint <hex>", "the signing key fingerprint register would trust instead")
     .action(run(() => import("./commands/check.ts")));
 
   program

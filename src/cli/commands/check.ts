@@ -16,6 +16,7 @@ export interface CheckOptions {
   installScriptSha256?: string;
   gpgKeyFile?: string;
   gpgKeyUrl?: string;
+  insecureKeyFingerprint?: string;
 }
 
 /**
@@ -27,9 +28,14 @@ export default async function check(ctx: Context, raw: Record<string, unknown> =
   ctx.config(configFlags(options));
   if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
   const { checks } = await buildHost(ctx, hostOptions(options));
+  const fingerprint = options.insecureKeyFingerprint;
+  if (fingerprint !== undefined && !/^[0-9A-Fa-f]{40}$/.test(fingerprint)) {
+    throw new UsageError("--insecure-key-fingerprint: must be a 40-hex-digit key fingerprint");
+  }
   const key = {
     ...(options.gpgKeyFile === undefined ? {} : { gpgKeyFile: resolve(options.gpgKeyFile) }),
     ...(options.gpgKeyUrl === undefined ? {} : { gpgKeyUrl: options.gpgKeyUrl }),
+    ...(fingerprint === undefined ? {} : { fingerprint: fingerprint.toUpperCase() }),
   };
   const context = { ...checks, installScript: { ...checks.installScript, ...key } };
   const results = await runChecks(PREFLIGHT_CHECKS, context, {
@@ -98,6 +104,7 @@ export function readOptions(raw: Record<string, unknown>): CheckOptions {
     installScriptSha256: text("installScriptSha256", "--install-script-sha256"),
     gpgKeyFile: text("gpgKeyFile", "--gpg-key-file"),
     gpgKeyUrl: text("gpgKeyUrl", "--gpg-key-url"),
+    insecureKeyFingerprint: text("insecureKeyFingerprint", "--insecure-key-fingerprint"),
   };
 }
 

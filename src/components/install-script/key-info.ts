@@ -1,4 +1,5 @@
 import { tmpdir } from "node:os";
+import { posix } from "node:path";
 import type { RunCommand } from "../../adapters/host/exec.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { Redactor } from "../../util/redact.ts";
@@ -15,7 +16,8 @@ export async function inspectPublicKey(
   const fs = deps.fs ?? new HostFs();
   const home = await fs.makeTempDir(deps.tempParent ?? tmpdir(), "ecs-anywhere-gpg-");
   try {
-    await fs.writeFileAtomic(`${home}/key.asc`, armored, { mode: 0o600 });
+    const keyFile = posix.join(home, "key.asc");
+    await fs.writeFileAtomic(keyFile, armored, { mode: 0o600 });
     const listed = await deps.exec(
       deps.gpgCommand ?? "gpg",
       [
@@ -30,7 +32,7 @@ export async function inspectPublicKey(
         "--import-options",
         "show-only",
         "--import",
-        fs.resolve(`${home}/key.asc`),
+        fs.resolve(keyFile),
       ],
       { timeoutMs: deps.timeoutMs ?? 30_000, redactor: new Redactor() },
     );

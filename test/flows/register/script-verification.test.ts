@@ -68,8 +68,18 @@ describe("register refuses an install script it cannot verify", () => {
   });
 
   it("runs nothing when the key file's fingerprint is not the one pinned with --insecure-key-fingerprint", async () => {
+    // Preflight's signing-key check sees it first, before any activation exists...
     const run = await world.register(["--insecure-key-fingerprint", otherKey.fingerprint]);
-    expectRefused(run, /install script refused \(fingerprint-mismatch\)/);
+    expectRefused(run, /preflight failed: signing-key \(.* is key [0-9A-F]{40}, not the pinned [0-9A-F]{40}/);
+    expect(world.emu.mutatingCalls()).toEqual([]);
+    // ...and verification refuses it again when that check is skipped.
+    const skipped = await world.register([
+      "--insecure-key-fingerprint",
+      otherKey.fingerprint,
+      "--skip",
+      "signing-key",
+    ]);
+    expectRefused(skipped, /install script refused \(fingerprint-mismatch\)/);
   });
 
   it("runs nothing when the pinned key did not make the signature", async () => {
