@@ -26,14 +26,13 @@ export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: un
     deps.stderr(scrub(`${[...renderSteps(steps), ...(stop ? [stop] : [])].join("\n")}\n`));
   }
   deps.stderr(scrub(`${cancelledBy ? "cancelled" : kind}: ${message}\n`));
-  if (!cancelledBy && error instanceof OperationError && error.remediation)
-    deps.stderr(scrub(`  fix: ${error.remediation}\n`));
+  const fix = cancelledBy ? undefined : remediationOf(error);
+  if (fix) deps.stderr(scrub(`  fix: ${fix}\n`));
   if (!(error instanceof UsageError) && !(error instanceof OperationError)) {
     ctx?.log.debug({ error: message }, "unexpected failure");
   }
   if (ctx?.output === "json") {
     // Scripts reading stdout always get one JSON document, failures included.
-    const remediation = !cancelledBy && error instanceof OperationError ? error.remediation : undefined;
     // A config error's every problem ({path, message, file, line}), carried as the usage error's cause; read
     // by shape so that --help and --version never load the config module.
     const cause = error instanceof Error ? (error.cause as { problems?: unknown } | null | undefined) : null;
@@ -44,7 +43,7 @@ export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: un
       error: {
         kind: cancelledBy ? "cancelled" : error instanceof UsageError ? "input" : "operation",
         message,
-        ...(remediation ? { remediation } : {}),
+        ...(fix ? { remediation: fix } : {}),
         ...(problems ? { problems } : {}),
       },
     };
@@ -52,6 +51,11 @@ export function reportFailure(ctx: Context | undefined, deps: CliDeps, error: un
   }
   if (cancelledBy) return cancelledBy === "SIGINT" ? 130 : 143;
   return exitCodeOf(error);
+}
+
+/** The fix an operation or input error carries, if any. */
+function remediationOf(error: unknown): string | undefined {
+  return error instanceof OperationError || error instanceof UsageError ? error.remediation : undefined;
 }
 
 /** The step results a flow attached to its error (what was done before it stopped). */
