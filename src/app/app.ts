@@ -71,7 +71,7 @@ export function createApp(deps: CliDeps, options: GlobalOptions): App {
       config ??= loadConfigFor(deps.env, options, flags);
       return config;
     },
-    region: () => requireRegion(app.config()),
+    region: () => requireRegion(app.config(), deps.env),
     hasAwsCredentials: () => hasCredentials(deps.env, app.config().profile),
     aws(region) {
       const name = region ?? app.region();

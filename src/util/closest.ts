@@ -19,15 +19,18 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * Up to `max` candidates close enough to `name` to be what was meant (a typo's distance: at most a third of the
- * name, at least 1, at most 4), closest first; ties keep the candidates' order.
+ * The candidates closest to `name` (up to `max`, all at the same, smallest distance), when close enough to be a
+ * typo of it: at most a third of the name's length, at least 1, at most 4 edits.
  */
 export function closestNames(name: string, candidates: Iterable<string>, max = 3): string[] {
   const allowed = Math.max(1, Math.min(4, Math.floor(name.length / 3)));
-  return [...new Set(candidates)]
+  const scored = [...new Set(candidates)]
+    .filter((candidate) => candidate !== name)
     .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
-    .filter(({ candidate, distance }) => distance <= allowed && candidate !== name)
-    .sort((a, b) => a.distance - b.distance)
+    .filter(({ distance }) => distance <= allowed);
+  const best = Math.min(...scored.map(({ distance }) => distance));
+  return scored
+    .filter(({ distance }) => distance === best)
     .slice(0, max)
     .map(({ candidate }) => candidate);
 }
