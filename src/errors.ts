@@ -5,6 +5,13 @@
 export class UsageError extends Error {
   override readonly name = "UsageError";
   readonly exitCode = 2;
+  /** What to do about it, when there is one clear fix (printed as the `fix:` line). */
+  readonly remediation: string | undefined;
+
+  constructor(message: string, options?: { remediation?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.remediation = options?.remediation;
+  }
 }
 
 export class OperationError extends Error {

@@ -74,7 +74,7 @@ export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
       config ??= loadConfigFor(deps.env, options, flags);
       return config;
     },
-    region: () => requireRegion(app.config()),
+    region: () => requireRegion(app.config(), deps.env),
     hasAwsCredentials: () => hasCredentials(deps.env, app.config().profile),
     aws(region) {
       const name = region ?? app.region();

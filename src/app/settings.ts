@@ -1,13 +1,18 @@
-import { constants } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import { access, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { createAwsPorts } from "../adapters/aws/clients.ts";
 import type { AwsPorts } from "../adapters/aws/ports.ts";
+import { ALL_REGIONS, isKnownRegion } from "../adapters/aws/regions.ts";
 import { INPUT_FILE_LIMIT, refuseUnlessRegular } from "../adapters/host/file-error.ts";
 import type { GlobalOptions } from "../cli/context.ts";
+import { profileRegion } from "../config/aws-profile.ts";
 import { ConfigError, type FlagValues, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { isSecretKey } from "../ecsconfig/keys.ts";
 import { UsageError } from "../errors.ts";
+import { closestNames, didYouMean } from "../util/closest.ts";
 import { parseDuration } from "../util/duration.ts";
 import { operatorFileError } from "../util/files.ts";
 import type { App } from "./app.ts";
@@ -39,13 +44,67 @@ export function loadConfigFor(
   }
 }
 
-export function requireRegion(config: Config): string {
-  if (!config.region) {
-    throw new UsageError(
-      "region: not set; pass --region, set ECS_ANYWHERE_REGION or AWS_REGION, or put region: in the config file",
-    );
+/** A place a region may come from after the config's own (e.g. the region recorded in an activation file). */
+export interface RegionSource {
+  /** How the operator would name the place, e.g. "--activation-file". */
+  label: string;
+  region: string | undefined;
+}
+
+/**
+ * The region: the config's (flags > ECS_ANYWHERE_REGION > config file > AWS_REGION > AWS_DEFAULT_REGION), else
+ * the `region` of the profile in the AWS config file (field notes §5.11), else `more`, in order. A region no
+ * supported partition has is bad input, found before any AWS call.
+ */
+export function requireRegion(
+  config: Config,
+  env: Record<string, string | undefined> = {},
+  more: readonly RegionSource[] = [],
+): string {
+  const profile = config.profile ?? env.AWS_PROFILE ?? "default";
+  const file = awsConfigFile(env);
+  const found =
+    config.region ?? readProfileRegion(file, profile) ?? more.find((source) => source.region)?.region;
+  if (!found) {
+    const places = [
+      "--region",
+      "ECS_ANYWHERE_REGION",
+      "region: in the config file",
+      "AWS_REGION",
+      "AWS_DEFAULT_REGION",
+      `the region of profile ${profile} in ${file}`,
+      ...more.map((source) => source.label),
+    ];
+    throw new UsageError(`region: not set; looked in ${places.join(", ")}`, {
+      remediation: `pass --region (e.g. --region eu-west-1), set ECS_ANYWHERE_REGION, or add region = ... to [${profile === "default" ? "default" : `profile ${profile}`}] in ${file}`,
+    });
   }
-  return config.region;
+  return knownRegion(found);
+}
+
+function knownRegion(region: string): string {
+  if (isKnownRegion(region)) return region;
+  const close = closestNames(region, ALL_REGIONS);
+  throw new UsageError(
+    `region: ${region} is not a region of the aws, aws-cn or aws-us-gov partitions${close.length > 0 ? `; ${didYouMean(close)}` : ""}`,
+    { remediation: "pass a region such as eu-west-1, us-east-1, cn-north-1 or us-gov-west-1 (--region)" },
+  );
+}
+
+/** AWS_CONFIG_FILE, else ~/.aws/config (as the AWS CLI and SDKs read it). */
+function awsConfigFile(env: Record<string, string | undefined>): string {
+  return env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), ".aws", "config");
+}
+
+/** A missing or unreadable AWS config file simply names no region. */
+function readProfileRegion(file: string, profile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  return profileRegion(text, profile);
 }
 
 export function parseMaxAttempts(options: Pick<GlobalOptions, "maxAttempts">): number | undefined {

@@ -31,15 +31,14 @@ export function reportFailure(
     deps.stderr(scrub(`${[...renderSteps(steps), ...(stop ? [stop] : [])].join("\n")}\n`));
   }
   deps.stderr(scrub(`${cancelledBy ? "cancelled" : kind}: ${message}\n`));
-  if (!cancelledBy && error instanceof OperationError && error.remediation)
-    deps.stderr(scrub(`  fix: ${error.remediation}\n`));
+  const fix = cancelledBy ? undefined : remediationOf(error);
+  if (fix) deps.stderr(scrub(`  fix: ${fix}\n`));
   if (!(error instanceof UsageError) && !(error instanceof OperationError)) {
     // The stack trace of a bug: only at --log-level debug (the logger keeps it from every other level).
     ctx?.log.debug({ error }, "unexpected failure");
   }
   if (output === "json") {
     // Scripts reading stdout always get one JSON document, failures included.
-    const remediation = !cancelledBy && error instanceof OperationError ? error.remediation : undefined;
     // A config error's every problem ({path, message, file, line}), carried as the usage error's cause; read
     // by shape so that --help and --version never load the config module.
     const cause = error instanceof Error ? (error.cause as { problems?: unknown } | null | undefined) : null;
@@ -50,7 +49,7 @@ export function reportFailure(
       error: {
         kind: cancelledBy ? "cancelled" : error instanceof UsageError ? "input" : "operation",
         message,
-        ...(remediation ? { remediation } : {}),
+        ...(fix ? { remediation: fix } : {}),
         ...(problems ? { problems } : {}),
       },
     };
@@ -58,6 +57,11 @@ export function reportFailure(
   }
   if (cancelledBy) return cancelledBy === "SIGINT" ? 130 : 143;
   return exitCodeOf(error);
+}
+
+/** The fix an operation or input error carries, if any. */
+function remediationOf(error: unknown): string | undefined {
+  return error instanceof OperationError || error instanceof UsageError ? error.remediation : undefined;
 }
 
 /** The step results a flow attached to its error (what was done before it stopped). */

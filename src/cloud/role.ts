@@ -9,6 +9,7 @@ import {
   samePolicy,
 } from "../policies/document.ts";
 import { mergeTrust } from "../policies/trust.ts";
+import { requireBoundaries } from "./boundaries.ts";
 
 /** Inline policies with this prefix were written by the agent; only those may be removed by it. */
 export const AGENT_POLICY_PREFIX = "ecs-anywhere-agent-";
@@ -26,6 +27,11 @@ export interface RoleSpec {
   /** Managed policies the agent attached earlier but that the current config no longer wants. */
   retiredManagedPolicyArns?: string[];
   tags: Record<string, string>;
+  /**
+   * A host's `register`: only what is missing is added (the role, a trust statement or condition value, a policy);
+   * anything that would remove or replace is refused, since other hosts share the role (`setup` converges it).
+   */
+  onlyAdd?: boolean;
 }
 
 interface ObservedRole {
@@ -34,6 +40,14 @@ interface ObservedRole {
   inline: Map<string, PolicyDocument | undefined>;
 }
 
+/** The config field a role's boundary comes from, for errors. */
+const boundaryField = (spec: RoleSpec) =>
+  spec.id === "instance-role"
+    ? "instanceRole.permissionsBoundary"
+    : spec.id === "execution-role"
+      ? "executionRole.permissionsBoundary"
+      : `taskRoles (${spec.name}).permissionsBoundary`;
+
 const shortName = (arn: string) => arn.split("/").pop() ?? arn;
 
 /** Ensures one role: trust, tags, managed and inline policies. Foreign roles are only ever extended. */
@@ -41,7 +55,12 @@ export function roleStep(spec: RoleSpec, iam: IamPort): Step<unknown> {
   const step: Step<unknown> = defineStep(spec.id, {
     async observe(): Promise<ObservedRole> {
       const role = await iam.getRole(spec.name);
-      if (!role) return { role, attached: [], inline: new Map() };
+      if (!role) {
+        if (spec.permissionsBoundaryArn) {
+          await requireBoundaries(iam, [{ field: boundaryField(spec), arn: spec.permissionsBoundaryArn }]);
+        }
+        return { role, attached: [], inline: new Map() };
+      }
       const [attached, names] = await Promise.all([
         iam.listAttachedPolicyArns(spec.name),
         iam.listInlinePolicyNames(spec.name),
@@ -89,7 +108,7 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
     });
   } else {
     // An owned role gets the trust conditions back when they were removed; a foreign one only hears about it.
-    const merged = mergeTrust(role.trustPolicy, spec.trust, { restoreConditions: owned });
+    const merged = mergeTrust(role.trustPolicy, spec.trust, { restoreConditions: owned && !spec.onlyAdd });
     if (merged.missingConditions) {
       missingConditions = merged.missingConditions;
       notes.push({
@@ -108,7 +127,8 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
       });
     }
     const missingTags = Object.fromEntries(Object.entries(spec.tags).filter(([k, v]) => role.tags[k] !== v));
-    if (owned && Object.keys(missingTags).length > 0) {
+    // Tags do not make a host register: a host's run leaves them to setup.
+    if (owned && !spec.onlyAdd && Object.keys(missingTags).length > 0) {
       changes.push({
         id: id("tags"),
         action: "update",
@@ -171,6 +191,12 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
       apply: () => iam.deleteInlinePolicy(spec.name, name),
     });
   }
+  if (spec.onlyAdd) {
+    const refused = changes.filter(
+      (change) => change.action !== "create" && change.id !== id("trust-policy"),
+    );
+    if (refused.length > 0) return refuseReplacing(spec, refused);
+  }
   const summary =
     changes.length === 0
       ? `role ${spec.name} is up to date`
@@ -186,4 +212,15 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
     };
   }
   return { summary, changes, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+/** A host's run found the shared role different from its own config in a way only removing or replacing fixes. */
+function refuseReplacing(spec: RoleSpec, refused: Change[]): Plan {
+  const what = spec.id.replace(/-/g, " ");
+  return {
+    status: "failed",
+    summary: `the ${what} differs from this host's config; run \`setup\` with the shared config`,
+    details: refused.map((change) => `not done here: ${change.summary} (${change.reason ?? change.action})`),
+    remediation: `run \`ecs-anywhere-agent setup\` with the config the fleet shares (or align this host's config with it): register only adds what is missing to ${spec.name} and never removes or replaces what other hosts rely on`,
+  };
 }

@@ -6,14 +6,37 @@ import { MANAGED_POLICY, managedPolicyArn } from "../policies/managed.ts";
 import { ecsTasksTrustStatement, ssmTrustStatement } from "../policies/trust.ts";
 import { clusterStep } from "./cluster.ts";
 import type { PropagationWait } from "./propagation.ts";
-import { roleStep } from "./role.ts";
+import { type RoleSpec, roleStep } from "./role.ts";
 
 /** Tags on everything the agent creates: the configured ones plus ManagedBy. */
 export function resourceTags(config: Config): Record<string, string> {
   return { ...config.tags, [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value };
 }
 
-/** The cloud-side steps of `setup` (and of a just-in-time `register`), in order. */
+/** The instance role as the config wants it (setup converges it; a just-in-time register only extends it). */
+export function instanceRoleSpec(config: Config, region: string, identity: CallerIdentity): RoleSpec {
+  const ctx = { partition: identity.partition, account: identity.account, region, cluster: config.cluster };
+  const instance = instanceRolePolicies(config.instanceRole, ctx);
+  return {
+    id: "instance-role",
+    name: config.instanceRole.name,
+    path: config.instanceRole.path,
+    description: "ECS Anywhere container instances (assumed by SSM on registered hosts)",
+    ...(config.instanceRole.permissionsBoundary
+      ? { permissionsBoundaryArn: config.instanceRole.permissionsBoundary }
+      : {}),
+    trust: ssmTrustStatement(identity.account, region, identity.partition),
+    managedPolicyArns: instance.managedPolicyArns,
+    inline: instance.inline,
+    retiredManagedPolicyArns:
+      config.instanceRole.permissions === "least-privilege"
+        ? [managedPolicyArn(identity.partition, MANAGED_POLICY.ecsForEc2Role)]
+        : [],
+    tags: resourceTags(config),
+  };
+}
+
+/** The cloud-side steps of `setup`, in order: the only command that converges shared roles and creates clusters. */
 export function setupSteps(
   config: Config,
   region: string,
@@ -23,29 +46,7 @@ export function setupSteps(
 ): Step<unknown>[] {
   const ctx = { partition: identity.partition, account: identity.account, region, cluster: config.cluster };
   const tags = resourceTags(config);
-  const instance = instanceRolePolicies(config.instanceRole, ctx);
-  const steps: Step<unknown>[] = [
-    roleStep(
-      {
-        id: "instance-role",
-        name: config.instanceRole.name,
-        path: config.instanceRole.path,
-        description: "ECS Anywhere container instances (assumed by SSM on registered hosts)",
-        ...(config.instanceRole.permissionsBoundary
-          ? { permissionsBoundaryArn: config.instanceRole.permissionsBoundary }
-          : {}),
-        trust: ssmTrustStatement(identity.account, region, identity.partition),
-        managedPolicyArns: instance.managedPolicyArns,
-        inline: instance.inline,
-        retiredManagedPolicyArns:
-          config.instanceRole.permissions === "least-privilege"
-            ? [managedPolicyArn(identity.partition, MANAGED_POLICY.ecsForEc2Role)]
-            : [],
-        tags,
-      },
-      aws.iam,
-    ),
-  ];
+  const steps: Step<unknown>[] = [roleStep(instanceRoleSpec(config, region, identity), aws.iam)];
   if (config.executionRole.enabled) {
     const execution = executionRolePolicies(config.executionRole, ctx);
     steps.push(

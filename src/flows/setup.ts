@@ -1,5 +1,6 @@
 import type { App } from "../app/app.ts";
 import { sweepStep } from "../cloud/activation-sweep.ts";
+import { configuredBoundaries, requireBoundaries } from "../cloud/boundaries.ts";
 import type { PropagationWait } from "../cloud/propagation.ts";
 import { setupSteps } from "../cloud/setup-steps.ts";
 import { type RunReport, runSteps } from "../engine/run.ts";
@@ -18,6 +19,8 @@ export async function runSetup(app: App): Promise<CloudRun> {
   const aws = await app.aws(region);
   const identity = await aws.sts.getCallerIdentity();
   app.log.info({ account: identity.account, region, cluster: config.cluster }, "setup starting");
+  // Knowable failures first: a boundary that does not exist would stop the run after the first roles changed.
+  await requireBoundaries(aws.iam, configuredBoundaries(config));
   return {
     account: identity.account,
     region,

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { cli } from "../support/cli.ts";
 import { useEmulator } from "../support/emulator.ts";
@@ -5,14 +7,20 @@ import { useEmulator } from "../support/emulator.ts";
 const ctx = useEmulator();
 
 describe("AWS errors", () => {
-  it("AccessDenied becomes one line naming the action and resource, plus the permission to grant", async () => {
+  it("AccessDenied becomes one line naming the action and resource, and a fix line with the permission to grant", async () => {
     ctx.emu.deny("iam:CreateRole");
     const run = await cli(["setup"], ctx.env);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole; " +
-        "grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
+      "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole\n" +
+        "  fix: grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
     );
+    const json = await cli(["setup", "--output", "json"], ctx.env);
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      message: "access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole",
+      remediation:
+        "grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run",
+    });
   });
 
   it("AccessDenied on an ECS or SSM call names that service's action", async () => {
@@ -24,7 +32,7 @@ describe("AWS errors", () => {
     const setup = await cli(["setup"], ctx.env);
     // The resource as AWS names it: the full ARN.
     expect(setup.stderr).toContain(
-      "access denied: ecs:CreateCluster on arn:aws:ecs:eu-west-1:123456789012:cluster/default;",
+      "access denied: ecs:CreateCluster on arn:aws:ecs:eu-west-1:123456789012:cluster/default\n",
     );
   });
 
@@ -34,8 +42,8 @@ describe("AWS errors", () => {
     const run = await cli(["activation", "create"], ctx.env);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      "error: access denied: ssm:CreateActivation needs iam:PassRole on arn:aws:iam::123456789012:role/ECSAnywhereRole; " +
-        "grant iam:PassRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
+      "error: access denied: ssm:CreateActivation needs iam:PassRole on arn:aws:iam::123456789012:role/ECSAnywhereRole\n" +
+        "  fix: grant iam:PassRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
     );
   });
 
@@ -79,6 +87,63 @@ describe("AWS errors", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("AWS rejected the credentials (SignatureDoesNotMatch)");
     expect(run.stderr).not.toContain("wrong-secret-key-0000000000000000");
+  });
+});
+
+describe("AWS out of reach", () => {
+  /** A loopback port nothing listens on (a server's, closed again). */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it("connection refused names the endpoint, the attempts made and what to check", async () => {
+    const port = await closedPort();
+    const run = await cli(["setup", "--max-attempts", "2", "--output", "json"], {
+      ...ctx.env,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toEqual({
+      kind: "operation",
+      message: `sts:GetCallerIdentity: could not reach 127.0.0.1:${port}: connection refused (ECONNREFUSED); gave up after 2 attempts`,
+      remediation: `check the network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY) on the way to 127.0.0.1:${port}, and AWS_ENDPOINT_URL if it is set; then re-run`,
+    });
+  });
+
+  it("a TLS failure says so and names the endpoint", async () => {
+    // Plain HTTP where TLS was expected: the handshake fails.
+    const server = createServer((_req, res) => res.end("not tls"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const run = await cli(["setup", "--max-attempts", "1"], {
+        ...ctx.env,
+        AWS_ENDPOINT_URL: `https://127.0.0.1:${port}`,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^error: sts:GetCallerIdentity: could not reach 127\\.0\\.0\\.1:${port}: TLS handshake failed \\(\\w+\\); gave up after 1 attempt\n  fix: check the system clock`,
+        ),
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("a 5xx that outlasts the retries says how many attempts were made", async () => {
+    ctx.emu.inject({ action: "GetCallerIdentity", kind: "server-error", times: 10 });
+    const run = await cli(["setup", "--max-attempts", "3"], ctx.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error: sts:GetCallerIdentity on \* failed after 3 attempts: AWS answered HTTP 5\d\d /,
+    );
+    expect(run.stderr).toMatch(/\n {2}fix: AWS had a problem on its side/);
+    expect(ctx.emu.calls().filter((c) => c.action === "GetCallerIdentity")).toHaveLength(3);
   });
 });
 

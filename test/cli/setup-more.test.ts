@@ -44,7 +44,7 @@ describe("setup details", () => {
     const denied = await cli(["setup", "--config", changed], ctx.env);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain(
-      "access denied: iam:PutRolePolicy on arn:aws:iam::123456789012:role/ecs-anywhere/app;",
+      "access denied: iam:PutRolePolicy on arn:aws:iam::123456789012:role/ecs-anywhere/app\n",
     );
   });
 

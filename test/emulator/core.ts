@@ -1,6 +1,6 @@
 import type { CallContext, ServiceModule } from "./context.ts";
 import { isMutating } from "./context.ts";
-import { ecs, registerContainerInstanceHook } from "./ecs.ts";
+import { clusterArn, ecs, registerContainerInstanceHook } from "./ecs.ts";
 import { EmulatorError } from "./errors.ts";
 import { DenyList, FaultBook, RateLimiter } from "./faults.ts";
 import { iam, managedPolicyArns } from "./iam.ts";
@@ -89,6 +89,16 @@ export class EmulatorCore {
     this.credentials = { ...(opts.credentials ?? DEFAULT_CREDENTIALS) };
     this.extraPolicyArns = [...(opts.extraPolicyArns ?? [])];
     this.identityPolicy = opts.identityPolicy && checkIdentityPolicy(opts.identityPolicy);
+    for (const { name, region } of opts.clusters ?? []) {
+      const arn = clusterArn(region, this.accountId, name);
+      this.state.clusters.set(arn, {
+        clusterArn: arn,
+        clusterName: name,
+        region,
+        status: "ACTIVE",
+        tags: new Map(),
+      });
+    }
     this.setDelays({
       propagationDelayMs: opts.propagationDelayMs ?? 0,
       agentConnectDelayMs: opts.agentConnectDelayMs ?? 0,

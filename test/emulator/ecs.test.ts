@@ -4,8 +4,10 @@ import {
   DeregisterContainerInstanceCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
+  ListClustersCommand,
   ListContainerInstancesCommand,
   ListTagsForResourceCommand,
+  paginateListClusters,
   paginateListContainerInstances,
   RegisterContainerInstanceCommand,
   TagResourceCommand,
@@ -101,6 +103,31 @@ describe("clusters", () => {
     const e = await rejection(c.ecs.send(new DeleteClusterCommand({ cluster: "edge" })));
     expect(e.name).toBe("ClusterContainsContainerInstancesException");
     expect(e.message).toBe("The Cluster cannot be deleted while Container Instances are active or draining.");
+  });
+});
+
+describe("ListClusters", () => {
+  it("lists the region's ACTIVE clusters, every page, and the ones made at start", async () => {
+    const seeded = await startEmulator({ clusters: [{ name: "seed", region: "eu-west-3" }] });
+    try {
+      const own = clients(seeded.url, { region: "eu-west-3" });
+      for (const name of ["b", "a", "gone"])
+        await own.ecs.send(new CreateClusterCommand({ clusterName: name }));
+      await own.ecs.send(new DeleteClusterCommand({ cluster: "gone" }));
+      await clients(seeded.url, { region: "us-east-1" }).ecs.send(
+        new CreateClusterCommand({ clusterName: "far" }),
+      );
+      const arns: string[] = [];
+      for await (const page of paginateListClusters({ client: own.ecs }, {}))
+        arns.push(...(page.clusterArns ?? []));
+      expect(arns.map((arn) => arn.split("/").pop())).toEqual(["a", "b", "seed"]);
+      const first = await own.ecs.send(new ListClustersCommand({ maxResults: 1 }));
+      expect(first.clusterArns).toEqual(["arn:aws:ecs:eu-west-3:123456789012:cluster/a"]);
+      expect(first.nextToken).toBeDefined();
+      expect(seeded.calls().find((call) => call.action === "ListClusters")?.mutating).toBe(false);
+    } finally {
+      await seeded.stop();
+    }
   });
 });
 

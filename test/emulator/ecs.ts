@@ -224,6 +224,21 @@ const describeClusters: Operation = {
   },
 };
 
+/** ARNs of the region's ACTIVE clusters (a deleted, INACTIVE one is not listed), paged by nextToken. */
+const listClusters: Operation = {
+  resource: () => "*",
+  run(input, ctx) {
+    const arns = [...ctx.state.clusters.values()]
+      .filter((c) => c.region === ctx.region && c.status === "ACTIVE")
+      .map((c) => c.clusterArn)
+      .sort();
+    const max = input.int("maxResults");
+    if (max !== undefined && (max < 1 || max > 100)) invalid("maxResults must be between 1 and 100.");
+    const p = paginate(arns, input.str("nextToken"), max, ctx.pageSize, () => invalid("Invalid nextToken."));
+    return { clusterArns: p.items, nextToken: p.next };
+  },
+};
+
 const deleteCluster: Operation = {
   resource: clusterResource,
   run(input, ctx) {
@@ -396,6 +411,7 @@ export const ecs: ServiceModule = {
   operations: {
     CreateCluster: createCluster,
     DescribeClusters: describeClusters,
+    ListClusters: listClusters,
     DeleteCluster: deleteCluster,
     RegisterContainerInstance: registerContainerInstance,
     DescribeContainerInstances: describeContainerInstances,

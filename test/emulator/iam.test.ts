@@ -4,6 +4,7 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
@@ -149,6 +150,29 @@ describe("roles", () => {
       }),
     );
     expect(emu.state.roles.R?.permissionsBoundaryArn).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
+  });
+});
+
+describe("GetPolicy", () => {
+  it("answers known managed policies and NoSuchEntity for any other ARN", async () => {
+    const boundary = "arn:aws:iam::123456789012:policy/Boundary";
+    await createRole("Bounded", { PermissionsBoundary: boundary });
+    const out = await iam.send(new GetPolicyCommand({ PolicyArn: boundary }));
+    expect(out.Policy).toMatchObject({
+      PolicyName: "Boundary",
+      Arn: boundary,
+      Path: "/",
+      DefaultVersionId: "v1",
+      PermissionsBoundaryUsageCount: 1,
+    });
+    const core = AWS_MANAGED_POLICY_ARNS.find((arn) => arn.endsWith("/AmazonSSMManagedInstanceCore")) ?? "";
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: core }))).Policy?.PolicyName).toBe(
+      "AmazonSSMManagedInstanceCore",
+    );
+    const missing = await rejection(
+      iam.send(new GetPolicyCommand({ PolicyArn: "arn:aws:iam::123456789012:policy/Nope" })),
+    );
+    expect(missing).toMatchObject({ name: "NoSuchEntityException", $metadata: { httpStatusCode: 404 } });
   });
 });
 

@@ -173,6 +173,32 @@ const onRole = (run: (role: Role, input: Input, ctx: CallContext) => unknown): O
 });
 
 const operations: Record<string, Operation> = {
+  // Managed policies are a fixed set (AWS's plus EmulatorOptions.extraPolicyArns): only their existence is modelled.
+  GetPolicy: {
+    resource: (input) => input.str("PolicyArn") ?? "*",
+    run(input, ctx) {
+      const arn = input.reqStr("PolicyArn");
+      checkPolicyArn(arn);
+      if (!ctx.knownPolicyArns.has(arn))
+        fail("NoSuchEntity", `Policy ${arn} does not exist or is not attachable.`, 404);
+      const path = policyPath(arn);
+      const attached = [...ctx.state.roles.values()].filter((r) => r.attachedPolicyArns.includes(arn));
+      const boundaryOf = [...ctx.state.roles.values()].filter((r) => r.permissionsBoundaryArn === arn);
+      return {
+        Policy: {
+          PolicyName: arn.slice(arn.lastIndexOf("/") + 1),
+          PolicyId: `ANPA${Buffer.from(arn).toString("hex").slice(-17).toUpperCase()}`,
+          Arn: arn,
+          Path: path,
+          DefaultVersionId: "v1",
+          AttachmentCount: attached.length,
+          PermissionsBoundaryUsageCount: boundaryOf.length,
+          IsAttachable: true,
+        },
+      };
+    },
+  },
+
   GetRole: onRole((role) => ({ Role: roleXml(role) })),
 
   CreateRole: {

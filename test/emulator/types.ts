@@ -26,6 +26,8 @@ export interface EmulatorOptions {
    * first CreateCluster, CreateCluster answers "Unable to assume the service linked role". Default 0 (off).
    */
   propagationDelayMs?: number;
+  /** Clusters that exist (ACTIVE, untagged) from the start, as if an operator had run `setup`. Default none. */
+  clusters?: Array<{ name: string; region: string }>;
   /** For this long (on the `now` clock) after registering, a container instance's agentConnected is false. Default 0. */
   agentConnectDelayMs?: number;
 }

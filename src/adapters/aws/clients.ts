@@ -59,23 +59,29 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
     import("./ssm.ts"),
     import("./ecs.ts"),
   ]);
+  const wrap = <T extends { send: (...args: never[]) => unknown }>(
+    client: T,
+    service: Service,
+    region: string,
+  ) => withEndpoint(cancellable(client, settings.signal), endpointLabel(env, service, region));
   const sts = stsPort.createStsPort(
-    cancellable(new stsSdk.STSClient(base("STS", settings.region)), settings.signal),
+    wrap(new stsSdk.STSClient(base("STS", settings.region)), "STS", settings.region),
   );
   // field notes §5.8: IAM is global per partition; its requests are signed for that partition's IAM region
   // (us-east-1, cn-north-1, us-gov-west-1), which also picks its endpoint.
+  const iamRegion = iamSigningRegion(settings.region);
   const iam = iamPort.createIamPort(
-    cancellable(new iamSdk.IAMClient(base("IAM", iamSigningRegion(settings.region))), settings.signal),
+    wrap(new iamSdk.IAMClient(base("IAM", iamRegion)), "IAM", iamRegion),
     () => sts.getCallerIdentity(),
   );
   return {
     sts,
     iam,
     ssm: ssmPort.createSsmPort(
-      cancellable(new ssmSdk.SSMClient(base("SSM", settings.region)), settings.signal),
+      wrap(new ssmSdk.SSMClient(base("SSM", settings.region)), "SSM", settings.region),
     ),
     ecs: ecsPort.createEcsPort(
-      cancellable(new ecsSdk.ECSClient(base("ECS", settings.region)), settings.signal),
+      wrap(new ecsSdk.ECSClient(base("ECS", settings.region)), "ECS", settings.region),
     ),
   };
 }
@@ -89,5 +95,46 @@ function cancellable<T extends { send: (...args: never[]) => unknown }>(
   const send = client.send.bind(client) as (command: unknown, options?: Record<string, unknown>) => unknown;
   (client as { send: unknown }).send = (command: unknown, options?: Record<string, unknown>) =>
     send(command, { abortSignal: signal, ...options });
+  return client;
+}
+
+/**
+ * The endpoint a client talks to, as host:port, for errors that never reached AWS: the configured one, else the
+ * public endpoint of the service in that region (IAM's is global per partition, field notes §5.8).
+ */
+export function endpointLabel(env: AwsSettings["env"], service: Service, region: string): string {
+  const configured = endpointFor(env, service);
+  if (configured !== undefined) {
+    try {
+      const url = new URL(configured);
+      return `${url.hostname}:${url.port || (url.protocol === "http:" ? "80" : "443")}`;
+    } catch {
+      return configured;
+    }
+  }
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  const host =
+    service === "IAM"
+      ? region.startsWith("us-gov-")
+        ? "iam.us-gov.amazonaws.com"
+        : region.startsWith("cn-")
+          ? `iam.${region}.${suffix}`
+          : "iam.amazonaws.com"
+      : `${service.toLowerCase()}.${region}.${suffix}`;
+  return `${host}:443`;
+}
+
+/** A failure of the client's calls carries the endpoint it went to (errors.ts names it when AWS was not reached). */
+function withEndpoint<T extends { send: (...args: never[]) => unknown }>(client: T, endpoint: string): T {
+  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  (client as { send: unknown }).send = async (...args: unknown[]) => {
+    try {
+      return await send(...args);
+    } catch (error) {
+      if (error !== null && typeof error === "object" && !("$endpoint" in error))
+        Object.assign(error, { $endpoint: endpoint });
+      throw error;
+    }
+  };
   return client;
 }

@@ -4,6 +4,7 @@ import {
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   type ECSClient,
+  paginateListClusters,
   UpdateContainerInstancesStateCommand,
 } from "@aws-sdk/client-ecs";
 import { awsCall, awsCallRequired } from "./errors.ts";
@@ -44,6 +45,15 @@ export function createEcsPort(client: ECSClient): EcsPort {
         arn: cluster?.clusterArn ?? "",
         status: cluster?.status ?? "UNKNOWN",
       } satisfies ClusterInfo;
+    },
+    async listClusterNames() {
+      const names: string[] = [];
+      await awsCall(ctx("ListClusters"), async () => {
+        for await (const page of paginateListClusters({ client }, {})) {
+          for (const arn of page.clusterArns ?? []) names.push(arn.slice(arn.lastIndexOf("/") + 1));
+        }
+      });
+      return names;
     },
     async describeContainerInstances(cluster, arns) {
       if (arns.length === 0) return [];

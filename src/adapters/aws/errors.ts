@@ -30,9 +30,70 @@ export function awsErrorCode(error: unknown): string | undefined {
   return withMeta.Code ?? withMeta.name;
 }
 
+/** Node's codes for a connection that never got an answer, in operator words. */
+const NETWORK: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "DNS lookup failed (no such host)",
+  EAI_AGAIN: "DNS lookup failed (temporary failure; no answer from the resolver)",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EPIPE: "connection closed",
+};
+const TLS =
+  /^(EPROTO|ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/;
+
+interface SdkFailure {
+  code?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+  /** Set by the clients (clients.ts): the endpoint the call went to, as host:port. */
+  $endpoint?: string;
+  $metadata?: { attempts?: number; httpStatusCode?: number };
+}
+
+const attemptsOf = (failure: SdkFailure) => failure.$metadata?.attempts ?? 1;
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** The endpoint a connection failure names: what Node reports (address:port, hostname), else the client's. */
+function endpointOf(failure: SdkFailure): string {
+  if (failure.address !== undefined && failure.port !== undefined)
+    return `${failure.address}:${failure.port}`;
+  const known = failure.$endpoint;
+  if (failure.hostname !== undefined) {
+    return known?.startsWith(`${failure.hostname}:`) ? known : failure.hostname;
+  }
+  return known ?? "the AWS endpoint";
+}
+
+/** A failure to reach AWS at all (network, DNS, TLS): where, what was tried, and what to check. */
+function connectionError(call: AwsCallContext, failure: SdkFailure, code: string): AwsCallError | undefined {
+  const problem = NETWORK[code] ?? (TLS.test(code) ? `TLS handshake failed (${code})` : undefined);
+  if (problem === undefined) return undefined;
+  const endpoint = endpointOf(failure);
+  const permission = `${call.service}:${call.action}`;
+  const tried = plural(attemptsOf(failure), "attempt");
+  const message = `${permission}: could not reach ${endpoint}: ${problem}${NETWORK[code] ? ` (${code})` : ""}; gave up after ${tried}`;
+  const remediation = TLS.test(code)
+    ? `check the system clock and any TLS-inspecting proxy on the way to ${endpoint} (its CA goes in NODE_EXTRA_CA_CERTS), and AWS_ENDPOINT_URL if it is set`
+    : `check the network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY) on the way to ${endpoint}, and AWS_ENDPOINT_URL if it is set; then re-run`;
+  return new AwsCallError(call, code, message, remediation);
+}
+
 /** Turns an SDK failure into one line that names the action, the resource and what to do. */
 export function toAwsCallError(call: AwsCallContext, error: unknown): AwsCallError {
-  const code = awsErrorCode(error) ?? (error as { code?: string })?.code ?? "NetworkError";
+  const failure = (error ?? {}) as SdkFailure;
+  const nodeCode = typeof failure.code === "string" ? failure.code : undefined;
+  const reported = awsErrorCode(error);
+  // A connection that failed carries Node's code; the SDK's own name for it is only "Error".
+  const code =
+    nodeCode !== undefined && (reported === undefined || reported === "Error")
+      ? nodeCode
+      : (reported ?? "NetworkError");
+  const unreachable = connectionError(call, failure, code);
+  if (unreachable) return unreachable;
   const permission = `${call.service}:${call.action}`;
   const resource = call.resource ?? "*";
   const detail = oneLine(error instanceof Error ? error.message : String(error));
@@ -43,11 +104,11 @@ export function toAwsCallError(call: AwsCallContext, error: unknown): AwsCallErr
     const needed = named?.[1] ?? permission;
     const on = named?.[2] ?? resource;
     const what = needed === permission ? `${permission} on ${on}` : `${permission} needs ${needed} on ${on}`;
-    // One line that names the action, the resource and the permission to grant (no separate fix line).
     return new AwsCallError(
       call,
       code,
-      `access denied: ${what}; grant ${needed} on ${on} to the identity running the agent, then re-run`,
+      `access denied: ${what}`,
+      `grant ${needed} on ${on} to the identity running the agent, then re-run`,
     );
   }
   if (THROTTLED.has(code)) {
@@ -72,6 +133,15 @@ export function toAwsCallError(call: AwsCallContext, error: unknown): AwsCallErr
       code,
       `${permission}: no AWS credentials found`,
       "set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
+  }
+  const status = failure.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) {
+    return new AwsCallError(
+      call,
+      code,
+      `${permission} on ${resource} failed after ${plural(attemptsOf(failure), "attempt")}: AWS answered HTTP ${status} (${code}): ${detail}`,
+      "AWS had a problem on its side: wait a minute and re-run; raise --max-attempts if it keeps happening",
     );
   }
   return new AwsCallError(call, code, `${permission} on ${resource} failed: ${code}: ${detail}`);

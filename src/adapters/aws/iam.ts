@@ -3,6 +3,7 @@ import {
   CreateRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
@@ -152,6 +153,14 @@ export function createIamPort(
         () => client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
         ["NoSuchEntity", "NoSuchEntityException"],
       );
+    },
+    async policyExists(policyArn) {
+      const out = await awsCall(
+        { service: "iam", action: "GetPolicy", resource: policyArn },
+        () => client.send(new GetPolicyCommand({ PolicyArn: policyArn })),
+        ["NoSuchEntity", "NoSuchEntityException"],
+      );
+      return out?.Policy !== undefined;
     },
   };
 }

@@ -46,6 +46,8 @@ export interface IamPort {
   getInlinePolicy(roleName: string, policyName: string): Promise<PolicyDocument | undefined>;
   putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void>;
   deleteInlinePolicy(roleName: string, policyName: string): Promise<void>;
+  /** Whether a managed policy (e.g. a permissions boundary) exists: false when IAM does not know the ARN. */
+  policyExists(policyArn: string): Promise<boolean>;
 }
 
 export interface ClusterInfo {
@@ -67,6 +69,8 @@ export interface EcsPort {
   /** undefined when ECS does not know the name; a deleted cluster comes back with status INACTIVE. */
   describeCluster(name: string): Promise<ClusterInfo | undefined>;
   createCluster(name: string, tags: Record<string, string>): Promise<ClusterInfo>;
+  /** The names of the region's clusters, every page. */
+  listClusterNames(): Promise<string[]>;
   describeContainerInstances(cluster: string, arns: string[]): Promise<ContainerInstanceInfo[]>;
   deregisterContainerInstance(cluster: string, arn: string, force: boolean): Promise<void>;
   setContainerInstanceDraining(cluster: string, arn: string): Promise<void>;

@@ -1,5 +1,7 @@
 import { createActivation } from "../../cloud/activation.ts";
-import { resourceTags, setupSteps } from "../../cloud/setup-steps.ts";
+import { requireCluster } from "../../cloud/cluster.ts";
+import { roleStep } from "../../cloud/role.ts";
+import { instanceRoleSpec, resourceTags } from "../../cloud/setup-steps.ts";
 import type { Change, Plan, Step } from "../../engine/step.ts";
 import { nothing } from "../../engine/step.ts";
 import { MASK } from "../../util/redact.ts";
@@ -10,8 +12,9 @@ import { JIT_EXPIRY_SECONDS } from "./types.ts";
 const PLACEHOLDER = { id: "(created-at-run-time)", code: MASK };
 
 /**
- * The activation to register SSM with: the operator's, or a just-in-time one (the cloud side converged
- * first, then a single-use activation that expires within 30 minutes). Not needed once SSM is registered.
+ * The activation to register SSM with: the operator's, or a just-in-time one (what is missing of the instance
+ * role added first, then a single-use activation that expires within 30 minutes). Not needed once SSM is
+ * registered.
  */
 export const activationStep: Step<RegisterRun> = {
   id: "activation",
@@ -24,13 +27,19 @@ export const activationStep: Step<RegisterRun> = {
       run.activation = { id: input.supplied.id, code: input.supplied.code };
       return nothing(`supplied activation ${input.supplied.id} (${input.supplied.source})`);
     }
-    // The cloud steps are planned once, here; applying their changes in order needs no second look.
+    // A host verifies the shared cloud side read-only: the cluster must exist (register never creates one), and
+    // the instance role only gets what is missing for this host to register (setup converges it).
     const aws = await run.deps.aws();
     const identity = await aws.sts.getCallerIdentity();
     const { host } = run.deps;
-    const wait = { clock: host.clock, progress: host.progress, ...(signal ? { signal } : {}) };
-    const cloud = setupSteps(input.config, input.region, identity, aws, wait);
-    const plans = await Promise.all(cloud.map((step) => step.plan(undefined, signal)));
+    await requireCluster(aws.ecs, input.config.cluster, input.region);
+    const role = roleStep(
+      { ...instanceRoleSpec(input.config, input.region, identity), onlyAdd: true },
+      aws.iam,
+    );
+    const plans = [await role.plan(undefined, signal)];
+    const refused = plans.find((plan) => plan.status === "failed");
+    if (refused) return refused;
     const changes = plans.flatMap((plan) => plan.changes ?? []);
     const expiresIn = Math.min(input.config.activation.expiresIn, JIT_EXPIRY_SECONDS);
     run.activation = PLACEHOLDER;

@@ -1,5 +1,4 @@
-import { clusterStep } from "../../cloud/cluster.ts";
-import { resourceTags } from "../../cloud/setup-steps.ts";
+import { requireCluster } from "../../cloud/cluster.ts";
 import { applyEcsConfigFiles, planEcsConfigFiles } from "../../components/ecs-agent/config-files.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { registeredCluster } from "../../components/ecs-agent/observe.ts";
@@ -26,18 +25,12 @@ export function movePlan(run: RegisterRun): Plan {
   ];
   return change(
     `move from ${oldCluster} to ${cluster}`,
-    async ({ signal }) => {
+    async () => {
       if (deps.hasAwsCredentials) {
-        // The ECS agent only registers into an existing cluster (the instance role cannot create one): make
-        // sure the target exists before the old registration is given up.
+        // The ECS agent only registers into an existing cluster, and register never creates one (preflight
+        // already checked; checked again in case it was skipped): before the old registration is given up.
         const { ecs } = await deps.aws();
-        const target = clusterStep(cluster, resourceTags(input.config), ecs, {
-          clock: host.clock,
-          progress: host.progress,
-          ...(signal ? { signal } : {}),
-        });
-        for (const pending of (await target.plan(undefined, signal)).changes ?? [])
-          await pending.apply({ signal });
+        await requireCluster(ecs, cluster, input.region);
         if (oldArn) await ecs.deregisterContainerInstance(oldCluster, oldArn, true);
       } else if (oldArn) {
         steps[0] = `${oldArn} left registered in ${oldCluster} (no AWS credentials): deregister it yourself`;

@@ -1,9 +1,13 @@
 import { defineStep, failure, nothing } from "../../engine/step.ts";
+import { checkCloudInputs } from "./cloud-inputs.ts";
 import type { RegisterRun } from "./run.ts";
 
 /** The `check` command's checks (moving hosts skip existing-registration): any failure stops the run. */
 export const preflightStep = defineStep("preflight", {
-  observe: (run: RegisterRun) => run.deps.preflight(run.mode === "move" ? ["existing-registration"] : []),
+  observe: async (run: RegisterRun) => {
+    await checkCloudInputs(run);
+    return run.deps.preflight(run.mode === "move" ? ["existing-registration"] : []);
+  },
   plan(results) {
     const failed = results.filter((result) => result.status === "failed");
     const details = results

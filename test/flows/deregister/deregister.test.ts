@@ -110,7 +110,8 @@ describe("deregister collects failures instead of stopping at the first", () => 
     ]);
     const failed = action(report, "deregister-managed-instance");
     expect(failed.summary).toContain("ssm:DeregisterManagedInstance");
-    expect(failed.summary).toMatch(/grant ssm:DeregisterManagedInstance/);
+    // The permission to grant is the fix, beside the message (issue 12 C9).
+    expect(failed.remediation).toMatch(/grant ssm:DeregisterManagedInstance/);
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
     expect(world.emu.state.managedInstances[mi]).toBeDefined();
     // What stays registered stays in the state file for the next run.

@@ -28,10 +28,14 @@ describe("register --dry-run on a fresh host", () => {
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ dryRun: true, outcome: "planned", cluster: "edge", region: "eu-west-1" });
     expect(report.steps.map((p: PhaseJson) => p.id)).toEqual([...REGISTER_PHASES]);
-    // Cloud changes of the just-in-time setup: the instance role and the cluster are to be created.
+    // Cloud changes of a just-in-time activation: the missing instance role is to be created; the cluster exists
+    // (register never creates one).
     const created = report.changes.filter((c: { action: string }) => c.action === "create");
     expect(created.map((c: { id: string }) => c.id)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^instance-role/), expect.stringMatching(/^cluster/)]),
+      expect.arrayContaining([expect.stringMatching(/^instance-role/)]),
+    );
+    expect(created.map((c: { id: string }) => c.id)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^cluster/)]),
     );
     expect(phaseOf(report, "activation").status).toBe("planned");
     // The ecs.config diff.

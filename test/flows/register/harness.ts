@@ -73,7 +73,8 @@ export interface World {
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const emu = await startEmulator(options.emulator);
+  // The operator's cluster exists (register never creates one; `setup` would have made it).
+  const emu = await startEmulator({ clusters: [{ name: CLUSTER, region: REGION }], ...options.emulator });
   const host = await createFakeHost({
     emulatorUrl: emu.url,
     ...(options.hostEnv ? { env: options.hostEnv } : {}),

@@ -12,7 +12,8 @@ afterEach(() => world.stop());
 
 async function freshAccount(propagationDelayMs: number): Promise<World> {
   const clock = fakeClock(new Date());
-  world = await startWorld({ clock, emulator: { now: () => clock.now(), propagationDelayMs } });
+  // No cluster yet: the account is new.
+  world = await startWorld({ clock, emulator: { now: () => clock.now(), propagationDelayMs, clusters: [] } });
   return world;
 }
 
@@ -23,8 +24,11 @@ const answers = (action: string) =>
     .map((call) => call.errorCode ?? call.status);
 
 describe("the first register on a fresh account, while IAM propagates", () => {
-  it("waits out ECS's new service-linked role and registers", async () => {
+  it("setup waits out ECS's new service-linked role, and register then joins the cluster", async () => {
     await freshAccount(10_000);
+    // register never creates the cluster (issue 12 A1): the operator's setup does, on the fresh account.
+    const setup = await world.cloud(["setup", "--cluster", "edge"]);
+    expect(setup.code, setup.stderr).toBe(0);
     const run = await world.register(["--output", "json"]);
     const report = expectJsonSuccess(run);
     expect(report.outcome).toBe("registered");
