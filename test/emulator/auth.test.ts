@@ -1,4 +1,4 @@
-import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
+import { ECSClient, ListServicesCommand } from "@aws-sdk/client-ecs";
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { DescribeActivationsCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -58,7 +58,7 @@ describe("SigV4", () => {
       await c.sts.send(new GetCallerIdentityCommand({}));
       await c.iam.send(new CreateRoleCommand({ RoleName: "R", AssumeRolePolicyDocument: SSM_TRUST }));
       await c.ssm.send(new DescribeActivationsCommand({}));
-      await expect(c.ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({
+      await expect(c.ecs.send(new ListServicesCommand({}))).rejects.toMatchObject({
         name: "UnknownOperationException",
       });
       expect(emu2.calls().map((x) => x.status)).toEqual([200, 200, 200, 400]);
@@ -190,7 +190,7 @@ describe("SigV4", () => {
 
   it("answers unknown actions, prototype-named keys and unknown services with errors, not crashes", async () => {
     const c = clients(emu.url);
-    await expect(c.ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({
+    await expect(c.ecs.send(new ListServicesCommand({}))).rejects.toMatchObject({
       name: "UnknownOperationException",
     });
     for (const [body, service] of [
@@ -229,7 +229,7 @@ describe("SigV4", () => {
     );
     expect(iam.name).toBe("InvalidClientTokenId");
     expect(iam.$metadata).toMatchObject({ httpStatusCode: 403 });
-    const ecs = await rejection(new ECSClient(config(unknownKey)).send(new ListClustersCommand({})));
+    const ecs = await rejection(new ECSClient(config(unknownKey)).send(new ListServicesCommand({})));
     expect(ecs.name).toBe("UnrecognizedClientException");
     expect(ecs.message).toBe("The security token included in the request is invalid.");
   });
