@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
+import { addExamples, HELP_CONFIGURATION, unknownCommandForHelp } from "./help.ts";
 import { withEscapedOutput } from "./io.ts";
 import {
   envValueOf,
@@ -49,6 +50,8 @@ export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> 
         }
       : deps.stdout,
   );
+  const unknown = unknownCommandForHelp(program, argv);
+  if (unknown) return reportFailure(undefined, deps, unknown, json ? "json" : "text");
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
@@ -96,6 +99,7 @@ function buildProgram(
         .default(envValueOf(deps.env, "ECS_ANYWHERE_LOG_LEVEL") ?? "warn"),
     )
     .option("--max-attempts <n>", "attempts per AWS call (throttling and 5xx are retried)")
+    .configureHelp(HELP_CONFIGURATION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut, writeErr: (text) => deps.stderr(text) });
@@ -234,6 +238,7 @@ function buildProgram(
       if (command.optsWithGlobals().output === "json") printJson(deps, { ok: true, version: VERSION });
       else deps.stdout(`${VERSION}\n`);
     });
+  addExamples(program);
   return program;
 }
 
