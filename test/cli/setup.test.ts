@@ -99,9 +99,8 @@ describe("setup --dry-run", () => {
 
   it("prints a readable text plan with a reason per change", async () => {
     const run = await cli(["setup", "--dry-run"], ctx.env);
-    expect(run.stdout).toMatch(
-      /^Plan: \d+ change\(s\) in account \d{12}, region eu-west-1 \(dry run: nothing was changed\)\./,
-    );
+    expect(run.stdout).toMatch(/^Plan for account \d{12}, region eu-west-1: \d+ change\(s\)\.\n/);
+    expect(run.stdout).toMatch(/\ndry run: nothing was changed\n$/);
     expect(run.stdout).toContain("+ create role ECSAnywhereRole");
     expect(run.stdout).toContain("why: the role does not exist");
     expect(ctx.emu.mutatingCalls()).toEqual([]);
