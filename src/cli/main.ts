@@ -6,7 +6,7 @@ import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
 import { addExamples, HELP_CONFIGURATION, unknownCommandForHelp } from "./help.ts";
-import { withEscapedOutput } from "./io.ts";
+import { decideColour, withEscapedOutput } from "./io.ts";
 import {
   envValueOf,
   OUTPUT_ENV,
@@ -25,9 +25,12 @@ type Action = (ctx: Context, options: Record<string, unknown>) => Promise<number
  * 2 bad input (nothing was called or written). Command modules are imported only when their command runs.
  */
 export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> {
-  // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts).
-  const deps = withEscapedOutput(rawDeps);
-  const envOutput = envValueOf(deps.env, OUTPUT_ENV);
+  const envOutput = envValueOf(rawDeps.env, OUTPUT_ENV);
+  // Known before commander parses anything, so a usage error too gets its JSON document.
+  const json = requestedOutput(argv, envOutput) === "json";
+  // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts); the
+  // only escape codes are our own colours, decided here once for the whole run.
+  const deps = withEscapedOutput(rawDeps, decideColour(rawDeps.env, rawDeps.isTTY, json));
   if (envOutput !== undefined && !OUTPUTS.includes(envOutput)) {
     return reportFailure(
       undefined,
@@ -35,8 +38,6 @@ export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> 
       new UsageError(`${OUTPUT_ENV}: must be text or json, not "${envOutput}"`),
     );
   }
-  // Known before commander parses anything, so a usage error too gets its JSON document.
-  const json = requestedOutput(argv, envOutput) === "json";
   let exitCode = 0;
   let printed = "";
   const program = buildProgram(
