@@ -107,6 +107,23 @@ describe("setup --dry-run", () => {
   });
 });
 
+describe("setup output vocabulary", () => {
+  it("names existing resources by their full ARN, and a converged account says so", async () => {
+    await cli(["setup", "--cluster", "edge"], ctx.env);
+    const again = await cli(["setup", "--cluster", "edge"], ctx.env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /^In account (\d{12}), region eu-west-1: everything is up to date, no changes\.\n/,
+    );
+    const account = /account (\d{12})/.exec(again.stdout)?.[1];
+    expect(again.stdout).toContain(
+      `OK cluster: cluster arn:aws:ecs:eu-west-1:${account}:cluster/edge is ACTIVE`,
+    );
+    expect(again.stdout).toContain(`role arn:aws:iam::${account}:role/ECSAnywhereRole is up to date`);
+    expect(again.stdout).not.toContain("dry run");
+  });
+});
+
 describe("setup repairs drift", () => {
   it("re-attaches a detached policy, restores the trust and rewrites an edited inline policy, keeping foreign ones", async () => {
     await cli(["setup", "--config", "/dev/null", "--cluster", "edge"], ctx.env);
