@@ -103,7 +103,12 @@ function buildProgram(
     .configureHelp(HELP_CONFIGURATION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut, writeErr: (text) => deps.stderr(text) });
+    .configureOutput({
+      writeOut,
+      writeErr: (text) => deps.stderr(text),
+      // A parse failure is bad input: the same prefix as every other usage error (cli/failure.ts).
+      outputError: (text, write) => write(text.replace(/^error: /, "error (input): ")),
+    });
 
   const run = (load: () => Promise<{ default: Action }>) =>
     async function (this: Command, ...args: unknown[]) {

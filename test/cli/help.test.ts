@@ -69,4 +69,10 @@ describe("COMMAND --help", () => {
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, error: { kind: "input" } });
   });
+
+  it("a command-line parse failure uses the same error prefix as every other bad input", async () => {
+    const run = await cli(["setup", "--nosuch"], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr.split("\n")[0]).toBe("error (input): unknown option '--nosuch'");
+  });
 });
