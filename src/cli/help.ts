@@ -87,11 +87,11 @@ export function addExamples(program: Command): void {
 }
 
 /**
- * `--help` after a command that does not exist is bad input (commander would show the program's help and
+ * `--help` after (or `help` before) a command that does not exist is bad input (commander would show the program's help and
  * exit 0, which reads as if the command existed). Walks argv the way commander will, skipping option values.
  */
 export function unknownCommandForHelp(program: Command, argv: readonly string[]): UsageError | undefined {
-  if (!argv.some((arg) => arg === "--help" || arg === "-h")) return undefined;
+  let asksHelp = argv.some((arg) => arg === "--help" || arg === "-h");
   let command = program;
   const options: Option[] = [...program.options];
   for (let index = 0; index < argv.length; index++) {
@@ -107,8 +107,12 @@ export function unknownCommandForHelp(program: Command, argv: readonly string[])
     const sub = command.commands.find(
       (candidate) => candidate.name() === arg || candidate.aliases().includes(arg),
     );
+    if (arg === "help" && command === program && !asksHelp) {
+      asksHelp = true; // `help COMMAND...`: the same walk over the words after it
+      continue;
+    }
     if (!sub) {
-      if (arg === "help" && command === program) return undefined;
+      if (!asksHelp) return undefined;
       const where = command === program ? "" : ` of "${command.name()}"`;
       const known = command.commands.map((candidate) => candidate.name()).join(", ");
       return new UsageError(`unknown command "${arg}"${where} (commands: ${known})`);

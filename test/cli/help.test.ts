@@ -56,6 +56,10 @@ describe("COMMAND --help", () => {
     expect(nested.stderr).toBe(
       'error (input): unknown command "nosuch" of "activation" (commands: create, sweep)\n',
     );
+    const viaHelp = await cli(["help", "nosuch"], {});
+    expect(viaHelp.code).toBe(2);
+    expect(viaHelp.stderr).toContain('unknown command "nosuch"');
+    expect((await cli(["help", "activation", "create"], {})).stdout).toContain("--expires-in");
   });
 
   it("--help with JSON output still carries the help (with its examples) in the one document", async () => {
