@@ -59,7 +59,7 @@ describe("COMMAND --help", () => {
     const viaHelp = await cli(["help", "nosuch"], {});
     expect(viaHelp.code).toBe(2);
     expect(viaHelp.stderr).toContain('unknown command "nosuch"');
-    expect((await cli(["help", "activation", "create"], {})).stdout).toContain("--expires-in");
+    expect((await cli(["help", "register"], {})).stdout).toContain("--activation-file");
   });
 
   it("--help with JSON output still carries the help (with its examples) in the one document", async () => {
