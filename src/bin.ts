@@ -19,6 +19,7 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   clock: systemClock,
   signal: cancel.signal,
+  isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });

@@ -1,4 +1,5 @@
 import { probeDate, probeReachable } from "../adapters/host/http-probe.ts";
+import { formatDuration } from "../util/duration.ts";
 import { parseOsRelease, readOsRelease } from "./distribution.ts";
 import { dockerPresent, findDocker } from "./docker.ts";
 import {
@@ -87,10 +88,7 @@ async function scriptDownloads(ctx: CheckContext): Promise<Endpoint[]> {
   return [...endpoints, scriptDownloadEndpoint(ctx.env, "docker")];
 }
 
+/** A clock difference in the shared duration style (`45s`, `6m5s`), whichever way it goes. */
 function formatSeconds(ms: number): string {
-  const total = Math.round(Math.abs(ms) / 1_000);
-  if (total < 60) return `${total}s`;
-  const minutes = Math.floor(total / 60);
-  if (minutes < 60) return `${minutes}m ${total % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+  return formatDuration(Math.round(Math.abs(ms) / 1_000));
 }

@@ -8,6 +8,8 @@ import type { Sinks } from "./io.ts";
 export interface CliDeps extends Sinks {
   env: Record<string, string | undefined>;
   clock: Clock;
+  /** Which streams are terminals (bin.ts); colour only there, and never with NO_COLOR. Absent: none is. */
+  isTTY?: { stdout?: boolean; stderr?: boolean };
   /** Fires on SIGINT/SIGTERM (bin.ts); commands cancel cleanly and exit 130/143. */
   signal?: AbortSignal;
   /** Overrides how AWS ports are built (tests never need it: they point the real SDK at the emulator). */

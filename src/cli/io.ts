@@ -25,12 +25,58 @@ export function createIo(sinks: Sinks, redactor: Redactor): Io {
   };
 }
 
-/** The same sinks, with control characters shown visibly (ESC as \u001b, CR as \r) in whatever they write. */
-export function withEscapedOutput<T extends Sinks>(sinks: T): T {
+/** Which of the two streams get colour. */
+export interface Colour {
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export const NO_COLOUR: Colour = { stdout: false, stderr: false };
+
+/**
+ * Colour only on a terminal, and never when NO_COLOR is set to anything (https://no-color.org) or the output
+ * is one JSON document. Decided once per process, from what the process was given (CliDeps.isTTY).
+ */
+export function decideColour(
+  env: Record<string, string | undefined>,
+  isTTY: Partial<Colour> | undefined,
+  json: boolean,
+): Colour {
+  if (json || (env.NO_COLOR ?? "") !== "") return NO_COLOUR;
+  return { stdout: isTTY?.stdout === true, stderr: isTTY?.stderr === true };
+}
+
+const ESC = "\u001b[";
+const STYLE: Record<string, string> = {
+  FAIL: `${ESC}1;31m`,
+  error: `${ESC}1;31m`,
+  WARN: `${ESC}33m`,
+  WARNING: `${ESC}33m`,
+  OK: `${ESC}32m`,
+  CHANGED: `${ESC}32m`,
+  PLAN: `${ESC}36m`,
+};
+const MARKER = /^( *)(FAIL|WARNING|WARN|OK|CHANGED|PLAN|error)(?=[ :]| \(input\):)/gm;
+
+/** The status markers at the start of lines (FAIL red and bold, WARN yellow, OK/CHANGED green, PLAN cyan). */
+export function paint(text: string): string {
+  return text.replace(
+    MARKER,
+    (_all, indent: string, word: string) => `${indent}${STYLE[word]}${word}${ESC}0m`,
+  );
+}
+
+/**
+ * The same sinks, with control characters shown visibly (ESC as \u001b, CR as \r) in whatever they write;
+ * then, on a stream that gets colour, the markers painted (after escaping, so only our own codes are real).
+ */
+export function withEscapedOutput<T extends Sinks>(sinks: T, colour: Colour = NO_COLOUR): T {
+  const show = (text: string, coloured: boolean) =>
+    coloured ? paint(escapeControls(text)) : escapeControls(text);
   return {
     ...sinks,
-    stdout: (text: string) => sinks.stdout(escapeControls(text)),
-    stderr: (text: string) => sinks.stderr(escapeControls(text)),
+    stdout: (text: string) => sinks.stdout(show(text, colour.stdout)),
+    stderr: (text: string) => sinks.stderr(show(text, colour.stderr)),
   };
 }
 

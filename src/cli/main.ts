@@ -5,7 +5,8 @@ import { UsageError } from "../errors.ts";
 import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
-import { withEscapedOutput } from "./io.ts";
+import { addExamples, HELP_CONFIGURATION, unknownCommandForHelp } from "./help.ts";
+import { decideColour, withEscapedOutput } from "./io.ts";
 import {
   envValueOf,
   OUTPUT_ENV,
@@ -24,9 +25,12 @@ type Action = (ctx: Context, options: Record<string, unknown>) => Promise<number
  * 2 bad input (nothing was called or written). Command modules are imported only when their command runs.
  */
 export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> {
-  // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts).
-  const deps = withEscapedOutput(rawDeps);
-  const envOutput = envValueOf(deps.env, OUTPUT_ENV);
+  const envOutput = envValueOf(rawDeps.env, OUTPUT_ENV);
+  // Known before commander parses anything, so a usage error too gets its JSON document.
+  const json = requestedOutput(argv, envOutput) === "json";
+  // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts); the
+  // only escape codes are our own colours, decided here once for the whole run.
+  const deps = withEscapedOutput(rawDeps, decideColour(rawDeps.env, rawDeps.isTTY, json));
   if (envOutput !== undefined && !OUTPUTS.includes(envOutput)) {
     return reportFailure(
       undefined,
@@ -34,8 +38,6 @@ export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> 
       new UsageError(`${OUTPUT_ENV}: must be text or json, not "${envOutput}"`),
     );
   }
-  // Known before commander parses anything, so a usage error too gets its JSON document.
-  const json = requestedOutput(argv, envOutput) === "json";
   let exitCode = 0;
   let printed = "";
   const program = buildProgram(
@@ -49,6 +51,8 @@ export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> 
         }
       : deps.stdout,
   );
+  const unknown = unknownCommandForHelp(program, argv);
+  if (unknown) return reportFailure(undefined, deps, unknown, json ? "json" : "text");
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
@@ -96,9 +100,15 @@ function buildProgram(
         .default(envValueOf(deps.env, "ECS_ANYWHERE_LOG_LEVEL") ?? "warn"),
     )
     .option("--max-attempts <n>", "attempts per AWS call (throttling and 5xx are retried)")
+    .configureHelp(HELP_CONFIGURATION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut, writeErr: (text) => deps.stderr(text) });
+    .configureOutput({
+      writeOut,
+      writeErr: (text) => deps.stderr(text),
+      // A parse failure is bad input: the same prefix as every other usage error (cli/failure.ts).
+      outputError: (text, write) => write(text.replace(/^error: /, "error (input): ")),
+    });
 
   const run = (load: () => Promise<{ default: Action }>) =>
     async function (this: Command, ...args: unknown[]) {
@@ -234,6 +244,7 @@ function buildProgram(
       if (command.optsWithGlobals().output === "json") printJson(deps, { ok: true, version: VERSION });
       else deps.stdout(`${VERSION}\n`);
     });
+  addExamples(program);
   return program;
 }
 

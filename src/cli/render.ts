@@ -1,4 +1,4 @@
-import { flatChanges, renderSteps } from "../engine/render.ts";
+import { DRY_RUN_LINE, flatChanges, renderSteps, renderWhere } from "../engine/render.ts";
 import type { RunReport } from "../engine/run.ts";
 import type { CloudRun } from "../flows/setup.ts";
 
@@ -16,17 +16,21 @@ export function cloudDocument(run: CloudRun, dryRun: boolean) {
   };
 }
 
-/** A readable plan: a heading that says what happened, then one block per step. */
+/**
+ * A readable plan: a heading that starts with where it applies and says what happened, one block per step,
+ * and on a dry run the line saying nothing was changed.
+ */
 export function renderCloud(run: CloudRun, dryRun: boolean): string {
   const total = countWrites(run.report);
-  const where = `account ${run.account}, region ${run.region}`;
+  const where = renderWhere(run);
   const heading =
     total === 0
-      ? `Everything is up to date: no changes (${where}).`
+      ? `${dryRun ? "Plan for" : "In"} ${where}: everything is up to date, no changes.`
       : dryRun
-        ? `Plan: ${total} change(s) in ${where} (dry run: nothing was changed).`
-        : `Applied ${total} change(s) in ${where}.`;
-  return [heading, ...renderSteps(run.report.steps).map((line) => `  ${line}`)].join("\n");
+        ? `Plan for ${where}: ${total} change(s).`
+        : `Applied in ${where}: ${total} change(s).`;
+  const lines = [heading, ...renderSteps(run.report.steps).map((line) => `  ${line}`)];
+  return [...lines, ...(dryRun ? [DRY_RUN_LINE] : [])].join("\n");
 }
 
 function countWrites(report: RunReport): number {

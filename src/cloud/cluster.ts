@@ -18,11 +18,11 @@ export function clusterStep(
   const step: Step<unknown> = defineStep("cluster", {
     observe: (): Promise<ClusterInfo | undefined> => ecs.describeCluster(name),
     plan(cluster) {
-      if (cluster?.status === "ACTIVE") return nothing(`cluster ${name} is ACTIVE`);
+      if (cluster?.status === "ACTIVE") return nothing(`cluster ${cluster.arn} is ACTIVE`);
       if (cluster && cluster.status !== "INACTIVE") {
         return {
           status: "warn",
-          summary: `cluster ${name} is ${cluster.status}`,
+          summary: `cluster ${cluster.arn} is ${cluster.status}`,
           remediation: "re-run once it is ACTIVE",
         };
       }

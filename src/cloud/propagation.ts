@@ -1,5 +1,6 @@
 import { AwsCallError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
+import { formatDuration } from "../util/duration.ts";
 
 /** How to wait out IAM's eventual consistency: the clock port, the run's cancellation, a progress line. */
 export interface PropagationWait {
@@ -47,7 +48,7 @@ export async function retryWhilePropagating<T>(call: () => Promise<T>, wait: Pro
       const elapsed = wait.clock.now().getTime() - started;
       if (elapsed >= bound) throw stillRefused(error, elapsed);
       wait.progress?.(
-        `waiting for IAM role to propagate (attempt ${attempt}, elapsed ${Math.round(elapsed / 1000)}s)`,
+        `waiting for IAM role to propagate (attempt ${attempt}, elapsed ${formatDuration(Math.round(elapsed / 1000))})`,
       );
       // Equal jitter: half the delay fixed, half random, so parallel runs do not retry in step.
       const jittered = delay / 2 + random() * (delay / 2);
@@ -61,7 +62,7 @@ function stillRefused(error: AwsCallError, elapsedMs: number): AwsCallError {
   return new AwsCallError(
     error.call,
     error.code,
-    `${error.message} (still refused after ${Math.round(elapsedMs / 1000)}s of waiting for IAM to propagate)`,
+    `${error.message} (still refused after ${formatDuration(Math.round(elapsedMs / 1000))} of waiting for IAM to propagate)`,
     error.code === "ValidationException"
       ? "check that the instance role exists (setup) and trusts ssm.amazonaws.com, then re-run"
       : "check that the ECS service-linked role AWSServiceRoleForECS exists (aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com), then re-run",

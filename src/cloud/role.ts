@@ -197,15 +197,15 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
     );
     if (refused.length > 0) return refuseReplacing(spec, refused);
   }
+  // The role's ARN once it exists (resources by their full ARN wherever one is known).
+  const shown = role?.arn ?? spec.name;
   const summary =
-    changes.length === 0
-      ? `role ${spec.name} is up to date`
-      : `${changes.length} change(s) to role ${spec.name}`;
+    changes.length === 0 ? `role ${shown} is up to date` : `${changes.length} change(s) to role ${shown}`;
   if (missingConditions && changes.length === 0) {
     // Nothing to apply, so the plan itself carries the warning and its fix.
     return {
       status: "warn",
-      summary: `role ${spec.name} is up to date, but its trust policy lacks ${missingConditions.join(", ")}`,
+      summary: `role ${shown} is up to date, but its trust policy lacks ${missingConditions.join(", ")}`,
       remediation: `add to its statement for ${String((spec.trust.Principal as { Service?: unknown }).Service)}: "Condition": ${JSON.stringify(spec.trust.Condition)} (confused-deputy protection)`,
       changes,
       notes,

@@ -12,6 +12,24 @@ export const MARK: Record<Status, string> = {
   cancelled: "CANCELLED",
 };
 
+/** The last line of every dry-run plan. */
+export const DRY_RUN_LINE = "dry run: nothing was changed";
+
+/** Where a plan or result applies: `account 123456789012, region eu-west-1` (the account when known). */
+export function renderWhere(where: { account?: string | undefined; region?: string | undefined }): string {
+  const parts = [
+    ...(where.account ? [`account ${where.account}`] : []),
+    ...(where.region ? [`region ${where.region}`] : []),
+  ];
+  return parts.join(", ");
+}
+
+/** The account of an ARN (`arn:aws:ecs:eu-west-1:123456789012:...` -> `123456789012`), if it has one. */
+export function arnAccount(arn: string | undefined): string | undefined {
+  const account = arn?.startsWith("arn:") ? arn.split(":")[4] : undefined;
+  return account || undefined;
+}
+
 const SYMBOL: Record<ChangeView["action"], string> = {
   create: "+",
   update: "~",

@@ -10,7 +10,7 @@ export type Logger = pino.Logger;
  * Structured logs (a fixed message plus fields) to the given sink, which is stderr in production:
  * stdout belongs to the command's output. Every line passes through the redactor before it is written, and
  * shows no control characters. An error in any field is logged as its one-line message; its stack trace only
- * at the debug and trace levels.
+ * at the debug and trace levels. Each line carries its level by name.
  */
 export function createLogger(level: LogLevel, redactor: Redactor, sink: (line: string) => void): Logger {
   const stream = new Writable({
@@ -25,7 +25,11 @@ export function createLogger(level: LogLevel, redactor: Redactor, sink: (line: s
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { log: (fields) => withoutStacks(fields, withStacks) },
+      // Level names ("level":"info"), not pino's numbers: readable, and what log shippers match on.
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => withoutStacks(fields, withStacks),
+      },
     },
     stream,
   );

@@ -94,7 +94,7 @@ const BREAKAGES: Breakage[] = [
       h.awsClockOffsetMs = -10 * 60_000;
       return undefined;
     },
-    /10m 0s ahead of AWS/,
+    /10m ahead of AWS/,
   ],
   [
     "endpoints",

@@ -69,7 +69,7 @@ describe("activation create while IAM propagates", () => {
     const run = await create();
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /Nonexistent role .* \(still refused after 120s of waiting for IAM to propagate\)/,
+      /Nonexistent role .* \(still refused after 2m of waiting for IAM to propagate\)/,
     );
     expect(Object.keys(emu.state.activations)).toEqual([]);
   });

@@ -70,6 +70,20 @@ describe("activation create", () => {
     expect(run.stdout).toContain("create an activation for role ECSAnywhereRole");
     expect(ctx.emu.calls()).toEqual([]);
   });
+
+  it("--dry-run prints a plan in the shared vocabulary: region first, durations as 1h, the dry-run line last", async () => {
+    const run = await cli(["activation", "create", "--dry-run"], ctx.env);
+    expect(run.stdout).toBe(
+      [
+        "Plan for region eu-west-1:",
+        "  + create an activation for role ECSAnywhereRole in eu-west-1: 1 registration(s), expires in 1h",
+        "dry run: nothing was changed",
+        "",
+      ].join("\n"),
+    );
+    const longer = await cli(["activation", "create", "--dry-run", "--expires-in", "90m"], ctx.env);
+    expect(longer.stdout).toContain("expires in 1h30m");
+  });
 });
 
 describe("activation sweep", () => {

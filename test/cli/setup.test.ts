@@ -99,12 +99,28 @@ describe("setup --dry-run", () => {
 
   it("prints a readable text plan with a reason per change", async () => {
     const run = await cli(["setup", "--dry-run"], ctx.env);
-    expect(run.stdout).toMatch(
-      /^Plan: \d+ change\(s\) in account \d{12}, region eu-west-1 \(dry run: nothing was changed\)\./,
-    );
+    expect(run.stdout).toMatch(/^Plan for account \d{12}, region eu-west-1: \d+ change\(s\)\.\n/);
+    expect(run.stdout).toMatch(/\ndry run: nothing was changed\n$/);
     expect(run.stdout).toContain("+ create role ECSAnywhereRole");
     expect(run.stdout).toContain("why: the role does not exist");
     expect(ctx.emu.mutatingCalls()).toEqual([]);
+  });
+});
+
+describe("setup output vocabulary", () => {
+  it("names existing resources by their full ARN, and a converged account says so", async () => {
+    await cli(["setup", "--cluster", "edge"], ctx.env);
+    const again = await cli(["setup", "--cluster", "edge"], ctx.env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /^In account (\d{12}), region eu-west-1: everything is up to date, no changes\.\n/,
+    );
+    const account = /account (\d{12})/.exec(again.stdout)?.[1];
+    expect(again.stdout).toContain(
+      `OK cluster: cluster arn:aws:ecs:eu-west-1:${account}:cluster/edge is ACTIVE`,
+    );
+    expect(again.stdout).toContain(`role arn:aws:iam::${account}:role/ECSAnywhereRole is up to date`);
+    expect(again.stdout).not.toContain("dry run");
   });
 });
 

@@ -83,7 +83,7 @@ describe("retryWhilePropagating (field notes §8.1)", () => {
     expect(error).toBeInstanceOf(AwsCallError);
     expect((error as AwsCallError).code).toBe("ValidationException");
     expect((error as AwsCallError).message).toMatch(
-      /still refused after 60s of waiting for IAM to propagate\)$/,
+      /still refused after 1m of waiting for IAM to propagate\)$/,
     );
     expect((error as AwsCallError).remediation).toMatch(/trusts ssm\.amazonaws\.com/);
     expect(clock.now().getTime() - start).toBe(60_000);

@@ -414,9 +414,16 @@ describe("the run's log", () => {
     await runSteps([step], undefined, options({ log, redactor }));
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records.map(({ time: _time, ...rest }) => rest)).toEqual([
-      { level: 20, step: "a", msg: "observing" },
-      { level: 30, step: "a", change: "a/x", action: "create", reason: "missing", msg: "applying change" },
-      { level: 30, step: "a", status: "changed", durationMs: 0, msg: "did a" },
+      { level: "debug", step: "a", msg: "observing" },
+      {
+        level: "info",
+        step: "a",
+        change: "a/x",
+        action: "create",
+        reason: "missing",
+        msg: "applying change",
+      },
+      { level: "info", step: "a", status: "changed", durationMs: 0, msg: "did a" },
     ]);
   });
 });

@@ -58,3 +58,18 @@ describe("the logger shows no raw control character", () => {
     expect(JSON.parse(text())).toMatchObject({ cluster: "edge\u001b[2J\r\u009b31m", version: "v1\u0007" });
   });
 });
+
+describe("log lines name their level", () => {
+  it('carries "level":"info" (a name, not pino\'s number) at every level', () => {
+    const { log, lines } = capture("trace");
+    log.info("started");
+    log.warn("slow");
+    log.debug("detail");
+    expect(lines.map((line) => (JSON.parse(line) as { level: unknown }).level)).toEqual([
+      "info",
+      "warn",
+      "debug",
+    ]);
+    expect(lines[0]).toContain('"level":"info"');
+  });
+});

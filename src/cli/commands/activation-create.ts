@@ -4,8 +4,10 @@ import { HostFs } from "../../adapters/host/fs.ts";
 import { parseMaxAttempts } from "../../app/settings.ts";
 import { type ActivationFlags, activationSettings, createActivation } from "../../cloud/activation.ts";
 import { resourceTags } from "../../cloud/setup-steps.ts";
+import { DRY_RUN_LINE, renderWhere } from "../../engine/render.ts";
 import { describeError, OperationError, UsageError } from "../../errors.ts";
 import { propagationWait } from "../../flows/setup.ts";
+import { formatDuration } from "../../util/duration.ts";
 import { readFailure } from "../../util/files.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
@@ -23,13 +25,13 @@ export default async function activationCreate(
   const files = new HostFs("/", ctx.deps.clock);
   if (outFile !== undefined) await checkOutFile(files, outFile);
   if (ctx.dryRun) {
-    const summary = `create an activation for role ${config.instanceRole.name} in ${region}: ${settings.registrationLimit} registration(s), expires in ${settings.expiresIn}s`;
+    const summary = `create an activation for role ${config.instanceRole.name} in ${region}: ${settings.registrationLimit} registration(s), expires in ${formatDuration(settings.expiresIn)}`;
     if (ctx.output === "json") {
       printJson(ctx.io, {
         dryRun: true,
         changes: [{ id: "activation", action: "create", summary, reason: "requested" }],
       });
-    } else ctx.io.out(`Plan (dry run: nothing was changed):\n  + ${summary}`);
+    } else ctx.io.out([`Plan for ${renderWhere({ region })}:`, `  + ${summary}`, DRY_RUN_LINE].join("\n"));
     return 0;
   }
   const aws = await ctx.aws(region);

@@ -61,7 +61,10 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
     );
     purged = report.steps.some((step) => step.id === "purge" && step.status === "changed");
     if (ctx.output === "json") printJson(ctx.io, report);
-    else ctx.io.out(renderDeregisterReport(report));
+    else
+      ctx.io.out(
+        renderDeregisterReport(report, { containerInstanceArn: observed.containerInstance?.arn, region }),
+      );
     return report.ok ? 0 : 1;
   } finally {
     await lock?.release();

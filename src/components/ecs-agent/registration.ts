@@ -105,7 +105,7 @@ export async function verifyControlPlane(
       );
     }
     wait.progress?.(
-      `[verify] waiting for the ECS agent to connect to the control plane (elapsed ${Math.round(elapsed / 1000)}s)`,
+      `[verify] waiting for the ECS agent to connect to the control plane (elapsed ${formatDuration(Math.round(elapsed / 1000))})`,
     );
     await wait.clock.sleep(Math.max(Math.min(delay, wait.timeoutMs - elapsed), 0), wait.signal);
     delay = Math.min(delay * 2, 10_000);

@@ -5,6 +5,7 @@ import type { HostConfig } from "../../config/schema.ts";
 import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import { formatDuration } from "../../util/duration.ts";
 import { MASK, type Redactor } from "../../util/redact.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
 import { secureAgentFolders } from "./folders.ts";
@@ -112,7 +113,7 @@ async function runFrom(
   throwIfCancelled(result.cancelled ? deps.signal : undefined, "run-script");
   if (result.timedOut) {
     throw new OperationError(
-      `the install script did not finish within ${Math.round(deps.timeoutMs / 1000)}s and was killed (with every process it started)`,
+      `the install script did not finish within ${formatDuration(Math.round(deps.timeoutMs / 1000))} and was killed (with every process it started)`,
       {
         remediation: `see ${deps.fs.resolve(logFile)}; re-run register to continue (it resumes), or raise --script-timeout`,
       },

@@ -130,7 +130,7 @@ export const runScriptStep: Step<RegisterRun> = {
           }
         }
         return {
-          summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s${started.length > 0 ? `; enabled and started ${started.join(" and ")}` : ""}`,
+          summary: `ran the install script in ${formatDuration(Math.round(ran.durationMs / 1000))}${started.length > 0 ? `; enabled and started ${started.join(" and ")}` : ""}`,
           details: [`log: ${ran.logFile}`],
         };
       },

@@ -1,4 +1,4 @@
-import { type flatChanges, renderSteps } from "../../engine/render.ts";
+import { arnAccount, DRY_RUN_LINE, type flatChanges, renderSteps, renderWhere } from "../../engine/render.ts";
 import type { StepResult } from "../../engine/run.ts";
 
 export interface RegisterReport {
@@ -28,9 +28,10 @@ export function renderRegisterReport(report: RegisterReport): string {
     "already-registered": `Already registered: container instance ${report.containerInstanceArn} in cluster ${report.cluster}; nothing to do.`,
     moved: `Moved: this host is now container instance ${report.containerInstanceArn} in cluster ${report.cluster}.`,
     installed: `Installed, not started (noStart): run \`systemctl start ecs\` to register this host in cluster ${report.cluster}.`,
-    planned: `Plan for registering this host in cluster ${report.cluster} (${report.region}); dry run: nothing was changed.`,
+    planned: `Plan for ${renderWhere({ account: arnAccount(report.containerInstanceArn), region: report.region })}: register this host in cluster ${report.cluster}.`,
   }[report.outcome];
   const lines = [headline, ...renderSteps(report.steps).map((line) => `  ${line}`)];
   if (report.managedInstanceId) lines.push(`  managed instance: ${report.managedInstanceId}`);
+  if (report.dryRun) lines.push(DRY_RUN_LINE);
   return lines.join("\n");
 }

@@ -28,9 +28,22 @@ describe("renderRegisterReport", () => {
       "installed",
       "Installed, not started (noStart): run `systemctl start ecs` to register this host in cluster edge.",
     ],
-    ["planned", "Plan for registering this host in cluster edge (eu-west-1); dry run: nothing was changed."],
   ])("%s", (outcome, headline) => {
     expect(renderRegisterReport(report(outcome))).toBe(headline);
+  });
+
+  it("a plan starts with the account (when known) and the region and ends saying nothing was changed", () => {
+    expect(renderRegisterReport(report("planned"))).toBe(
+      [
+        "Plan for account 123456789012, region eu-west-1: register this host in cluster edge.",
+        "dry run: nothing was changed",
+      ].join("\n"),
+    );
+    expect(renderRegisterReport(report("planned", { containerInstanceArn: undefined }))).toBe(
+      ["Plan for region eu-west-1: register this host in cluster edge.", "dry run: nothing was changed"].join(
+        "\n",
+      ),
+    );
   });
 
   it("indents the steps under the headline and ends with the managed instance when there is one", () => {

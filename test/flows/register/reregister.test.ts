@@ -22,6 +22,8 @@ describe("register after deregister without --purge (ecs-init stays installed)",
     expect(again.managedInstanceId).not.toBe(first.managedInstanceId);
     expect(world.host.installScriptRuns().at(-1)).toContain("--no-start");
     expect(phaseOf(again, "run-script").summary).toMatch(/enabled and started amazon-ssm-agent and ecs/);
+    // Durations in the one style (1m5s, 2s), never a decimal count of seconds.
+    expect(phaseOf(again, "run-script").summary).toMatch(/^ran the install script in (\d+[hms])+; /);
     const calls = world.host.systemctlCalls().slice(before);
     expect(calls).toEqual(expect.arrayContaining(["enable ecs", "start ecs", "start amazon-ssm-agent"]));
     expect(world.host.unitState("ecs")).toMatchObject({ active: true, enabled: true });
