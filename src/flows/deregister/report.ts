@@ -3,5 +3,7 @@ import type { DeregisterReport } from "./deregister.ts";
 
 /** One line per step, with its details and a `fix:` line under each problem. */
 export function renderDeregisterReport(report: DeregisterReport): string {
-  return renderSteps(report.steps).join("\n");
+  const lines = renderSteps(report.steps);
+  if (report.unfinished) lines.push(report.unfinished.summary, `  fix: ${report.unfinished.remediation}`);
+  return lines.join("\n");
 }
