@@ -122,7 +122,7 @@ async function refuseLiveActivation(
   if (expired !== undefined) return expired;
   // Not expired by the file: SSM knows whether it was used up or deleted (if it cannot be asked, it is live).
   const described = await aws()
-    .then(async ({ ssm }) => (await ssm.listActivations()).find((a) => a.id === facts.activationId) ?? null)
+    .then(async ({ ssm }) => (await ssm.describeActivation(facts.activationId)) ?? null)
     .catch(() => undefined);
   const spent = activationSpent(facts, now, described);
   if (spent !== undefined) return spent;

@@ -1,4 +1,5 @@
 import type { HostFs } from "../../adapters/host/fs.ts";
+import { readActivationFacts } from "../../cloud/activation-file.ts";
 import { UsageError } from "../../errors.ts";
 import { operatorFileError } from "../../util/files.ts";
 import type { Redactor } from "../../util/redact.ts";
@@ -9,6 +10,9 @@ export interface SuppliedActivation {
   code: string;
   /** Where it came from, for the plan ("--activation-file /root/a.json"). */
   source: string;
+  /** What an --activation-file records beside the code (`activation create --out` writes both). */
+  expiresAt?: Date;
+  region?: string;
 }
 
 const ACTIVATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,7 +49,17 @@ export async function readSuppliedActivation(
       );
     }
     if (typeof parsed.activationCode === "string") redactor.add(parsed.activationCode);
-    return check(parsed.activationId, parsed.activationCode, `--activation-file ${flags.activationFile}`);
+    const supplied = check(
+      parsed.activationId,
+      parsed.activationCode,
+      `--activation-file ${flags.activationFile}`,
+    );
+    const facts = readActivationFacts(text);
+    return {
+      ...supplied,
+      ...(facts?.expiresAt ? { expiresAt: facts.expiresAt } : {}),
+      ...(facts?.region ? { region: facts.region } : {}),
+    };
   }
   const envCode = env.ECS_ANYWHERE_ACTIVATION_CODE;
   if (flags.activationId === undefined) {
