@@ -131,7 +131,7 @@ export const runScriptStep: Step<RegisterRun> = {
         }
         return {
           summary: `ran the install script in ${(ran.durationMs / 1000).toFixed(1)}s${started.length > 0 ? `; enabled and started ${started.join(" and ")}` : ""}`,
-          details: [`log: ${ran.logFile}`],
+          details: [`log: ${host.fs.resolve(ran.logFile)}`],
         };
       },
     );
