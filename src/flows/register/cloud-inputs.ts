@@ -36,8 +36,8 @@ export async function checkCloudInputs(run: RegisterRun): Promise<void> {
 }
 
 /**
- * A supplied activation that can register no host (expired, used up, unknown to SSM) is bad input, found
- * before the install script runs: SSM's answer when it can be asked, else the expiry the activation file records.
+ * A supplied activation that can register no host (expired, used up, unknown to SSM; field notes §5.6) is bad
+ * input, found before the install script runs: SSM's answer when it can be asked, else the expiry the activation file records.
  */
 async function requireUsableActivation(run: RegisterRun): Promise<void> {
   const { input, deps } = run;
