@@ -9,11 +9,11 @@ beforeEach(async () => {
 });
 afterEach(() => world.stop());
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("the install log's path", () => {
   it("is the path under --root both when the script succeeds and when it fails", async () => {
-    const logPath = new RegExp(`${escape(world.host.root)}/var/log/ecs-anywhere-agent/install-\\S+\\.log`);
+    const logPath = new RegExp(`${literal(world.host.root)}/var/log/ecs-anywhere-agent/install-\\S+\\.log`);
     const failed = await world.register([], { FAKE_INSTALL_EXIT: "1" });
     expect(failed.code).toBe(1);
     expect(failureOf(failed).fix).toMatch(new RegExp(`see ${logPath.source}`));
