@@ -7,7 +7,14 @@ import type { Clock } from "../util/clock.ts";
 import { LOG_LEVELS, type LogLevel } from "../util/log-levels.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { Redactor } from "../util/redact.ts";
-import { awsFor, type ConfigFlags, hasCredentials, loadConfigFor, requireRegion } from "./settings.ts";
+import {
+  awsFor,
+  type ConfigFlags,
+  hasCredentials,
+  loadConfigFor,
+  type RegionSource,
+  requireRegion,
+} from "./settings.ts";
 
 /**
  * The composition root of one process: built once from the resolved settings, handed to every command
@@ -28,7 +35,8 @@ export interface App {
   /** The resolved config: flags > environment > file > defaults. `flags` only on the first call. */
   config(flags?: ConfigFlags): Config;
   /** The region of the run, or a usage error naming where it could be set. */
-  region(): string;
+  /** The region, else one of `more` (e.g. the region an --activation-file records): see requireRegion. */
+  region(more?: readonly RegionSource[]): string;
   hasAwsCredentials(): boolean;
   /** The AWS ports for a region (the config's by default); the SDK is loaded on the first call. */
   aws(region?: string): Promise<AwsPorts>;
@@ -74,7 +82,7 @@ export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
       config ??= loadConfigFor(deps.env, options, flags);
       return config;
     },
-    region: () => requireRegion(app.config(), deps.env),
+    region: (more = []) => requireRegion(app.config(), deps.env, more),
     hasAwsCredentials: () => hasCredentials(deps.env, app.config().profile),
     aws(region) {
       const name = region ?? app.region();

@@ -224,6 +224,7 @@ function buildProgram(
       [],
     )
     .option("--out <file>", "write the activation JSON to this file (mode 0600) instead of stdout")
+    .option("--force", "replace an --out file that holds an activation which can still register a host")
     .action(run(() => import("./commands/activation-create.ts")));
   activation
     .command("sweep")

@@ -31,7 +31,7 @@ function loadError(sources: Partial<ConfigSources>): ConfigError {
   throw new Error("expected loadConfig to throw a ConfigError");
 }
 
-/** A bad region, a bad cluster name and a misspelt key: the three mistakes of issue 6, one per line. */
+/** A bad region, a bad cluster name and a misspelt key, one per line. */
 const THREE_MISTAKES = "region: Europe\ncluster: my cluster!\nactivaton:\n  registrationLimit: 2\n";
 
 /** Each problem as `path: message (line N)`: compact enough to compare whole lists. */

@@ -111,6 +111,8 @@ export interface SsmPort {
   createActivation(input: CreateActivationInput): Promise<{ activationId: string; activationCode: string }>;
   /** Every page. */
   listActivations(): Promise<ActivationInfo[]>;
+  /** undefined when SSM knows no activation with this id (in this account and region). */
+  describeActivation(id: string): Promise<ActivationInfo | undefined>;
   deleteActivation(id: string): Promise<void>;
   describeManagedInstance(id: string): Promise<ManagedInstanceInfo | undefined>;
   deregisterManagedInstance(id: string): Promise<void>;

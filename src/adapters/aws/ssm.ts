@@ -1,4 +1,5 @@
 import {
+  type Activation,
   CreateActivationCommand,
   DeleteActivationCommand,
   DeregisterManagedInstanceCommand,
@@ -41,23 +42,20 @@ export function createSsmPort(client: SSMClient): SsmPort {
       const all: ActivationInfo[] = [];
       await awsCall(ctx("DescribeActivations"), async () => {
         for await (const page of paginateDescribeActivations({ client }, {})) {
-          for (const a of page.ActivationList ?? []) {
-            all.push({
-              id: a.ActivationId ?? "",
-              iamRoleName: a.IamRole ?? "",
-              registrationLimit: a.RegistrationLimit ?? 0,
-              registrationsCount: a.RegistrationsCount ?? 0,
-              expiresAt: a.ExpirationDate ?? new Date(0),
-              expired: a.Expired ?? false,
-              ...(a.CreatedDate ? { createdAt: a.CreatedDate } : {}),
-              ...(a.Description ? { description: a.Description } : {}),
-              ...(a.DefaultInstanceName ? { defaultInstanceName: a.DefaultInstanceName } : {}),
-              tags: tagMap(a.Tags),
-            });
-          }
+          for (const a of page.ActivationList ?? []) all.push(activationInfo(a));
         }
       });
       return all;
+    },
+    async describeActivation(id) {
+      const found: ActivationInfo[] = [];
+      await awsCall(ctx("DescribeActivations", id), async () => {
+        const filter = { Filters: [{ FilterKey: "ActivationIds" as const, FilterValues: [id] }] };
+        for await (const page of paginateDescribeActivations({ client }, filter)) {
+          for (const a of page.ActivationList ?? []) if (a.ActivationId === id) found.push(activationInfo(a));
+        }
+      });
+      return found[0];
     },
     async deleteActivation(id) {
       await awsCall(
@@ -96,5 +94,20 @@ export function createSsmPort(client: SSMClient): SsmPort {
         ["InvalidInstanceId"],
       );
     },
+  };
+}
+
+function activationInfo(a: Activation): ActivationInfo {
+  return {
+    id: a.ActivationId ?? "",
+    iamRoleName: a.IamRole ?? "",
+    registrationLimit: a.RegistrationLimit ?? 0,
+    registrationsCount: a.RegistrationsCount ?? 0,
+    expiresAt: a.ExpirationDate ?? new Date(0),
+    expired: a.Expired ?? false,
+    ...(a.CreatedDate ? { createdAt: a.CreatedDate } : {}),
+    ...(a.Description ? { description: a.Description } : {}),
+    ...(a.DefaultInstanceName ? { defaultInstanceName: a.DefaultInstanceName } : {}),
+    tags: tagMap(a.Tags),
   };
 }

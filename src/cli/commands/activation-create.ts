@@ -1,8 +1,10 @@
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import type { AwsPorts } from "../../adapters/aws/ports.ts";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { parseMaxAttempts } from "../../app/settings.ts";
 import { type ActivationFlags, activationSettings, createActivation } from "../../cloud/activation.ts";
+import { activationSpent, readActivationFacts } from "../../cloud/activation-file.ts";
 import { resourceTags } from "../../cloud/setup-steps.ts";
 import { DRY_RUN_LINE, renderWhere } from "../../engine/render.ts";
 import { describeError, OperationError, UsageError } from "../../errors.ts";
@@ -15,7 +17,7 @@ import { printJson } from "../io.ts";
 /** `activation create`: a single-use, short-lived activation for the instance role (field notes §5). */
 export default async function activationCreate(
   ctx: Context,
-  options: ActivationFlags & { out?: string },
+  options: ActivationFlags & { out?: string; force?: boolean },
 ): Promise<number> {
   const config = ctx.config();
   const region = ctx.region();
@@ -24,6 +26,15 @@ export default async function activationCreate(
   const outFile = options.out === undefined ? undefined : resolve(options.out);
   const files = new HostFs("/", ctx.deps.clock);
   if (outFile !== undefined) await checkOutFile(files, outFile);
+  let ports: Promise<AwsPorts> | undefined;
+  const aws = () => {
+    ports ??= ctx.aws(region);
+    return ports;
+  };
+  if (outFile !== undefined && !options.force) {
+    const replaced = await refuseLiveActivation(files, outFile, ctx.deps.clock.now(), aws);
+    if (replaced !== undefined) ctx.io.err(`WARNING: --out: replacing ${outFile}: ${replaced}`);
+  }
   if (ctx.dryRun) {
     const summary = `create an activation for role ${config.instanceRole.name} in ${region}: ${settings.registrationLimit} registration(s), expires in ${formatDuration(settings.expiresIn)}`;
     if (ctx.output === "json") {
@@ -34,9 +45,9 @@ export default async function activationCreate(
     } else ctx.io.out([`Plan for ${renderWhere({ region })}:`, `  + ${summary}`, DRY_RUN_LINE].join("\n"));
     return 0;
   }
-  const aws = await ctx.aws(region);
+  const { ssm } = await aws();
   const activation = await createActivation(
-    aws.ssm,
+    ssm,
     { roleName: config.instanceRole.name, region, settings, tags: resourceTags(config) },
     ctx.deps.clock,
     ctx.redactor,
@@ -62,7 +73,7 @@ export default async function activationCreate(
     } catch (error) {
       // Nobody will ever see this code: do not leave a live activation behind.
       const why = `--out: could not write ${outFile} (${readFailure(error)})`;
-      await aws.ssm.deleteActivation(activation.activationId).catch((deleteError: unknown) => {
+      await ssm.deleteActivation(activation.activationId).catch((deleteError: unknown) => {
         throw new OperationError(`${why}; deleting activation ${activation.activationId} failed too`, {
           remediation: `delete it yourself (aws ssm delete-activation --activation-id ${activation.activationId}): ${describeError(deleteError)}`,
         });
@@ -93,6 +104,35 @@ export default async function activationCreate(
     );
   }
   return 0;
+}
+
+/**
+ * An --out file that holds an activation which may still register a host is refused (bad input, before any
+ * activation is created): overwriting it would lose the only copy of a live code. Returns why an existing
+ * activation file may be replaced (expired, used up, unknown to SSM); undefined when there is none.
+ */
+async function refuseLiveActivation(
+  files: HostFs,
+  outFile: string,
+  now: Date,
+  aws: () => Promise<AwsPorts>,
+): Promise<string | undefined> {
+  const read = await files.readInputFile(outFile).catch(() => undefined);
+  const facts = read === undefined ? undefined : readActivationFacts(read.bytes.toString("utf8"));
+  if (facts === undefined) return undefined; // no file, or not an activation file: replaced as before
+  const expired = activationSpent(facts, now);
+  if (expired !== undefined) return expired;
+  // Not expired by the file: SSM knows whether it was used up or deleted (if it cannot be asked, it is live).
+  const described = await aws()
+    .then(async ({ ssm }) => (await ssm.describeActivation(facts.activationId)) ?? null)
+    .catch(() => undefined);
+  const spent = activationSpent(facts, now, described);
+  if (spent !== undefined) return spent;
+  const until = facts.expiresAt === undefined ? "an unknown time" : facts.expiresAt.toISOString();
+  throw new UsageError(
+    `--out: ${outFile} holds activation ${facts.activationId}, which can still register a host until ${until}`,
+    { remediation: "write to another file, or pass --force to replace it (its code is then lost)" },
+  );
 }
 
 /**

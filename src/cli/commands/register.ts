@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
 import { durationFlag, parseMaxAttempts, requireReadableFile } from "../../app/settings.ts";
 import { CHECK_NAMES, PREFLIGHT_CHECKS, runChecks } from "../../checks/index.ts";
@@ -7,7 +8,7 @@ import { checkEcsConfigInput, desiredKeys } from "../../components/ecs-agent/con
 import { scriptSource } from "../../components/install-script/obtain.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../../components/install-script/verify.ts";
 import { UsageError } from "../../errors.ts";
-import { readSuppliedActivation } from "../../flows/register/activation-source.ts";
+import { activationFileRegion, readSuppliedActivation } from "../../flows/register/activation-source.ts";
 import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../flows/register/register.ts";
 import { renderRegisterReport } from "../../flows/register/report.ts";
 import type { Context } from "../context.ts";
@@ -48,7 +49,8 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     gpgKeyFile: absolute(given.gpgKeyFile),
   };
   const config = ctx.config(configFlags(options));
-  const region = ctx.region();
+  // With no region configured, the one the activation file records (the unit passes only the file).
+  const region = ctx.region(await activationFileRegion(new HostFs("/", ctx.clock), options.activationFile));
   // AWS ports are built on first use, possibly after host writes: a bad --max-attempts must fail first.
   parseMaxAttempts(ctx.options);
   const { phases, checks } = splitSkips(options.skip ?? []);
@@ -64,7 +66,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     throw new UsageError("--insecure-key-fingerprint: must be a 40-hex-digit key fingerprint");
   }
   if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
-  const { host, checks: checkContext, warnings } = await buildHost(ctx, hostOptions(options));
+  const { host, checks: checkContext, warnings } = await buildHost(ctx, hostOptions(options), region);
   const supplied = await readSuppliedActivation(options, ctx.deps.env, host.files, ctx.redactor, host.warn);
   const source = scriptSource(config.host.installScript, {
     ...(options.installScript ? { file: options.installScript } : {}),

@@ -120,7 +120,7 @@ async function runFrom(
     );
   }
   if (result.exitCode !== 0) {
-    const last = lines.filter((line) => line.trim() !== "").pop() ?? "(no output)";
+    const last = causeLine(lines) ?? "(no output)";
     const meaning = exitMeaning(result.exitCode);
     throw new OperationError(
       `the install script failed with exit code ${result.exitCode}${meaning ? ` (${meaning.what})` : ""}: ${last}`,
@@ -130,6 +130,25 @@ async function runFrom(
     );
   }
   return { logFile, durationMs: result.durationMs };
+}
+
+// An ESC/CSI sequence (colours, cursor moves) as scripts and the tools they run print on a terminal.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is exactly what is stripped
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
+const NAMES_ERROR = /exception\b|\berror\b/i;
+const CAUSE_WINDOW = 5;
+
+/**
+ * The line of the script's output that names why it failed: among the last few non-empty lines, the last
+ * that names an error or exception (e.g. the `...ClusterNotFoundException` line a couple of lines above the
+ * last), else the last line; colour codes stripped. undefined when the script printed nothing.
+ */
+export function causeLine(lines: readonly string[]): string | undefined {
+  const tail = lines
+    .map((line) => line.replace(ANSI, "").trimEnd())
+    .filter((line) => line.replace(/^\[stderr\] /, "").trim() !== "")
+    .slice(-CAUSE_WINDOW);
+  return [...tail].reverse().find((line) => NAMES_ERROR.test(line)) ?? tail.at(-1);
 }
 
 /**

@@ -17,13 +17,17 @@ import type {
 
 /** The steps of this run, in order: drain and purge only when asked for. */
 export function deregisterSteps(input: Pick<DeregisterInput, "drain" | "purge" | "force">): DeregisterStep[] {
-  const destructive = [
-    deregisterContainerInstanceAction,
-    deregisterManagedInstanceAction,
+  const local = [
     stopEcsAction,
     removeAgentStateAction,
     clearSsmRegistrationAction,
     ...(input.purge ? [purgeAction] : []),
+  ];
+  const destructive = [
+    deregisterContainerInstanceAction,
+    deregisterManagedInstanceAction,
+    // Without --force, what AWS still holds stays on the host too (a reset host could not finish the job).
+    ...(input.force ? local : local.map(unlessCloudFailed)),
   ];
   // Without --force, a drain that failed or timed out stops the destruction (the state step still records it).
   const guarded = input.drain && !input.force ? destructive.map(unlessDrainFailed) : destructive;
@@ -55,6 +59,45 @@ function unlessDrainFailed(step: DeregisterStep): DeregisterStep {
   };
 }
 
+/** Which cloud-side actions each local action waits for: the host keeps what AWS still has registered. */
+const NEEDS: Record<string, readonly string[]> = {
+  [stopEcsAction.id]: [deregisterContainerInstanceAction.id],
+  [removeAgentStateAction.id]: [deregisterContainerInstanceAction.id],
+  [clearSsmRegistrationAction.id]: [deregisterManagedInstanceAction.id],
+  [purgeAction.id]: [deregisterContainerInstanceAction.id, deregisterManagedInstanceAction.id],
+};
+
+const WHAT: Record<string, string> = {
+  [deregisterContainerInstanceAction.id]: "the container instance",
+  [deregisterManagedInstanceAction.id]: "the managed instance",
+};
+
+/** Cloud-side actions of this run that failed (not skipped: --local-only skips them on purpose). */
+function failedCloud(results: readonly StepResult[], ids: readonly string[]): string[] {
+  return ids.filter((id) => results.find((result) => result.id === id)?.status === "failed");
+}
+
+/**
+ * The local action as is, unless a cloud-side action it follows failed (AWS unreachable, denied, no
+ * credentials): then the host keeps its part, so a re-run still finds what to deregister.
+ */
+function unlessCloudFailed(step: DeregisterStep): DeregisterStep {
+  return {
+    ...step,
+    async plan(ctx, signal) {
+      const failed = failedCloud(ctx.results, NEEDS[step.id] ?? []);
+      if (failed.length === 0) return step.plan(ctx, signal);
+      // The command that finishes the job is the report's last line (`unfinished`).
+      return {
+        status: "skipped",
+        summary: `${KEPT}: ${failed.map((id) => WHAT[id]).join(" and ")} could not be deregistered, so this host keeps it`,
+      };
+    },
+  };
+}
+
+const KEPT = "not run";
+
 export interface DeregisterDeps {
   host: HostContext;
   aws: AwsAccess;
@@ -67,6 +110,8 @@ export interface DeregisterReport {
   dryRun: boolean;
   steps: StepResult[];
   cancelled: boolean;
+  /** When a step failed: what is left undone, and the command that finishes the job. */
+  unfinished?: { summary: string; remediation: string };
 }
 
 /**
@@ -96,11 +141,33 @@ export async function deregister(input: DeregisterInput, deps: DeregisterDeps): 
 }
 
 function summary(input: DeregisterInput, steps: StepResult[], cancelled: boolean): DeregisterReport {
+  const failed = steps.filter((step) => step.status === "failed");
+  const ok = !cancelled && failed.length === 0;
   return {
-    ok: !cancelled && steps.every((step) => step.status !== "failed"),
+    ok,
     dryRun: input.dryRun,
     steps,
     cancelled,
+    ...(ok || cancelled ? {} : { unfinished: unfinished(input, steps, failed) }),
+  };
+}
+
+function unfinished(
+  input: DeregisterInput,
+  steps: StepResult[],
+  failed: StepResult[],
+): { summary: string; remediation: string } {
+  const kept = steps.filter((step) => step.status === "skipped" && step.summary.startsWith(KEPT));
+  const names = failed.map((step) => step.id).join(", ");
+  const held =
+    kept.length > 0 ? `; not run, so the host keeps its part: ${kept.map((s) => s.id).join(", ")}` : "";
+  const again = `ecs-anywhere-agent deregister${input.drain ? " --drain" : ""}${input.purge ? " --purge" : ""}`;
+  return {
+    summary: `deregister not finished: ${failed.length} of ${steps.length} steps failed (${names})${held}`,
+    remediation:
+      kept.length > 0
+        ? `fix the cause above, then re-run \`${again}\`; or \`${again} --force\` resets this host anyway`
+        : `fix the cause above, then re-run \`${again}\``,
   };
 }
 

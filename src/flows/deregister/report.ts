@@ -10,6 +10,7 @@ export function renderDeregisterReport(
   where: { containerInstanceArn?: string | undefined; region?: string | undefined } = {},
 ): string {
   const lines = renderSteps(report.steps);
+  if (report.unfinished) lines.push(report.unfinished.summary, `  fix: ${report.unfinished.remediation}`);
   if (!report.dryRun) return lines.join("\n");
   const place = renderWhere({ account: arnAccount(where.containerInstanceArn), region: where.region });
   return [

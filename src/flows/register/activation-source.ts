@@ -1,4 +1,6 @@
 import type { HostFs } from "../../adapters/host/fs.ts";
+import type { RegionSource } from "../../app/settings.ts";
+import { readActivationFacts } from "../../cloud/activation-file.ts";
 import { UsageError } from "../../errors.ts";
 import { operatorFileError } from "../../util/files.ts";
 import type { Redactor } from "../../util/redact.ts";
@@ -9,6 +11,9 @@ export interface SuppliedActivation {
   code: string;
   /** Where it came from, for the plan ("--activation-file /root/a.json"). */
   source: string;
+  /** What an --activation-file records beside the code (`activation create --out` writes both). */
+  expiresAt?: Date;
+  region?: string;
 }
 
 const ACTIVATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,7 +50,17 @@ export async function readSuppliedActivation(
       );
     }
     if (typeof parsed.activationCode === "string") redactor.add(parsed.activationCode);
-    return check(parsed.activationId, parsed.activationCode, `--activation-file ${flags.activationFile}`);
+    const supplied = check(
+      parsed.activationId,
+      parsed.activationCode,
+      `--activation-file ${flags.activationFile}`,
+    );
+    const facts = readActivationFacts(text);
+    return {
+      ...supplied,
+      ...(facts?.expiresAt ? { expiresAt: facts.expiresAt } : {}),
+      ...(facts?.region ? { region: facts.region } : {}),
+    };
   }
   const envCode = env.ECS_ANYWHERE_ACTIVATION_CODE;
   if (flags.activationId === undefined) {
@@ -69,6 +84,17 @@ export async function readSuppliedActivation(
   }
   redactor.add(code);
   return check(flags.activationId, code, source);
+}
+
+/**
+ * The region an --activation-file records, for when no region is configured; undefined when there is no
+ * such file or it cannot be read (readSuppliedActivation reports that, as bad input).
+ */
+export async function activationFileRegion(files: HostFs, file: string | undefined): Promise<RegionSource[]> {
+  if (file === undefined) return [];
+  const read = await files.readInputFile(file).catch(() => undefined);
+  const facts = read === undefined ? undefined : readActivationFacts(read.bytes.toString("utf8"));
+  return [{ label: "--activation-file", region: facts?.region }];
 }
 
 function check(id: unknown, code: unknown, source: string): SuppliedActivation {

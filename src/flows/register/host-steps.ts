@@ -131,7 +131,7 @@ export const runScriptStep: Step<RegisterRun> = {
         }
         return {
           summary: `ran the install script in ${formatDuration(Math.round(ran.durationMs / 1000))}${started.length > 0 ? `; enabled and started ${started.join(" and ")}` : ""}`,
-          details: [`log: ${ran.logFile}`],
+          details: [`log: ${host.fs.resolve(ran.logFile)}`],
         };
       },
     );

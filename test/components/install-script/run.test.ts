@@ -13,9 +13,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunCommand, RunResult } from "../../../src/adapters/host/exec.ts";
+
+type OutputStreamName = "stdout" | "stderr";
+
 import { HostFs } from "../../../src/adapters/host/fs.ts";
 import { AGENT_STATE } from "../../../src/components/agent-state/paths.ts";
-import { runInstallScript } from "../../../src/components/install-script/run.ts";
+import { causeLine, runInstallScript } from "../../../src/components/install-script/run.ts";
 import { configSchema } from "../../../src/config/schema.ts";
 import { OperationError } from "../../../src/errors.ts";
 import { Redactor } from "../../../src/util/redact.ts";
@@ -168,6 +171,47 @@ describe("an install script that fails under set -e", () => {
       `the install script failed with exit code 100 (the package manager failed): ${last}`,
     );
     expect(error.remediation).toMatch(/make the package manager work/);
+  });
+});
+
+describe("the cause a failed script's message quotes", () => {
+  const ESC = "\u001b";
+  it("is the line that names the error a few lines above the last, colour codes stripped", async () => {
+    const printed: [OutputStreamName, string][] = [
+      ["stdout", "# Trying to start ecs ..."],
+      [
+        "stderr",
+        `${ESC}[31mAn error occurred (ClusterNotFoundException) when calling the RegisterContainerInstance operation: Cluster not found.${ESC}[0m`,
+      ],
+      ["stdout", "retrying in 5s"],
+      ["stdout", `${ESC}[1mgiving up${ESC}[0m`],
+    ];
+    const bash: RunCommand = async (cmd, _args, options) => {
+      for (const [stream, line] of printed) options.onLine?.(stream, line);
+      return { command: cmd, exitCode: 1, stdout: "", stderr: "", timedOut: false, durationMs: 5 };
+    };
+    const error = (await runInstallScript(VERIFIED, invocation, deps(bash)).catch(
+      (e: unknown) => e,
+    )) as OperationError;
+    expect(error.message).toBe(
+      "the install script failed with exit code 1: [stderr] An error occurred (ClusterNotFoundException) when calling the RegisterContainerInstance operation: Cluster not found.",
+    );
+    expect(error.message).not.toContain(ESC);
+  });
+
+  it.each<[string, string[], string | undefined]>([
+    ["the last line when none names an error", ["a", "b", "last"], "last"],
+    ["an Error: line", ["Error: connection reset", "cleanup", ""], "Error: connection reset"],
+    [
+      "an ...Exception line",
+      ["x", "com.example.SomeException: boom", "y"],
+      "com.example.SomeException: boom",
+    ],
+    ["only within the last five lines", ["error: long ago", "1", "2", "3", "4", "5"], "5"],
+    ["colour stripped from the last line too", ["\u001b[32mdone\u001b[0m"], "done"],
+    ["nothing printed", ["", "  "], undefined],
+  ])("%s", (_name, lines, expected) => {
+    expect(causeLine(lines)).toBe(expected);
   });
 });
 

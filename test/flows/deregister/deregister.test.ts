@@ -92,7 +92,7 @@ describe("a hand-edited state file", () => {
 });
 
 describe("deregister collects failures instead of stopping at the first", () => {
-  it("names the denied permission, still runs the local actions, and exits 1", async () => {
+  it("names the denied permission, runs the local actions of what did deregister, keeps the SSM key, and exits 1", async () => {
     const { arn, mi } = await registered(world);
     world.emu.deny("ssm:DeregisterManagedInstance");
 
@@ -105,12 +105,14 @@ describe("deregister collects failures instead of stopping at the first", () => 
       ["deregister-managed-instance", "failed"],
       ["stop-ecs", "changed"],
       ["remove-agent-state", "changed"],
-      ["clear-ssm-registration", "changed"],
+      // the managed instance is still registered, so the host keeps its SSM registration.
+      ["clear-ssm-registration", "skipped"],
       ["state", "changed"],
     ]);
+    expect(world.host.readFile("/var/lib/amazon/ssm/Vault/Store/RegistrationKey")).toContain(mi);
     const failed = action(report, "deregister-managed-instance");
     expect(failed.summary).toContain("ssm:DeregisterManagedInstance");
-    // The permission to grant is the fix, beside the message (issue 12 C9).
+    // The permission to grant is the fix, beside the message.
     expect(failed.remediation).toMatch(/grant ssm:DeregisterManagedInstance/);
     expect(world.emu.state.containerInstances[arn]?.status).toBe("INACTIVE");
     expect(world.emu.state.managedInstances[mi]).toBeDefined();
@@ -121,10 +123,11 @@ describe("deregister collects failures instead of stopping at the first", () => 
     const retry = await deregisterJson(world);
     expect(retry.run.code).toBe(0);
     expect(action(retry.report, "deregister-managed-instance").status).toBe("changed");
+    expect(action(retry.report, "clear-ssm-registration").status).toBe("changed");
     expect(world.emu.state.managedInstances[mi]).toBeUndefined();
   });
 
-  it("without AWS credentials fails the AWS actions with a remediation and still resets the host", async () => {
+  it("without AWS credentials fails the AWS actions with a remediation and keeps the host as it is", async () => {
     const { arn } = await registered(world);
     world.emu.clearCalls();
     const { run, report } = await deregisterJson(world, [], {
@@ -139,11 +142,15 @@ describe("deregister collects failures instead of stopping at the first", () => 
     expect(ci.remediation).toMatch(/--local-only/);
     expect(ci.remediation).toContain("aws ecs deregister-container-instance");
     expect(action(report, "deregister-managed-instance").status).toBe("failed");
-    expect(action(report, "remove-agent-state").status).toBe("changed");
+    // what AWS still holds stays on the host (before: the host was reset regardless).
+    expect(action(report, "remove-agent-state").status).toBe("skipped");
+    expect(world.host.exists(AGENT_DB)).toBe(true);
     expect(world.emu.calls()).toEqual([]);
-    // The agent is stopped now: only the state file still knows the ARN, for a later run with credentials.
     expect(JSON.parse(world.host.readFile(STATE)).containerInstanceArn).toBe(arn);
 
+    // --local-only resets the host on purpose: only the state file still knows the ARN, for a later run.
+    expect((await deregisterJson(world, ["--local-only"])).run.code).toBe(0);
+    expect(world.host.exists(AGENT_DB)).toBe(false);
     const later = await deregisterJson(world);
     expect(later.run.code).toBe(0);
     expect(action(later.report, "deregister-container-instance").summary).toContain("the state file");

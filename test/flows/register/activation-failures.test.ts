@@ -29,10 +29,13 @@ function expectRejected(run: CliResult, cause: RegExp): void {
   expect(state.journal.at(-1)).toMatchObject({ step: "run-script", status: "failed" });
 }
 
+// Preflight catches an expired or used-up activation when it may ask SSM (activation-preflight.test.ts); these
+// runs may not (ssm:DescribeActivations denied), so the install script finds out, as it would after a race.
 describe("register with an activation SSM rejects", () => {
   it("fails with exit 1 naming an expired activation", async () => {
     const activation = await world.supplyActivation(["--expires-in", "1m"]);
     offsetMs = 2 * 3600_000;
+    world.emu.deny("ssm:DescribeActivations");
     const run = await world.register(["--activation-file", activation.file]);
     expectRejected(run, /expired/i);
   });
@@ -52,6 +55,7 @@ describe("register with an activation SSM rejects", () => {
       activationCode: activation.code,
       region: REGION,
     });
+    world.emu.deny("ssm:DescribeActivations");
     const run = await world.register(["--activation-file", activation.file]);
     expect(run.code).toBe(1);
     expect(failureOf(run).error).toMatch(/^error: .*InvalidActivation.*registration limit/);

@@ -26,7 +26,7 @@ const answers = (action: string) =>
 describe("the first register on a fresh account, while IAM propagates", () => {
   it("setup waits out ECS's new service-linked role, and register then joins the cluster", async () => {
     await freshAccount(10_000);
-    // register never creates the cluster (issue 12 A1): the operator's setup does, on the fresh account.
+    // register never creates the cluster: the operator's setup does, on the fresh account.
     const setup = await world.cloud(["setup", "--cluster", "edge"]);
     expect(setup.code, setup.stderr).toBe(0);
     const run = await world.register(["--output", "json"]);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CLUSTER, failureOf, REGION, startWorld, type World } from "./harness.ts";
 import { snapshotTree } from "./inspect.ts";
 
-// issue 12 A1, A2, B5: a host's register never creates a cluster, never removes or replaces anything on the shared
+// a host's register never creates a cluster, never removes or replaces anything on the shared
 // instance role, and finds a missing cluster or permissions boundary before it changes anything.
 
 let world: World;
