@@ -65,7 +65,7 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
     env: childEnvironment(app.deps.env),
     log: app.log,
     signal: app.signal,
-    progress: (line) => (app.output === "text" ? app.io.err(line) : app.log.debug({ line }, "progress")),
+    progress: (line) => (app.output === "text" ? app.io.err(line) : app.log.info({ line }, "progress")),
     warn: (message) => {
       warnings.push(message);
       app.io.err(`WARNING: ${message}`);

@@ -154,7 +154,7 @@ export function hasCredentials(
 }
 
 export async function awsFor(
-  app: Pick<App, "deps" | "options" | "redactor">,
+  app: Pick<App, "deps" | "options" | "redactor" | "log">,
   config: Config,
   region: string,
   signal?: AbortSignal,
@@ -166,6 +166,7 @@ export async function awsFor(
     ...(config.profile ? { profile: config.profile } : {}),
     env: app.deps.env,
     redactor: app.redactor,
+    log: app.log,
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
     ...(signal ? { signal } : {}),
   });

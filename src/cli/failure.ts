@@ -24,11 +24,18 @@ export function reportFailure(
       ? error.message
       : `cancelled (${cancelledBy})`
     : withoutStackFrames(error instanceof Error ? error.message : String(error));
-  const steps = stepsOf(error);
+  const ran = ranOf(error);
+  const steps = ran?.steps;
   // What was done before the failure: diagnostics, so on stderr with the error (stdout stays the result).
-  if (steps && output !== "json") {
-    const stop = renderStop(steps);
-    deps.stderr(scrub(`${[...renderSteps(steps), ...(stop ? [stop] : [])].join("\n")}\n`));
+  if (ran && output !== "json") {
+    const stop = renderStop(ran.steps);
+    // The error's own fix follows the error line: printed once.
+    const fix = remediationOf(error);
+    const table = ran.steps.map(({ remediation, ...step }) =>
+      remediation === undefined || remediation === fix ? step : { ...step, remediation },
+    );
+    const lines = [...renderSteps(table), ...(stop ? [stop, countLine(ran)] : [])];
+    deps.stderr(scrub(`${lines.join("\n")}\n`));
   }
   deps.stderr(scrub(`${cancelledBy ? "cancelled" : kind}: ${message}\n`));
   const fix = cancelledBy ? undefined : remediationOf(error);
@@ -45,7 +52,7 @@ export function reportFailure(
     const problems = cause?.problems;
     const document = {
       ok: false,
-      ...(steps ? { steps } : {}),
+      ...(steps ? { steps, notRun: ran?.notRun ?? [] } : {}),
       error: {
         kind: cancelledBy ? "cancelled" : error instanceof UsageError ? "input" : "operation",
         message,
@@ -64,8 +71,33 @@ function remediationOf(error: unknown): string | undefined {
   return error instanceof OperationError || error instanceof UsageError ? error.remediation : undefined;
 }
 
+/** What a run did before it stopped, as a flow attaches it to its error. */
+export interface StoppedRun {
+  steps: StepResult[];
+  /** The steps never started because the run stopped before them. */
+  notRun?: string[];
+}
+
+/** Attaches what the run did to the error that stopped it, so the failure report can show it. */
+export function withRun<E>(error: E, run: StoppedRun): E {
+  return typeof error === "object" && error !== null
+    ? Object.assign(error, { report: { steps: run.steps, notRun: run.notRun ?? [] } })
+    : error;
+}
+
 /** The step results a flow attached to its error (what was done before it stopped). */
-function stepsOf(error: unknown): StepResult[] | undefined {
-  const report = (error as { report?: { steps?: StepResult[] } } | undefined)?.report;
-  return Array.isArray(report?.steps) && report.steps.length > 0 ? report.steps : undefined;
+function ranOf(error: unknown): { steps: StepResult[]; notRun: string[] } | undefined {
+  const report = (error as { report?: Partial<StoppedRun> } | undefined)?.report;
+  if (!Array.isArray(report?.steps) || report.steps.length === 0) return undefined;
+  return { steps: report.steps, notRun: Array.isArray(report.notRun) ? report.notRun : [] };
+}
+
+/** `completed 8 of 9 steps; failed: create cluster edge; not run: state`: how far the run got. */
+function countLine(ran: { steps: StepResult[]; notRun: string[] }): string {
+  const stop = ran.steps.find((step) => step.status === "failed" || step.status === "cancelled");
+  const completed = ran.steps.filter((step) => step !== stop).length;
+  const total = ran.steps.length + ran.notRun.length;
+  const what = stop ? `; ${stop.status}: ${stop.failedChange ?? stop.id}` : "";
+  const rest = ran.notRun.length > 0 ? `; not run: ${ran.notRun.join(", ")}` : "";
+  return `completed ${completed} of ${total} steps${what}${rest}`;
 }

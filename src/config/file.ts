@@ -33,6 +33,22 @@ function chooseFile(sources: ConfigFileSources): { path: string; label: string; 
   return { path, label: path, required: false };
 }
 
+/**
+ * The config file a run reads and whether it is there (only the default path may be absent); `--config
+ * /dev/null` counts as none. For `config validate`, which names it.
+ */
+export function configFileUsed(sources: ConfigFileSources): { path: string; label: string; found: boolean } {
+  const { path, label } = chooseFile(sources);
+  if (path === "/dev/null") return { path, label, found: false };
+  let found = true;
+  try {
+    found = (sources.readFile ?? readTextFileSync)(path) !== undefined;
+  } catch {
+    // loadFile already reported an unreadable file; here it exists.
+  }
+  return { path, label, found };
+}
+
 export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
   const { path, label, required } = chooseFile(sources);
   const where = `config file ${clip(path)}`;

@@ -40,6 +40,8 @@ export interface StepResult {
   details?: string[];
   remediation?: string;
   changes?: ChangeView[];
+  /** The change whose apply failed (its summary): what the step was doing when it stopped. */
+  failedChange?: string;
   startedAt: string;
   durationMs: number;
 }
@@ -51,6 +53,8 @@ export interface RunReport {
   /** The step that stopped the run and why: its error, or the cancellation. */
   failure?: { step: string; error: unknown };
   cancelled: boolean;
+  /** The steps never started because the run stopped before them (in order). */
+  notRun: string[];
 }
 
 /** The changes a plan would apply (its `apply` shorthand is one change named like the plan). */
@@ -72,7 +76,7 @@ export async function runSteps<C>(
   options: RunOptions,
 ): Promise<RunReport> {
   // Stryker disable next-line BooleanLiteral: equivalent, ok and cancelled are always set again before returning
-  const report: RunReport = { steps: [], ok: true, cancelled: false };
+  const report: RunReport = { steps: [], ok: true, cancelled: false, notRun: [] };
   if (options.concurrent) {
     report.steps = await Promise.all(steps.map((step) => runOne(step, ctx, options)));
   } else {
@@ -96,6 +100,7 @@ export async function runSteps<C>(
       }
     }
   }
+  report.notRun = steps.slice(report.steps.length).map((step) => step.id);
   report.cancelled = report.steps.some((step) => step.status === "cancelled") || options.signal.aborted;
   if (report.cancelled && report.failure === undefined) {
     const last = report.steps.at(-1)?.id ?? "start";
@@ -126,6 +131,7 @@ async function runOne<C>(
   };
   if (options.skip?.has(step.id)) return finish({ status: "skipped", summary: "skipped (--skip)" });
   let plan: Plan | undefined;
+  let applying: Change | undefined;
   try {
     log?.debug("observing");
     plan = await step.plan(ctx, options.signal);
@@ -154,7 +160,9 @@ async function runOne<C>(
     for (const change of changes) {
       if (options.signal.aborted) throw new CancelledError(step.id, options.signal.reason);
       log?.info({ change: change.id, action: change.action, reason: change.reason }, "applying change");
+      applying = change;
       const applied = await change.apply({ signal: options.signal });
+      applying = undefined;
       changed ||= applied?.status !== "ok";
       if (applied?.summary !== undefined && changes.length === 1) summary = applied.summary;
       if (applied?.details !== undefined)
@@ -179,6 +187,7 @@ async function runOne<C>(
       status: cancelled ? "cancelled" : "failed",
       summary: cancelled ? `cancelled (${describeCancel(options.signal)})` : describeError(error),
       ...(plan ? { changes: pendingChanges(plan, step.id).map(viewOf) } : {}),
+      ...(applying ? { failedChange: applying.summary } : {}),
       ...(!cancelled && error instanceof OperationError && error.remediation
         ? { remediation: error.remediation }
         : {}),

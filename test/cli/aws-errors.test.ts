@@ -11,7 +11,9 @@ describe("AWS errors", () => {
     ctx.emu.deny("iam:CreateRole");
     const run = await cli(["setup"], ctx.env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(
+    // After the step table (what the run did before it stopped), the error and its fix.
+    expect(run.stderr).toMatch(/^FAIL instance-role: access denied: iam:CreateRole /);
+    expect(run.stderr.slice(run.stderr.indexOf("\nerror: ") + 1)).toBe(
       "error: access denied: iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole\n" +
         "  fix: grant iam:CreateRole on arn:aws:iam::123456789012:role/ECSAnywhereRole to the identity running the agent, then re-run\n",
     );

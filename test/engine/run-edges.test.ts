@@ -207,6 +207,7 @@ describe("what applying reports", () => {
       status: "failed",
       summary: "disk full",
       changes: [{ id: "x", action: "update", summary: "change x" }],
+      failedChange: "change x",
       startedAt: "2026-11-25T12:00:00.000Z",
       durationMs: 0,
     });

@@ -85,6 +85,18 @@ describe("runSteps", () => {
     expect(renderStop(report.steps)).toBe("failed at b; applied before it: a");
   });
 
+  it("names the change that failed and the steps never started", async () => {
+    const world: string[] = [];
+    const report = await runSteps(
+      [writer("a", world), writer("b", world, { fail: true }), writer("c", world), writer("d", world)],
+      undefined,
+      options(),
+    );
+    expect(report.steps[1]?.failedChange).toBe("write b");
+    expect(report.steps[0]?.failedChange).toBeUndefined();
+    expect(report.notRun).toEqual(["c", "d"]);
+  });
+
   it("runs every step after a failure when asked to continue", async () => {
     const world: string[] = [];
     const report = await runSteps(

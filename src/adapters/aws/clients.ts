@@ -10,11 +10,18 @@ export interface AwsSettings {
   redactor: Redactor;
   /** SDK retry budget per call: throttling and 5xx are retried with jittered exponential backoff. */
   maxAttempts?: number;
+  /** Where each SDK retry is logged at debug (the operation, the error code, attempt n of m). */
+  log?: RetryLog;
   /** Aborts every call of these ports (SIGINT/SIGTERM); cleanup after a cancellation uses its own ports. */
   signal?: AbortSignal;
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
+
+/** The one logger method the retry log needs (a pino logger fits). */
+export interface RetryLog {
+  debug(fields: Record<string, unknown>, message: string): void;
+}
 
 /** AWS_ENDPOINT_URL_<SERVICE> beats AWS_ENDPOINT_URL, as in the SDK's own resolution. */
 function endpointFor(env: AwsSettings["env"], service: Service): string | undefined {
@@ -63,7 +70,11 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
     client: T,
     service: Service,
     region: string,
-  ) => withEndpoint(cancellable(client, settings.signal), endpointLabel(env, service, region));
+  ) =>
+    withEndpoint(
+      cancellable(logRetries(client, service, settings.maxAttempts ?? 5, settings.log), settings.signal),
+      endpointLabel(env, service, region),
+    );
   const sts = stsPort.createStsPort(
     wrap(new stsSdk.STSClient(base("STS", settings.region)), "STS", settings.region),
   );
@@ -84,6 +95,59 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
       wrap(new ecsSdk.ECSClient(base("ECS", settings.region)), "ECS", settings.region),
     ),
   };
+}
+
+interface MiddlewareClient {
+  middlewareStack: {
+    addRelativeTo(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { name: string; relation: "after"; toMiddleware: string },
+    ): void;
+  };
+}
+
+/**
+ * Logs every retry the SDK makes at debug: `retrying ecs:CreateCluster after ThrottlingException (attempt 2
+ * of 5)`. Placed after the SDK's retry middleware, so it runs once per attempt of one call.
+ */
+function logRetries<T>(client: T, service: Service, maxAttempts: number, log: RetryLog | undefined): T {
+  if (log === undefined) return client;
+  (client as unknown as MiddlewareClient).middlewareStack.addRelativeTo(
+    (next, context) => {
+      let attempt = 0;
+      let lastCode: string | undefined;
+      return async (args) => {
+        attempt += 1;
+        const operation = `${service.toLowerCase()}:${(context.commandName ?? "").replace(/Command$/, "")}`;
+        if (attempt > 1) {
+          log.debug(
+            { operation, code: lastCode, attempt, maxAttempts },
+            `retrying ${operation} after ${lastCode} (attempt ${attempt} of ${maxAttempts})`,
+          );
+        }
+        try {
+          return await next(args);
+        } catch (error) {
+          lastCode = errorCode(error);
+          throw error;
+        }
+      };
+    },
+    { name: "logRetries", relation: "after", toMiddleware: "retryMiddleware" },
+  );
+  return client;
+}
+
+/** The code an attempt failed with: AWS's error code, else the network error's (ECONNRESET), else its name. */
+function errorCode(error: unknown): string {
+  const fields = (error ?? {}) as { name?: unknown; code?: unknown; Code?: unknown };
+  for (const value of [fields.Code, fields.code, fields.name]) {
+    if (typeof value === "string" && value !== "" && value !== "Error") return value;
+  }
+  return "an error";
 }
 
 /** Every `send` of the client carries the run's abort signal (the SDK's per-call `abortSignal` option). */

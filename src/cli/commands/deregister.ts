@@ -39,7 +39,15 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
 
   const lock = ctx.dryRun
     ? undefined
-    : await acquireLock(host.fs, host.system, host.clock, "deregister", lockTimeoutMs, ctx.signal);
+    : await acquireLock(
+        host.fs,
+        host.system,
+        host.clock,
+        "deregister",
+        lockTimeoutMs,
+        ctx.signal,
+        host.progress,
+      );
   let purged = false;
   try {
     const observed = await observeForDeregister(host);

@@ -105,7 +105,15 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   await checkEcsConfigInput(host.fs, desiredKeys(config, region), host.redactor);
   const lock = ctx.dryRun
     ? undefined
-    : await acquireLock(host.fs, host.system, host.clock, "register", lockTimeoutMs, ctx.signal);
+    : await acquireLock(
+        host.fs,
+        host.system,
+        host.clock,
+        "register",
+        lockTimeoutMs,
+        ctx.signal,
+        host.progress,
+      );
   try {
     const report = await register(
       {

@@ -3,6 +3,7 @@ import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { SystemInfo } from "../../adapters/host/system.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import { type ProgressSink, waitProgress } from "../../util/progress.ts";
 import { AGENT_STATE } from "./paths.ts";
 
 export interface Lock {
@@ -43,6 +44,7 @@ export async function acquireLock(
   command: string,
   waitMs: number,
   signal?: AbortSignal,
+  progress?: ProgressSink,
 ): Promise<Lock> {
   await fs.mkdir(AGENT_STATE.dir, 0o700);
   const [bootId, startTime] = await Promise.all([system.bootId(), system.processStartTime(process.pid)]);
@@ -56,6 +58,7 @@ export async function acquireLock(
     ...(startTime === undefined ? {} : { startTime }),
   };
   const deadline = clock.now().getTime() + waitMs;
+  const waiting = waitProgress(clock, progress, "lock");
   let unreadable: { text: string; seenAt: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     if (await fs.createExclusive(AGENT_STATE.lock, `${JSON.stringify(me)}\n`, 0o600)) {
@@ -75,7 +78,8 @@ export async function acquireLock(
       await takeOver(fs, text, token); // stale: its owner is gone
       continue;
     }
-    if (now >= deadline) throw heldError(fs, holder);
+    if (now >= deadline) throw heldError(fs, holder, waiting.elapsedMs() > 0 ? waiting.elapsed() : undefined);
+    waiting.tick(`waiting for ${holderName(holder)} to release ${fs.resolve(AGENT_STATE.lock)}`);
     await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000, deadline - now), signal);
   }
 }
@@ -158,11 +162,19 @@ function parseHolder(text: string): Holder | "unreadable" | "meaningless" {
   };
 }
 
-function heldError(fs: HostFs, holder: Holder | "unreadable"): OperationError {
+/** The run holding the lock, as a progress line names it. */
+function holderName(holder: Holder | "unreadable"): string {
+  return holder === "unreadable"
+    ? "another ecs-anywhere-agent run"
+    : `ecs-anywhere-agent ${holder.command} (pid ${holder.pid})`;
+}
+
+function heldError(fs: HostFs, holder: Holder | "unreadable", waited?: string): OperationError {
   const path = fs.resolve(AGENT_STATE.lock);
+  const timedOut = waited === undefined ? "" : `; timed out after waiting ${waited}`;
   if (holder === "unreadable") {
     return new OperationError(
-      `another ecs-anywhere-agent run holds ${path} (its owner record is not written yet, or is damaged)`,
+      `another ecs-anywhere-agent run holds ${path} (its owner record is not written yet, or is damaged)${timedOut}`,
       {
         remediation:
           "wait for it to finish, or raise --lock-timeout; remove the file only if no ecs-anywhere-agent runs",
@@ -170,7 +182,7 @@ function heldError(fs: HostFs, holder: Holder | "unreadable"): OperationError {
     );
   }
   return new OperationError(
-    `another ecs-anywhere-agent ${holder.command} (pid ${holder.pid}, since ${holder.since}) holds ${path}`,
+    `another ecs-anywhere-agent ${holder.command} (pid ${holder.pid}, since ${holder.since}) holds ${path}${timedOut}`,
     {
       remediation:
         "wait for it to finish, or raise --lock-timeout; remove the file only if that process is gone",

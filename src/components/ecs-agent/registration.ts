@@ -6,6 +6,7 @@ import { throwIfCancelled } from "../../engine/cancel.ts";
 import { OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { formatDuration } from "../../util/duration.ts";
+import { type ProgressSink, waitProgress } from "../../util/progress.ts";
 import { ECS_AGENT } from "./files.ts";
 
 export interface VerifyDeps {
@@ -14,6 +15,8 @@ export interface VerifyDeps {
   clock: Clock;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** A line every few seconds while the agent has not registered (what it waits for, the elapsed time). */
+  progress?: ProgressSink;
 }
 
 /**
@@ -22,6 +25,7 @@ export interface VerifyDeps {
  */
 export async function waitForRegistration(cluster: string, deps: VerifyDeps): Promise<string> {
   const deadline = deps.clock.now().getTime() + deps.timeoutMs;
+  const waiting = waitProgress(deps.clock, deps.progress, "verify");
   let delay = 1000;
   for (;;) {
     throwIfCancelled(deps.signal, "verify");
@@ -31,10 +35,14 @@ export async function waitForRegistration(cluster: string, deps: VerifyDeps): Pr
       return metadata.containerInstanceArn;
     }
     const wrongCluster = metadata.state === "ok" && metadata.containerInstanceArn !== null;
-    if (wrongCluster || deps.clock.now().getTime() >= deadline) {
-      throw await explain(problem ?? "the agent did not register", wrongCluster, deps);
+    if (wrongCluster) throw await explain(problem ?? "the agent did not register", true, deps);
+    if (deps.clock.now().getTime() >= deadline) {
+      const timedOut = `timed out after ${waiting.elapsed()}: ${problem ?? "the agent did not register"}`;
+      throw await explain(timedOut, false, deps);
     }
-    await deps.clock.sleep(delay, deps.signal);
+    waiting.tick(`waiting for the ECS agent to register to cluster ${cluster}: ${problem ?? "not yet"}`);
+    // Never past the deadline: the timeout is the operator's --verify-timeout, not the next backoff step.
+    await deps.clock.sleep(Math.min(delay, deadline - deps.clock.now().getTime()), deps.signal);
     delay = Math.min(delay * 2, 10_000);
   }
 }

@@ -41,7 +41,8 @@ export async function waitForDrain(cluster: string, arn: string, wait: DrainWait
         },
       );
     }
-    wait.progress?.(`[drain] ${left} task(s) left on ${arn}`);
+    const elapsed = formatDuration(Math.round((wait.clock.now().getTime() - started) / 1000));
+    wait.progress?.(`[drain] ${left} task(s) left on ${arn} (elapsed ${elapsed})`);
     await wait.clock.sleep(Math.min(delay, Math.max(deadline - wait.clock.now().getTime(), 0)), wait.signal);
     delay = Math.min(delay * 2, 15_000);
     left = await look();

@@ -121,7 +121,9 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
   finishReport(run, result);
   if (result.failure === undefined) return run.report;
   await cleanUpAfterFailure(run, result);
-  throw Object.assign(result.failure.error as object, { report: run.report });
+  throw Object.assign(result.failure.error as object, {
+    report: { ...run.report, notRun: result.notRun },
+  });
 }
 
 function finishReport(run: RegisterRun, result: RunReport): void {

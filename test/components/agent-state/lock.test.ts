@@ -168,3 +168,18 @@ describe("a process's start time", () => {
     expect(await info.bootId()).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe("waiting for the lock", () => {
+  it("says what it waits for with the elapsed time, and that it timed out and after how long", async () => {
+    await writeFile(lockPath(), holder(liveProcess()));
+    const lines: string[] = [];
+    const waited = acquireLock(fs, system(), fakeClock(), "register", 10_000, undefined, (line) =>
+      lines.push(line),
+    );
+    await expect(waited).rejects.toThrow(new RegExp(`holds ${lockPath()}; timed out after waiting 10s$`));
+    expect(lines).toEqual([
+      `[lock] waiting for ecs-anywhere-agent deregister (pid ${JSON.parse(await lockText()).pid}) to release ${lockPath()} (elapsed 3s)`,
+      `[lock] waiting for ecs-anywhere-agent deregister (pid ${JSON.parse(await lockText()).pid}) to release ${lockPath()} (elapsed 7s)`,
+    ]);
+  });
+});

@@ -106,7 +106,10 @@ describe("waiting for a DRAINING instance", () => {
       timeoutMs: 600_000,
       progress: (line) => lines.push(line),
     });
-    expect(lines).toEqual([`[drain] 2 task(s) left on ${ARN}`, `[drain] 2 task(s) left on ${ARN}`]);
+    expect(lines).toEqual([
+      `[drain] 2 task(s) left on ${ARN} (elapsed 0s)`,
+      `[drain] 2 task(s) left on ${ARN} (elapsed 2s)`,
+    ]);
   });
 
   it("gives up at the drain timeout with the number of tasks left and what to do", async () => {

@@ -79,6 +79,26 @@ describe("waitForRegistration (the local truth: introspection)", () => {
     expect(introspection.polls).toBe(3);
   });
 
+  it("says what it waits for every few seconds, with the elapsed time", async () => {
+    const lines: string[] = [];
+    await waitForRegistration("edge", {
+      introspection: new ScriptedIntrospection([
+        unreachable,
+        unreachable,
+        notRegisteredYet,
+        registeredTo("edge"),
+      ]),
+      systemd: fakeSystemd(true),
+      clock: fakeClock(),
+      timeoutMs: 60_000,
+      progress: (line) => lines.push(line),
+    });
+    // Polls at 0, 1, 3 and 7 s: silent for the first 2 s, then at most one line per 2 s.
+    expect(lines).toEqual([
+      "[verify] waiting for the ECS agent to register to cluster edge: the ECS agent is running but has no container instance ARN: it has not registered yet (elapsed 3s)",
+    ]);
+  });
+
   it("fails at once when the agent is registered to ANOTHER cluster, naming both and --move", async () => {
     const clock = fakeClock();
     const start = clock.now().getTime();
@@ -121,7 +141,7 @@ describe("waitForRegistration (the local truth: introspection)", () => {
       }),
     );
     expect(error.message).toBe(
-      "the ECS agent is running but has no container instance ARN: it has not registered yet",
+      "timed out after 30s: the ECS agent is running but has no container instance ARN: it has not registered yet",
     );
     expect(error.message).not.toMatch(/not running/);
     expect(error.remediation).toMatch(/ecs-agent\.log/);

@@ -21,7 +21,7 @@ describe("register when the ECS agent starts but never registers", () => {
     expect(run.stdout).toBe("");
     const { error, fix } = failureOf(run);
     expect(error).toBe(
-      "error: the ECS agent is running but has no container instance ARN: it has not registered yet",
+      "error: timed out after 30s: the ECS agent is running but has no container instance ARN: it has not registered yet",
     );
     expect(fix).toMatch(/ecs-agent\.log/);
     expect(world.host.introspection()?.ContainerInstanceArn).toBeNull();

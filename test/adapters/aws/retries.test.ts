@@ -1,0 +1,44 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAwsPorts } from "../../../src/adapters/aws/clients.ts";
+import { Redactor } from "../../../src/util/redact.ts";
+import { startEmulator } from "../../emulator/index.ts";
+import type { Emulator } from "../../emulator/types.ts";
+import { emulatorEnv } from "../../support/cli.ts";
+
+let emu: Emulator;
+beforeEach(async () => {
+  emu = await startEmulator();
+});
+afterEach(() => emu.stop());
+
+describe("SDK retries", () => {
+  it("are logged at debug with the operation, the error code and attempt n of m", async () => {
+    const logged: { fields: Record<string, unknown>; message: string }[] = [];
+    const log = {
+      debug: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }),
+    };
+    const aws = await createAwsPorts({
+      region: "eu-west-1",
+      env: emulatorEnv(emu.url),
+      redactor: new Redactor(),
+      maxAttempts: 3,
+      log,
+    });
+    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 1 });
+    emu.inject({ action: "GetCallerIdentity", kind: "server-error", times: 1 });
+    await aws.sts.getCallerIdentity();
+    expect(logged.map((line) => line.message)).toEqual([
+      "retrying sts:GetCallerIdentity after Throttling (attempt 2 of 3)",
+      "retrying sts:GetCallerIdentity after InternalFailure (attempt 3 of 3)",
+    ]);
+    expect(logged[0]?.fields).toEqual({
+      operation: "sts:GetCallerIdentity",
+      code: "Throttling",
+      attempt: 2,
+      maxAttempts: 3,
+    });
+    // A call that succeeds at once logs nothing.
+    await aws.sts.getCallerIdentity();
+    expect(logged).toHaveLength(2);
+  });
+});
