@@ -154,7 +154,7 @@ export function hasCredentials(
 }
 
 export async function awsFor(
-  app: Pick<App, "deps" | "options" | "redactor" | "log">,
+  app: Pick<App, "deps" | "options" | "redactor" | "log" | "output" | "io">,
   config: Config,
   region: string,
   signal?: AbortSignal,
@@ -167,6 +167,10 @@ export async function awsFor(
     env: app.deps.env,
     redactor: app.redactor,
     log: app.log,
+    progress: {
+      clock: app.deps.clock,
+      sink: (line) => (app.output === "text" ? app.io.err(line) : app.log.info({ line }, "progress")),
+    },
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
     ...(signal ? { signal } : {}),
   });

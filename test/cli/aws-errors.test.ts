@@ -61,6 +61,28 @@ describe("AWS errors", () => {
     ).toHaveLength(1);
   });
 
+  it("a call that keeps retrying says so on stderr (text) or as an info log line (JSON)", async () => {
+    // A clock that moves 1 s at every read stands in for a slow backoff.
+    const ticking = () => {
+      let reads = 0;
+      return { now: () => new Date(Date.UTC(2026, 11, 1) + 1000 * reads++), sleep: async () => {} };
+    };
+    ctx.emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 2 });
+    const text = await cli(["setup", "--dry-run"], ctx.env, { clock: ticking() });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(
+      /^\[aws\] retrying sts:GetCallerIdentity after Throttling: attempt 2 of \d+, after waiting \d+s \(elapsed \d+s\)$/m,
+    );
+    ctx.emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 2 });
+    const json = await cli(["setup", "--dry-run", "--output", "json", "--log-level", "info"], ctx.env, {
+      clock: ticking(),
+    });
+    expect(json.code).toBe(0);
+    JSON.parse(json.stdout);
+    expect(json.stderr).toMatch(/"msg":"progress"/);
+    expect(json.stderr).toMatch(/retrying sts:GetCallerIdentity after Throttling: attempt 2/);
+  });
+
   it("a reset connection is retried", async () => {
     ctx.emu.inject({ action: "DescribeClusters", kind: "reset", times: 1 });
     expect((await cli(["setup"], ctx.env)).code).toBe(0);

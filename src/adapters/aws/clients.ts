@@ -1,3 +1,6 @@
+import type { Clock } from "../../util/clock.ts";
+import { formatDuration } from "../../util/duration.ts";
+import { PROGRESS_EVERY_MS, type ProgressSink } from "../../util/progress.ts";
 import type { Redactor } from "../../util/redact.ts";
 import { iamSigningRegion } from "./partition.ts";
 import type { AwsPorts } from "./ports.ts";
@@ -12,6 +15,11 @@ export interface AwsSettings {
   maxAttempts?: number;
   /** Where each SDK retry is logged at debug (the operation, the error code, attempt n of m). */
   log?: RetryLog;
+  /**
+   * Where a call that has been retrying for PROGRESS_EVERY_MS or longer says so, once per retry: the operation,
+   * attempt n of m, the wait before it and the time elapsed. Read on `clock` (the app's clock port).
+   */
+  progress?: { sink: ProgressSink; clock: Clock };
   /** Aborts every call of these ports (SIGINT/SIGTERM); cleanup after a cancellation uses its own ports. */
   signal?: AbortSignal;
 }
@@ -72,7 +80,10 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
     region: string,
   ) =>
     withEndpoint(
-      cancellable(logRetries(client, service, settings.maxAttempts ?? 5, settings.log), settings.signal),
+      cancellable(
+        logRetries(client, service, settings.maxAttempts ?? 5, settings.log, settings.progress),
+        settings.signal,
+      ),
       endpointLabel(env, service, region),
     );
   const sts = stsPort.createStsPort(
@@ -111,27 +122,47 @@ interface MiddlewareClient {
 
 /**
  * Logs every retry the SDK makes at debug: `retrying ecs:CreateCluster after ThrottlingException (attempt 2
- * of 5)`. Placed after the SDK's retry middleware, so it runs once per attempt of one call.
+ * of 5)`. Placed after the SDK's retry middleware, so it runs once per attempt of one call. A call that has been
+ * at it for PROGRESS_EVERY_MS or longer also says so on the progress sink, with the wait before this attempt.
  */
-function logRetries<T>(client: T, service: Service, maxAttempts: number, log: RetryLog | undefined): T {
-  if (log === undefined) return client;
+function logRetries<T>(
+  client: T,
+  service: Service,
+  maxAttempts: number,
+  log: RetryLog | undefined,
+  progress: AwsSettings["progress"],
+): T {
+  if (log === undefined && progress === undefined) return client;
+  const now = () => progress?.clock.now().getTime() ?? 0;
   (client as unknown as MiddlewareClient).middlewareStack.addRelativeTo(
     (next, context) => {
       let attempt = 0;
       let lastCode: string | undefined;
+      let startedAt = 0;
+      let failedAt = 0;
       return async (args) => {
         attempt += 1;
         const operation = `${service.toLowerCase()}:${(context.commandName ?? "").replace(/Command$/, "")}`;
+        if (attempt === 1) startedAt = now();
         if (attempt > 1) {
-          log.debug(
+          log?.debug(
             { operation, code: lastCode, attempt, maxAttempts },
             `retrying ${operation} after ${lastCode} (attempt ${attempt} of ${maxAttempts})`,
           );
+          const at = now();
+          if (progress !== undefined && at - startedAt >= PROGRESS_EVERY_MS) {
+            const seconds = (ms: number) => formatDuration(Math.round(ms / 1000));
+            progress.sink(
+              `[aws] retrying ${operation} after ${lastCode}: attempt ${attempt} of ${maxAttempts}, ` +
+                `after waiting ${seconds(at - failedAt)} (elapsed ${seconds(at - startedAt)})`,
+            );
+          }
         }
         try {
           return await next(args);
         } catch (error) {
           lastCode = errorCode(error);
+          failedAt = now();
           throw error;
         }
       };

@@ -41,4 +41,39 @@ describe("SDK retries", () => {
     await aws.sts.getCallerIdentity();
     expect(logged).toHaveLength(2);
   });
+
+  it("say so on the progress sink once the call has been at it for 2 s: attempt n of m, the wait, the elapsed time", async () => {
+    // A clock that moves 1 s at every read: attempt 1 starts at 0 s, fails at 1 s, attempt 2 starts at 2 s...
+    let reads = 0;
+    const clock = { now: () => new Date(Date.UTC(2026, 11, 1) + 1000 * reads++), sleep: async () => {} };
+    const lines: string[] = [];
+    const aws = await createAwsPorts({
+      region: "eu-west-1",
+      env: emulatorEnv(emu.url),
+      redactor: new Redactor(),
+      maxAttempts: 3,
+      progress: { clock, sink: (line) => lines.push(line) },
+    });
+    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 2 });
+    await aws.sts.getCallerIdentity();
+    expect(lines).toEqual([
+      "[aws] retrying sts:GetCallerIdentity after Throttling: attempt 2 of 3, after waiting 1s (elapsed 2s)",
+      "[aws] retrying sts:GetCallerIdentity after Throttling: attempt 3 of 3, after waiting 1s (elapsed 4s)",
+    ]);
+  });
+
+  it("stay quiet on the progress sink while a call is younger than 2 s", async () => {
+    const clock = { now: () => new Date(Date.UTC(2026, 11, 1)), sleep: async () => {} };
+    const lines: string[] = [];
+    const aws = await createAwsPorts({
+      region: "eu-west-1",
+      env: emulatorEnv(emu.url),
+      redactor: new Redactor(),
+      maxAttempts: 3,
+      progress: { clock, sink: (line) => lines.push(line) },
+    });
+    emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 2 });
+    await aws.sts.getCallerIdentity();
+    expect(lines).toEqual([]);
+  });
 });
