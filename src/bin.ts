@@ -20,6 +20,7 @@ const code = await runCli(process.argv.slice(2), {
   clock: systemClock,
   signal: cancel.signal,
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+  ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });

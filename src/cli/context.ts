@@ -10,6 +10,8 @@ export interface CliDeps extends Sinks {
   clock: Clock;
   /** Which streams are terminals (bin.ts); colour only there, and never with NO_COLOR. Absent: none is. */
   isTTY?: { stdout?: boolean; stderr?: boolean };
+  /** The terminal's width in columns (bin.ts); text longer than that is wrapped on a terminal stream. */
+  columns?: number;
   /** Fires on SIGINT/SIGTERM (bin.ts); commands cancel cleanly and exit 130/143. */
   signal?: AbortSignal;
   /** Overrides how AWS ports are built (tests never need it: they point the real SDK at the emulator). */

@@ -70,14 +70,63 @@ export function paint(text: string): string {
  * The same sinks, with control characters shown visibly (ESC as \u001b, CR as \r) in whatever they write;
  * then, on a stream that gets colour, the markers painted (after escaping, so only our own codes are real).
  */
-export function withEscapedOutput<T extends Sinks>(sinks: T, colour: Colour = NO_COLOUR): T {
-  const show = (text: string, coloured: boolean) =>
-    coloured ? paint(escapeControls(text)) : escapeControls(text);
+export function withEscapedOutput<T extends Sinks>(
+  sinks: T,
+  colour: Colour = NO_COLOUR,
+  widths: Widths = NO_WRAP,
+): T {
+  const show = (text: string, coloured: boolean, width: number) => {
+    const shown = wrapLines(escapeControls(text), width);
+    return coloured ? paint(shown) : shown;
+  };
   return {
     ...sinks,
-    stdout: (text: string) => sinks.stdout(show(text, colour.stdout)),
-    stderr: (text: string) => sinks.stderr(show(text, colour.stderr)),
+    stdout: (text: string) => sinks.stdout(show(text, colour.stdout, widths.stdout)),
+    stderr: (text: string) => sinks.stderr(show(text, colour.stderr, widths.stderr)),
   };
+}
+
+/** How wide each stream's lines may be; 0: never wrapped (not a terminal, or a JSON document). */
+export interface Widths {
+  stdout: number;
+  stderr: number;
+}
+
+export const NO_WRAP: Widths = { stdout: 0, stderr: 0 };
+
+/** Terminal streams wrap at the terminal's width (at least 40 columns); other streams never wrap. */
+export function wrapWidths(isTTY: Partial<Colour> | undefined, columns: number | undefined): Widths {
+  const width = columns !== undefined && columns > 0 ? Math.max(40, columns) : 0;
+  return { stdout: isTTY?.stdout === true ? width : 0, stderr: isTTY?.stderr === true ? width : 0 };
+}
+
+/**
+ * Lines longer than `width` broken at spaces, each continuation indented two spaces more than its line; a word
+ * longer than the width (an ARN, a path) stays whole on a line of its own. `width` 0 leaves the text as it is.
+ */
+export function wrapLines(text: string, width: number): string {
+  if (width <= 0) return text;
+  return text
+    .split("\n")
+    .map((line) => {
+      if (line.length <= width) return line;
+      const indent = /^ */.exec(line)?.[0] ?? "";
+      const more = `${indent}  `;
+      const out: string[] = [];
+      let current = indent;
+      for (const word of line.slice(indent.length).split(" ")) {
+        const start = out.length === 0 ? indent : more;
+        if (current !== start && current.length + 1 + word.length > width) {
+          out.push(current);
+          current = more + word;
+        } else {
+          current = current === start ? start + word : `${current} ${word}`;
+        }
+      }
+      out.push(current);
+      return out.join("\n");
+    })
+    .join("\n");
 }
 
 export function printJson(io: Io, document: unknown): void {

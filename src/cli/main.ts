@@ -6,7 +6,7 @@ import { LOG_LEVELS } from "../util/log-levels.ts";
 import type { CliDeps, Context, GlobalOptions } from "./context.ts";
 import { reportFailure } from "./failure.ts";
 import { addExamples, HELP_CONFIGURATION, unknownCommandForHelp } from "./help.ts";
-import { decideColour, withEscapedOutput } from "./io.ts";
+import { decideColour, withEscapedOutput, wrapWidths } from "./io.ts";
 import {
   envValueOf,
   OUTPUT_ENV,
@@ -30,7 +30,11 @@ export async function runCli(argv: string[], rawDeps: CliDeps): Promise<number> 
   const json = requestedOutput(argv, envOutput) === "json";
   // No raw control character from a flag, a file or an answer reaches the terminal (util/escape.ts); the
   // only escape codes are our own colours, decided here once for the whole run.
-  const deps = withEscapedOutput(rawDeps, decideColour(rawDeps.env, rawDeps.isTTY, json));
+  const deps = withEscapedOutput(
+    rawDeps,
+    decideColour(rawDeps.env, rawDeps.isTTY, json),
+    json ? undefined : wrapWidths(rawDeps.isTTY, rawDeps.columns),
+  );
   if (envOutput !== undefined && !OUTPUTS.includes(envOutput)) {
     return reportFailure(
       undefined,
