@@ -3,10 +3,20 @@ export interface Clock {
   now(): Date;
   /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` every `ms` until the returned function is called; the timer never keeps the process alive. Absent
+   * on clocks that cannot tell time passing by themselves (then nothing is called).
+   */
+  every?(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => new Date(),
+  every: (ms, fn) => {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

@@ -1,16 +1,35 @@
 import type { Clock } from "../../src/util/clock.ts";
 
-/** A clock that only moves when told; sleep advances it instantly (and still honours cancellation). */
+/**
+ * A clock that only moves when told; sleep advances it instantly (and still honours cancellation), and timers set
+ * with `every` fire as `advance` or `sleep` moves the time past them.
+ */
 export function fakeClock(start = new Date("2026-11-25T12:00:00Z")): Clock & { advance(ms: number): void } {
   let current = start.getTime();
+  const timers = new Set<{ next: number; every: number; fn: () => void }>();
+  /** Moves to `current + ms`, firing each due timer at its own time, earliest first. */
+  const moveBy = (ms: number) => {
+    const target = current + ms;
+    for (;;) {
+      const due = [...timers].filter((timer) => timer.next <= target).sort((a, b) => a.next - b.next)[0];
+      if (due === undefined) break;
+      current = due.next;
+      due.next += due.every;
+      due.fn();
+    }
+    current = target;
+  };
   return {
     now: () => new Date(current),
     sleep: async (ms, signal) => {
       if (signal?.aborted) throw signal.reason;
-      current += ms;
+      moveBy(ms);
     },
-    advance: (ms) => {
-      current += ms;
+    every: (ms, fn) => {
+      const timer = { next: current + ms, every: ms, fn };
+      timers.add(timer);
+      return () => timers.delete(timer);
     },
+    advance: moveBy,
   };
 }

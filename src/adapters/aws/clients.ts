@@ -134,6 +134,7 @@ function logRetries<T>(
 ): T {
   if (log === undefined && progress === undefined) return client;
   const now = () => progress?.clock.now().getTime() ?? 0;
+  const seconds = (ms: number) => formatDuration(Math.round(ms / 1000));
   (client as unknown as MiddlewareClient).middlewareStack.addRelativeTo(
     (next, context) => {
       let attempt = 0;
@@ -143,27 +144,34 @@ function logRetries<T>(
       return async (args) => {
         attempt += 1;
         const operation = `${service.toLowerCase()}:${(context.commandName ?? "").replace(/Command$/, "")}`;
-        if (attempt === 1) startedAt = now();
-        if (attempt > 1) {
+        const at = now();
+        if (attempt === 1) startedAt = at;
+        else {
           log?.debug(
             { operation, code: lastCode, attempt, maxAttempts },
             `retrying ${operation} after ${lastCode} (attempt ${attempt} of ${maxAttempts})`,
           );
-          const at = now();
           if (progress !== undefined && at - startedAt >= PROGRESS_EVERY_MS) {
-            const seconds = (ms: number) => formatDuration(Math.round(ms / 1000));
             progress.sink(
               `[aws] retrying ${operation} after ${lastCode}: attempt ${attempt} of ${maxAttempts}, ` +
                 `after waiting ${seconds(at - failedAt)} (elapsed ${seconds(at - startedAt)})`,
             );
           }
         }
+        // A call that takes long says so while it runs, on the clock's own timer.
+        const stop = progress?.clock.every?.(PROGRESS_EVERY_MS, () => {
+          progress.sink(
+            `[aws] waiting for ${operation} (attempt ${attempt} of ${maxAttempts}, elapsed ${seconds(now() - at)})`,
+          );
+        });
         try {
           return await next(args);
         } catch (error) {
           lastCode = errorCode(error);
           failedAt = now();
           throw error;
+        } finally {
+          stop?.();
         }
       };
     },

@@ -4,6 +4,7 @@ import { Redactor } from "../../../src/util/redact.ts";
 import { startEmulator } from "../../emulator/index.ts";
 import type { Emulator } from "../../emulator/types.ts";
 import { emulatorEnv } from "../../support/cli.ts";
+import { fakeClock } from "../../support/clock.ts";
 
 let emu: Emulator;
 beforeEach(async () => {
@@ -75,5 +76,37 @@ describe("SDK retries", () => {
     emu.inject({ action: "GetCallerIdentity", kind: "throttle", times: 2 });
     await aws.sts.getCallerIdentity();
     expect(lines).toEqual([]);
+  });
+
+  it("say while a slow call runs that it is still waiting, on the clock's timer, and stop when it answers", async () => {
+    const clock = fakeClock();
+    const lines: string[] = [];
+    let timerSet: () => void = () => {};
+    const armed = new Promise<void>((resolve) => {
+      timerSet = resolve;
+    });
+    const every = clock.every?.bind(clock);
+    clock.every = (ms, fn) => {
+      timerSet();
+      return every?.(ms, fn) ?? (() => {});
+    };
+    const aws = await createAwsPorts({
+      region: "eu-west-1",
+      env: emulatorEnv(emu.url),
+      redactor: new Redactor(),
+      maxAttempts: 3,
+      progress: { clock, sink: (line) => lines.push(line) },
+    });
+    emu.inject({ action: "GetCallerIdentity", kind: "latency", times: 1, latencyMs: 300 });
+    const call = aws.sts.getCallerIdentity();
+    await armed;
+    clock.advance(4_500);
+    await call;
+    expect(lines).toEqual([
+      "[aws] waiting for sts:GetCallerIdentity (attempt 1 of 3, elapsed 2s)",
+      "[aws] waiting for sts:GetCallerIdentity (attempt 1 of 3, elapsed 4s)",
+    ]);
+    clock.advance(10_000); // the call answered: its timer is gone
+    expect(lines).toHaveLength(2);
   });
 });
