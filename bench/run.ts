@@ -86,7 +86,8 @@ try {
 // 3. register on a fake host against the emulator: the agent's own wall time (total minus the fixture script's
 // own run time), and the AWS calls of a fresh register and of a re-run on the registered host.
 {
-  const emu = await startEmulator();
+  // The cluster exists already (setup made it): register never creates one.
+  const emu = await startEmulator({ clusters: [{ name: "edge", region: "eu-west-1" }] });
   const host = await createFakeHost({ emulatorUrl: emu.url });
   const signed = await startSignedInstallScript("Amazon ECS (bench)");
   try {
