@@ -6,6 +6,7 @@ import { UsageError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { LOG_LEVELS, type LogLevel } from "../util/log-levels.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import type { ProgressSink } from "../util/progress.ts";
 import { Redactor } from "../util/redact.ts";
 import {
   awsFor,
@@ -30,6 +31,8 @@ export interface App {
   readonly redactor: Redactor;
   readonly io: Io;
   readonly log: Logger;
+  /** Where waits say how long they have waited: stderr in text mode, an info log line in JSON mode. */
+  readonly progress: ProgressSink;
   /** Fires on SIGINT/SIGTERM: every wait, exec, HTTP request and AWS call of the run stops. */
   readonly signal: AbortSignal;
   /** The resolved config: flags > environment > file > defaults. `flags` only on the first call. */
@@ -77,6 +80,7 @@ export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
     redactor,
     io,
     log,
+    progress: (line) => (options.output === "text" ? io.err(line) : log.info({ line }, "progress")),
     signal: deps.signal ?? new AbortController().signal,
     config(flags) {
       config ??= loadConfigFor(deps.env, options, flags);

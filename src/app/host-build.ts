@@ -8,8 +8,8 @@ import type { CheckContext, InstallScriptChoice } from "../checks/index.ts";
 import { DOCKER } from "../components/docker/files.ts";
 import { UsageError } from "../errors.ts";
 import type { App } from "./app.ts";
+import { childEnvironment } from "./child-env.ts";
 import type { HostContext } from "./host.ts";
-import { childEnvironment } from "./settings.ts";
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -65,7 +65,7 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
     env: childEnvironment(app.deps.env),
     log: app.log,
     signal: app.signal,
-    progress: (line) => (app.output === "text" ? app.io.err(line) : app.log.info({ line }, "progress")),
+    progress: app.progress,
     warn: (message) => {
       warnings.push(message);
       app.io.err(`WARNING: ${message}`);

@@ -1,3 +1,4 @@
+import { dnsSuffix } from "../adapters/aws/partition.ts";
 /** The AWS services a registered host talks to, with the SDK's endpoint-override variable suffix. */
 export const HOST_SERVICES = [
   { name: "ssm", envId: "SSM", host: "ssm" },
@@ -62,8 +63,7 @@ export function endpointFor(
   if (spec === undefined) throw new Error(`unknown service ${service}`);
   const override = nonEmpty(env[`AWS_ENDPOINT_URL_${spec.envId}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
   if (override !== undefined) return override;
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  return `https://${spec.host}.${region}.${suffix}`;
+  return `https://${spec.host}.${region}.${dnsSuffix(region)}`;
 }
 
 export function hostEndpoints(env: Readonly<Record<string, string | undefined>>, region: string): Endpoint[] {

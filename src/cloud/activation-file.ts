@@ -16,6 +16,11 @@ export function readActivationFacts(text: string): ActivationFileFacts | undefin
   } catch {
     return undefined;
   }
+  return activationFactsOf(value);
+}
+
+/** readActivationFacts of a file's already parsed JSON. */
+export function activationFactsOf(value: unknown): ActivationFileFacts | undefined {
   if (value === null || typeof value !== "object") return undefined;
   const { activationId, expiresAt, region } = value as Record<string, unknown>;
   if (typeof activationId !== "string" || activationId === "") return undefined;

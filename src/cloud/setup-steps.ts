@@ -13,18 +13,31 @@ export function resourceTags(config: Config): Record<string, string> {
   return { ...config.tags, [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value };
 }
 
+/** What every role spec takes from its config entry: id, name, path, description and the optional boundary. */
+function roleIdentity(
+  id: string,
+  role: { name: string; path: string; permissionsBoundary?: string | undefined },
+  description: string,
+) {
+  return {
+    id,
+    name: role.name,
+    path: role.path,
+    description,
+    ...(role.permissionsBoundary ? { permissionsBoundaryArn: role.permissionsBoundary } : {}),
+  };
+}
+
 /** The instance role as the config wants it (setup converges it; a just-in-time register only extends it). */
 export function instanceRoleSpec(config: Config, region: string, identity: CallerIdentity): RoleSpec {
   const ctx = { partition: identity.partition, account: identity.account, region, cluster: config.cluster };
   const instance = instanceRolePolicies(config.instanceRole, ctx);
   return {
-    id: "instance-role",
-    name: config.instanceRole.name,
-    path: config.instanceRole.path,
-    description: "ECS Anywhere container instances (assumed by SSM on registered hosts)",
-    ...(config.instanceRole.permissionsBoundary
-      ? { permissionsBoundaryArn: config.instanceRole.permissionsBoundary }
-      : {}),
+    ...roleIdentity(
+      "instance-role",
+      config.instanceRole,
+      "ECS Anywhere container instances (assumed by SSM on registered hosts)",
+    ),
     trust: ssmTrustStatement(identity.account, region, identity.partition),
     managedPolicyArns: instance.managedPolicyArns,
     inline: instance.inline,
@@ -52,13 +65,11 @@ export function setupSteps(
     steps.push(
       roleStep(
         {
-          id: "execution-role",
-          name: config.executionRole.name,
-          path: config.executionRole.path,
-          description: "ECS task execution role for ECS Anywhere tasks (image pulls, logs, secrets)",
-          ...(config.executionRole.permissionsBoundary
-            ? { permissionsBoundaryArn: config.executionRole.permissionsBoundary }
-            : {}),
+          ...roleIdentity(
+            "execution-role",
+            config.executionRole,
+            "ECS task execution role for ECS Anywhere tasks (image pulls, logs, secrets)",
+          ),
           trust: ecsTasksTrustStatement(),
           managedPolicyArns: execution.managedPolicyArns,
           inline: execution.inline,
@@ -73,11 +84,11 @@ export function setupSteps(
     steps.push(
       roleStep(
         {
-          id: `task-role/${taskRole.name}`,
-          name: taskRole.name,
-          path: taskRole.path,
-          description: "ECS task role managed by ecs-anywhere-agent",
-          ...(taskRole.permissionsBoundary ? { permissionsBoundaryArn: taskRole.permissionsBoundary } : {}),
+          ...roleIdentity(
+            `task-role/${taskRole.name}`,
+            taskRole,
+            "ECS task role managed by ecs-anywhere-agent",
+          ),
           trust: ecsTasksTrustStatement(),
           managedPolicyArns: policies.managedPolicyArns,
           inline: policies.inline,

@@ -45,7 +45,7 @@ export function propagationWait(app: App): PropagationWait {
   return {
     clock: app.clock,
     signal: app.signal,
-    progress: (line) => (app.output === "text" ? app.io.err(line) : app.log.info({ line }, "progress")),
+    progress: app.progress,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Clock } from "../../util/clock.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { PROGRESS_EVERY_MS, type ProgressSink } from "../../util/progress.ts";
 import type { Redactor } from "../../util/redact.ts";
-import { iamSigningRegion } from "./partition.ts";
+import { dnsSuffix, iamSigningRegion, type Partition, partitionOfRegion } from "./partition.ts";
 import type { AwsPorts } from "./ports.ts";
 
 export interface AwsSettings {
@@ -215,15 +215,14 @@ export function endpointLabel(env: AwsSettings["env"], service: Service, region:
       return configured;
     }
   }
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  const host =
-    service === "IAM"
-      ? region.startsWith("us-gov-")
-        ? "iam.us-gov.amazonaws.com"
-        : region.startsWith("cn-")
-          ? `iam.${region}.${suffix}`
-          : "iam.amazonaws.com"
-      : `${service.toLowerCase()}.${region}.${suffix}`;
+  const partition = partitionOfRegion(region);
+  const suffix = dnsSuffix(region);
+  const iamHost: Record<Partition, string> = {
+    aws: "iam.amazonaws.com",
+    "aws-us-gov": "iam.us-gov.amazonaws.com",
+    "aws-cn": `iam.${region}.${suffix}`,
+  };
+  const host = service === "IAM" ? iamHost[partition] : `${service.toLowerCase()}.${region}.${suffix}`;
   return `${host}:443`;
 }
 

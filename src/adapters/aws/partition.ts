@@ -7,6 +7,11 @@ export function partitionOfRegion(region: string): Partition {
   return "aws";
 }
 
+/** The DNS suffix of a region's service endpoints. */
+export function dnsSuffix(region: string): string {
+  return partitionOfRegion(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
 /** IAM is global per partition, and its requests are signed for one region of that partition. */
 const IAM_SIGNING_REGION: Readonly<Record<Partition, string>> = {
   aws: "us-east-1",

@@ -8,7 +8,7 @@ import { checkEcsConfigInput, desiredKeys } from "../../components/ecs-agent/con
 import { scriptSource } from "../../components/install-script/obtain.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../../components/install-script/verify.ts";
 import { UsageError } from "../../errors.ts";
-import { activationFileRegion, readSuppliedActivation } from "../../flows/register/activation-source.ts";
+import { readSuppliedActivation } from "../../flows/register/activation-source.ts";
 import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../flows/register/register.ts";
 import { renderRegisterReport } from "../../flows/register/report.ts";
 import type { Context } from "../context.ts";
@@ -49,8 +49,19 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     gpgKeyFile: absolute(given.gpgKeyFile),
   };
   const config = ctx.config(configFlags(options));
-  // With no region configured, the one the activation file records (the unit passes only the file).
-  const region = ctx.region(await activationFileRegion(new HostFs("/", ctx.clock), options.activationFile));
+  // Read once, before the host is built: with no region configured, the one the activation file records is
+  // used (the unit passes only the file). Its warnings join the host's below.
+  const early: string[] = [];
+  const supplied = await readSuppliedActivation(
+    options,
+    ctx.deps.env,
+    new HostFs("/", ctx.clock),
+    ctx.redactor,
+    (message) => early.push(message),
+  );
+  const fileRegion =
+    options.activationFile === undefined ? [] : [{ label: "--activation-file", region: supplied?.region }];
+  const region = ctx.region(fileRegion);
   // AWS ports are built on first use, possibly after host writes: a bad --max-attempts must fail first.
   parseMaxAttempts(ctx.options);
   const { phases, checks } = splitSkips(options.skip ?? []);
@@ -67,7 +78,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   }
   if (options.gpgKeyUrl !== undefined) parseUrl("--gpg-key-url", options.gpgKeyUrl);
   const { host, checks: checkContext, warnings } = await buildHost(ctx, hostOptions(options), region);
-  const supplied = await readSuppliedActivation(options, ctx.deps.env, host.files, ctx.redactor, host.warn);
+  for (const message of early) host.warn(message);
   const source = scriptSource(config.host.installScript, {
     ...(options.installScript ? { file: options.installScript } : {}),
     ...(options.installScriptSha256 ? { sha256: options.installScriptSha256 } : {}),

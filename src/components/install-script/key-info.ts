@@ -1,8 +1,4 @@
-import { tmpdir } from "node:os";
-import { posix } from "node:path";
-import type { RunCommand } from "../../adapters/host/exec.ts";
-import { HostFs } from "../../adapters/host/fs.ts";
-import { Redactor } from "../../util/redact.ts";
+import { type GpgHomeOptions, withGpgHome } from "./gpg-home.ts";
 import { type PublicKeyInfo, parsePublicKey } from "./gpg-output.ts";
 
 /**
@@ -11,33 +7,12 @@ import { type PublicKeyInfo, parsePublicKey } from "./gpg-output.ts";
  */
 export async function inspectPublicKey(
   armored: string,
-  deps: { exec: RunCommand; fs?: HostFs; tempParent?: string; gpgCommand?: string; timeoutMs?: number },
+  options: GpgHomeOptions,
 ): Promise<PublicKeyInfo | undefined> {
-  const fs = deps.fs ?? new HostFs();
-  const home = await fs.makeTempDir(deps.tempParent ?? tmpdir(), "ecs-anywhere-gpg-");
-  try {
-    const keyFile = posix.join(home, "key.asc");
-    await fs.writeFileAtomic(keyFile, armored, { mode: 0o600 });
-    const listed = await deps.exec(
-      deps.gpgCommand ?? "gpg",
-      [
-        "--homedir",
-        fs.resolve(home),
-        "--batch",
-        "--no-tty",
-        "--no-autostart",
-        "--with-colons",
-        "--fingerprint",
-        "--fingerprint",
-        "--import-options",
-        "show-only",
-        "--import",
-        fs.resolve(keyFile),
-      ],
-      { timeoutMs: deps.timeoutMs ?? 30_000, redactor: new Redactor() },
-    );
+  return withGpgHome(options, async (home) => {
+    const keyFile = await home.write("key.asc", armored);
+    const args = ["--with-colons", "--fingerprint", "--fingerprint", "--import-options", "show-only"];
+    const listed = await home.gpg([...args, "--import", keyFile]);
     return parsePublicKey(listed.stdout);
-  } finally {
-    await fs.remove(home, { recursive: true });
-  }
+  });
 }

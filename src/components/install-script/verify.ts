@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
-import { CommandStartError, type RunCommand, type RunResult } from "../../adapters/host/exec.ts";
-import { HostFs } from "../../adapters/host/fs.ts";
-import { Redactor } from "../../util/redact.ts";
+import { CommandStartError, type RunResult } from "../../adapters/host/exec.ts";
+import { type GpgHomeOptions, withGpgHome } from "./gpg-home.ts";
 import {
   findValidSignatureKeys,
   normalizeFingerprint,
@@ -24,7 +22,7 @@ export type VerifyResult =
   | { ok: true; fingerprint: string }
   | { ok: false; reason: VerifyFailureReason; message: string };
 
-export interface GpgVerifyInput {
+export interface GpgVerifyInput extends GpgHomeOptions {
   script: string | Uint8Array;
   /** The detached ASCII-armored signature (`.asc`). */
   signature: string;
@@ -32,13 +30,6 @@ export interface GpgVerifyInput {
   publicKey: string;
   /** Primary-key fingerprint to pin; defaults to the Amazon ECS key. */
   expectedFingerprint?: string;
-  exec: RunCommand;
-  fs?: HostFs;
-  /** Host folder for the temporary GNUPGHOME; defaults to the OS temp dir. */
-  tempParent?: string;
-  redactor?: Redactor;
-  timeoutMs?: number;
-  gpgCommand?: string;
 }
 
 const DO_NOT_RUN = "Do not run the script.";
@@ -55,26 +46,18 @@ export async function verifyWithGpg(input: GpgVerifyInput): Promise<VerifyResult
       `The signature is empty. Download the script's .asc file again. ${DO_NOT_RUN}`,
     );
   }
-  const fs = input.fs ?? new HostFs();
-  const home = await fs.makeTempDir(input.tempParent ?? tmpdir(), "ecs-anywhere-gpg-");
   try {
-    await fs.writeFileAtomic(`${home}/key.asc`, input.publicKey, { mode: 0o600 });
-    await fs.writeFileAtomic(`${home}/script`, input.script, { mode: 0o600 });
-    await fs.writeFileAtomic(`${home}/script.asc`, input.signature, { mode: 0o600 });
-    const gpg = (args: string[]) =>
-      input.exec(
-        input.gpgCommand ?? "gpg",
-        // --no-autostart: importing and verifying public keys needs no gpg-agent left behind.
-        ["--homedir", fs.resolve(home), "--batch", "--no-tty", "--no-autostart", ...args],
-        { timeoutMs: input.timeoutMs ?? 30_000, redactor: input.redactor ?? new Redactor() },
-      );
-    await gpg(["--import", fs.resolve(`${home}/key.asc`)]);
-    const listed = await gpg(["--with-colons", "--fingerprint", "--list-keys"]);
-    const refusal = checkImportedKeys(parsePrimaryFingerprints(listed.stdout), pinned);
-    if (refusal !== undefined) return refusal;
-    const signature = fs.resolve(`${home}/script.asc`);
-    const verified = await gpg(["--status-fd", "1", "--verify", signature, fs.resolve(`${home}/script`)]);
-    return interpretVerification(verified, pinned);
+    return await withGpgHome(input, async (home) => {
+      const key = await home.write("key.asc", input.publicKey);
+      const script = await home.write("script", input.script);
+      const signature = await home.write("script.asc", input.signature);
+      await home.gpg(["--import", key]);
+      const listed = await home.gpg(["--with-colons", "--fingerprint", "--list-keys"]);
+      const refusal = checkImportedKeys(parsePrimaryFingerprints(listed.stdout), pinned);
+      if (refusal !== undefined) return refusal;
+      const verified = await home.gpg(["--status-fd", "1", "--verify", signature, script]);
+      return interpretVerification(verified, pinned);
+    });
   } catch (error) {
     if (error instanceof CommandStartError && error.code === "ENOENT") {
       return fail(
@@ -84,8 +67,6 @@ export async function verifyWithGpg(input: GpgVerifyInput): Promise<VerifyResult
       );
     }
     throw error;
-  } finally {
-    await fs.remove(home, { recursive: true });
   }
 }
 

@@ -1,6 +1,5 @@
 import type { HostFs } from "../../adapters/host/fs.ts";
-import type { RegionSource } from "../../app/settings.ts";
-import { readActivationFacts } from "../../cloud/activation-file.ts";
+import { activationFactsOf } from "../../cloud/activation-file.ts";
 import { UsageError } from "../../errors.ts";
 import { operatorFileError } from "../../util/files.ts";
 import type { Redactor } from "../../util/redact.ts";
@@ -55,7 +54,7 @@ export async function readSuppliedActivation(
       parsed.activationCode,
       `--activation-file ${flags.activationFile}`,
     );
-    const facts = readActivationFacts(text);
+    const facts = activationFactsOf(parsed);
     return {
       ...supplied,
       ...(facts?.expiresAt ? { expiresAt: facts.expiresAt } : {}),
@@ -84,17 +83,6 @@ export async function readSuppliedActivation(
   }
   redactor.add(code);
   return check(flags.activationId, code, source);
-}
-
-/**
- * The region an --activation-file records, for when no region is configured; undefined when there is no
- * such file or it cannot be read (readSuppliedActivation reports that, as bad input).
- */
-export async function activationFileRegion(files: HostFs, file: string | undefined): Promise<RegionSource[]> {
-  if (file === undefined) return [];
-  const read = await files.readInputFile(file).catch(() => undefined);
-  const facts = read === undefined ? undefined : readActivationFacts(read.bytes.toString("utf8"));
-  return [{ label: "--activation-file", region: facts?.region }];
 }
 
 function check(id: unknown, code: unknown, source: string): SuppliedActivation {
