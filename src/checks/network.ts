@@ -1,4 +1,5 @@
 import { probeDate, probeReachable } from "../adapters/host/http-probe.ts";
+import type { Plan } from "../engine/step.ts";
 import { formatDuration } from "../util/duration.ts";
 import { parseOsRelease, readOsRelease } from "./distribution.ts";
 import { dockerPresent, findDocker } from "./docker.ts";
@@ -22,28 +23,40 @@ const SYNC_CLOCK =
 export const clockSkewCheck = defineCheck(
   "clock-skew",
   "the host clock agrees with AWS (the Date header of the SSM endpoint)",
-  async (ctx) => {
-    const url = endpointFor(ctx.env, "ssm", ctx.region);
-    const before = ctx.clock.now().getTime();
-    const answer = await probeDate(url, ctx.timeoutMs);
-    const after = ctx.clock.now().getTime();
-    if (!answer.ok) {
-      return warn(
-        `could not read the time from ${displayUrl(url)}: ${answer.error}`,
-        `make sure the host reaches ${displayUrl(url)} (see the endpoints check) and that its clock is synchronised with NTP`,
-      );
-    }
-    // The server stamped its Date somewhere in the round trip; compare with our clock's midpoint.
-    const skewMs = (before + after) / 2 - answer.date.getTime();
-    const message =
-      Math.abs(skewMs) < 1_000
-        ? "clock agrees with AWS"
-        : `${formatSeconds(skewMs)} ${skewMs > 0 ? "ahead of" : "behind"} AWS`;
-    if (Math.abs(skewMs) > SKEW_FAIL_MS) return fail(`${message}: AWS rejects signed requests`, SYNC_CLOCK);
-    if (Math.abs(skewMs) > SKEW_WARN_MS) return warn(message, SYNC_CLOCK);
-    return pass(message);
-  },
+  async (ctx) => judgeClockSkew(await measureClockSkew(ctx)),
 );
+
+export type SkewMeasurement = { ok: true; skewMs: number } | { ok: false; url: string; error: string };
+
+/** How far the host clock is from the Date header of the region's SSM endpoint (positive: ahead). */
+export async function measureClockSkew(
+  ctx: Pick<CheckContext, "env" | "region" | "clock" | "timeoutMs">,
+): Promise<SkewMeasurement> {
+  const url = endpointFor(ctx.env, "ssm", ctx.region);
+  const before = ctx.clock.now().getTime();
+  const answer = await probeDate(url, ctx.timeoutMs);
+  const after = ctx.clock.now().getTime();
+  if (!answer.ok) return { ok: false, url, error: answer.error };
+  // The server stamped its Date somewhere in the round trip; compare with our clock's midpoint.
+  return { ok: true, skewMs: (before + after) / 2 - answer.date.getTime() };
+}
+
+export function judgeClockSkew(measured: SkewMeasurement): Plan {
+  if (!measured.ok) {
+    return warn(
+      `could not read the time from ${displayUrl(measured.url)}: ${measured.error}`,
+      `make sure the host reaches ${displayUrl(measured.url)} (see the endpoints check) and that its clock is synchronised with NTP`,
+    );
+  }
+  const { skewMs } = measured;
+  const message =
+    Math.abs(skewMs) < 1_000
+      ? "clock agrees with AWS"
+      : `${formatSeconds(skewMs)} ${skewMs > 0 ? "ahead of" : "behind"} AWS`;
+  if (Math.abs(skewMs) > SKEW_FAIL_MS) return fail(`${message}: AWS rejects signed requests`, SYNC_CLOCK);
+  if (Math.abs(skewMs) > SKEW_WARN_MS) return warn(message, SYNC_CLOCK);
+  return pass(message);
+}
 
 export const endpointsCheck = defineCheck(
   "endpoints",

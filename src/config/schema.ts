@@ -126,6 +126,31 @@ const hostSchema = z.strictObject({
   verifyTimeout: duration.default(300),
 });
 
+/** The daemon (field notes §9): probe cadence, the health endpoint, opt-in control-plane checks, repairs. */
+const healthSchema = z.strictObject({
+  interval: duration.refine((s) => s >= 1 && s <= 3600, { message: "must be between 1s and 1h" }).default(15),
+  /** Per probe. */
+  probeTimeout: duration
+    .refine((s) => s >= 1 && s <= 60, { message: "must be between 1s and 1m" })
+    .default(5),
+  /** HOST:PORT; a non-loopback address only when written here or in --listen explicitly. */
+  listen: z.string().min(1).default("127.0.0.1:9745"),
+  /** A file holding the bearer token /status and /metrics require (operator path). */
+  tokenFile: z.string().regex(/^\//, "must be an absolute path").optional(),
+  /** DescribeContainerInstances and SSM PingStatus with the instance role's own credentials, at most once a minute. */
+  controlPlane: z.boolean().default(false),
+  /** Rewrite drifted ecs.config keys and restart stopped units. */
+  repair: z.boolean().default(true),
+  /** Per repair (a unit restart waits for the unit). */
+  repairTimeout: duration
+    .refine((s) => s >= 1 && s <= 600, { message: "must be between 1s and 10m" })
+    .default(60),
+  /** Repairs per action and rolling hour. */
+  maxRepairsPerHour: z.number().int().min(1).max(60).default(6),
+  /** Free space under /var/lib/docker and /var/lib/ecs below this fails the disk check. */
+  minFreeDiskMiB: z.number().int().min(0).default(1024),
+});
+
 export const configSchema = z.strictObject({
   region: region.optional(),
   cluster: clusterName.default("default"),
@@ -169,6 +194,7 @@ export const configSchema = z.strictObject({
   host: hostSchema.prefault({}),
   /** Extra /etc/ecs/ecs.config keys (field notes §3): written as plain KEY=VALUE lines. */
   ecsConfig: z.record(ecsConfigKey, ecsConfigValue).default({}),
+  health: healthSchema.prefault({}),
   activation: z
     .strictObject({
       expiresIn: activationExpiry.default(3600),
@@ -187,5 +213,6 @@ export type TaskRoleConfig = Config["taskRoles"][number];
 export type ExecutionRoleConfig = Config["executionRole"];
 export type InstanceRoleConfig = Config["instanceRole"];
 export type HostConfig = Config["host"];
+export type HealthConfig = Config["health"];
 
 export const MANAGED_BY_TAG = { key: "ManagedBy", value: "ecs-anywhere-agent" } as const;

@@ -10,6 +10,8 @@ export const SSM_AGENT = {
   registrationKey: "/var/lib/amazon/ssm/Vault/Store/RegistrationKey",
   /** `{"ManagedInstanceID","Region"}`; survives `-register -clear`. */
   registration: "/var/lib/amazon/ssm/registration",
+  /** The running agent's identity, with CredentialsRetrievedAt and CredentialsExpiresAt (field notes §4.2). */
+  identityConfig: "/var/lib/amazon/ssm/runtimeconfig/identity_config.json",
   /** The instance role's credentials, in the [default] profile, rotated about every 30 minutes. */
   credentials: "/root/.aws/credentials",
   folders: ["/var/lib/amazon/ssm", "/etc/amazon/ssm", "/var/log/amazon/ssm"],

@@ -4,6 +4,7 @@ import {
   diffFile,
   planEcsConfigFiles,
 } from "../../components/ecs-agent/config-files.ts";
+import { effectiveValuesDiffer } from "../../components/ecs-agent/effective-config.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { verifyControlPlane, waitForRegistration } from "../../components/ecs-agent/registration.ts";
 import { describeSource, obtainVerifiedScript } from "../../components/install-script/obtain.ts";
@@ -16,7 +17,6 @@ import {
 import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
 import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
 import { formatDuration } from "../../util/duration.ts";
-import { effectiveValuesDiffer } from "./effective-config.ts";
 import { movePlan } from "./move.ts";
 import type { RegisterRun } from "./run.ts";
 

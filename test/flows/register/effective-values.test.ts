@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FilePlan } from "../../../src/components/ecs-agent/config-files.ts";
-import { effectiveValuesDiffer } from "../../../src/flows/register/effective-config.ts";
+import { effectiveValuesDiffer } from "../../../src/components/ecs-agent/effective-config.ts";
 
 const ETC = "/etc/ecs/ecs.config";
 const LIB = "/var/lib/ecs/ecs.config";

@@ -1,6 +1,6 @@
-import type { FilePlan } from "../../components/ecs-agent/config-files.ts";
-import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { parseEcsConfig } from "../../ecsconfig/index.ts";
+import type { FilePlan } from "./config-files.ts";
+import { ECS_AGENT } from "./files.ts";
 
 /**
  * Whether the values ecs-init reads (field notes §3.1: /var/lib/ecs/ecs.config, then /etc/ecs/ecs.config on top;

@@ -1,0 +1,93 @@
+import { createAwsPorts } from "../adapters/aws/clients.ts";
+import type { AwsPorts } from "../adapters/aws/ports.ts";
+import { createSystemd } from "../adapters/host/systemd.ts";
+import type { App } from "../app/app.ts";
+import type { Host } from "../app/host-build.ts";
+import { SSM_AGENT } from "../components/ssm-agent/files.ts";
+import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
+import type { Config } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import type { ControlPlane, PassFacts, ProbeContext } from "./probes.ts";
+
+/** The region the daemon works in: the configured one, else the one SSM registered the host in. */
+export async function daemonRegion(app: App, host: Host): Promise<string | undefined> {
+  try {
+    return app.region();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return (await observeSsmAgent(host.host.fs, app.redactor)).region;
+  }
+}
+
+/**
+ * Builds each pass's probe context from the host and the config of the moment. The control plane is asked
+ * with the instance role's own credentials (the [default] profile SSM writes, field notes §4.3), read again
+ * whenever they rotate; the AWS SDK is loaded only when that check is on.
+ */
+export function probeContexts(app: App, host: Host, config: Config, region: string | undefined) {
+  const timeoutMs = config.health.probeTimeout * 1000;
+  const systemd = createSystemd({ run: host.host.run, redactor: app.redactor, timeoutMs });
+  const repairSystemd = createSystemd({
+    run: host.host.run,
+    redactor: app.redactor,
+    timeoutMs: config.health.repairTimeout * 1000,
+  });
+  const checks = { ...host.checks, timeoutMs, ...(region === undefined ? {} : { region }) };
+  let ports: { key: string; made: Promise<AwsPorts> } | undefined;
+  const controlPlane = async (): Promise<ControlPlane> => {
+    if (region === undefined) throw new Error("no region known");
+    const credentials = await instanceCredentials(host, app);
+    if (ports?.key !== credentials.AWS_ACCESS_KEY_ID) {
+      const env = Object.fromEntries(
+        Object.entries(app.deps.env).filter(([name]) => name.startsWith("AWS_ENDPOINT_URL")),
+      );
+      ports = {
+        key: credentials.AWS_ACCESS_KEY_ID,
+        made: createAwsPorts({
+          region,
+          env: { ...env, ...credentials },
+          redactor: app.redactor,
+          log: app.log,
+          maxAttempts: 2,
+        }),
+      };
+    }
+    const aws = await ports.made;
+    return {
+      agentConnected: async (cluster, arn) => (await aws.ecs.describeContainerInstances(cluster, [arn]))[0],
+      pingStatus: async (id) => (await aws.ssm.describeManagedInstance(id))?.pingStatus,
+    };
+  };
+  return (facts: PassFacts): ProbeContext => ({
+    host: host.host,
+    systemd,
+    repairSystemd,
+    checks,
+    config,
+    region,
+    facts,
+    ...(config.health.controlPlane && region !== undefined ? { controlPlane } : {}),
+  });
+}
+
+/** The [default] profile of the credentials file SSM writes; its secrets join the redactor before anything else. */
+async function instanceCredentials(host: Host, app: App) {
+  const text = await host.host.fs.readText(SSM_AGENT.credentials);
+  const section = /^\s*\[\s*default\s*\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(text ?? "")?.[1] ?? "";
+  const value = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*(\\S+)\\s*$`, "m").exec(section)?.[1];
+  const accessKey = value("aws_access_key_id");
+  const secret = value("aws_secret_access_key");
+  const token = value("aws_session_token");
+  app.redactor.add(secret);
+  app.redactor.add(token);
+  if (accessKey === undefined || secret === undefined) {
+    throw new Error(
+      `${SSM_AGENT.credentials} has no [default] credentials: the SSM agent has not written them`,
+    );
+  }
+  return {
+    AWS_ACCESS_KEY_ID: accessKey,
+    AWS_SECRET_ACCESS_KEY: secret,
+    ...(token === undefined ? {} : { AWS_SESSION_TOKEN: token }),
+  };
+}

@@ -1,0 +1,314 @@
+import { acquireLock } from "../components/agent-state/lock.ts";
+import type { Config } from "../config/schema.ts";
+import { describeError } from "../errors.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import type { DaemonMetrics } from "./metrics.ts";
+import { type PassFacts, type Probe, type ProbeContext, type ProbeVerdict, probeCrashed } from "./probes.ts";
+import { neededRepairs, type RepairPolicy, repair } from "./repair.ts";
+import { type CheckResult, type DaemonStatus, failingChecks, type RepairRecord } from "./status.ts";
+
+/** What a pass needs that may change on SIGHUP. */
+export interface LoopSettings {
+  config: Config;
+  /** Builds the probes' context for one pass (fresh facts each time). */
+  context: (facts: PassFacts) => ProbeContext;
+}
+
+export interface LoopDeps {
+  probes: readonly Probe[];
+  clock: Clock;
+  log: Logger;
+  metrics?: DaemonMetrics;
+  policy: RepairPolicy;
+  version: string;
+  /** 0..1; the loop waits interval x (0.9 + 0.2 x jitter()). */
+  jitter?: () => number;
+  /** Test failpoints (field notes §9): "probe-loop-stall" stalls the loop after its first pass. */
+  failpoints?: ReadonlySet<string>;
+}
+
+const KEPT_REPAIRS = 20;
+
+/**
+ * The probe loop: one pass at a time, every `health.interval` (jittered so a fleet does not probe in step),
+ * results cached in `status`. Requests and the `status` command read the cache; nothing else starts a pass.
+ */
+export class ProbeLoop {
+  #settings: LoopSettings;
+  readonly #deps: LoopDeps;
+  #status: DaemonStatus;
+  /** The latest verdict per probe, with when it ran (for probes that run less often than every pass). */
+  readonly #last = new Map<string, { result: CheckResult; ranAt: number }>();
+  #running: Promise<DaemonStatus> | undefined;
+  #progressAt: number;
+  #repairs: RepairRecord[] = [];
+
+  constructor(settings: LoopSettings, deps: LoopDeps) {
+    this.#settings = settings;
+    this.#deps = deps;
+    this.#progressAt = deps.clock.now().getTime();
+    const { config } = settings;
+    this.#status = {
+      schema: 1,
+      version: deps.version,
+      ready: false,
+      registered: false,
+      summary: "starting: no probe pass yet",
+      cluster: config.cluster,
+      ...(config.region === undefined ? {} : { region: config.region }),
+      passes: 0,
+      checks: [],
+      repairs: [],
+    };
+  }
+
+  /** The cached report of the last pass. */
+  status(): DaemonStatus {
+    return this.#status;
+  }
+
+  /** The new settings apply from the next pass on. */
+  reconfigure(settings: LoopSettings): void {
+    this.#settings = settings;
+  }
+
+  /**
+   * True while the loop is making progress: a pass finished, a probe answered or a repair ended within
+   * `stallMs`. The watchdog is pinged only then, so a stuck loop gets the daemon restarted.
+   */
+  progressing(now: number): boolean {
+    return now - this.#progressAt <= this.stallMs();
+  }
+
+  /** Longest quiet time of a healthy loop: a jittered wait, two rounds of probe timeouts and one repair. */
+  stallMs(): number {
+    const { health } = this.#settings.config;
+    return health.interval * 1100 + health.probeTimeout * 2000 + health.repairTimeout * 1000 + 5_000;
+  }
+
+  /** Runs forever (until `signal`): a pass, a jittered wait, again. */
+  async run(signal: AbortSignal, afterPass?: (status: DaemonStatus) => void): Promise<void> {
+    while (!signal.aborted) {
+      const status = await this.pass(signal);
+      if (signal.aborted) return;
+      afterPass?.(status);
+      if (signal.aborted) return;
+      if (this.#deps.failpoints?.has("probe-loop-stall")) {
+        this.#deps.log.warn({ failpoint: "probe-loop-stall" }, "failpoint: the probe loop stalls here");
+        await new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+        return;
+      }
+      const jitter = this.#deps.jitter ?? Math.random;
+      const wait = this.#settings.config.health.interval * 1000 * (0.9 + 0.2 * jitter());
+      this.#progress();
+      try {
+        await this.#deps.clock.sleep(Math.round(wait), signal);
+      } catch {
+        return; // cancelled while waiting
+      }
+    }
+  }
+
+  /** One pass; while a pass runs, a second call gets that same pass (never two at once). */
+  pass(signal: AbortSignal): Promise<DaemonStatus> {
+    this.#running ??= this.#pass(signal).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #pass(signal: AbortSignal): Promise<DaemonStatus> {
+    const { clock, log } = this.#deps;
+    const { config } = this.#settings;
+    const started = clock.now().getTime();
+    this.#progressAt = started;
+    const facts: PassFacts = { inactiveUnits: [] };
+    const ctx = this.#settings.context(facts);
+    const enabled = this.#deps.probes.filter((probe) => probe.enabled?.(ctx) ?? true);
+    const early = enabled.filter((probe) => !probe.late);
+    const late = enabled.filter((probe) => probe.late);
+    const results = new Map<string, CheckResult>();
+    for (const group of [early, late]) {
+      const answers = await Promise.all(group.map((probe) => this.#probe(probe, ctx, signal)));
+      for (const answer of answers) results.set(answer.name, answer);
+    }
+    if (signal.aborted) return this.#status;
+    const checks = enabled.map((probe) => results.get(probe.name) as CheckResult);
+    const repairs = config.health.repair ? await this.#repair(ctx, facts, signal) : [];
+    this.#repairs = [...this.#repairs, ...repairs].slice(-KEPT_REPAIRS);
+    const finished = clock.now();
+    const previous = this.#status;
+    this.#status = this.#report(checks, facts, started, finished);
+    this.#progress();
+    this.#logChanges(previous, this.#status);
+    this.#deps.metrics?.observe(this.#status, facts, repairs, finished);
+    log.debug({ passes: this.#status.passes, durationMs: this.#status.lastPassDurationMs }, "probe pass");
+    return this.#status;
+  }
+
+  async #probe(probe: Probe, ctx: ProbeContext, signal: AbortSignal): Promise<CheckResult> {
+    const { clock } = this.#deps;
+    const started = clock.now().getTime();
+    const cached = this.#last.get(probe.name);
+    if (cached && probe.minIntervalMs !== undefined && started - cached.ranAt < probe.minIntervalMs) {
+      return cached.result;
+    }
+    const timeoutMs = ctx.config.health.probeTimeout * 1000;
+    const verdict = await withTimeout((inner) => probe.run(ctx, inner), timeoutMs, signal).catch(
+      (error: unknown): ProbeVerdict =>
+        error instanceof ProbeTimeout
+          ? {
+              status: "failed",
+              message: `no answer within ${timeoutMs} ms`,
+              remediation: "see the component's log",
+            }
+          : probeCrashed(error),
+    );
+    const finished = clock.now();
+    const durationMs = Math.max(0, finished.getTime() - started);
+    const result: CheckResult = {
+      name: probe.name,
+      status: verdict.status,
+      critical: probe.critical,
+      message: ctx.host.redactor.scrub(verdict.message),
+      ...(verdict.remediation === undefined
+        ? {}
+        : { remediation: ctx.host.redactor.scrub(verdict.remediation) }),
+      observedAt: finished.toISOString(),
+      durationMs,
+    };
+    this.#last.set(probe.name, { result, ranAt: started });
+    this.#deps.metrics?.timed(probe.name, durationMs);
+    this.#progress();
+    return result;
+  }
+
+  /** Repairs under the agent's lock; while register or deregister holds it, the pass repairs nothing. */
+  async #repair(ctx: ProbeContext, facts: PassFacts, signal: AbortSignal): Promise<RepairRecord[]> {
+    const needed = neededRepairs(facts);
+    if (needed.length === 0) return [];
+    const { host } = ctx;
+    const now = this.#deps.clock.now().getTime();
+    let lock: { release(): Promise<void> };
+    try {
+      lock = await acquireLock(host.fs, host.system, host.clock, "daemon (repair)", 0, signal);
+    } catch (error) {
+      const message = host.redactor.scrub(`not repaired: ${describeError(error)}`);
+      return needed.map((action) => ({
+        action,
+        result: "skipped",
+        at: new Date(now).toISOString(),
+        message,
+      }));
+    }
+    try {
+      return await repair(
+        { host, systemd: ctx.repairSystemd, facts, policy: this.#deps.policy, now },
+        { signal, log: this.#deps.log },
+      );
+    } finally {
+      await lock.release();
+      this.#progress();
+    }
+  }
+
+  #report(checks: CheckResult[], facts: PassFacts, started: number, finished: Date): DaemonStatus {
+    const { config } = this.#settings;
+    const registered = facts.registered === true;
+    const failing = failingChecks({ checks });
+    const ready = registered && failing.length === 0;
+    const passing = checks.filter((check) => check.status !== "failed").length;
+    const summary = ready
+      ? `registered in ${config.cluster}, ${passing}/${checks.length} checks passing`
+      : `${registered ? "registered" : "not registered"} in ${config.cluster}; failing: ${failing.map((c) => c.name).join(", ") || "none"}`;
+    const region = config.region ?? facts.ssmRegion;
+    return {
+      schema: 1,
+      version: this.#deps.version,
+      ready,
+      registered,
+      summary,
+      cluster: config.cluster,
+      ...(region === undefined ? {} : { region }),
+      ...(facts.containerInstanceArn === undefined
+        ? {}
+        : { containerInstanceArn: facts.containerInstanceArn }),
+      ...(facts.managedInstanceId === undefined ? {} : { managedInstanceId: facts.managedInstanceId }),
+      passes: this.#status.passes + 1,
+      lastPassAt: finished.toISOString(),
+      lastPassDurationMs: finished.getTime() - started,
+      checks,
+      repairs: this.#repairs,
+    };
+  }
+
+  /** One log line per change of state, not per pass. */
+  #logChanges(previous: DaemonStatus, next: DaemonStatus): void {
+    const { log } = this.#deps;
+    const before = new Map(previous.checks.map((check) => [check.name, check]));
+    for (const check of next.checks) {
+      const was = before.get(check.name);
+      if (was?.status === check.status && was.message === check.message) continue;
+      if (was === undefined && check.status === "ok") continue;
+      const fields = { check: check.name, status: check.status, was: was?.status, message: check.message };
+      if (check.status === "failed" || check.status === "warn") log.warn(fields, "check changed");
+      else log.info(fields, "check changed");
+    }
+    if (previous.passes === 0 || previous.ready !== next.ready) {
+      const fields = { ready: next.ready, registered: next.registered, summary: next.summary };
+      if (next.ready) log.info(fields, "ready");
+      else log.warn(fields, "not ready");
+    }
+  }
+
+  #progress(): void {
+    this.#progressAt = this.#deps.clock.now().getTime();
+  }
+
+  /** For the soak test's debug hook: the sizes of everything the loop keeps between passes. */
+  debugSizes(): Record<string, number> {
+    return {
+      cachedVerdicts: this.#last.size,
+      repairsKept: this.#repairs.length,
+      checks: this.#status.checks.length,
+      ...Object.fromEntries(
+        Object.entries(this.#deps.policy.size()).map(([key, value]) => [`policy_${key}`, value]),
+      ),
+    };
+  }
+}
+
+export class ProbeTimeout extends Error {
+  override readonly name = "ProbeTimeout";
+}
+
+/**
+ * Runs `fn` with a signal that fires after `ms` (a real timer: a hung socket or child does not stop on a
+ * fake clock) or with `outer`. Rejects with ProbeTimeout at the deadline even if `fn` ignores its signal.
+ */
+export async function withTimeout<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  outer: AbortSignal,
+): Promise<T> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(outer.reason);
+  outer.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ProbeTimeout(`no answer within ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener("abort", onAbort);
+  }
+}

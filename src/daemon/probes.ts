@@ -1,0 +1,354 @@
+import { pingDocker } from "../adapters/host/docker.ts";
+import { judgeRegistration } from "../adapters/host/introspection.ts";
+import type { Systemd } from "../adapters/host/systemd.ts";
+import type { HostContext } from "../app/host.ts";
+import { credentialsCheck } from "../checks/credentials.ts";
+import type { CheckContext } from "../checks/index.ts";
+import { judgeClockSkew, measureClockSkew } from "../checks/network.ts";
+import { DOCKER } from "../components/docker/files.ts";
+import { desiredKeys, type FilePlan, planEcsConfigFiles } from "../components/ecs-agent/config-files.ts";
+import { ECS_AGENT } from "../components/ecs-agent/files.ts";
+import { SSM_AGENT } from "../components/ssm-agent/files.ts";
+import { observeSsmAgent, ssmUnit } from "../components/ssm-agent/registration.ts";
+import type { Config } from "../config/schema.ts";
+import { describeError } from "../errors.ts";
+import type { CheckStatus } from "./status.ts";
+
+/** What one pass learned beyond the verdicts: the repairs, the metrics and the report read it. */
+export interface PassFacts {
+  registered?: boolean;
+  containerInstanceArn?: string;
+  agentVersion?: string;
+  managedInstanceId?: string;
+  /** The region SSM registered the host in (the registration file's). */
+  ssmRegion?: string;
+  /** Units found inactive, by role. */
+  inactiveUnits: { role: UnitRole; unit: string }[];
+  /** The ecs.config plans when a file differs from what the config wants. */
+  drift?: { plans: FilePlan[]; current: { etc: string | undefined; lib: string | undefined } };
+  credentialsExpireAt?: Date;
+  clockSkewSeconds?: number;
+  agentConnected?: boolean;
+}
+
+export type UnitRole = "ecs" | "ssm-agent" | "docker";
+
+export interface ProbeVerdict {
+  status: CheckStatus;
+  message: string;
+  remediation?: string;
+}
+
+/** What probes read: the host (every path under the root), the check context, the config of the moment. */
+export interface ProbeContext {
+  host: HostContext;
+  /** systemctl with the probe timeout (not the long one register's starts need). */
+  systemd: Systemd;
+  /** systemctl with the repair timeout, for restarts. */
+  repairSystemd: Systemd;
+  checks: CheckContext;
+  config: Config;
+  /** The configured region, else the one SSM registered in; undefined before registration. */
+  region: string | undefined;
+  facts: PassFacts;
+  /** The control plane with the instance role's own credentials (built on first use; loads the SDK). */
+  controlPlane?: () => Promise<ControlPlane>;
+}
+
+export interface ControlPlane {
+  agentConnected(
+    cluster: string,
+    arn: string,
+  ): Promise<{ status: string; agentConnected: boolean } | undefined>;
+  pingStatus(managedInstanceId: string): Promise<string | undefined>;
+}
+
+/** One observation the daemon makes each pass (or less often); read-only, never throws past the runner. */
+export interface Probe {
+  name: string;
+  /** A failed critical probe makes the host not ready. */
+  critical: boolean;
+  /** Probed at most this often; in between the last verdict is kept. */
+  minIntervalMs?: number;
+  /** Runs after the others (it reads their facts). */
+  late?: boolean;
+  enabled?(ctx: ProbeContext): boolean;
+  run(ctx: ProbeContext, signal: AbortSignal): Promise<ProbeVerdict>;
+}
+
+const ok = (message: string): ProbeVerdict => ({ status: "ok", message });
+const failed = (message: string, remediation: string): ProbeVerdict => ({
+  status: "failed",
+  message,
+  remediation,
+});
+const warned = (message: string, remediation: string): ProbeVerdict => ({
+  status: "warn",
+  message,
+  remediation,
+});
+
+const GIB = 1024 ** 3;
+/** field notes §4.3: credentials last about an hour and are rotated at half-life. */
+const CREDENTIALS_WARN_MS = 15 * 60_000;
+
+/** field notes §2.4: a container instance ARN in the configured cluster, not just any answer. */
+const ecsAgentProbe: Probe = {
+  name: "ecs-agent",
+  critical: true,
+  async run(ctx) {
+    const metadata = await ctx.host.introspection.metadata();
+    const problem = judgeRegistration(metadata, ctx.config.cluster);
+    ctx.facts.registered = problem === undefined;
+    if (metadata.state === "ok") {
+      ctx.facts.agentVersion = metadata.version;
+      if (metadata.containerInstanceArn !== null)
+        ctx.facts.containerInstanceArn = metadata.containerInstanceArn;
+    }
+    if (problem !== undefined || metadata.state !== "ok") {
+      return failed(
+        problem ?? "the ECS agent is not answering",
+        "see `systemctl status ecs` and /var/log/ecs/ecs-agent.log; `ecs-anywhere-agent register` registers the host",
+      );
+    }
+    return ok(`registered in ${ctx.config.cluster} (${metadata.version})`);
+  },
+};
+
+function unitProbe(name: string, role: UnitRole, unitOf: (ctx: ProbeContext) => Promise<string>): Probe {
+  return {
+    name,
+    critical: true,
+    async run(ctx) {
+      const unit = await unitOf(ctx);
+      if (await ctx.systemd.isActive(unit)) return ok(`${unit} is active`);
+      ctx.facts.inactiveUnits.push({ role, unit });
+      return failed(
+        `${unit} is not active`,
+        `see \`systemctl status ${unit}\` and \`journalctl -u ${unit}\``,
+      );
+    },
+  };
+}
+
+const ssmRegistrationProbe: Probe = {
+  name: "ssm-registration",
+  critical: true,
+  async run(ctx) {
+    const observed = await observeSsmAgent(ctx.host.fs, ctx.host.redactor);
+    if (observed.managedInstanceId) ctx.facts.managedInstanceId = observed.managedInstanceId;
+    if (observed.region) ctx.facts.ssmRegion = observed.region;
+    if (!observed.registered || observed.managedInstanceId === undefined) {
+      return failed(
+        `the SSM agent is not registered (${SSM_AGENT.registrationKey} holds no instance id)`,
+        "register the host: `ecs-anywhere-agent register`",
+      );
+    }
+    const wanted = ctx.config.region;
+    if (wanted !== undefined && observed.region !== undefined && observed.region !== wanted) {
+      return failed(
+        `the SSM agent is registered in ${observed.region}, the config says ${wanted}`,
+        "deregister and register again in the configured region, or fix the config's region",
+      );
+    }
+    return ok(`managed instance ${observed.managedInstanceId} in ${observed.region ?? "an unknown region"}`);
+  },
+};
+
+/** field notes §4.2, §4.3: the SSM agent's identity says when the credentials it wrote expire. */
+const credentialsFreshProbe: Probe = {
+  name: "credentials-fresh",
+  critical: true,
+  async run(ctx) {
+    const text = await ctx.host.fs.readText(SSM_AGENT.identityConfig);
+    if (text === undefined) {
+      return failed(
+        `${SSM_AGENT.identityConfig} does not exist: the SSM agent has not fetched instance credentials`,
+        "check that the SSM agent runs and is registered (`journalctl -u amazon-ssm-agent`)",
+      );
+    }
+    const expires = parseTime(jsonField(text, "CredentialsExpiresAt"));
+    if (expires === undefined) {
+      return failed(
+        `${SSM_AGENT.identityConfig} has no readable CredentialsExpiresAt`,
+        "restart the SSM agent so it fetches credentials again",
+      );
+    }
+    ctx.facts.credentialsExpireAt = expires;
+    const left = expires.getTime() - ctx.host.clock.now().getTime();
+    if (!(await ctx.host.fs.exists(SSM_AGENT.credentials))) {
+      return failed(
+        `${SSM_AGENT.credentials} does not exist`,
+        "restart the SSM agent; it writes the instance role's credentials there",
+      );
+    }
+    const restart =
+      "restart the SSM agent (`systemctl restart amazon-ssm-agent`) and check its log: it should rotate them at half-life";
+    if (left <= 0) return failed(`the instance credentials expired at ${expires.toISOString()}`, restart);
+    const minutes = Math.floor(left / 60_000);
+    if (left < CREDENTIALS_WARN_MS)
+      return warned(`the instance credentials expire in ${minutes} min`, restart);
+    return ok(`the instance credentials expire in ${minutes} min`);
+  },
+};
+
+const dockerProbe: Probe = {
+  name: "docker",
+  critical: true,
+  async run(ctx) {
+    const ping = await pingDocker(ctx.checks.dockerSocket, ctx.checks.timeoutMs);
+    if (ping.ok) return ok(ping.message);
+    return failed(ping.message, "see `systemctl status docker` and `journalctl -u docker`");
+  },
+};
+
+/** The desired keys in /etc/ecs/ecs.config, and /var/lib/ecs/ecs.config without duplicates (field notes §3). */
+const ecsConfigProbe: Probe = {
+  name: "ecs-config",
+  critical: false,
+  async run(ctx) {
+    if (ctx.region === undefined) {
+      return {
+        status: "skipped",
+        message: "no region configured and SSM has not registered: nothing to compare",
+      };
+    }
+    const [etc, lib, installed] = await Promise.all([
+      ctx.host.fs.readText(ECS_AGENT.config),
+      ctx.host.fs.readText(ECS_AGENT.configLib),
+      ctx.host.fs.exists(ECS_AGENT.ecsInit),
+    ]);
+    if (etc === undefined && !installed) {
+      return { status: "skipped", message: "ecs-init is not installed: `register` writes ecs.config" };
+    }
+    const plans = planEcsConfigFiles(desiredKeys(ctx.config, ctx.region), { etc, lib }, ctx.host.redactor);
+    const drifted = plans.filter((plan) => plan.changed);
+    if (drifted.length === 0) return ok("both ecs.config files hold what the config wants");
+    ctx.facts.drift = { plans, current: { etc, lib } };
+    const keys = drifted.flatMap((plan) => plan.changes.map((change) => `${plan.path}: ${change}`));
+    return warned(
+      `drift: ${keys.join("; ")}`,
+      "the daemon rewrites the keys (repair on), or run `ecs-anywhere-agent register` again",
+    );
+  },
+};
+
+const TEN_MINUTES = 10 * 60_000;
+
+/** field notes §6.5: the preflight check, at most every 10 minutes (it asks an AWS endpoint). */
+const clockSkewProbe: Probe = {
+  name: "clock-skew",
+  critical: false,
+  minIntervalMs: TEN_MINUTES,
+  enabled: (ctx) => ctx.region !== undefined,
+  async run(ctx) {
+    const measured = await measureClockSkew({ ...ctx.checks, region: ctx.region ?? "" });
+    if (measured.ok) ctx.facts.clockSkewSeconds = Math.round(measured.skewMs / 1000);
+    return verdictOf(judgeClockSkew(measured));
+  },
+};
+
+const diskProbe: Probe = {
+  name: "disk",
+  critical: false,
+  async run(ctx) {
+    const min = ctx.config.health.minFreeDiskMiB * 1024 * 1024;
+    const paths = ["/var/lib/docker", "/var/lib/ecs"];
+    const free = await Promise.all(paths.map((path) => ctx.host.system.freeBytes(path)));
+    const lines = paths.map((path, i) => `${((free[i] ?? 0) / GIB).toFixed(1)} GiB free under ${path}`);
+    const low = paths.filter((_, i) => (free[i] ?? 0) < min);
+    if (low.length === 0) return ok(lines.join(", "));
+    return failed(lines.join(", "), `free space under ${low.join(" and ")} (images: \`docker image prune\`)`);
+  },
+};
+
+/** field notes §6.3: the preflight check, every pass. */
+const shadowingProbe: Probe = {
+  name: "credential-shadowing",
+  critical: false,
+  async run(ctx, signal) {
+    return verdictOf(await credentialsCheck.plan(ctx.checks, signal));
+  },
+};
+
+/** Opt-in: what ECS and SSM say about this host, with its own instance-role credentials, at most once a minute. */
+const controlPlaneProbe: Probe = {
+  name: "control-plane",
+  critical: true,
+  late: true,
+  minIntervalMs: 60_000,
+  enabled: (ctx) => ctx.config.health.controlPlane && ctx.controlPlane !== undefined,
+  async run(ctx) {
+    const { containerInstanceArn: arn, managedInstanceId: id } = ctx.facts;
+    if (arn === undefined || id === undefined || ctx.controlPlane === undefined) {
+      return { status: "skipped", message: "not registered yet: nothing to ask the control plane about" };
+    }
+    const plane = await ctx.controlPlane();
+    const [instance, ping] = await Promise.all([
+      plane.agentConnected(ctx.config.cluster, arn),
+      plane.pingStatus(id),
+    ]);
+    ctx.facts.agentConnected = instance?.agentConnected === true;
+    const problems = [
+      ...(instance === undefined ? [`ECS does not know ${arn}`] : []),
+      ...(instance && instance.status !== "ACTIVE" ? [`the container instance is ${instance.status}`] : []),
+      ...(instance && !instance.agentConnected ? ["ECS says the agent is not connected"] : []),
+      ...(ping !== "Online" ? [`SSM says the managed instance is ${ping ?? "unknown"}`] : []),
+    ];
+    if (problems.length === 0) return ok("ACTIVE, agent connected; SSM ping Online");
+    return failed(
+      problems.join("; "),
+      "see the ECS agent's log (/var/log/ecs/ecs-agent.log) and the SSM agent's; check outbound HTTPS to ECS and SSM",
+    );
+  },
+};
+
+/** Every probe, in report order. */
+export const PROBES: readonly Probe[] = [
+  ecsAgentProbe,
+  unitProbe("ecs-unit", "ecs", async () => ECS_AGENT.unit),
+  unitProbe("ssm-unit", "ssm-agent", (ctx) => ssmUnit(ctx.systemd)),
+  unitProbe("docker-unit", "docker", async () => DOCKER.unit),
+  ssmRegistrationProbe,
+  credentialsFreshProbe,
+  dockerProbe,
+  ecsConfigProbe,
+  clockSkewProbe,
+  diskProbe,
+  shadowingProbe,
+  controlPlaneProbe,
+];
+
+export const PROBE_NAMES: readonly string[] = PROBES.map((probe) => probe.name);
+
+function verdictOf(plan: { status?: string; summary: string; remediation?: string }): ProbeVerdict {
+  const status = plan.status === "warn" || plan.status === "failed" ? plan.status : "ok";
+  return {
+    status,
+    message: plan.summary,
+    ...(plan.remediation === undefined ? {} : { remediation: plan.remediation }),
+  };
+}
+
+function jsonField(text: string, field: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object"
+      ? (value as Record<string, unknown>)[field]
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseTime(value: unknown): Date | undefined {
+  if (typeof value !== "string") return undefined;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time;
+}
+
+/** A probe's own exception is its failure, said so (never a stack). */
+export function probeCrashed(error: unknown): ProbeVerdict {
+  const line = describeError(error).split("\n", 1)[0] ?? "";
+  return failed(`the probe itself failed: ${line}`, "re-run with --log-level debug");
+}
