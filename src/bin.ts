@@ -19,6 +19,11 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   clock: systemClock,
   signal: cancel.signal,
+  // Only the daemon listens: for every other command SIGHUP keeps its default meaning.
+  onReload: (listener) => {
+    process.on("SIGHUP", listener);
+    return () => process.off("SIGHUP", listener);
+  },
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
   ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
   stdout: (text) => process.stdout.write(text),

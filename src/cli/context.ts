@@ -14,6 +14,8 @@ export interface CliDeps extends Sinks {
   columns?: number;
   /** Fires on SIGINT/SIGTERM (bin.ts); commands cancel cleanly and exit 130/143. */
   signal?: AbortSignal;
+  /** SIGHUP (bin.ts): the daemon reloads its config; returns the function that stops listening. */
+  onReload?: (listener: () => void) => () => void;
   /** Overrides how AWS ports are built (tests never need it: they point the real SDK at the emulator). */
   createAws?: (config: Config, region: string) => Promise<AwsPorts>;
   /** Overrides parts of the host (system facts, the exec function); tests run unprivileged in a temp ROOT. */

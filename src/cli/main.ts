@@ -211,6 +211,27 @@ function buildProgram(
     .option("--lock-timeout <duration>", "wait this long for another run to finish (default 60s)")
     .action(run(() => import("./commands/deregister.ts")));
 
+  program
+    .command("daemon")
+    .description(
+      "keep this host healthy: probe it, repair drift, serve /livez /readyz /status /metrics (systemd Type=notify)",
+    )
+    .option("--root <dir>", "host root prefix (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .option("--listen <host:port>", "where to serve HTTP (default health.listen, 127.0.0.1:9745)")
+    .option("--register-on-start", "register an unregistered host first (needs an activation source)")
+    .option("--activation-file <file>", "with --register-on-start: the JSON written by `activation create --out`")
+    .action(run(() => import("./commands/daemon.ts")));
+
+  program
+    .command("status")
+    .description("is this host ready? asks the running daemon, else probes once; exit 0 ready, 1 not")
+    .option("--root <dir>", "host root prefix (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .option("--listen <host:port>", "where the daemon serves (default health.listen, 127.0.0.1:9745)")
+    .option("--no-daemon", "do not ask the daemon: probe now")
+    .action(run(() => import("./commands/status.ts")));
+
   const activation = program
     .command("activation")
     .description("SSM hybrid activations for registering hosts");

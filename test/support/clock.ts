@@ -33,3 +33,48 @@ export function fakeClock(start = new Date("2026-11-25T12:00:00Z")): Clock & { a
     advance: moveBy,
   };
 }
+
+/**
+ * A clock whose sleeps wait until the test moves the time past them (`advance`), for code that loops on
+ * `sleep`, such as the daemon: nothing happens between the test's steps. `sleepers()` tells how many wait.
+ */
+export function manualClock(start = new Date()): Clock & {
+  advance(ms: number): Promise<void>;
+  sleepers(): number;
+} {
+  const inner = fakeClock(start);
+  const waiting = new Set<{ until: number; wake: () => void }>();
+  return {
+    now: inner.now,
+    every: inner.every,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const entry = {
+          until: inner.now().getTime() + ms,
+          wake: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          waiting.delete(entry);
+          reject(signal?.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        waiting.add(entry);
+      }),
+    advance: async (ms) => {
+      inner.advance(ms);
+      const now = inner.now().getTime();
+      for (const entry of [...waiting]) {
+        if (entry.until <= now) {
+          waiting.delete(entry);
+          entry.wake();
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    sleepers: () => waiting.size,
+  };
+}

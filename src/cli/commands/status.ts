@@ -1,0 +1,120 @@
+import http from "node:http";
+import { buildHost } from "../../app/host-build.ts";
+import { daemonRegion, probeContexts } from "../../daemon/context.ts";
+import { readToken } from "../../daemon/token.ts";
+import { parseListen } from "../../daemon/listen.ts";
+import { ProbeLoop } from "../../daemon/loop.ts";
+import { PROBES } from "../../daemon/probes.ts";
+import { RepairPolicy } from "../../daemon/repair.ts";
+import type { DaemonStatus } from "../../daemon/status.ts";
+import { renderSteps } from "../../engine/render.ts";
+import { UsageError } from "../../errors.ts";
+import type { Context } from "../context.ts";
+import { printJson } from "../io.ts";
+import { VERSION } from "../main.ts";
+import { hostOptions, parseUrl } from "./check.ts";
+
+const ASK_DAEMON_MS = 1_000;
+
+/**
+ * `status`: the running daemon's report when it answers on its listen address, else the same probes run once
+ * here (read-only: nothing is repaired). Exit 0 when ready, 1 when not.
+ */
+export default async function status(ctx: Context, raw: Record<string, unknown>): Promise<number> {
+  const text = (key: string, flag: string): string | undefined => {
+    const value = raw[key];
+    if (value === undefined || typeof value === "string") return value;
+    throw new UsageError(`${flag}: expects one value`);
+  };
+  const root = text("root", "--root");
+  const ecsAgentUrl = text("ecsAgentUrl", "--ecs-agent-url");
+  const listenFlag = text("listen", "--listen");
+  if (ecsAgentUrl !== undefined) parseUrl("--ecs-agent-url", ecsAgentUrl);
+  const config = ctx.config();
+  const listen = parseListen(listenFlag ?? config.health.listen, listenFlag ? "--listen" : "health.listen", true);
+  const host = hostOptions({ ...(root === undefined ? {} : { root }), ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }) });
+
+  let report: DaemonStatus | undefined;
+  let source = "daemon";
+  if (raw.daemon !== false) report = await askDaemon(listen, await readToken(ctx, config), ctx.signal);
+  if (report === undefined) {
+    source = "probed now";
+    const region = (() => {
+      try {
+        return ctx.region();
+      } catch (error) {
+        if (error instanceof UsageError) return undefined;
+        throw error;
+      }
+    })();
+    const built = await buildHost(ctx, host, region ?? "");
+    const known = await daemonRegion(ctx, built);
+    const observeOnly = { ...config, health: { ...config.health, repair: false } };
+    const loop = new ProbeLoop(
+      { config: observeOnly, context: probeContexts(ctx, built, observeOnly, known) },
+      { probes: PROBES, clock: ctx.clock, log: ctx.log, policy: new RepairPolicy({ perHour: 1 }), version: VERSION },
+    );
+    report = await loop.pass(ctx.signal);
+  }
+  if (ctx.output === "json") printJson(ctx.io, { ok: report.ready, source, ...report });
+  else ctx.io.out(renderStatus(report, source));
+  return report.ready ? 0 : 1;
+}
+
+function renderStatus(report: DaemonStatus, source: string): string {
+  const steps = report.checks.map((check) => ({
+    id: check.name,
+    status: check.status,
+    summary: check.message,
+    ...(check.remediation === undefined ? {} : { remediation: check.remediation }),
+    startedAt: check.observedAt,
+    durationMs: check.durationMs,
+  }));
+  const repairs = report.repairs.slice(-5).map((r) => `  ${r.at} ${r.action}: ${r.result} (${r.message})`);
+  return [
+    ...renderSteps(steps),
+    ...(repairs.length > 0 ? ["", "recent repairs:", ...repairs] : []),
+    "",
+    `${report.ready ? "READY" : "NOT READY"}: ${report.summary} (${source}${report.lastPassAt ? `, ${report.lastPassAt}` : ""})`,
+  ].join("\n");
+}
+
+/** The daemon's cached report; undefined when nothing (or something else) answers in time. */
+function askDaemon(
+  listen: { host: string; port: number },
+  token: string | undefined,
+  signal: AbortSignal,
+): Promise<DaemonStatus | undefined> {
+  return new Promise((resolve) => {
+    const request = http.get(
+      {
+        host: listen.host,
+        port: listen.port,
+        path: "/status",
+        timeout: ASK_DAEMON_MS,
+        signal,
+        agent: false,
+        ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+      },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          body += chunk;
+          if (body.length > 1_000_000) request.destroy();
+        });
+        response.on("end", () => {
+          try {
+            const parsed = JSON.parse(body) as DaemonStatus;
+            resolve(response.statusCode === 200 && parsed.schema === 1 ? parsed : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        });
+        response.on("error", () => resolve(undefined));
+      },
+    );
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(undefined));
+  });
+}
