@@ -6,10 +6,11 @@ import { describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../fixtures/bin", import.meta.url));
 const LIB = fileURLToPath(new URL("../fixtures/lib", import.meta.url));
+const SYSTEMD = fileURLToPath(new URL("../fixtures/systemd", import.meta.url));
 
 /** Every shell script of the fixtures (by shebang): ours, not test/fixtures/gpg. */
-const scripts = readdirSync(BIN)
-  .map((name) => join(BIN, name))
+const scripts = [BIN, SYSTEMD]
+  .flatMap((dir) => readdirSync(dir).map((name) => join(dir, name)))
   .filter((file) =>
     /^#!\s*\/(usr\/)?bin\/(env )?(ba)?sh\b/.test(readFileSync(file, "utf8").split("\n")[0] ?? ""),
   );
@@ -24,6 +25,7 @@ const available = shellcheck.status === 0;
 describe("fixture shell scripts", () => {
   it("are found and executable", () => {
     expect(scripts.map((f) => f.slice(BIN.length + 1))).toContain("ecs-anywhere-install.sh");
+    expect(scripts).toContain(join(SYSTEMD, "notify-daemon.sh"));
     expect(sourced.map((f) => f.slice(LIB.length + 1))).toContain("fake-tool.bash");
     for (const file of scripts) expect(statSync(file).mode & 0o111).not.toBe(0);
   });

@@ -1,35 +1,105 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const UNIT = "systemd/ecs-anywhere-register.service";
+const REGISTER_UNIT = "systemd/ecs-anywhere-register.service";
+const AGENT_UNIT = "systemd/ecs-anywhere-agent.service";
+/** The daemon's own deadline for a clean exit after SIGTERM. */
+const DAEMON_SHUTDOWN_DEADLINE_SEC = 10;
 const analyze = spawnSync("systemd-analyze", ["--version"]);
+// Skipped only outside CI when systemd-analyze is absent; CI installs it (.ci/run).
+const noAnalyze = analyze.error !== undefined && !process.env.CI;
+
+/**
+ * `systemd-analyze verify` of a shipped unit with the real bundle as ExecStart (the paths in ExecStart= must
+ * exist where it runs). It exits 0 on some bad values, so its stderr must be empty too (field notes §7.9).
+ */
+function verify(unitFile: string): { status: number | null; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), "ecsa-unit-"));
+  try {
+    const name = unitFile.split("/").pop() as string;
+    const text = readFileSync(unitFile, "utf8").replaceAll(
+      "/usr/local/bin/ecs-anywhere-agent",
+      resolve("dist/ecs-anywhere-agent.mjs"),
+    );
+    writeFileSync(join(dir, name), text);
+    const run = spawnSync("systemd-analyze", ["verify", join(dir, name)], { encoding: "utf8" });
+    return { status: run.status, stderr: run.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every value of a directive in a unit file (later lines win in systemd; lists accumulate). */
+function values(text: string, key: string): string[] {
+  return [...text.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((match) => match[1] as string);
+}
+
+/** A systemd time span in seconds ("30s", "1min 30s", "90"): the forms this project's units use. */
+function seconds(span: string): number {
+  let total = 0;
+  for (const part of span.trim().split(/\s+/)) {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|min|h)?$/.exec(part);
+    if (!match) throw new Error(`unparsed time span ${span}`);
+    const factor = { ms: 0.001, s: 1, min: 60, h: 3600 }[match[2] ?? "s"] as number;
+    total += Number(match[1]) * factor;
+  }
+  return total;
+}
 
 describe("the register unit", () => {
-  // Skipped only outside CI when systemd-analyze is absent; CI installs it (.ci/run).
-  it.skipIf(analyze.error !== undefined && !process.env.CI)(
-    "passes systemd-analyze verify with the real bundle as ExecStart",
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), "ecsa-unit-"));
-      const text = readFileSync(UNIT, "utf8").replaceAll(
-        "/usr/local/bin/ecs-anywhere-agent",
-        resolve("dist/ecs-anywhere-agent.mjs"),
-      );
-      writeFileSync(join(dir, "ecs-anywhere-register.service"), text);
-      const run = spawnSync("systemd-analyze", ["verify", join(dir, "ecs-anywhere-register.service")], {
-        encoding: "utf8",
-      });
-      expect(run.stderr).toBe("");
-      expect(run.status).toBe(0);
-    },
-  );
+  it.skipIf(noAnalyze)("passes systemd-analyze verify with the real bundle as ExecStart", () => {
+    expect(verify(REGISTER_UNIT)).toEqual({ status: 0, stderr: "" });
+  });
 
   it("does not wait for cloud-init, which would deadlock ecs.service (field notes §6.10)", () => {
-    const text = readFileSync(UNIT, "utf8");
+    const text = readFileSync(REGISTER_UNIT, "utf8");
     expect(text).not.toMatch(/^(After|Requires|Wants)=.*cloud-final/m);
     expect(text).toMatch(/^Type=oneshot$/m);
     expect(text).toMatch(/--activation-file \/etc\/ecs-anywhere-agent\/activation\.json/);
+  });
+});
+
+describe("the agent (daemon) unit", () => {
+  const text = readFileSync(AGENT_UNIT, "utf8");
+
+  it.skipIf(noAnalyze)("passes systemd-analyze verify with the real bundle as ExecStart", () => {
+    expect(verify(AGENT_UNIT)).toEqual({ status: 0, stderr: "" });
+  });
+
+  it("runs the daemon as a notify service whose notifications come from a child process", () => {
+    expect(values(text, "ExecStart")).toEqual(["/usr/local/bin/ecs-anywhere-agent daemon"]);
+    expect(values(text, "Type")).toEqual(["notify"]);
+    // The systemd-notify binary is the sender, a child of the daemon (field notes §7.8).
+    expect(values(text, "NotifyAccess")).toEqual(["all"]);
+    expect(values(text, "Restart")).toEqual(["on-failure"]);
+  });
+
+  it("has a watchdog, and a stop timeout above the daemon's shutdown deadline", () => {
+    const [watchdog] = values(text, "WatchdogSec");
+    expect(seconds(watchdog ?? "0")).toBeGreaterThan(0);
+    const [stop] = values(text, "TimeoutStopSec");
+    expect(seconds(stop ?? "0")).toBeGreaterThan(DAEMON_SHUTDOWN_DEADLINE_SEC);
+  });
+
+  it("starts after the register unit and never waits for cloud-init (field notes §6.10)", () => {
+    const after = values(text, "After").flatMap((line) => line.split(/\s+/));
+    expect(after).toContain("ecs-anywhere-register.service");
+    expect(after).toContain("network-online.target");
+    expect(text).not.toMatch(/^(After|Requires|Wants|Requisite|BindsTo)=.*cloud-(final|init)/m);
+    expect(values(text, "WantedBy")).toEqual(["multi-user.target"]);
+  });
+
+  it("is hardened, with a syscall filter that refuses with EPERM instead of killing Node (field notes §8.9)", () => {
+    expect(values(text, "ProtectSystem")).toEqual(["strict"]);
+    expect(values(text, "ReadWritePaths")).toEqual(["-/etc/ecs"]);
+    expect(values(text, "ProtectHome")).toEqual(["read-only"]);
+    expect(values(text, "NoNewPrivileges")).toEqual(["yes"]);
+    expect(values(text, "CapabilityBoundingSet")).toEqual([""]);
+    expect(values(text, "SystemCallFilter")[0]).toBe("@system-service");
+    expect(values(text, "SystemCallErrorNumber")).toEqual(["EPERM"]);
+    expect(values(text, "UMask")).toEqual(["0077"]);
   });
 });
