@@ -221,14 +221,18 @@ const ecsConfigProbe: Probe = {
     if (etc === undefined && !installed) {
       return { status: "skipped", message: "ecs-init is not installed: `register` writes ecs.config" };
     }
-    const plans = planEcsConfigFiles(desiredKeys(ctx.config, ctx.region), { etc, lib }, ctx.host.redactor);
+    // Only /etc/ecs/ecs.config, the file whose keys the agent owns: the duplicates the install script leaves in
+    // /var/lib/ecs/ecs.config are register's to tidy, and the unit keeps /var/lib/ecs read-only.
+    const plans = planEcsConfigFiles(desiredKeys(ctx.config, ctx.region), { etc, lib }, ctx.host.redactor).filter(
+      (plan) => plan.path === ECS_AGENT.config,
+    );
     const drifted = plans.filter((plan) => plan.changed);
-    if (drifted.length === 0) return ok("both ecs.config files hold what the config wants");
+    if (drifted.length === 0) return ok(`${ECS_AGENT.config} holds what the config wants`);
     ctx.facts.drift = { plans, current: { etc, lib } };
-    const keys = drifted.flatMap((plan) => plan.changes.map((change) => `${plan.path}: ${change}`));
+    const keys = drifted.flatMap((plan) => plan.changes);
     return warned(
-      `drift: ${keys.join("; ")}`,
-      "the daemon rewrites the keys (repair on), or run `ecs-anywhere-agent register` again",
+      `drift in ${ECS_AGENT.config}: ${keys.join("; ")}`,
+      "the daemon rewrites the keys (health.repair), or run `ecs-anywhere-agent register` again",
     );
   },
 };
