@@ -39,7 +39,8 @@ async function processTable(marker: string): Promise<ProcessInfo[]> {
 
 /**
  * The probe's leftovers: any process that inherited its marker (whatever it is: a daemon that detached from
- * its parent keeps the environment) or mentions its temp folder, where every gpg home of the run lives.
+ * its parent keeps the environment) or mentions its temp folder, where every gpg home and every Prometheus
+ * configuration and storage folder of the run lives.
  * Processes of test files running in parallel have neither, so they never count.
  */
 async function leftovers(tempDir: string, marker: string): Promise<ProcessInfo[]> {
@@ -63,8 +64,8 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-describe("the gpg-using test helpers", () => {
-  it("leave no gpg-agent, dirmngr, keyboxd or any other process behind after a test run", async () => {
+describe("the test helpers that start daemons (gpg, Prometheus)", () => {
+  it("leave no gpg-agent, dirmngr, keyboxd, prometheus or any other process behind after a test run", async () => {
     const tempDir = await mkdtemp(join(tmpdir(), "leak-probe-"));
     const marker = randomUUID();
     cleanup = async () => {
@@ -82,7 +83,7 @@ describe("the gpg-using test helpers", () => {
     expect(await leftovers(tempDir, marker)).toEqual([]);
 
     // A vitest of its own, so the file-level hooks (afterAll) run as they do for real suites, with every temp
-    // folder (gpg homes included) under tempDir and the marker inherited by all that it starts.
+    // folder (gpg homes and Prometheus folders included) under tempDir and the marker inherited by all that it starts.
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env)) {
       if (value !== undefined && !name.startsWith("VITEST")) env[name] = value;
