@@ -6,12 +6,12 @@ import type { Config } from "../config/schema.ts";
 import { describeError, UsageError } from "../errors.ts";
 import { daemonRegion, probeContexts } from "./context.ts";
 import { ProbeLoop } from "./loop.ts";
-import { readToken } from "./token.ts";
 import { DaemonMetrics } from "./metrics.ts";
 import { createNotifier } from "./notify.ts";
 import { PROBES } from "./probes.ts";
 import { RepairPolicy } from "./repair.ts";
 import { parseListen, startHealthServer } from "./server.ts";
+import { readToken } from "./token.ts";
 
 /** How long SIGTERM may take: below the unit's TimeoutStopSec (systemd/ecs-anywhere-agent.service). */
 export const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -35,7 +35,11 @@ export interface DaemonOptions extends HostOptions {
 export async function runDaemon(app: App, options: DaemonOptions): Promise<number> {
   const { log, clock } = app;
   let config = app.config();
-  const listen = parseListen(options.listen ?? config.health.listen, options.listen ? "--listen" : "health.listen", true);
+  const listen = parseListen(
+    options.listen ?? config.health.listen,
+    options.listen ? "--listen" : "health.listen",
+    true,
+  );
   let token = await readToken(app, config);
   const host = await buildHost(app, options, configuredRegion(app) ?? "");
 
@@ -44,7 +48,8 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
     if (judgeRegistration(metadata, config.cluster) !== undefined) {
       log.info({ cluster: config.cluster }, "not registered: registering first (--register-on-start)");
       const code = await options.registerOnStart();
-      if (code !== 0) log.error({ exitCode: code }, "registration on start failed; probing and serving anyway");
+      if (code !== 0)
+        log.error({ exitCode: code }, "registration on start failed; probing and serving anyway");
     }
   }
 

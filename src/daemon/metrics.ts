@@ -1,6 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { PassFacts } from "./probes.ts";
+import { REPAIR_ACTIONS } from "./repair.ts";
 import type { DaemonStatus, RepairRecord } from "./status.ts";
+
+const NOT_COUNTERS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
 
 /**
  * The daemon's Prometheus series on a registry of its own (never prom-client's global one), so nothing else
@@ -14,8 +21,9 @@ export class DaemonMetrics {
   readonly #checkPassing: Gauge<"check">;
   readonly #checkDuration: Histogram<"check">;
   readonly #agentConnected: Gauge | undefined;
-  readonly #credentialsExpiry: Gauge;
-  readonly #clockSkew: Gauge;
+  /** Made when first known: a series that reads 0 before anything was measured would raise false alerts. */
+  #credentialsExpiry: Gauge | undefined;
+  #clockSkew: Gauge | undefined;
   readonly #repairs: Counter<"action" | "result">;
   readonly #passes: Counter;
   readonly #lastPass: Gauge;
@@ -23,6 +31,9 @@ export class DaemonMetrics {
   constructor(options: { version: string; controlPlane: boolean }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // Gauges that prom-client names like counters, which `promtool check metrics` rejects; the event loop's
+    // handles are in the soak test's debug hook instead.
+    for (const name of NOT_COUNTERS) this.registry.removeSingleMetric(name);
     const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
     this.#ready = gauge(
       "ecs_anywhere_ready",
@@ -48,20 +59,16 @@ export class DaemonMetrics {
     this.#agentConnected = options.controlPlane
       ? gauge("ecs_anywhere_agent_connected", "1 when ECS says the agent on this host is connected.")
       : undefined;
-    this.#credentialsExpiry = gauge(
-      "ecs_anywhere_credentials_expiry_timestamp_seconds",
-      "When the instance role credentials the SSM agent wrote expire (Unix time).",
-    );
-    this.#clockSkew = gauge(
-      "ecs_anywhere_clock_skew_seconds",
-      "Host clock minus the time of the AWS endpoint; positive when the host is ahead.",
-    );
     this.#repairs = new Counter({
       name: "ecs_anywhere_repairs_total",
       help: "Repairs by action and result (skipped: needed but held back by backoff, the hourly cap or the lock).",
       labelNames: ["action", "result"],
       registers,
     });
+    // Every series from the start at 0, so increase() sees the first repair (deploy/prometheus/alerts.yml).
+    for (const action of REPAIR_ACTIONS) {
+      for (const result of ["ok", "failed", "skipped"]) this.#repairs.inc({ action, result }, 0);
+    }
     this.#passes = new Counter({
       name: "ecs_anywhere_probe_passes_total",
       help: "Probe passes completed.",
@@ -89,8 +96,22 @@ export class DaemonMetrics {
     if (this.#agentConnected && facts.agentConnected !== undefined) {
       this.#agentConnected.set(facts.agentConnected ? 1 : 0);
     }
-    if (facts.credentialsExpireAt) this.#credentialsExpiry.set(facts.credentialsExpireAt.getTime() / 1000);
-    if (facts.clockSkewSeconds !== undefined) this.#clockSkew.set(facts.clockSkewSeconds);
+    if (facts.credentialsExpireAt) {
+      this.#credentialsExpiry ??= new Gauge({
+        name: "ecs_anywhere_credentials_expiry_timestamp_seconds",
+        help: "When the instance role credentials the SSM agent wrote expire (Unix time).",
+        registers: [this.registry],
+      });
+      this.#credentialsExpiry.set(facts.credentialsExpireAt.getTime() / 1000);
+    }
+    if (facts.clockSkewSeconds !== undefined) {
+      this.#clockSkew ??= new Gauge({
+        name: "ecs_anywhere_clock_skew_seconds",
+        help: "Host clock minus the time of the AWS endpoint; positive when the host is ahead.",
+        registers: [this.registry],
+      });
+      this.#clockSkew.set(facts.clockSkewSeconds);
+    }
     for (const repair of repairs) this.#repairs.inc({ action: repair.action, result: repair.result });
     this.#passes.inc();
     this.#lastPass.set(finishedAt.getTime() / 1000);

@@ -223,9 +223,11 @@ const ecsConfigProbe: Probe = {
     }
     // Only /etc/ecs/ecs.config, the file whose keys the agent owns: the duplicates the install script leaves in
     // /var/lib/ecs/ecs.config are register's to tidy, and the unit keeps /var/lib/ecs read-only.
-    const plans = planEcsConfigFiles(desiredKeys(ctx.config, ctx.region), { etc, lib }, ctx.host.redactor).filter(
-      (plan) => plan.path === ECS_AGENT.config,
-    );
+    const plans = planEcsConfigFiles(
+      desiredKeys(ctx.config, ctx.region),
+      { etc, lib },
+      ctx.host.redactor,
+    ).filter((plan) => plan.path === ECS_AGENT.config);
     const drifted = plans.filter((plan) => plan.changed);
     if (drifted.length === 0) return ok(`${ECS_AGENT.config} holds what the config wants`);
     ctx.facts.drift = { plans, current: { etc, lib } };

@@ -12,7 +12,8 @@ export async function readToken(app: App, config: Config): Promise<string | unde
   });
   const text = read?.bytes.toString("utf8").trim();
   if (!text) throw new UsageError(`health.tokenFile: ${file} is missing or empty`);
-  if (/\s/.test(text)) throw new UsageError(`health.tokenFile: ${file} must hold one token without white space`);
+  if (/\s/.test(text))
+    throw new UsageError(`health.tokenFile: ${file} must hold one token without white space`);
   app.redactor.add(text);
   return text;
 }
