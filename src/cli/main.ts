@@ -220,7 +220,10 @@ function buildProgram(
     .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
     .option("--listen <host:port>", "where to serve HTTP (default health.listen, 127.0.0.1:9745)")
     .option("--register-on-start", "register an unregistered host first (needs an activation source)")
-    .option("--activation-file <file>", "with --register-on-start: the JSON written by `activation create --out`")
+    .option(
+      "--activation-file <file>",
+      "with --register-on-start: the JSON written by `activation create --out`",
+    )
     .action(run(() => import("./commands/daemon.ts")));
 
   program

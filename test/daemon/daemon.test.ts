@@ -36,7 +36,15 @@ async function startDaemon(configText: string, env: Record<string, string> = {})
   const lines: string[] = [];
   let reloadListener: (() => void) | undefined;
   const exit = runCli(
-    ["daemon", "--root", world.host.root, "--ecs-agent-url", world.host.introspectionUrl, "--listen", "127.0.0.1:0"],
+    [
+      "daemon",
+      "--root",
+      world.host.root,
+      "--ecs-agent-url",
+      world.host.introspectionUrl,
+      "--listen",
+      "127.0.0.1:0",
+    ],
     {
       env: { ...world.env, ECS_ANYWHERE_CONFIG: configFile, ECS_ANYWHERE_LOG_LEVEL: "info", ...env },
       clock,
@@ -72,7 +80,8 @@ async function startDaemon(configText: string, env: Record<string, string> = {})
       const before = await passes();
       for (let i = 0; i < 500 && clock.sleepers() === 0; i++) await new Promise((r) => setTimeout(r, 5));
       await clock.advance(20_000); // past the jittered 15 s wait
-      for (let i = 0; i < 1000 && (await passes()) === before; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 1000 && (await passes()) === before; i++)
+        await new Promise((r) => setTimeout(r, 5));
     },
   };
 }
@@ -91,7 +100,9 @@ describe("the daemon", () => {
 
       // Requests read the cache: 50 of them start no probe (no systemctl call, no introspection request).
       const calls = world.host.systemctlCalls().length;
-      await Promise.all(Array.from({ length: 50 }, () => fetch(`${daemon.url}/metrics`).then((r) => r.text())));
+      await Promise.all(
+        Array.from({ length: 50 }, () => fetch(`${daemon.url}/metrics`).then((r) => r.text())),
+      );
       expect(world.host.systemctlCalls().length).toBe(calls);
 
       world.host.setIntrospection({ Cluster: CLUSTER, ContainerInstanceArn: null, Version: "v" } as never);
@@ -118,7 +129,9 @@ describe("the daemon", () => {
       writeFileSync(daemon.configFile, "health:\n  interval: soon\n");
       daemon.reload();
       await waitForLog(daemon, "config reload failed: keeping the running config");
-      const failed = daemon.logs().find((entry) => entry.msg === "config reload failed: keeping the running config");
+      const failed = daemon
+        .logs()
+        .find((entry) => entry.msg === "config reload failed: keeping the running config");
       expect(String(failed?.error)).toMatch(/health\.interval/);
       expect((await fetch(`${daemon.url}/readyz`)).status).toBe(200);
 

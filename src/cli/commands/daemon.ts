@@ -20,7 +20,10 @@ export default async function daemon(ctx: Context, raw: Record<string, unknown>)
     throw new UsageError("--activation-file goes with --register-on-start");
   }
   if (ecsAgentUrl !== undefined) parseUrl("--ecs-agent-url", ecsAgentUrl);
-  const host = hostOptions({ ...(root === undefined ? {} : { root }), ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }) });
+  const host = hostOptions({
+    ...(root === undefined ? {} : { root }),
+    ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }),
+  });
   const failpoints = new Set(
     (ctx.deps.env.ECS_ANYWHERE_FAILPOINTS ?? "").split(/[\s,]+/).filter((name) => name !== ""),
   );
@@ -37,7 +40,9 @@ export default async function daemon(ctx: Context, raw: Record<string, unknown>)
             return register(ctx, {
               ...(root === undefined ? {} : { root }),
               ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }),
-              ...(activationFile === undefined ? {} : { activationFile: resolve(activationFile), deleteActivation: true }),
+              ...(activationFile === undefined
+                ? {}
+                : { activationFile: resolve(activationFile), deleteActivation: true }),
             });
           },
         }

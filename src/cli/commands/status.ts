@@ -1,12 +1,12 @@
 import http from "node:http";
 import { buildHost } from "../../app/host-build.ts";
 import { daemonRegion, probeContexts } from "../../daemon/context.ts";
-import { readToken } from "../../daemon/token.ts";
 import { parseListen } from "../../daemon/listen.ts";
 import { ProbeLoop } from "../../daemon/loop.ts";
 import { PROBES } from "../../daemon/probes.ts";
 import { RepairPolicy } from "../../daemon/repair.ts";
 import type { DaemonStatus } from "../../daemon/status.ts";
+import { readToken } from "../../daemon/token.ts";
 import { renderSteps } from "../../engine/render.ts";
 import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
@@ -31,8 +31,15 @@ export default async function status(ctx: Context, raw: Record<string, unknown>)
   const listenFlag = text("listen", "--listen");
   if (ecsAgentUrl !== undefined) parseUrl("--ecs-agent-url", ecsAgentUrl);
   const config = ctx.config();
-  const listen = parseListen(listenFlag ?? config.health.listen, listenFlag ? "--listen" : "health.listen", true);
-  const host = hostOptions({ ...(root === undefined ? {} : { root }), ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }) });
+  const listen = parseListen(
+    listenFlag ?? config.health.listen,
+    listenFlag ? "--listen" : "health.listen",
+    true,
+  );
+  const host = hostOptions({
+    ...(root === undefined ? {} : { root }),
+    ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }),
+  });
 
   let report: DaemonStatus | undefined;
   let source = "daemon";
@@ -52,7 +59,13 @@ export default async function status(ctx: Context, raw: Record<string, unknown>)
     const observeOnly = { ...config, health: { ...config.health, repair: false } };
     const loop = new ProbeLoop(
       { config: observeOnly, context: probeContexts(ctx, built, observeOnly, known) },
-      { probes: PROBES, clock: ctx.clock, log: ctx.log, policy: new RepairPolicy({ perHour: 1 }), version: VERSION },
+      {
+        probes: PROBES,
+        clock: ctx.clock,
+        log: ctx.log,
+        policy: new RepairPolicy({ perHour: 1 }),
+        version: VERSION,
+      },
     );
     report = await loop.pass(ctx.signal);
   }
