@@ -1,11 +1,16 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { SHUTDOWN_DEADLINE_MS } from "../../src/daemon/daemon.ts";
-import { manualClock } from "../support/clock.ts";
-import { ARN, CLUSTER, type DaemonWorld, makeRegistered, REGION, startDaemonWorld } from "./harness.ts";
+import {
+  ARN,
+  CLUSTER,
+  type DaemonWorld,
+  makeRegistered,
+  REGION,
+  type RunningDaemon,
+  startDaemonWorld,
+  startDaemon as startIn,
+} from "./harness.ts";
 
 let world: DaemonWorld;
 beforeAll(async () => {
@@ -14,77 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.stop();
 });
-
-interface Running {
-  url: string;
-  configFile: string;
-  clock: ReturnType<typeof manualClock>;
-  logs: () => Record<string, unknown>[];
-  reload: () => void;
-  stop: (reason?: string) => void;
-  exit: Promise<number>;
-  /** Moves the clock past the wait and returns once the next pass is in the report. */
-  nextPass: () => Promise<void>;
-}
-
-async function startDaemon(configText: string, env: Record<string, string> = {}): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), "daemon-config-"));
-  const configFile = join(dir, "config.yaml");
-  writeFileSync(configFile, configText);
-  const clock = manualClock(new Date());
-  const controller = new AbortController();
-  const lines: string[] = [];
-  let reloadListener: (() => void) | undefined;
-  const exit = runCli(
-    [
-      "daemon",
-      "--root",
-      world.host.root,
-      "--ecs-agent-url",
-      world.host.introspectionUrl,
-      "--listen",
-      "127.0.0.1:0",
-    ],
-    {
-      env: { ...world.env, ECS_ANYWHERE_CONFIG: configFile, ECS_ANYWHERE_LOG_LEVEL: "info", ...env },
-      clock,
-      signal: controller.signal,
-      onReload: (listener) => {
-        reloadListener = listener;
-        return () => {
-          reloadListener = undefined;
-        };
-      },
-      stdout: () => {},
-      stderr: (text) => lines.push(...text.split("\n").filter((line) => line !== "")),
-      host: { system: { uid: () => 0 } },
-    },
-  );
-  const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-  for (let i = 0; i < 500 && !logs().some((entry) => entry.msg === "serving"); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const serving = logs().find((entry) => entry.msg === "serving");
-  if (serving === undefined) throw new Error(`the daemon did not start serving:\n${lines.join("\n")}`);
-  const url = `http://${String(serving.listen)}`;
-  const passes = async () => ((await (await fetch(`${url}/status`)).json()) as { passes: number }).passes;
-  return {
-    url,
-    configFile,
-    clock,
-    logs,
-    reload: () => reloadListener?.(),
-    stop: (reason = "SIGTERM") => controller.abort(reason),
-    exit,
-    nextPass: async () => {
-      const before = await passes();
-      for (let i = 0; i < 500 && clock.sleepers() === 0; i++) await new Promise((r) => setTimeout(r, 5));
-      await clock.advance(20_000); // past the jittered 15 s wait
-      for (let i = 0; i < 1000 && (await passes()) === before; i++)
-        await new Promise((r) => setTimeout(r, 5));
-    },
-  };
-}
 
 const CONFIG = `region: ${REGION}\ncluster: ${CLUSTER}\nhealth:\n  interval: 15s\n  repair: false\n`;
 
@@ -160,7 +94,9 @@ describe("the daemon", () => {
   });
 });
 
-async function waitForLog(daemon: Running, message: string): Promise<void> {
+const startDaemon = (configText: string, env: Record<string, string> = {}) => startIn(world, configText, env);
+
+async function waitForLog(daemon: RunningDaemon, message: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
     if (daemon.logs().some((entry) => entry.msg === message)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,7 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/app/app.ts";
 import { buildHost } from "../../src/app/host-build.ts";
+import { runCli } from "../../src/cli/main.ts";
 import { desiredKeys } from "../../src/components/ecs-agent/config-files.ts";
 import { daemonRegion, probeContexts } from "../../src/daemon/context.ts";
 import { ProbeLoop } from "../../src/daemon/loop.ts";
@@ -13,7 +15,7 @@ import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
 import { createFakeHost, type FakeHost } from "../fixtures/host.ts";
 import { emulatorEnv } from "../support/cli.ts";
-import { fakeClock } from "../support/clock.ts";
+import { fakeClock, manualClock } from "../support/clock.ts";
 
 export const CLUSTER = "edge";
 export const REGION = "eu-west-1";
@@ -199,3 +201,79 @@ function parseHealth(health: Record<string, unknown>) {
 }
 
 export const hostPath = (host: FakeHost, path: string) => join(host.root, path);
+
+export interface RunningDaemon {
+  url: string;
+  configFile: string;
+  clock: ReturnType<typeof manualClock>;
+  logs: () => Record<string, unknown>[];
+  reload: () => void;
+  stop: (reason?: string) => void;
+  exit: Promise<number>;
+  /** Moves the clock past the wait and returns once the next pass is in the report. */
+  nextPass: () => Promise<void>;
+}
+
+/** The daemon command in-process (a manual clock, SIGHUP and SIGTERM by hand), with `configText` as its config. */
+export async function startDaemon(
+  world: DaemonWorld,
+  configText: string,
+  env: Record<string, string> = {},
+): Promise<RunningDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), "daemon-config-"));
+  const configFile = join(dir, "config.yaml");
+  writeFileSync(configFile, configText);
+  const clock = manualClock(new Date());
+  const controller = new AbortController();
+  const lines: string[] = [];
+  let reloadListener: (() => void) | undefined;
+  const exit = runCli(
+    [
+      "daemon",
+      "--root",
+      world.host.root,
+      "--ecs-agent-url",
+      world.host.introspectionUrl,
+      "--listen",
+      "127.0.0.1:0",
+    ],
+    {
+      env: { ...world.env, ECS_ANYWHERE_CONFIG: configFile, ECS_ANYWHERE_LOG_LEVEL: "info", ...env },
+      clock,
+      signal: controller.signal,
+      onReload: (listener) => {
+        reloadListener = listener;
+        return () => {
+          reloadListener = undefined;
+        };
+      },
+      stdout: () => {},
+      stderr: (text) => lines.push(...text.split("\n").filter((line) => line !== "")),
+      host: { system: { uid: () => 0 } },
+    },
+  );
+  const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  for (let i = 0; i < 500 && !logs().some((entry) => entry.msg === "serving"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const serving = logs().find((entry) => entry.msg === "serving");
+  if (serving === undefined) throw new Error(`the daemon did not start serving:\n${lines.join("\n")}`);
+  const url = `http://${String(serving.listen)}`;
+  const passes = async () => ((await (await fetch(`${url}/status`)).json()) as { passes: number }).passes;
+  return {
+    url,
+    configFile,
+    clock,
+    logs,
+    reload: () => reloadListener?.(),
+    stop: (reason = "SIGTERM") => controller.abort(reason),
+    exit,
+    nextPass: async () => {
+      const before = await passes();
+      for (let i = 0; i < 500 && clock.sleepers() === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await clock.advance(20_000); // past the jittered 15 s wait
+      for (let i = 0; i < 1000 && (await passes()) === before; i++)
+        await new Promise((r) => setTimeout(r, 5));
+    },
+  };
+}
