@@ -87,28 +87,32 @@ export class ProbeLoop {
     return health.interval * 1100 + health.probeTimeout * 2000 + health.repairTimeout * 1000 + 5_000;
   }
 
-  /** Runs forever (until `signal`): a pass, a jittered wait, again. */
+  /**
+   * Runs until `signal`: a pass (unless one has just been made, e.g. the daemon's first before it said READY=1),
+   * a jittered wait, again.
+   */
   async run(signal: AbortSignal, afterPass?: (status: DaemonStatus) => void): Promise<void> {
     while (!signal.aborted) {
+      if (this.#status.passes > 0) {
+        if (this.#deps.failpoints?.has("probe-loop-stall")) {
+          this.#deps.log.warn({ failpoint: "probe-loop-stall" }, "failpoint: the probe loop stalls here");
+          await new Promise<void>((resolve) =>
+            signal.addEventListener("abort", () => resolve(), { once: true }),
+          );
+          return;
+        }
+        const jitter = this.#deps.jitter ?? Math.random;
+        const wait = this.#settings.config.health.interval * 1000 * (0.9 + 0.2 * jitter());
+        this.#progress();
+        try {
+          await this.#deps.clock.sleep(Math.round(wait), signal);
+        } catch {
+          return; // cancelled while waiting
+        }
+      }
       const status = await this.pass(signal);
       if (signal.aborted) return;
       afterPass?.(status);
-      if (signal.aborted) return;
-      if (this.#deps.failpoints?.has("probe-loop-stall")) {
-        this.#deps.log.warn({ failpoint: "probe-loop-stall" }, "failpoint: the probe loop stalls here");
-        await new Promise<void>((resolve) =>
-          signal.addEventListener("abort", () => resolve(), { once: true }),
-        );
-        return;
-      }
-      const jitter = this.#deps.jitter ?? Math.random;
-      const wait = this.#settings.config.health.interval * 1000 * (0.9 + 0.2 * jitter());
-      this.#progress();
-      try {
-        await this.#deps.clock.sleep(Math.round(wait), signal);
-      } catch {
-        return; // cancelled while waiting
-      }
     }
   }
 

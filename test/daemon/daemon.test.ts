@@ -103,3 +103,53 @@ async function waitForLog(daemon: RunningDaemon, message: string): Promise<void>
   }
   throw new Error(`no log line "${message}"`);
 }
+
+describe("the daemon and secrets", () => {
+  it("never shows a planted secret in /status, /metrics, /readyz, /livez or its logs", async () => {
+    makeRegistered(world.host, new Date());
+    const registryPassword = "registry-password-planted";
+    // The operator's registry credentials in ecs.config, changed behind the daemon's back (drift it reports).
+    const auth = `{"https://registry.example":{"username":"u","password":"${registryPassword}"}}`;
+    const config = `${CONFIG.replace("repair: false", "repair: true\n  controlPlane: true")}ecsConfig:\n  ECS_ENGINE_AUTH_TYPE: dockercfg\n  ECS_ENGINE_AUTH_DATA: '${auth}'\n`;
+    world.host.writeFile(
+      "/etc/ecs/ecs.config",
+      `ECS_ENGINE_AUTH_TYPE=dockercfg\nECS_ENGINE_AUTH_DATA={"https://registry.example":{"username":"u","password":"old-${registryPassword}"}}\n`,
+      0o600,
+    );
+    const daemon = await startDaemon(config);
+    try {
+      await daemon.nextPass();
+      const bodies = await Promise.all(
+        ["/status", "/metrics", "/readyz", "/livez"].map(async (path) =>
+          (await fetch(`${daemon.url}${path}`)).text(),
+        ),
+      );
+      const status = JSON.parse(bodies[0] as string);
+      // It did see and repair the drift, so the secrets went through its hands.
+      expect(status.repairs.map((r: { action: string }) => r.action)).toContain("rewrite-ecs-config");
+      expect(world.host.readFile("/etc/ecs/ecs.config")).toContain(registryPassword);
+      // The control-plane check ran, with the instance role's credentials from the host.
+      const plane = status.checks.find((c: { name: string }) => c.name === "control-plane");
+      expect(plane?.status).not.toBe("skipped");
+      const logs = daemon.logs().map((entry) => JSON.stringify(entry));
+      const planted = [
+        registryPassword,
+        "PRIVATE-KEY-SECRET", // the SSM registration key
+        "INSTANCE-SECRET-KEY", // the instance role credentials the control-plane checks use
+        "INSTANCE-SESSION-TOKEN",
+        world.env.AWS_SECRET_ACCESS_KEY as string, // the operator's
+      ];
+      for (const secret of planted) {
+        for (const [name, text] of [
+          ...bodies.map((b, i) => [`endpoint ${i}`, b]),
+          ["logs", logs.join("\n")],
+        ]) {
+          expect(text, `${name} shows ${secret}`).not.toContain(secret);
+        }
+      }
+    } finally {
+      daemon.stop();
+      await daemon.exit;
+    }
+  });
+});
