@@ -85,7 +85,7 @@ const json = (status: number, value: unknown): Reply => ({
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const { source, log } = options;
   const maxLagMs = options.maxLoopLagMs ?? 2_000;
-  const loopLag = options.loopLag ?? monitorLoopLag(Math.min(500, maxLagMs / 2));
+  const loopLag = options.loopLag ?? monitorLoopLag(Math.max(10, Math.min(500, maxLagMs / 2)));
   const stopOwnLag = () => {
     if (options.loopLag === undefined) loopLag.stop();
   };
