@@ -54,7 +54,11 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   }
 
   const region = await daemonRegion(app, host);
-  const metrics = new DaemonMetrics({ version: options.version, controlPlane: config.health.controlPlane });
+  const metrics = new DaemonMetrics({
+    version: options.version,
+    controlPlane: config.health.controlPlane,
+    clock,
+  });
   const loop = new ProbeLoop(
     { config, context: probeContexts(app, host, config, region) },
     {

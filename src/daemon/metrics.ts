@@ -1,8 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Clock } from "../util/clock.ts";
 import type { PassFacts } from "./probes.ts";
 import { REPAIR_ACTIONS } from "./repair.ts";
 import type { DaemonStatus, RepairRecord } from "./status.ts";
 
+const RENDER_EVERY_MS = 1_000;
 const NOT_COUNTERS = [
   "nodejs_active_handles_total",
   "nodejs_active_requests_total",
@@ -28,7 +30,11 @@ export class DaemonMetrics {
   readonly #passes: Counter;
   readonly #lastPass: Gauge;
 
-  constructor(options: { version: string; controlPlane: boolean }) {
+  readonly #clock: Clock;
+  #rendered: { at: number; text: Promise<string> } | undefined;
+
+  constructor(options: { version: string; controlPlane: boolean; clock: Clock }) {
+    this.#clock = options.clock;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     // Gauges that prom-client names like counters, which `promtool check metrics` rejects; the event loop's
@@ -115,6 +121,7 @@ export class DaemonMetrics {
     for (const repair of repairs) this.#repairs.inc({ action: repair.action, result: repair.result });
     this.#passes.inc();
     this.#lastPass.set(finishedAt.getTime() / 1000);
+    this.#rendered = undefined;
   }
 
   /** A probe's duration, as it finishes (only probes that ran, not cached verdicts). */
@@ -122,7 +129,20 @@ export class DaemonMetrics {
     this.#checkDuration.observe({ check }, durationMs / 1000);
   }
 
+  /**
+   * The exposition text, rendered at most once a second (and again after every pass): rendering costs a few
+   * hundred microseconds, so a scrape storm must not render per request. Process metrics are then at most 1 s old.
+   */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const now = this.#clock.now().getTime();
+    if (
+      this.#rendered === undefined ||
+      now - this.#rendered.at >= RENDER_EVERY_MS ||
+      now < this.#rendered.at
+    ) {
+      // One render shared by every request that arrives while it runs.
+      this.#rendered = { at: now, text: this.registry.metrics() };
+    }
+    return { contentType: this.registry.contentType, body: await this.#rendered.text };
   }
 }

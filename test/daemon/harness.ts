@@ -179,7 +179,11 @@ export async function loopFor(
     REGION,
   );
   const region = await daemonRegion(app, built);
-  const metrics = new DaemonMetrics({ version: "0.0.0-test", controlPlane: withHealth.health.controlPlane });
+  const metrics = new DaemonMetrics({
+    version: "0.0.0-test",
+    controlPlane: withHealth.health.controlPlane,
+    clock: recording,
+  });
   const policy = new RepairPolicy({ perHour: withHealth.health.maxRepairsPerHour });
   const loop = new ProbeLoop(
     { config: withHealth, context: probeContexts(app, built, withHealth, region) },
