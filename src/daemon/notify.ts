@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
 import systemdNotify from "systemd-notify";
+import { run } from "../adapters/host/exec.ts";
 import type { Logger } from "../util/logger.ts";
+import { Redactor } from "../util/redact.ts";
 
 /**
  * The daemon's side of systemd's notify protocol (`Type=notify`, `WatchdogSec=`), through the `systemd-notify`
@@ -186,33 +187,25 @@ function withTimeout(attempt: Promise<void>): Promise<void> {
   return Promise.race([attempt, expired]).finally(() => clearTimeout(timer));
 }
 
-/** Runs the binary without a shell, with exactly `env`; rejects with a one-line reason. Killed at the timeout. */
-function runBinary(args: readonly string[], env: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BINARY, args, { env, stdio: ["ignore", "pipe", "pipe"], shell: false });
-    let output = "";
-    const keep = (chunk: Buffer) => {
-      if (output.length < OUTPUT_MAX_CHARS) output += chunk.toString("utf8").slice(0, OUTPUT_MAX_CHARS);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const timer = setTimeout(() => child.kill("SIGKILL"), NOTIFY_TIMEOUT_MS);
-    timer.unref();
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else
-        reject(
-          new Error(
-            `${BINARY} ${signal ? `killed by ${signal}` : `exit ${code}`}: ${output.trim() || "(no output)"}`,
-          ),
-        );
-    });
+/**
+ * Runs the binary through the one exec adapter (no shell, exactly `env`, killed at the timeout); rejects with a
+ * one-line reason.
+ */
+async function runBinary(args: readonly string[], env: Record<string, string>): Promise<void> {
+  const result = await run(BINARY, args, {
+    timeoutMs: NOTIFY_TIMEOUT_MS,
+    redactor: new Redactor(),
+    env,
+    replaceEnv: true,
   });
+  if (result.exitCode === 0 && !result.timedOut) return;
+  const output = `${result.stderr}${result.stdout}`.trim().slice(0, OUTPUT_MAX_CHARS);
+  const how = result.timedOut
+    ? "timed out"
+    : result.signal
+      ? `killed by ${result.signal}`
+      : `exit ${result.exitCode}`;
+  throw new Error(`${BINARY} ${how}: ${output || "(no output)"}`);
 }
 
 /** A failure text as one bounded line: its lines joined, stack frames dropped. */
