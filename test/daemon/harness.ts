@@ -223,6 +223,7 @@ export async function startDaemon(
   world: DaemonWorld,
   configText: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<RunningDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "daemon-config-"));
   const configFile = join(dir, "config.yaml");
@@ -240,6 +241,7 @@ export async function startDaemon(
       world.host.introspectionUrl,
       "--listen",
       "127.0.0.1:0",
+      ...args,
     ],
     {
       env: { ...world.env, ECS_ANYWHERE_CONFIG: configFile, ECS_ANYWHERE_LOG_LEVEL: "info", ...env },
@@ -253,10 +255,12 @@ export async function startDaemon(
       },
       stdout: () => {},
       stderr: (text) => lines.push(...text.split("\n").filter((line) => line !== "")),
-      host: { system: { uid: () => 0 } },
+      host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
     },
   );
-  const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  // JSON log lines; a warning from a register run on start (--register-on-start) is plain text.
+  const logs = () =>
+    lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
   for (let i = 0; i < 500 && !logs().some((entry) => entry.msg === "serving"); i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
