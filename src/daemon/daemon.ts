@@ -87,13 +87,14 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   log.info({ listen: `${server.address.host}:${server.address.port}`, region }, "serving");
   await notifier.ready(first.summary);
 
-  const stopWatchdog =
-    notifier.watchdogIntervalMs === undefined || clock.every === undefined
-      ? () => {}
-      : clock.every(notifier.watchdogIntervalMs, () => {
-          if (loop.progressing(clock.now().getTime())) void notifier.watchdog();
-          else log.warn({ stallMs: loop.stallMs() }, "the probe loop makes no progress: watchdog not pinged");
-        });
+  let stopWatchdog = () => {};
+  if (notifier.watchdogIntervalMs !== undefined && clock.every !== undefined) {
+    stopWatchdog = clock.every(notifier.watchdogIntervalMs, () => {
+      if (loop.progressing(clock.now().getTime())) void notifier.watchdog();
+      else log.warn({ stallMs: loop.stallMs() }, "the probe loop makes no progress: watchdog not pinged");
+    });
+    log.info({ everyMs: notifier.watchdogIntervalMs, stallMs: loop.stallMs() }, "watchdog pings on");
+  }
 
   const reload = async () => {
     try {

@@ -84,7 +84,7 @@ export class ProbeLoop {
   /** Longest quiet time of a healthy loop: a jittered wait, two rounds of probe timeouts and one repair. */
   stallMs(): number {
     const { health } = this.#settings.config;
-    return health.interval * 1100 + health.probeTimeout * 2000 + health.repairTimeout * 1000 + 5_000;
+    return health.interval * 1100 + health.probeTimeout * 2000 + health.repairTimeout * 1000;
   }
 
   /**

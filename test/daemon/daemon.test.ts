@@ -1,5 +1,7 @@
-import { writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SHUTDOWN_DEADLINE_MS } from "../../src/daemon/daemon.ts";
 import {
   ARN,
@@ -150,6 +152,66 @@ describe("the daemon and secrets", () => {
     } finally {
       daemon.stop();
       await daemon.exit;
+    }
+  });
+});
+
+describe("the daemon and the systemd watchdog", () => {
+  /** A stand-in systemd-notify on the daemon's PATH: records each call's arguments (our own calls use that PATH). */
+  function recorder() {
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-bin-"));
+    writeFileSync(join(dir, "systemd-notify"), `#!/bin/sh\necho "$*" >> "$(dirname "$0")/runs"\n`);
+    chmodSync(join(dir, "systemd-notify"), 0o755);
+    const runs = () =>
+      existsSync(join(dir, "runs")) ? readFileSync(join(dir, "runs"), "utf8").trim().split("\n") : [];
+    return { dir, pings: () => runs().filter((line) => line.includes("WATCHDOG=1")).length, runs };
+  }
+
+  async function settle(count: () => number, expected: number) {
+    for (let i = 0; i < 300 && count() < expected; i++) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  it("pings at half of WATCHDOG_USEC while the probe loop progresses, and stops when it stalls", async () => {
+    for (const stalled of [false, true]) {
+      makeRegistered(world.host, new Date());
+      const bin = recorder();
+      // The package sends READY and STATUS with the process's own environment (src/daemon/notify.ts).
+      vi.stubEnv("PATH", `${bin.dir}:${process.env.PATH}`);
+      vi.stubEnv("NOTIFY_SOCKET", join(bin.dir, "notify.sock"));
+      const daemon = await startDaemon(CONFIG, {
+        NOTIFY_SOCKET: join(bin.dir, "notify.sock"),
+        WATCHDOG_USEC: "20000000", // 20 s: a ping every 10 s
+        PATH: `${bin.dir}:${world.env.PATH}`,
+        ...(stalled ? { ECS_ANYWHERE_FAILPOINTS: "probe-loop-stall" } : {}),
+      });
+      try {
+        // The watchdog timer starts once READY=1 went out.
+        await settle(() => daemon.logs().filter((entry) => entry.msg === "watchdog pings on").length, 1);
+        expect(daemon.logs().find((entry) => entry.msg === "watchdog pings on")).toMatchObject({ everyMs: 10_000 });
+        expect(bin.runs()[0]).toMatch(/^--ready --pid=\d+ --status=registered in edge, 11\/11 checks passing$/);
+        // 15 s passes (jittered), 10 s pings, 86.5 s until a quiet loop counts as stalled.
+        for (let tick = 1; tick <= 20; tick++) {
+          await daemon.clock.advance(10_000);
+          if (!stalled) await settle(bin.pings, tick);
+        }
+        await settle(bin.pings, stalled ? 8 : 20);
+        await new Promise((r) => setTimeout(r, 100));
+        if (stalled) {
+          // Pings for the first 86.5 s after the last progress (the first pass), none after.
+          expect(bin.pings()).toBe(8);
+          expect(daemon.logs().map((entry) => entry.msg)).toContain(
+            "the probe loop makes no progress: watchdog not pinged",
+          );
+        } else {
+          expect(bin.pings()).toBe(20);
+        }
+        expect(bin.runs().every((line) => line.startsWith(`--pid=`) || line.includes("--ready"))).toBe(true);
+      } finally {
+        daemon.stop();
+        await daemon.exit;
+        vi.unstubAllEnvs();
+      }
+      expect(bin.runs().at(-1)).toMatch(/^--pid=\d+ STOPPING=1$/);
     }
   });
 });

@@ -254,14 +254,17 @@ export async function startDaemon(
         };
       },
       stdout: () => {},
-      stderr: (text) => lines.push(...text.split("\n").filter((line) => line !== "")),
+      stderr: (text) => {
+        if (process.env.DEBUG_DAEMON) process.stderr.write(`DAEMON ${text}`);
+        lines.push(...text.split("\n").filter((line) => line !== ""));
+      },
       host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
     },
   );
   // JSON log lines; a warning from a register run on start (--register-on-start) is plain text.
   const logs = () =>
     lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
-  for (let i = 0; i < 500 && !logs().some((entry) => entry.msg === "serving"); i++) {
+  for (let i = 0; i < 1500 && !logs().some((entry) => entry.msg === "serving"); i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const serving = logs().find((entry) => entry.msg === "serving");

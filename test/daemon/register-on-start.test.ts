@@ -34,9 +34,10 @@ describe("daemon --register-on-start", () => {
       ["--register-on-start", "--activation-file", activation.file],
     );
     try {
-      expect(daemon.logs().map((entry) => entry.msg), JSON.stringify(daemon.logs().map((e) => e.msg))).toContain(
-        "not registered: registering first (--register-on-start)",
-      );
+      expect(
+        daemon.logs().map((entry) => entry.msg),
+        JSON.stringify(daemon.logs().map((e) => e.msg)),
+      ).toContain("not registered: registering first (--register-on-start)");
       expect(world.scriptRuns()).toBe(1);
       const status = (await (await fetch(`${daemon.url}/status`)).json()) as Record<string, unknown>;
       expect(status).toMatchObject({ registered: true, cluster: CLUSTER });
