@@ -47,6 +47,8 @@ export const RESERVED_ENV = {
   probeDockerUrl: "ECS_ANYWHERE_PROBE_DOCKER_URL",
   /** Variables child processes may inherit beyond the built-in allow-list (app/settings.ts). */
   passEnv: "ECS_ANYWHERE_PASS_ENV",
+  /** Test failpoints of the daemon (field notes §9.6). */
+  failpoints: "ECS_ANYWHERE_FAILPOINTS",
 } as const;
 
 /** Region fallbacks, in order, used only when neither flags, ECS_ANYWHERE_REGION nor the file name a region. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { judgeRegistration } from "../adapters/host/introspection.ts";
 import type { App } from "../app/app.ts";
 import { buildHost, type HostOptions } from "../app/host-build.ts";
@@ -73,6 +74,9 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   );
   const notifier = createNotifier(app.deps.env, log);
   const stop = new AbortController();
+  // Every probe of a pass listens on it at once (withTimeout in loop.ts): more than Node's default of 10 is no
+  // leak, and the warning would land in the journal on every start.
+  setMaxListeners(2 * PROBES.length, stop.signal);
   const onStop = () => stop.abort(app.signal.reason);
   app.signal.addEventListener("abort", onStop, { once: true });
 

@@ -12,7 +12,7 @@ import { Redactor } from "../util/redact.ts";
  * READY and STATUS go through the npm package systemd-notify, which spawns the binary with the PROCESS
  * environment (PATH to find it, NOTIFY_SOCKET to address systemd) and cannot be given another one. The daemon
  * passes `process.env`, which is what systemd gave it, so both agree; `createNotifier` warns when they do not.
- * WATCHDOG=1 and STOPPING=1 (which the package cannot send) use a spawn of our own that gets exactly PATH and
+ * WATCHDOG=1 and STOPPING=1 (which the package cannot send) go through the exec adapter with exactly PATH and
  * NOTIFY_SOCKET from the given environment and nothing else.
  *
  * Never throws and never rejects: the daemon must not die because systemd cannot be told something. A failing
@@ -119,15 +119,29 @@ export function createNotifier(
   // One notification at a time, in call order: STOPPING=1 never overtakes the READY=1 before it.
   let queue: Promise<void> = Promise.resolve();
 
-  const send = async (what: string, attempt: () => Promise<void>): Promise<boolean> => {
-    const failure = await withTimeout(attempt()).then(
-      () => undefined,
-      (reason: unknown) => oneLine(reason instanceof Error ? reason.message : String(reason)),
+  /** `expected`: a failure that is no fault, logged at debug with `why` (and no warning for the next real one). */
+  const send = async (
+    what: string,
+    attempt: () => Promise<void>,
+    expected?: { when: (reason: unknown) => boolean; why: string },
+  ): Promise<boolean> => {
+    let reason: unknown;
+    const delivered = await withTimeout(attempt()).then(
+      () => true,
+      (error: unknown) => {
+        reason = error;
+        return false;
+      },
     );
-    if (failure === undefined) {
+    if (delivered) {
       if (failing) log.info({ notification: what }, "systemd notifications work again");
       failing = false;
       return true;
+    }
+    const failure = oneLine(reason instanceof Error ? reason.message : String(reason));
+    if (expected?.when(reason)) {
+      log.debug({ notification: what, error: failure }, expected.why);
+      return false;
     }
     // Once at warn; while it keeps failing (every watchdog ping), at debug.
     if (failing) log.debug({ notification: what, error: failure }, "systemd notification failed");
@@ -166,7 +180,13 @@ export function createNotifier(
       }),
     stopping: () =>
       enqueue(async () => {
-        await send("STOPPING=1", () => runBinary([`--pid=${pid}`, "STOPPING=1"], binaryEnv));
+        // `systemctl stop` sends SIGTERM to every process of the unit (KillMode=control-group), and a
+        // systemd-notify started while systemd still collects them gets it too: systemd is then stopping the
+        // unit already, which is all STOPPING=1 would have told it.
+        await send("STOPPING=1", () => runBinary([`--pid=${pid}`, "STOPPING=1"], binaryEnv), {
+          when: (reason) => reason instanceof BinaryFailed && reason.signal === "SIGTERM",
+          why: "STOPPING=1 not delivered: systemd's SIGTERM reached systemd-notify too (the unit is stopping already)",
+        });
       }),
   };
 }
@@ -200,12 +220,20 @@ async function runBinary(args: readonly string[], env: Record<string, string>): 
   });
   if (result.exitCode === 0 && !result.timedOut) return;
   const output = `${result.stderr}${result.stdout}`.trim().slice(0, OUTPUT_MAX_CHARS);
-  const how = result.timedOut
-    ? "timed out"
-    : result.signal
-      ? `killed by ${result.signal}`
-      : `exit ${result.exitCode}`;
-  throw new Error(`${BINARY} ${how}: ${output || "(no output)"}`);
+  const signal = result.timedOut ? "SIGKILL" : ((result.signal as NodeJS.Signals | undefined) ?? null);
+  throw new BinaryFailed(signal, result.exitCode, output || "(no output)");
+}
+
+/** The binary ended without success: by `signal`, or else with a non-zero exit code. */
+class BinaryFailed extends Error {
+  override readonly name = "BinaryFailed";
+  constructor(
+    readonly signal: NodeJS.Signals | null,
+    code: number | null,
+    output: string,
+  ) {
+    super(`${BINARY} ${signal ? `killed by ${signal}` : `exit ${code}`}: ${output}`);
+  }
 }
 
 /** A failure text as one bounded line: its lines joined, stack frames dropped. */

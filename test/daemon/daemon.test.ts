@@ -81,6 +81,23 @@ describe("the daemon", () => {
     }
   });
 
+  it("ECS_ANYWHERE_FAILPOINTS=probe-loop-stall: it keeps serving, and its probe loop stops (field notes §9.6)", async () => {
+    makeRegistered(world.host, new Date());
+    const daemon = await startDaemon(CONFIG, { ECS_ANYWHERE_FAILPOINTS: "probe-loop-stall" });
+    try {
+      await waitForLog(daemon, "failpoint: the probe loop stalls here");
+      const passes = async () =>
+        ((await (await fetch(`${daemon.url}/status`)).json()) as { passes: number }).passes;
+      const stalledAt = await passes();
+      await daemon.clock.advance(60_000); // four intervals: a running loop would have passed again
+      expect((await fetch(`${daemon.url}/livez`)).status).toBe(200);
+      expect(await passes()).toBe(stalledAt);
+    } finally {
+      daemon.stop();
+    }
+    expect(await daemon.exit).toBe(0);
+  });
+
   it("SIGTERM: stops the loop, closes the server and exits 0 within the deadline", async () => {
     makeRegistered(world.host, new Date());
     const daemon = await startDaemon(CONFIG);

@@ -335,6 +335,31 @@ describe("the process spawned, and the environment it gets", () => {
     ]);
   });
 
+  it("takes STOPPING=1 lost to systemd's SIGTERM as expected (debug), not WATCHDOG=1 lost the same way", async () => {
+    // What `systemctl stop` does to a systemd-notify started while it signals the unit's processes.
+    const dir = binDir("#!/bin/sh\nkill -TERM $$\nsleep 5\n");
+    dirs.push(dir);
+    vi.stubEnv("PATH", `${dir}:/usr/bin:/bin`);
+    vi.stubEnv("NOTIFY_SOCKET", "/run/test-notify");
+    const { log, at } = capture();
+    const notifier = createNotifier({ ...process.env }, log);
+    await notifier.stopping();
+    expect(at("warn")).toEqual([]);
+    expect(at("debug")).toEqual([
+      expect.objectContaining({
+        notification: "STOPPING=1",
+        error: "systemd-notify killed by SIGTERM: (no output)",
+      }),
+    ]);
+    await notifier.watchdog();
+    expect(at("warn")).toEqual([
+      expect.objectContaining({
+        notification: "WATCHDOG=1",
+        error: "systemd-notify killed by SIGTERM: (no output)",
+      }),
+    ]);
+  });
+
   it("warns when the given environment's NOTIFY_SOCKET differs from the process's, which the package uses", () => {
     vi.stubEnv("NOTIFY_SOCKET", "/run/process-socket");
     const { log, at } = capture();

@@ -25,7 +25,6 @@ const available = shellcheck.status === 0;
 describe("fixture shell scripts", () => {
   it("are found and executable", () => {
     expect(scripts.map((f) => f.slice(BIN.length + 1))).toContain("ecs-anywhere-install.sh");
-    expect(scripts).toContain(join(SYSTEMD, "notify-daemon.sh"));
     expect(sourced.map((f) => f.slice(LIB.length + 1))).toContain("fake-tool.bash");
     for (const file of scripts) expect(statSync(file).mode & 0o111).not.toBe(0);
   });

@@ -1,18 +1,22 @@
 /**
- * The shipped ecs-anywhere-agent.service under the real systemd, booted as PID 1 of private namespaces
- * (test/support/systemd-pid1.ts, field notes §7). systemd's watchdog runs on real time: a stalled service is
- * killed WatchdogSec after its last ping, so these tests wait for seconds (the drop-in shortens it to 2 s).
+ * The shipped ecs-anywhere-agent.service running the real daemon (the built bundle) under the real systemd,
+ * booted as PID 1 of private namespaces (test/support/systemd-pid1.ts, field notes §7), with a fake host behind
+ * it: `daemon --root ROOT` over a registered fake host whose ECS agent answers from this process, AWS played by
+ * the emulator and systemctl by the fake (test/fixtures/README.md). systemd's watchdog runs on real time: a
+ * stalled daemon is killed WatchdogSec after its last ping, which it sends while its probe loop makes progress
+ * (ProbeLoop.stallMs, about 10 s with this config), so the watchdog test waits that long.
  *
- * The service runs a stand-in for the daemon (test/fixtures/systemd/notify-daemon.sh) that speaks the same
- * protocol. To run the real daemon instead, change `standIn` only: its ExecStart becomes
- * `node dist/ecs-anywhere-agent.mjs daemon --root R --listen 127.0.0.1:P --ecs-agent-url U` (R under SHARE, which
- * the drop-in makes writable), `release` makes it ready (its first probe pass completes) and `stall` sets the
- * probe-loop-stall failpoint.
+ * ROOT lives in a folder under /run of this machine that the sandbox binds at the same path: the fake tools run
+ * in this process and act on the paths the daemon names. Not /tmp: PrivateTmp= hides it (field notes §8.9).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ecsConfigText, makeRegistered } from "../daemon/harness.ts";
+import { startEmulator } from "../emulator/index.ts";
+import type { Emulator } from "../emulator/types.ts";
+import { createFakeHost, type FakeHost, FIXTURES_BIN } from "../fixtures/host.ts";
+import { type HeldProxy, startHeldProxy } from "../support/held-proxy.ts";
 import { type BootedSystemd, bootSystemd, canBootSystemd } from "../support/systemd-pid1.ts";
 
 const UNIT = "ecs-anywhere-agent.service";
@@ -21,28 +25,39 @@ const UNIT_FILE = "systemd/ecs-anywhere-agent.service";
 const PROBE_UNIT = "ecs-anywhere-agent-probe.service";
 /** A unit the probe restarts through systemctl, as the daemon's repairs do. */
 const RESTARTED_UNIT = "restart-target.service";
-/** The test's folder as the services see it: outside /tmp (PrivateTmp= hides that, field notes §8.9). */
-const SHARE = "/run/ecs-anywhere-test";
-/** WatchdogSec= of the lifecycle drop-in, in seconds (the shipped 30 s would make the test slow). */
+/** The drop-in that sets the daemon's failpoint for the watchdog test. */
+const STALL_DROP_IN = `/run/systemd/system/${UNIT}.d/stall.conf`;
+const BUNDLE = resolve("dist/ecs-anywhere-agent.mjs");
+/** WatchdogSec= of the test drop-in, in seconds (the shipped 30 s would make the test slow). */
 const WATCHDOG_SEC = 2;
+/** The daemon's config: short cadence and timeouts, so that a pass, a repair and a stall take seconds. */
+const CONFIG = [
+  "region: eu-west-1",
+  "cluster: edge",
+  "health:",
+  "  interval: 1s",
+  "  probeTimeout: 1s",
+  "  repairTimeout: 2s",
+  "",
+].join("\n");
+/** The daemon's STATUS= for a registered host whose checks all pass. */
+const HEALTHY_STATUS = /^registered in edge, (\d+)\/\1 checks passing$/;
 
-/** The daemon under test, as ExecStart and the two file triggers the lifecycle needs (see the header). */
-const standIn = {
-  execStart: `/bin/bash ${resolve("test/fixtures/systemd/notify-daemon.sh")} ${SHARE}`,
-  /** Lets it send READY=1. */
-  release: (hostShare: string) => writeFileSync(join(hostShare, "release"), ""),
-  /** Stops its watchdog pings while it stays alive. */
-  stall: (hostShare: string) => writeFileSync(join(hostShare, "stall"), ""),
-};
+/** `Environment=` lines; systemd would expand `%` specifiers, and the quoting here knows no newlines. */
+function environment(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([name, value]) => {
+    if (/[%\n\r"\\]/.test(value)) throw new Error(`unusable value for Environment=${name}`);
+    return `Environment="${name}=${value}"`;
+  });
+}
 
 /**
  * The units a test runs: the shipped unit file unchanged, under `name`, plus a drop-in with what the sandbox
- * test changes, and nothing that relaxes the hardening.
+ * test changes, and nothing that relaxes the hardening beyond the share and the folders in `writable`.
  */
 function agentUnits(
   name: string,
-  execStart: string,
-  service: readonly string[] = [],
+  options: { execStart: string; share: string; writable: readonly string[]; service?: readonly string[] },
 ): Record<string, string> {
   return {
     [name]: readFileSync(UNIT_FILE, "utf8"),
@@ -52,15 +67,21 @@ function agentUnits(
       "DefaultDependencies=no",
       "[Service]",
       "ExecStart=",
-      `ExecStart=${execStart}`,
-      "# The test's folder: triggers in, results out.",
-      `ReadWritePaths=${SHARE}`,
+      `ExecStart=${options.execStart}`,
+      `ReadWritePaths=${[options.share, ...options.writable].join(" ")}`,
       "# One line per stop of the main process: how it ended.",
-      `ExecStopPost=/bin/sh -c 'echo "$$SERVICE_RESULT $$EXIT_CODE $$EXIT_STATUS" >> ${SHARE}/${name}.stops'`,
-      ...service,
+      `ExecStopPost=/bin/sh -c 'echo "$$SERVICE_RESULT $$EXIT_CODE $$EXIT_STATUS" >> ${options.share}/${name}.stops'`,
+      ...(options.service ?? []),
       "",
     ].join("\n"),
   };
+}
+
+interface JournalLine {
+  pid: string;
+  text: string;
+  /** The fields of a JSON line (every line the daemon logs is one). */
+  fields?: Record<string, unknown>;
 }
 
 const sandbox = canBootSystemd();
@@ -73,93 +94,256 @@ describe.skipIf(skipReason !== undefined)(
   `the shipped agent unit under the real systemd${skipReason ? ` (skipped: ${skipReason})` : ""}`,
   () => {
     let sd: BootedSystemd;
-    let hostShare: string;
+    let emulator: Emulator;
+    let host: FakeHost;
+    let gate: HeldProxy;
+    /** The test's folder on this machine and, at the same path, in the sandbox. */
+    let base: string;
+    /** The config in, results out (the stops of the agent unit, the hardening probe's report). */
+    let share: string;
 
     beforeAll(async () => {
-      hostShare = mkdtempSync(join(tmpdir(), "ecs-anywhere-systemd-"));
+      base = mkdtempSync("/run/ecs-anywhere-systemd-");
+      share = join(base, "share");
+      mkdirSync(share);
+      emulator = await startEmulator();
+      host = await createFakeHost({ emulatorUrl: emulator.url, parentDir: base });
+      makeRegistered(host, new Date());
+      // What StateDirectory= makes on a host: the lock of the repairs lives there.
+      mkdirSync(host.path("/var/lib/ecs-anywhere-agent"), { mode: 0o700 });
+      gate = await startHeldProxy(host.introspectionUrl);
+      const configFile = join(share, "config.yaml");
+      writeFileSync(configFile, CONFIG);
       sd = await bootSystemd({
         units: {
-          ...agentUnits(UNIT, standIn.execStart, [
-            `WatchdogSec=${WATCHDOG_SEC}s`,
-            "RestartSec=200ms",
-            "# SIGKILL, not the default SIGABRT: no core dump of the deliberate kill reaches the machine's handler.",
-            "WatchdogSignal=SIGKILL",
-          ]),
-          ...agentUnits(
-            PROBE_UNIT,
-            `${process.execPath} ${resolve("test/fixtures/systemd/hardening-probe.mjs")} ${SHARE} ${RESTARTED_UNIT}`,
-          ),
+          ...agentUnits(UNIT, {
+            execStart: `${process.execPath} ${BUNDLE} daemon --root ${host.root} --listen 127.0.0.1:0 --ecs-agent-url ${gate.url}`,
+            share,
+            // The fake host's counterparts of what the shipped unit makes writable on a host: ReadWritePaths=-/etc/ecs
+            // and StateDirectory= (the repairs' lock).
+            writable: [host.path("/etc/ecs"), host.path("/var/lib/ecs-anywhere-agent")],
+            service: [
+              `WatchdogSec=${WATCHDOG_SEC}s`,
+              "RestartSec=200ms",
+              "# SIGKILL, not the default SIGABRT: no core dump of the deliberate kill reaches the machine's handler.",
+              "WatchdogSignal=SIGKILL",
+              "# The fakes first on PATH (systemctl), then node and systemd-notify.",
+              ...environment({
+                ...host.env,
+                PATH: [FIXTURES_BIN, dirname(process.execPath), "/usr/sbin:/usr/bin:/sbin:/bin"].join(":"),
+                ECS_ANYWHERE_CONFIG: configFile,
+                // The clock-skew probe reads the Date of the emulator, never of AWS.
+                AWS_ENDPOINT_URL: emulator.url,
+              }),
+            ],
+          }),
+          ...agentUnits(PROBE_UNIT, {
+            execStart: `${process.execPath} ${resolve("test/fixtures/systemd/hardening-probe.mjs")} ${share} ${RESTARTED_UNIT}`,
+            share,
+            writable: [],
+          }),
           [RESTARTED_UNIT]: "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n",
         },
-        binds: [{ source: hostShare, target: SHARE }],
+        binds: [{ source: base, target: base }],
       });
     });
 
     afterAll(async () => {
       await sd?.stop();
-      if (hostShare) rmSync(hostShare, { recursive: true, force: true });
+      await gate?.stop();
+      await host?.cleanup();
+      await emulator?.stop();
+      if (base) rmSync(base, { recursive: true, force: true });
     });
 
     /** The lines the drop-in's ExecStopPost wrote so far for the agent unit. */
     const stops = () =>
-      readFileSync(join(hostShare, `${UNIT}.stops`), { encoding: "utf8", flag: "a+" })
+      readFileSync(join(share, `${UNIT}.stops`), { encoding: "utf8", flag: "a+" })
         .split("\n")
         .filter(Boolean);
 
-    it("stays activating until READY=1, then is active with the STATUS= text", async () => {
+    /**
+     * What the agent unit's processes wrote (the daemon logs JSON lines on stderr, into the journal), oldest
+     * first: each line's text, the pid that wrote it and, for a JSON line, its fields.
+     */
+    const journal = async (): Promise<JournalLine[]> => {
+      const read = await sd.exec(["journalctl", "--no-pager", "--output=json", `--unit=${UNIT}`]);
+      return read.stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as { _PID?: string; MESSAGE?: unknown })
+        .filter((entry) => entry._PID !== "1") // systemd's own lines about the unit
+        .map((entry) => {
+          const text = String(entry.MESSAGE);
+          let fields: Record<string, unknown> | undefined;
+          try {
+            fields = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            fields = undefined;
+          }
+          return { pid: entry._PID ?? "", text, ...(fields === undefined ? {} : { fields }) };
+        });
+    };
+    /** The end of the journal, for assertion messages: a failure in CI shows what the daemon said. */
+    const journalTail = async () =>
+      `journal of ${UNIT}:\n${(await journal())
+        .slice(-25)
+        .map((line) => `[${line.pid}] ${line.text}`)
+        .join("\n")}`;
+    /** The `msg` of each JSON line a process wrote. */
+    const said = (lines: JournalLine[], pid?: string) =>
+      lines.filter((line) => pid === undefined || line.pid === pid).map((line) => line.fields?.msg);
+    /** `sd.waitFor` for the agent unit, with the journal's end in the error. */
+    const waitForAgent = async (
+      wanted: Parameters<BootedSystemd["waitFor"]>[1],
+      timeoutMs: number,
+    ): Promise<Record<string, string>> => {
+      try {
+        return await sd.waitFor(UNIT, wanted, timeoutMs);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${await journalTail()}`);
+      }
+    };
+    /** Polls `check` every 100 ms until it holds; fails with `what` and the journal's end after `timeoutMs`. */
+    const eventually = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}\n${await journalTail()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    it("stays activating through the first probe pass, then is active with the daemon's status line", async () => {
       const started = await sd.systemctl(["start", "--no-block", UNIT]);
       expect(started.stderr).toBe("");
-      const waiting = await sd.waitFor(
-        UNIT,
-        { ActiveState: "activating", StatusText: (text) => text.startsWith("waiting for") },
-        10_000,
+      // The first pass waits on the held introspection request, and READY=1 comes only after that pass.
+      let timer: NodeJS.Timeout | undefined;
+      const asked = await Promise.race([
+        gate.firstRequest.then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), 15_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!asked) throw new Error(`the daemon never asked the ECS agent\n${await journalTail()}`);
+      const during = await sd.show(UNIT, ["ActiveState", "SubState", "StatusText"]);
+      expect(during, await journalTail()).toEqual({
+        ActiveState: "activating",
+        SubState: "start",
+        StatusText: "",
+      });
+
+      gate.open();
+      const ready = await waitForAgent(
+        { ActiveState: "active", SubState: "running", StatusText: (text) => HEALTHY_STATUS.test(text) },
+        15_000,
       );
-      expect(waiting.ActiveState).toBe("activating");
-      standIn.release(hostShare);
-      const ready = await sd.waitFor(
-        UNIT,
+      expect(ready.StatusText).toMatch(HEALTHY_STATUS);
+      await eventually(
+        "the daemon logged that it serves",
+        async () => said(await journal()).includes("serving"),
+        5_000,
+      );
+      // Nothing but its JSON lines: no warning of Node's in the journal.
+      expect((await journal()).filter((line) => line.fields === undefined)).toEqual([]);
+    });
+
+    it("repairs a drifted ecs.config under the unit's hardening: rewrites it and restarts ecs through systemctl", async () => {
+      const before = await sd.show(UNIT, ["MainPID"]);
+      const restartsOfEcs = () => host.systemctlCalls().filter((call) => call === "restart ecs").length;
+      const restartsBefore = restartsOfEcs();
+      const drifted = ecsConfigText().replace("ECS_LOGLEVEL=info", "ECS_LOGLEVEL=debug");
+      expect(drifted).not.toBe(ecsConfigText());
+      host.writeFile("/etc/ecs/ecs.config", drifted, 0o600);
+
+      const repaired = async () =>
+        (await journal()).find(
+          (line) => line.fields?.msg === "repaired" && line.fields.action === "rewrite-ecs-config",
+        )?.fields;
+      await eventually(
+        "the daemon rewrote ecs.config and logged it",
+        async () =>
+          host.readFile("/etc/ecs/ecs.config") === ecsConfigText() && (await repaired()) !== undefined,
+        15_000,
+      );
+      expect(await repaired()).toMatchObject({
+        result: "ok",
+        message: "rewrote /etc/ecs/ecs.config and restarted ecs",
+      });
+      // A value ecs-init hands the agent changed, so the repair restarted ecs (field notes §3.1, §9.4): a child
+      // process of the daemon under the hardening.
+      expect(restartsOfEcs()).toBe(restartsBefore + 1);
+      // Still the same process, and healthy again.
+      await waitForAgent(
         {
           ActiveState: "active",
-          SubState: "running",
-          StatusText: (text) => text.startsWith("probing: pass"),
+          MainPID: before.MainPID as string,
+          StatusText: (text) => HEALTHY_STATUS.test(text),
         },
-        10_000,
-      );
-      expect(ready.StatusText).toMatch(/^probing: pass \d+$/);
-      // The pings arrive: the pass count in STATUS= moves on while the unit stays active.
-      await sd.waitFor(
-        UNIT,
-        { StatusText: (text) => text !== ready.StatusText, ActiveState: "active" },
         10_000,
       );
     });
 
-    it("kills a service whose watchdog pings stop, with Result=watchdog, and restarts it", async () => {
-      const before = await sd.show(UNIT, ["MainPID", "NRestarts", "WatchdogUSec"]);
-      expect(before.NRestarts).toBe("0");
-      expect(before.WatchdogUSec).toBe(`${WATCHDOG_SEC}s`);
-      standIn.stall(hostShare);
-      const after = await sd.waitFor(
-        UNIT,
-        {
-          NRestarts: "1",
-          ActiveState: "active",
-          MainPID: (pid) => pid !== "0" && pid !== before.MainPID,
-        },
-        15_000 + WATCHDOG_SEC * 1000,
+    it("gets killed by the watchdog when its probe loop stalls (Result=watchdog), and restarted", async () => {
+      writeFileSync(
+        sd.path(STALL_DROP_IN),
+        "[Service]\nEnvironment=ECS_ANYWHERE_FAILPOINTS=probe-loop-stall\n",
       );
-      expect(after.MainPID).not.toBe(before.MainPID);
-      expect(stops()).toEqual(["watchdog killed KILL"]);
-      expect(sd.consoleLog()).toMatch(/ecs-anywhere-agent\.service: Watchdog timeout/);
+      expect((await sd.systemctl(["daemon-reload"])).code).toBe(0);
+      try {
+        // Type=notify: returns once the new instance sent READY=1 (its first pass done; then the loop stalls).
+        const restarted = await sd.systemctl(["restart", UNIT]);
+        expect(restarted.stderr, await journalTail()).toBe("");
+        const stalled = await sd.show(UNIT, ["ActiveState", "MainPID", "NRestarts", "WatchdogUSec"]);
+        expect(stalled).toMatchObject({
+          ActiveState: "active",
+          NRestarts: "0",
+          WatchdogUSec: `${WATCHDOG_SEC}s`,
+        });
+        const stopsBefore = stops().length;
+
+        // The daemon pings for as long as the loop could still be making progress, then stops: systemd kills
+        // it WatchdogSec later and starts it again.
+        const after = await waitForAgent(
+          {
+            NRestarts: (restarts) => Number(restarts) >= 1,
+            ActiveState: "active",
+            MainPID: (pid) => pid !== "0" && pid !== stalled.MainPID,
+          },
+          40_000,
+        );
+        expect(after.MainPID).not.toBe(stalled.MainPID);
+        expect(stops().slice(stopsBefore), await journalTail()).toEqual(["watchdog killed KILL"]);
+        expect(sd.consoleLog()).toMatch(/ecs-anywhere-agent\.service: Watchdog timeout/);
+        // The stalled instance said why it stopped pinging.
+        expect(said(await journal(), stalled.MainPID)).toEqual(
+          expect.arrayContaining([
+            "failpoint: the probe loop stalls here",
+            "the probe loop makes no progress: watchdog not pinged",
+          ]),
+        );
+      } finally {
+        // The instance running now keeps the failpoint; the next start goes without.
+        rmSync(sd.path(STALL_DROP_IN));
+        expect((await sd.systemctl(["daemon-reload"])).code).toBe(0);
+      }
     });
 
     it("stops on SIGTERM with Result=success, before TimeoutStopSec runs out", async () => {
+      const { MainPID } = await sd.show(UNIT, ["MainPID"]);
       const stopped = await sd.systemctl(["stop", UNIT]);
-      expect(stopped).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(stopped, await journalTail()).toEqual({ code: 0, stdout: "", stderr: "" });
       const after = await sd.show(UNIT, ["ActiveState", "Result"]);
       // Had the stop run past TimeoutStopSec, systemd would have sent SIGKILL and said Result=timeout.
-      expect(after).toEqual({ ActiveState: "inactive", Result: "success" });
+      expect(after, await journalTail()).toEqual({ ActiveState: "inactive", Result: "success" });
       expect(stops().at(-1)).toBe("success exited 0");
+      // The daemon ended itself, and STOPPING=1 failed no louder than debug (field notes §9.1).
+      await eventually(
+        "the daemon logged that it stopped",
+        async () => said(await journal(), MainPID).at(-1) === "stopped",
+        5_000,
+      );
+      expect(said(await journal(), MainPID)).not.toContain("systemd notification failed");
     });
 
     it("keeps everything the daemon does working under the unit's hardening, and stops the rest", async () => {
@@ -181,7 +365,7 @@ describe.skipIf(skipReason !== undefined)(
         ActiveState: "active",
         StatusText: "hardening probe done",
       });
-      const results = JSON.parse(readFileSync(join(hostShare, "hardening.json"), "utf8"));
+      const results = JSON.parse(readFileSync(join(share, "hardening.json"), "utf8"));
       const ok = (name: string) => {
         expect(results[name], name).toMatchObject({ ok: true });
         return results[name].value;

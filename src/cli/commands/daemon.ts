@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { RESERVED_ENV } from "../../config/env.ts";
 import { runDaemon } from "../../daemon/daemon.ts";
 import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
@@ -25,7 +26,7 @@ export default async function daemon(ctx: Context, raw: Record<string, unknown>)
     ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }),
   });
   const failpoints = new Set(
-    (ctx.deps.env.ECS_ANYWHERE_FAILPOINTS ?? "").split(/[\s,]+/).filter((name) => name !== ""),
+    (ctx.deps.env[RESERVED_ENV.failpoints] ?? "").split(/[\s,]+/).filter((name) => name !== ""),
   );
   return runDaemon(ctx, {
     ...host,
