@@ -127,6 +127,12 @@ export function describeConfig(config: Config): Record<string, unknown> {
       timeout: formatDuration(installScript.timeout),
     },
   };
+  described.health = {
+    ...config.health,
+    interval: formatDuration(config.health.interval),
+    probeTimeout: formatDuration(config.health.probeTimeout),
+    repairTimeout: formatDuration(config.health.repairTimeout),
+  };
   described.ecsConfig = maskEcsConfig(config.ecsConfig);
   return maskSecrets(described, SECRET_CONFIG_PATHS);
 }

@@ -61,6 +61,16 @@ describe("configSchema defaults", () => {
         verifyTimeout: 300,
       },
       ecsConfig: {},
+      health: {
+        interval: 15,
+        probeTimeout: 5,
+        repairTimeout: 60,
+        listen: "127.0.0.1:9745",
+        controlPlane: false,
+        repair: true,
+        maxRepairsPerHour: 6,
+        minFreeDiskMiB: 1024,
+      },
       activation: { expiresIn: 3600, registrationLimit: 1, tags: {} },
     });
   });
