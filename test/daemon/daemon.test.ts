@@ -204,8 +204,12 @@ describe("the daemon and the systemd watchdog", () => {
       try {
         // The watchdog timer starts once READY=1 went out.
         await settle(() => daemon.logs().filter((entry) => entry.msg === "watchdog pings on").length, 1);
-        expect(daemon.logs().find((entry) => entry.msg === "watchdog pings on")).toMatchObject({ everyMs: 10_000 });
-        expect(bin.runs()[0]).toMatch(/^--ready --pid=\d+ --status=registered in edge, 11\/11 checks passing$/);
+        expect(daemon.logs().find((entry) => entry.msg === "watchdog pings on")).toMatchObject({
+          everyMs: 10_000,
+        });
+        expect(bin.runs()[0]).toMatch(
+          /^--ready --pid=\d+ --status=registered in edge, 11\/11 checks passing$/,
+        );
         // 15 s passes (jittered), 10 s pings, 86.5 s until a quiet loop counts as stalled.
         for (let tick = 1; tick <= 20; tick++) {
           await daemon.clock.advance(10_000);

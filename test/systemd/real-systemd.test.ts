@@ -399,6 +399,7 @@ describe.skipIf(skipReason !== undefined)(
       refused("write-etc", "EROFS");
       refused("write-usr", "EROFS");
       refused("write-var-lib-ecs", "EROFS");
+      refused("write-run-systemd", "EROFS");
       refused("write-root-credentials", "EROFS");
       refused("write-kernel-tunable", "EROFS");
       refused("make-cgroup", "EROFS");
