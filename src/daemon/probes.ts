@@ -108,7 +108,7 @@ const ecsAgentProbe: Probe = {
     if (problem !== undefined || metadata.state !== "ok") {
       return failed(
         problem ?? "the ECS agent is not answering",
-        "see `systemctl status ecs` and /var/log/ecs/ecs-agent.log; `ecs-anywhere-agent register` registers the host",
+        `see \`systemctl status ecs\` and ${ECS_AGENT.logs.agent}; \`ecs-anywhere-agent register\` registers the host`,
       );
     }
     return ok(`registered in ${ctx.config.cluster} (${metadata.version})`);
@@ -259,7 +259,7 @@ const diskProbe: Probe = {
   critical: false,
   async run(ctx) {
     const min = ctx.config.health.minFreeDiskMiB * 1024 * 1024;
-    const paths = ["/var/lib/docker", "/var/lib/ecs"];
+    const paths = [DOCKER.dataRoot, ECS_AGENT.stateDir];
     const free = await Promise.all(paths.map((path) => ctx.host.system.freeBytes(path)));
     const lines = paths.map((path, i) => `${((free[i] ?? 0) / GIB).toFixed(1)} GiB free under ${path}`);
     const low = paths.filter((_, i) => (free[i] ?? 0) < min);
@@ -304,7 +304,7 @@ const controlPlaneProbe: Probe = {
     if (problems.length === 0) return ok("ACTIVE, agent connected; SSM ping Online");
     return failed(
       problems.join("; "),
-      "see the ECS agent's log (/var/log/ecs/ecs-agent.log) and the SSM agent's; check outbound HTTPS to ECS and SSM",
+      `see the ECS agent's log (${ECS_AGENT.logs.agent}) and the SSM agent's; check outbound HTTPS to ECS and SSM`,
     );
   },
 };

@@ -2,6 +2,8 @@
 export const DOCKER = {
   unit: "docker",
   socket: "/var/run/docker.sock",
+  /** Images, layers and volumes. */
+  dataRoot: "/var/lib/docker",
   /** The install script skips installing Docker when one of these exists (field notes §1). */
   binaries: ["/usr/bin/docker", "/usr/local/bin/docker", "/bin/docker"],
 } as const;

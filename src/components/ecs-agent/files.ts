@@ -8,6 +8,8 @@ export const ECS_AGENT = {
   config: "/etc/ecs/ecs.config",
   /** Read first; the install script appends the external-mode keys here (field notes §1). */
   configLib: "/var/lib/ecs/ecs.config",
+  /** The agent's state folder (agent.db, the second ecs.config). */
+  stateDir: "/var/lib/ecs",
   /** The agent's saved state; a saved cluster that differs from ECS_CLUSTER makes it exit 5 (field notes §2). */
   agentDb: "/var/lib/ecs/data/agent.db",
   /** The install script skips ecs-init, and its ECS_CLUSTER append, when this exists (field notes §1). */
