@@ -1,13 +1,14 @@
 // The shipped bundle (built by `npm run build`, which `npm test` runs first; see scripts/build.mjs): an entry and
 // chunks split at the sources' dynamic import()s, so --version and --help load only the CLI parser and each
 // command loads its own code (the AWS SDK above all) when it runs. Nothing is compiled from strings.
-import { access, cp, mkdir, mkdtemp, readFile, stat, symlink } from "node:fs/promises";
+import { access, cp, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
+import { makeRegistered, startDaemonWorld } from "../daemon/harness.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
 import { emulatorEnv, spawnBundle } from "../support/cli.ts";
@@ -126,6 +127,40 @@ describe("what a run loads", () => {
     const setup = await traceRun(build.dir, ["setup", "--dry-run"], env);
     expect(setup.code).toBe(0);
     expect(sourcesLoaded(setup.loaded).some((source) => SDK.test(source))).toBe(true);
+  });
+
+  it("status loads no AWS SDK, metrics or notifier library unless control-plane checks are on", async () => {
+    const world = await startDaemonWorld();
+    try {
+      makeRegistered(world.host, new Date());
+      const dir = await mkdtemp(join(tmpdir(), "ecsa-status-"));
+      const sources: Record<string, string[]> = {};
+      for (const controlPlane of [false, true]) {
+        const config = join(dir, `config-${controlPlane}.yaml`);
+        await writeFile(
+          config,
+          `region: eu-west-1\ncluster: edge\nhealth:\n  controlPlane: ${controlPlane}\n`,
+        );
+        const args = [
+          "status",
+          "--no-daemon",
+          "--root",
+          world.host.root,
+          "--ecs-agent-url",
+          world.host.introspectionUrl,
+        ];
+        const run = await traceRun(build.dir, args, { ...world.env, ECS_ANYWHERE_CONFIG: config });
+        expect(run.stdout, run.stderr).toMatch(/READY/);
+        sources[String(controlPlane)] = sourcesLoaded(run.loaded);
+      }
+      expect(sources.false).toContain("src/daemon/probes.ts"); // the tracer works
+      expect(
+        sources.false?.filter((source) => /@aws-sdk|@smithy|prom-client|systemd-notify/.test(source)),
+      ).toEqual([]);
+      expect(sources.true?.some((source) => /node_modules\/@aws-sdk\/client-ecs\//.test(source))).toBe(true);
+    } finally {
+      await world.stop();
+    }
   });
 });
 
