@@ -6,7 +6,15 @@ import { startDaemon } from "./harness.ts";
 
 let world: World;
 beforeAll(async () => {
-  world = await startWorld();
+  // The emulator also knows the credentials the fake SSM agent writes for the instance role (test/fixtures).
+  world = await startWorld({
+    emulator: {
+      credentials: {
+        AKIAEMULATOR0000TEST: "emulator-secret-key-0000000000000000000000",
+        ASIAFAKEWORLD0000000: "fake-world-secret",
+      },
+    },
+  });
 });
 afterAll(async () => {
   await world.stop();
@@ -68,6 +76,50 @@ describe("daemon --register-on-start", () => {
       await daemon.nextPass();
       expect(world.emu.calls()).toEqual([]);
     } finally {
+      daemon.stop();
+      await daemon.exit;
+    }
+  });
+
+  it("with control-plane checks on, asks ECS and SSM about its own host with the instance role's credentials", async () => {
+    world.emu.clearCalls();
+    const daemon = await startDaemon(
+      { emu: world.emu, host: world.host, env: world.env, logs: [], stop: async () => {} },
+      `region: ${REGION}\ncluster: ${CLUSTER}\nhealth:\n  repair: false\n  controlPlane: true\n`,
+    );
+    const plane = async () => {
+      const status = (await (await fetch(`${daemon.url}/status`)).json()) as {
+        checks: { name: string; status: string; message: string }[];
+      };
+      return status.checks.find((check) => check.name === "control-plane");
+    };
+    try {
+      expect(await plane()).toMatchObject({
+        status: "ok",
+        message: "ACTIVE, agent connected; SSM ping Online",
+      });
+      expect(await (await fetch(`${daemon.url}/metrics`)).text()).toMatch(
+        /^ecs_anywhere_agent_connected 1$/m,
+      );
+      // Read-only calls only, accepted (the emulator knows the instance role's keys the fake SSM agent wrote).
+      expect(new Set(world.emu.calls().map((call) => `${call.action} ${call.status}`))).toEqual(
+        new Set(["DescribeContainerInstances 200", "DescribeInstanceInformation 200"]),
+      );
+      // ECS loses the agent: the next control-plane check (at most once a minute) says so.
+      world.emu.setDelays({ agentConnectDelayMs: 24 * 3_600_000 });
+      await daemon.nextPass(); // 20 s later: the minute is not over, the verdict is kept
+      expect((await plane())?.status).toBe("ok");
+      for (let i = 0; i < 3; i++) await daemon.nextPass();
+      expect(await plane()).toMatchObject({
+        status: "failed",
+        message: "ECS says the agent is not connected",
+      });
+      expect(await (await fetch(`${daemon.url}/metrics`)).text()).toMatch(
+        /^ecs_anywhere_agent_connected 0$/m,
+      );
+      expect((await fetch(`${daemon.url}/readyz`)).status).toBe(503);
+    } finally {
+      world.emu.setDelays({ agentConnectDelayMs: 0 });
       daemon.stop();
       await daemon.exit;
     }
