@@ -277,14 +277,20 @@ async function startSoak(bundle: string, world: World, controlPlane: boolean, id
   return {
     listen,
     checkpoints: seen,
-    measured: Promise.race([measured, failure]).then(stopScraping),
-    done: Promise.race([done, failure]).finally(stopScraping),
+    measured: handled(Promise.race([measured, failure]).then(stopScraping)),
+    done: handled(Promise.race([done, failure]).finally(stopScraping)),
     stop: () => child.stdin.end(),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
     scrapes: () => ({ ...scrapes }),
   };
+}
+
+/** `promise`, marked handled: a failure nobody awaits yet must not end the process before the cleanup. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** Wall time and stdout of one run, without blocking this process (it serves the fake host the command talks to). */
