@@ -6,6 +6,7 @@ import { type Emulator, startEmulator } from "../test/emulator/index.ts";
 import { createFakeHost } from "../test/fixtures/host.ts";
 import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { type CliResult, cli, emulatorEnv } from "../test/support/cli.ts";
+import { daemonRows } from "./daemon.ts";
 import { healthServerRows } from "./health.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
 import { unitExposure } from "./unit-security.ts";
@@ -156,6 +157,9 @@ try {
 
 // 5. The daemon's health server under a Prometheus-like load on /metrics (bench/health.ts runs it alone).
 rows.push(...(await healthServerRows()));
+
+// 6. The daemon's memory over 10,000 passes, and `status` (bench/daemon.ts runs them alone).
+rows.push(...(await daemonRows()));
 
 const width = Math.max(...rows.map((row) => row.metric.length));
 const goalWidth = Math.max(...rows.map((row) => row.goal.length));

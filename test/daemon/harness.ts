@@ -49,13 +49,17 @@ export async function startDaemonWorld(extraEnv: Record<string, string> = {}): P
   };
 }
 
-/** A host as `register` leaves it: agent answering, units active, SSM registered, fresh credentials. */
+/**
+ * A host as `register` leaves it: agent answering, units active, SSM registered, fresh credentials. `ids` are the
+ * container instance and managed instance it holds (ones an emulator knows, say).
+ */
 export function makeRegistered(
   host: FakeHost,
   now: Date,
   config = { cluster: CLUSTER, region: REGION },
+  ids = { arn: ARN, mi: MI },
 ): void {
-  host.setIntrospection({ Cluster: config.cluster, ContainerInstanceArn: ARN, Version: AGENT_VERSION });
+  host.setIntrospection({ Cluster: config.cluster, ContainerInstanceArn: ids.arn, Version: AGENT_VERSION });
   for (const unit of ["ecs", "amazon-ssm-agent", "docker"]) {
     host.installUnit(unit);
     writeFileSync(host.path(`/.fake/units/${unit}.active`), "");
@@ -64,7 +68,7 @@ export function makeRegistered(
   host.writeFile(
     "/var/lib/amazon/ssm/Vault/Store/RegistrationKey",
     JSON.stringify({
-      instanceID: MI,
+      instanceID: ids.mi,
       region: config.region,
       privateKey: "PRIVATE-KEY-SECRET",
       privateKeyType: "Rsa",
@@ -73,7 +77,7 @@ export function makeRegistered(
   );
   host.writeFile(
     "/var/lib/amazon/ssm/registration",
-    JSON.stringify({ ManagedInstanceID: MI, Region: config.region }),
+    JSON.stringify({ ManagedInstanceID: ids.mi, Region: config.region }),
   );
   setCredentials(host, new Date(now.getTime() + 3_600_000), now);
   host.writeFile("/usr/libexec/amazon-ecs-init", "");
@@ -82,7 +86,7 @@ export function makeRegistered(
   // The ARN is saved, so a restart of ecs comes back with it without asking the emulator (fixtures README).
   host.writeFile(
     "/var/lib/ecs/data/agent.db",
-    JSON.stringify({ cluster: config.cluster, containerInstanceArn: ARN }),
+    JSON.stringify({ cluster: config.cluster, containerInstanceArn: ids.arn }),
     0o600,
   );
   host.writeFile("/etc/ecs/ecs.config", ecsConfigText(config.cluster), 0o600);

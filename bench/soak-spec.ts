@@ -1,0 +1,68 @@
+// What bench/daemon.ts and its child, bench/daemon-soak.ts, share: the run's spec and the instance credentials the
+// child rotates through (the emulator must know each of them beforehand).
+
+import { createHash } from "node:crypto";
+
+export interface SoakSpec {
+  root: string;
+  ecsAgentUrl: string;
+  /** The managed instance the host is registered as (the identity the SSM agent writes names it). */
+  managedInstanceId: string;
+  /** Probe passes to run; the child stops the daemon after the last one unless `idle`. */
+  cycles: number;
+  /** Passes after which memory is measured (gc'd first). */
+  checkpoints: number[];
+  /** The SSM agent's rotation of the instance credentials, in passes (field notes §4.3: half-life, ~30 min). */
+  rotateEvery: number;
+  /** After the last pass, keep serving (the daemon waits) until stdin closes. */
+  idle: boolean;
+}
+
+/** process.memoryUsage() after two gc(). */
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** V8's young generation (new space), committed. */
+  young: number;
+}
+
+/** One child message per stdout line. */
+export type SoakMessage =
+  | { event: "serving"; listen: string }
+  /** A checkpoint begins: the parent stops its requests until the checkpoint message. */
+  | { event: "measuring"; cycle: number }
+  | {
+      event: "checkpoint";
+      cycle: number;
+      /** Read right after the pass, in the middle of the run. */
+      busy: MemoryReading;
+      /** Read after an idle wait, as between two passes of the real daemon. */
+      idle: MemoryReading;
+      sizes: Record<string, number>;
+      /** How far the daemon's clock has moved since it started. */
+      fakeElapsedMs: number;
+      /** Real time since the start, without the checkpoints' waits. */
+      realMs: number;
+    }
+  | {
+      event: "done";
+      exitCode: number;
+      cycles: number;
+      rotations: number;
+      fallbackExecs: number;
+      logLines: number;
+      logsByMessage: Record<string, number>;
+      lastLogs: string[];
+    };
+
+/** The n-th instance-role credentials SSM writes: unique, with a session token as long as a real one (~900). */
+export function instanceKey(n: number): { accessKeyId: string; secret: string; token: string } {
+  const digest = (part: number) =>
+    createHash("sha256").update(`bench-instance-key-${n}-${part}`).digest("base64url");
+  return {
+    accessKeyId: `ASIABENCH${String(n).padStart(11, "0")}`,
+    secret: digest(0).slice(0, 40),
+    token: Array.from({ length: 21 }, (_, part) => digest(part + 1)).join(""),
+  };
+}
