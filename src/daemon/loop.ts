@@ -255,7 +255,8 @@ export class ProbeLoop {
     const before = new Map(previous.checks.map((check) => [check.name, check]));
     for (const check of next.checks) {
       const was = before.get(check.name);
-      if (was?.status === check.status && was.message === check.message) continue;
+      // A status change, not a new wording ("expire in 41 min" changes every minute).
+      if (was?.status === check.status) continue;
       if (was === undefined && check.status === "ok") continue;
       const fields = { check: check.name, status: check.status, was: was?.status, message: check.message };
       if (check.status === "failed" || check.status === "warn") log.warn(fields, "check changed");

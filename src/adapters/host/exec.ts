@@ -1,5 +1,4 @@
 import { constants } from "node:os";
-import { execa } from "execa";
 import type { Redactor } from "../../util/redact.ts";
 
 export type OutputStream = "stdout" | "stderr";
@@ -82,6 +81,8 @@ export const run: RunCommand = async (cmd, args, options) => {
     },
   });
   let timedOut = false;
+  // Loaded on the first run: commands that start no process (status asking the daemon) never pay for it.
+  const { execa } = await import("execa");
   const subprocess = execa(cmd, [...args], {
     cwd: options.cwd,
     env: options.env,
