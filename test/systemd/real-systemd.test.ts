@@ -9,13 +9,13 @@
  * ROOT lives in a folder under /run of this machine that the sandbox binds at the same path: the fake tools run
  * in this process and act on the paths the daemon names. Not /tmp: PrivateTmp= hides it (field notes §8.9).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ecsConfigText, makeRegistered } from "../daemon/harness.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
-import { createFakeHost, type FakeHost, FIXTURES_BIN } from "../fixtures/host.ts";
+import { createFakeHost, type FakeHost } from "../fixtures/host.ts";
 import { type HeldProxy, startHeldProxy } from "../support/held-proxy.ts";
 import { type BootedSystemd, bootSystemd, canBootSystemd } from "../support/systemd-pid1.ts";
 
@@ -27,7 +27,22 @@ const PROBE_UNIT = "ecs-anywhere-agent-probe.service";
 const RESTARTED_UNIT = "restart-target.service";
 /** The drop-in that sets the daemon's failpoint for the watchdog test. */
 const STALL_DROP_IN = `/run/systemd/system/${UNIT}.d/stall.conf`;
-const BUNDLE = resolve("dist/ecs-anywhere-agent.mjs");
+/**
+ * What the services run, copied into the folder the sandbox shows at the same path: the checkout itself may sit
+ * under /tmp (a CI clone), which the sandbox and PrivateTmp= hide.
+ */
+function copyIntoSandbox(base: string) {
+  const app = join(base, "app");
+  cpSync(resolve("dist"), join(app, "dist"), { recursive: true });
+  cpSync(resolve("test/fixtures/bin"), join(app, "fixtures", "bin"), { recursive: true });
+  cpSync(resolve("test/fixtures/lib"), join(app, "fixtures", "lib"), { recursive: true });
+  cpSync(resolve("test/fixtures/systemd/hardening-probe.mjs"), join(app, "hardening-probe.mjs"));
+  return {
+    bundle: join(app, "dist", "ecs-anywhere-agent.mjs"),
+    fixturesBin: join(app, "fixtures", "bin"),
+    hardeningProbe: join(app, "hardening-probe.mjs"),
+  };
+}
 /** WatchdogSec= of the test drop-in, in seconds (the shipped 30 s would make the test slow). */
 const WATCHDOG_SEC = 2;
 /** The daemon's config: short cadence and timeouts, so that a pass, a repair and a stall take seconds. */
@@ -112,12 +127,13 @@ describe.skipIf(skipReason !== undefined)(
       // What StateDirectory= makes on a host: the lock of the repairs lives there.
       mkdirSync(host.path("/var/lib/ecs-anywhere-agent"), { mode: 0o700 });
       gate = await startHeldProxy(host.introspectionUrl);
+      const copied = copyIntoSandbox(base);
       const configFile = join(share, "config.yaml");
       writeFileSync(configFile, CONFIG);
       sd = await bootSystemd({
         units: {
           ...agentUnits(UNIT, {
-            execStart: `${process.execPath} ${BUNDLE} daemon --root ${host.root} --listen 127.0.0.1:0 --ecs-agent-url ${gate.url}`,
+            execStart: `${process.execPath} ${copied.bundle} daemon --root ${host.root} --listen 127.0.0.1:0 --ecs-agent-url ${gate.url}`,
             share,
             // The fake host's counterparts of what the shipped unit makes writable on a host: ReadWritePaths=-/etc/ecs
             // and StateDirectory= (the repairs' lock).
@@ -130,7 +146,9 @@ describe.skipIf(skipReason !== undefined)(
               "# The fakes first on PATH (systemctl), then node and systemd-notify.",
               ...environment({
                 ...host.env,
-                PATH: [FIXTURES_BIN, dirname(process.execPath), "/usr/sbin:/usr/bin:/sbin:/bin"].join(":"),
+                PATH: [copied.fixturesBin, dirname(process.execPath), "/usr/sbin:/usr/bin:/sbin:/bin"].join(
+                  ":",
+                ),
                 ECS_ANYWHERE_CONFIG: configFile,
                 // The clock-skew probe reads the Date of the emulator, never of AWS.
                 AWS_ENDPOINT_URL: emulator.url,
@@ -138,7 +156,7 @@ describe.skipIf(skipReason !== undefined)(
             ],
           }),
           ...agentUnits(PROBE_UNIT, {
-            execStart: `${process.execPath} ${resolve("test/fixtures/systemd/hardening-probe.mjs")} ${share} ${RESTARTED_UNIT}`,
+            execStart: `${process.execPath} ${copied.hardeningProbe} ${share} ${RESTARTED_UNIT}`,
             share,
             writable: [],
           }),
