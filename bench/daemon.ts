@@ -159,8 +159,8 @@ async function startWorld(rotations: number): Promise<World> {
   }
 }
 
-type Checkpoint = Extract<SoakMessage, { event: "checkpoint" }>;
-type Done = Extract<SoakMessage, { event: "done" }>;
+export type Checkpoint = Extract<SoakMessage, { event: "checkpoint" }>;
+export type Done = Extract<SoakMessage, { event: "done" }>;
 
 interface Soak {
   listen: string;
@@ -182,14 +182,20 @@ interface Soak {
  * time (one request at a time, keep-alive, a pause of 100 ms between), as Prometheus and `status` would; not while
  * the child measures, when the real daemon would see a request every few seconds at most.
  */
-async function startSoak(bundle: string, world: World, controlPlane: boolean, idle: boolean): Promise<Soak> {
-  const checkpoints = [EARLY, CYCLES];
+async function startSoak(
+  bundle: string,
+  world: World,
+  controlPlane: boolean,
+  idle: boolean,
+  cycles = CYCLES,
+): Promise<Soak> {
+  const checkpoints = [Math.round(cycles / 10), cycles];
   const host = controlPlane ? world.hosts.controlPlane : world.hosts.plain;
   const spec: SoakSpec = {
     root: host.root,
     ecsAgentUrl: host.introspectionUrl,
     managedInstanceId: world.managedInstanceId,
-    cycles: CYCLES,
+    cycles,
     checkpoints,
     rotateEvery: ROTATE_EVERY,
     idle,
@@ -411,6 +417,27 @@ async function statusRows(world: World, listen: string, rounds: number): Promise
  * RSS read the same way. The soak with the control plane keeps serving afterwards, so that `status` is timed against
  * a daemon that answers as well as with --no-daemon (which probes itself).
  */
+/**
+ * One daemon (no control-plane checks) through `cycles` passes in a child process, scraped meanwhile: its two
+ * checkpoints (at a tenth of the passes and at the end) and how it ended. The soak test in npm test uses it.
+ */
+export async function soakOnce(
+  cycles: number,
+): Promise<{ checkpoints: Checkpoint[]; done: Done; scrapes: number }> {
+  const bundleDir = mkdtempSync(join(tmpdir(), "soak-"));
+  const world = await startWorld(Math.ceil(cycles / ROTATE_EVERY) + 1);
+  let soak: Soak | undefined;
+  try {
+    soak = await startSoak(await bundleSoak(bundleDir), world, false, false, cycles);
+    const done = await soak.done;
+    return { checkpoints: soak.checkpoints, done, scrapes: soak.scrapes().ok };
+  } finally {
+    soak?.kill();
+    await world.stop();
+    rmSync(bundleDir, { recursive: true, force: true });
+  }
+}
+
 export async function daemonRows(rounds = Number(process.env.BENCH_ROUNDS ?? 15)): Promise<Row[]> {
   const bundleDir = mkdtempSync(join(tmpdir(), "bench-daemon-soak-"));
   const world = await startWorld(Math.ceil(CYCLES / ROTATE_EVERY) + 1);
