@@ -27,7 +27,6 @@ interface Row {
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CYCLES = Number(process.env.BENCH_DAEMON_PASSES ?? 10_000);
-const EARLY = Math.round(CYCLES / 10);
 // health.interval's default: the control plane is asked every fourth or fifth pass (at most once a minute).
 const INTERVAL_S = 15;
 // The SSM agent rotates the credentials at half-life, about every 30 minutes (field notes §4.3).
