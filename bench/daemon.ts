@@ -15,15 +15,9 @@ import { CLUSTER, makeRegistered, REGION } from "../test/daemon/harness.ts";
 import { DEFAULT_CREDENTIALS, type Emulator, startEmulator } from "../test/emulator/index.ts";
 import { createFakeHost, type FakeHost } from "../test/fixtures/host.ts";
 import { cli, emulatorEnv } from "../test/support/cli.ts";
+import type { Row } from "./results.ts";
 import { instanceKey, type SoakMessage, type SoakSpec } from "./soak-spec.ts";
 import { median } from "./timing.ts";
-
-interface Row {
-  metric: string;
-  value: string;
-  goal: string;
-  met: boolean;
-}
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CYCLES = Number(process.env.BENCH_DAEMON_PASSES ?? 10_000);
@@ -324,7 +318,7 @@ const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const signedMb = (bytes: number) => `${bytes >= 0 ? "+" : "-"}${(Math.abs(bytes) / MB).toFixed(2)} MB`;
 
 /** The rows of one soak: RSS against bare node, growth from the early checkpoint, the loop's kept state. */
-function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: number): Row[] {
+function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: number, key: string): Row[] {
   const [early, late] = soak.checkpoints;
   if (early === undefined || late === undefined) throw new Error("the soak reported no checkpoints");
   const ratio = late.idle.rss / bare;
@@ -341,12 +335,14 @@ function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: num
       value: `${ratio.toFixed(2)}x (${mb(late.idle.rss)} vs ${mb(bare)}; busy ${mb(late.busy.rss)})`,
       goal: `<= ${goal}x`,
       met: ratio <= goal && done.exitCode === 0 && done.fallbackExecs === 0,
+      figures: { [key]: Math.round(ratio * 100) / 100 },
     },
     {
       metric: `... RSS growth from pass ${early.cycle} to ${late.cycle} (heap used)`,
       value: `${signedMb(growth)} (${signedMb(late.idle.heapUsed - early.idle.heapUsed)})`,
       goal: "< 2 MB",
       met: growth < 2 * MB,
+      figures: { [`${key.replace("_vs_node", "")}_growth_mb`]: Math.round((growth / MB) * 100) / 100 },
     },
     {
       metric: `... loop's debugSizes() at pass ${early.cycle} and ${late.cycle}`,
@@ -401,11 +397,13 @@ async function statusRows(world: World, listen: string, rounds: number): Promise
     ] as const
   ).map(([name, label]) => {
     const ms = median(times[name]);
+    const key = name === "probes" ? "status_vs_node" : "status_daemon_vs_node";
     return {
       metric: `status --output json wall time / node -e 0, ${label}`,
       value: `${(ms / bareMs).toFixed(2)}x (${ms.toFixed(1)} ms vs ${bareMs.toFixed(1)} ms)`,
       goal: "<= 3x",
       met: ms / bareMs <= 3,
+      figures: { [key]: Math.round((ms / bareMs) * 100) / 100 },
     };
   });
 }
@@ -462,8 +460,15 @@ export async function daemonRows(rounds = Number(process.env.BENCH_ROUNDS ?? 15)
     // At most once a minute: with 15 s passes, on the first pass a minute or more after the last (60-75 s).
     const minutes = (withPlane.checkpoints.at(-1)?.fakeElapsedMs ?? 0) / 60_000;
     return [
-      ...soakRows("no control-plane checks", plain, plainDone, bare, 1.5),
-      ...soakRows("control-plane checks", withPlane, withPlaneDone, bare, 2.5),
+      ...soakRows("no control-plane checks", plain, plainDone, bare, 1.5, "daemon_rss_vs_node"),
+      ...soakRows(
+        "control-plane checks",
+        withPlane,
+        withPlaneDone,
+        bare,
+        2.5,
+        "daemon_control_plane_rss_vs_node",
+      ),
       {
         metric: "... DescribeContainerInstances / DescribeInstanceInformation calls",
         value: `${ecs} / ${ssm} in ${Math.round(minutes)} min of the daemon's time`,

@@ -8,15 +8,10 @@ import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { type CliResult, cli, emulatorEnv } from "../test/support/cli.ts";
 import { daemonRows } from "./daemon.ts";
 import { healthServerRows } from "./health.ts";
+import { type Row, writeResults } from "./results.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
 import { unitExposure } from "./unit-security.ts";
 
-interface Row {
-  metric: string;
-  value: string;
-  goal: string;
-  met: boolean;
-}
 dropSdkNodeVersionWarning();
 const rows: Row[] = [];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -24,7 +19,13 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 // 1. Start-up cost of the bundle: --version must not pay for the AWS SDK. On this Node and on Node 22 (production
 // runs 22/24), whose compile cache the bundle turns on: the warm-up run fills it, as an operator's first run does.
 /** One start-up row: --version on `node` against `node -e 0` on the same binary. */
-function startupRow(node: string, label: string, goal: number | undefined, env = process.env): Row {
+function startupRow(
+  node: string,
+  label: string,
+  goal: number | undefined,
+  env = process.env,
+  figure?: string,
+): Row {
   const startup = ratioAgainstBaseline(
     () => timeCommand(node, ["dist/ecs-anywhere-agent.mjs", "--version"], env),
     () => timeCommand(node, ["-e", "0"], env),
@@ -35,11 +36,16 @@ function startupRow(node: string, label: string, goal: number | undefined, env =
     value: `${startup.ratio.toFixed(2)}x (${startup.candidateMs.toFixed(1)} ms vs ${startup.baselineMs.toFixed(1)} ms)`,
     goal: goal === undefined ? "reported" : `<= ${goal}x`,
     met: goal === undefined || startup.ratio <= goal,
+    ...(figure === undefined ? {} : { figures: { [figure]: round(startup.ratio) } }),
   };
 }
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const node22 = execFileSync("bash", ["scripts/node22.sh"], { encoding: "utf8" }).trim();
 const major = Number(process.versions.node.split(".")[0]);
-rows.push(startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8));
+rows.push(
+  startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8, process.env, "cli_version_vs_node"),
+);
 rows.push(startupRow(node22, "Node 22", 1.5));
 rows.push(
   startupRow(node22, "Node 22, no compile cache", undefined, {
@@ -75,12 +81,14 @@ try {
     value: String(mutating),
     goal: "0",
     met: mutating === 0,
+    figures: { setup_rerun_mutating_calls: mutating },
   });
   rows.push({
     metric: "converged setup re-run: read AWS calls",
     value: String(reads),
     goal: "<= 8",
     met: reads <= 8,
+    figures: { setup_rerun_read_calls: reads },
   });
 } finally {
   await emulator.stop();
@@ -120,6 +128,7 @@ try {
       value: `${(agentMs / 1000).toFixed(2)} s (total ${(totalMs / 1000).toFixed(2)} s)`,
       goal: "<= 1.5 s",
       met: agentMs <= 1500,
+      figures: { register_overhead_s: round(agentMs / 1000) },
     });
     rows.push({
       metric: "fresh register: mutating / read AWS calls",
@@ -135,6 +144,7 @@ try {
       value: `${rerun.mutating} / ${rerun.reads}`,
       goal: "0 mutating",
       met: rerun.mutating === 0,
+      figures: { register_rerun_mutating_calls: rerun.mutating, register_rerun_read_calls: rerun.reads },
     });
   } finally {
     await signed.stop();
@@ -152,6 +162,7 @@ try {
     value: `${exposure.score.toFixed(1)} (${exposure.level})`,
     goal: "<= 2.0",
     met: exposure.score <= 2.0,
+    figures: { unit_security_exposure: exposure.score },
   });
 }
 
@@ -170,3 +181,6 @@ for (const row of rows) {
   );
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));
+const resultsFile = process.env.BENCH_RESULTS ?? "bench/results.json";
+writeResults(rows, resultsFile);
+console.log(`\nfigures written to ${resultsFile}`);
