@@ -120,8 +120,8 @@ export function parseMaxAttempts(options: Pick<GlobalOptions, "maxAttempts">): n
 export function durationFlag(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = parseDuration(value);
-  if (parsed === undefined || parsed <= 0)
-    throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 90s, 15m)`);
+  if (parsed === undefined) throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 90s, 15m)`);
+  if (parsed <= 0) throw new UsageError(`${flag}: must be longer than 0s (e.g. 90s, 15m)`);
   return parsed;
 }
 

@@ -80,7 +80,7 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
     const reason =
       syntaxError.code === "MULTIPLE_DOCS"
         ? "holds more than one YAML document (remove the second ---)"
-        : clip(syntaxError.message, 200);
+        : yamlFailure(syntaxError.message);
     throw new ConfigError(label, `${where}: line ${line}, column ${col}: ${reason}`);
   }
 
@@ -88,8 +88,8 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(label, `${where}: ${clip(reason, 200)}`, { cause: error });
+    const reason = yamlFailure(error instanceof Error ? error.message : String(error));
+    throw new ConfigError(label, `${where}: ${reason}`, { cause: error });
   }
   if (data === null || data === undefined) return { path, data: {}, doc, lines }; // empty file or only comments
   if (!isPlainObject(data)) {
@@ -108,6 +108,15 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
     );
   }
   return { path, data, doc, lines };
+}
+
+/**
+ * The YAML library's complaint, bounded; a document nested so deeply that the parser ran out of stack (a few
+ * thousand `[` or `{`) is named as such rather than by the engine's "Maximum call stack size exceeded".
+ */
+function yamlFailure(message: string): string {
+  if (/maximum call stack size exceeded/i.test(message)) return "nests too deeply (its content is not shown)";
+  return clip(message, 200);
 }
 
 /** Every top-level setting is a plain word; anything else means the file is not a config file. */

@@ -138,10 +138,16 @@ const ssmRegistrationProbe: Probe = {
     const observed = await observeSsmAgent(ctx.host.fs, ctx.host.redactor);
     if (observed.managedInstanceId) ctx.facts.managedInstanceId = observed.managedInstanceId;
     if (observed.region) ctx.facts.ssmRegion = observed.region;
-    if (!observed.registered || observed.managedInstanceId === undefined) {
+    if (!observed.registered) {
       return failed(
         `the SSM agent is not registered (${SSM_AGENT.registrationKey} holds no instance id)`,
         "register the host: `ecs-anywhere-agent register`",
+      );
+    }
+    if (observed.managedInstanceId === undefined) {
+      return failed(
+        `the SSM agent is registered, but ${SSM_AGENT.registration} holds no valid managed instance id (mi- and 17 hex digits)`,
+        "see `journalctl -u amazon-ssm-agent`; `ecs-anywhere-agent deregister`, then `register`, registers the host again",
       );
     }
     const wanted = ctx.config.region;

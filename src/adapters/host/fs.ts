@@ -46,9 +46,17 @@ export class HostFs {
     return path.join(this.root, hostPath);
   }
 
-  /** The file's text, or undefined when it does not exist. */
-  async readText(hostPath: string): Promise<string | undefined> {
-    return ifExists(fsp.readFile(this.resolve(hostPath), "utf8"));
+  /**
+   * The file's text, or undefined when it does not exist. Bounded like readInputFile: a FIFO or device in a
+   * host file's place (it would block a plain read, and a stuck read holds one of libuv's few threads for
+   * good), or a file over `limit`, is refused at once with a HostFileError naming the path.
+   */
+  async readText(hostPath: string, limit = INPUT_FILE_LIMIT): Promise<string | undefined> {
+    try {
+      return (await this.readInputFile(hostPath, limit))?.bytes.toString("utf8");
+    } catch (error) {
+      throw asHostFileError("cannot read", this.resolve(hostPath), error);
+    }
   }
 
   /**
@@ -204,6 +212,30 @@ export class HostFs {
       }
     } catch (error) {
       throw asHostFileError("cannot create the folder", target, error);
+    }
+  }
+
+  /**
+   * Takes from an existing folder every permission bit `mode` does not grant (0o700: only its owner may enter
+   * it); false when nothing had to change. A symlink in the folder's place is refused, never followed.
+   */
+  async restrictFolder(hostPath: string, mode: number): Promise<boolean> {
+    const target = this.resolve(hostPath);
+    try {
+      const handle = await fsp.open(
+        target,
+        constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+      );
+      try {
+        const current = (await handle.stat()).mode & 0o777;
+        if ((current & ~mode) === 0) return false;
+        await handle.chmod(current & mode);
+        return true;
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw asHostFileError("cannot restrict the folder", target, error);
     }
   }
 

@@ -46,6 +46,7 @@ export async function acquireLock(
   signal?: AbortSignal,
   progress?: ProgressSink,
 ): Promise<Lock> {
+  await refuseUnlessFolders(fs);
   await fs.mkdir(AGENT_STATE.dir, 0o700);
   const [bootId, startTime] = await Promise.all([system.bootId(), system.processStartTime(process.pid)]);
   const token = randomUUID();
@@ -81,6 +82,26 @@ export async function acquireLock(
     if (now >= deadline) throw heldError(fs, holder, waiting.elapsedMs() > 0 ? waiting.elapsed() : undefined);
     waiting.tick(`waiting for ${holderName(holder)} to release ${fs.resolve(AGENT_STATE.lock)}`);
     await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000, deadline - now), signal);
+  }
+}
+
+/**
+ * The agent's own folders hold the lock, state.json and the install logs: a symlink in the place of one would
+ * have them written wherever it points (a folder another user controls), and a file there makes every later
+ * write fail. Either is refused before the lock is taken, so before anything is written, not half-way through
+ * a run (the install-script phase also takes back folders other users can write).
+ */
+async function refuseUnlessFolders(fs: HostFs): Promise<void> {
+  for (const hostPath of [AGENT_STATE.dir, AGENT_STATE.logDir]) {
+    const kind = await fs.kindOf(hostPath);
+    if (kind === undefined || kind === "directory") continue;
+    const folder = fs.resolve(hostPath);
+    throw new OperationError(
+      `${folder} is ${kind === "symlink" ? "a symbolic link" : "not a directory"}: the agent keeps its lock, state and logs there and does not follow it`,
+      {
+        remediation: `inspect ${folder}, remove it (as root) and re-run; the agent recreates it (mode 0700)`,
+      },
+    );
   }
 }
 

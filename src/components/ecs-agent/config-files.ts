@@ -88,14 +88,27 @@ export async function checkEcsConfigInput(
   planEcsConfigFiles(desired, { etc: await fs.readText(ECS_AGENT.config), lib: undefined }, redactor);
 }
 
-/** Writes the planned files atomically, mode 0600 (registry credentials may live there); true if any changed. */
+/**
+ * Writes the planned files atomically, mode 0600 (registry credentials may live there); true if any changed.
+ * A file that holds a secret (ECS_ENGINE_AUTH_DATA, a proxy password) also gets a folder only root can enter
+ * (0700): its name, its backups' names and their sizes are nobody else's business either.
+ */
 export async function applyEcsConfigFiles(fs: HostFs, plans: FilePlan[]): Promise<boolean> {
   let changed = false;
   for (const plan of plans.filter((p) => p.changed)) {
-    await fs.mkdir(plan.path.slice(0, plan.path.lastIndexOf("/")), 0o755);
+    const folder = plan.path.slice(0, plan.path.lastIndexOf("/"));
+    const secret = holdsSecret(plan.next);
+    await fs.mkdir(folder, secret ? 0o700 : 0o755);
+    if (secret) await fs.restrictFolder(folder, 0o700);
     changed = (await fs.writeFileAtomic(plan.path, plan.next, { mode: 0o600, backup: true })) || changed;
   }
   return changed;
+}
+
+function holdsSecret(text: string): boolean {
+  return [...parseEcsConfig(text).values].some(
+    ([key, value]) => secretOf(key.trim(), value.trim()) !== undefined,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readdir, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -77,6 +77,35 @@ describe("reading an input file", () => {
 
   it("reads a directory as EISDIR", async () => {
     await expect(files.readInputFile(root)).rejects.toMatchObject({ code: "EISDIR" });
+  });
+});
+
+describe("reading a host file (readText)", () => {
+  it("refuses a FIFO, a device or an oversized file in its place at once, naming the path", {
+    timeout: 5_000,
+  }, async () => {
+    const fs = hostFs();
+    await fs.mkdir("/etc/ecs");
+    const config = fs.resolve("/etc/ecs/ecs.config");
+    execFileSync("mkfifo", [config]);
+    await expect(fs.readText("/etc/ecs/ecs.config")).rejects.toThrow(
+      `cannot read ${config}: it is a FIFO (named pipe), not a regular file`,
+    );
+    await rm(config);
+    await symlink("/dev/zero", config);
+    await expect(fs.readText("/etc/ecs/ecs.config")).rejects.toThrow(
+      `cannot read ${config}: it is a character device, not a regular file`,
+    );
+    await rm(config);
+    await writeFile(config, "");
+    await truncate(config, 200 * 1024 * 1024);
+    await expect(fs.readText("/etc/ecs/ecs.config")).rejects.toMatchObject({ code: "EFBIG" });
+    await rm(config);
+    await mkdir(config);
+    await expect(fs.readText("/etc/ecs/ecs.config")).rejects.toThrow(
+      `cannot read ${config}: it is a directory (EISDIR)`,
+    );
+    expect(await fs.readText("/etc/ecs/missing")).toBeUndefined();
   });
 });
 

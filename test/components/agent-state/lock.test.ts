@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
@@ -181,5 +181,22 @@ describe("waiting for the lock", () => {
       `[lock] waiting for ecs-anywhere-agent deregister (pid ${JSON.parse(await lockText()).pid}) to release ${lockPath()} (elapsed 3s)`,
       `[lock] waiting for ecs-anywhere-agent deregister (pid ${JSON.parse(await lockText()).pid}) to release ${lockPath()} (elapsed 7s)`,
     ]);
+  });
+});
+
+describe("the lock's folder", () => {
+  it("is refused when it is a symlink or a file, before anything is written through it", async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), "lock-elsewhere-"));
+    onTestFinished(() => rm(elsewhere, { recursive: true, force: true }));
+    const folder = fs.resolve(AGENT_STATE.dir);
+    await rm(folder, { recursive: true });
+    await symlink(elsewhere, folder);
+    await expect(acquire(0)).rejects.toThrow(
+      `${folder} is a symbolic link: the agent keeps its lock, state and logs there and does not follow it`,
+    );
+    expect(await readdir(elsewhere)).toEqual([]);
+    await rm(folder);
+    await writeFile(folder, "not a folder\n");
+    await expect(acquire(0)).rejects.toThrow(`${folder} is not a directory`);
   });
 });

@@ -213,6 +213,25 @@ describe("reading and writing the files under the host root", () => {
     expect(await fs.exists(ECS_AGENT.configLib)).toBe(false);
   });
 
+  it("applyEcsConfigFiles gives a file holding a secret a folder only root can enter (0700)", async () => {
+    await mkdir(hostPath("/etc/ecs"), { recursive: true, mode: 0o755 });
+    await applyEcsConfigFiles(fs, [
+      { path: ECS_AGENT.config, current: undefined, next: "A=1\n", changes: [], changed: true },
+    ]);
+    expect((await stat(hostPath("/etc/ecs"))).mode & 0o777).toBe(0o755);
+    await applyEcsConfigFiles(fs, [
+      {
+        path: ECS_AGENT.config,
+        current: "A=1\n",
+        next: `A=1\nECS_ENGINE_AUTH_TYPE=dockercfg\nECS_ENGINE_AUTH_DATA=${AUTH}\n`,
+        changes: [],
+        changed: true,
+      },
+    ]);
+    expect((await stat(hostPath("/etc/ecs"))).mode & 0o777).toBe(0o700);
+    expect((await stat(hostPath(ECS_AGENT.config))).mode & 0o777).toBe(0o600);
+  });
+
   it("applyEcsConfigFiles keeps a backup of the content it replaces", async () => {
     await mkdir(hostPath("/etc/ecs"), { recursive: true });
     await writeFile(hostPath(ECS_AGENT.config), "A=0\n", { mode: 0o600 });
