@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { acquireLock } from "../components/agent-state/lock.ts";
 import type { Config } from "../config/schema.ts";
 import { describeError } from "../errors.ts";
@@ -135,6 +136,8 @@ export class ProbeLoop {
     const early = enabled.filter((probe) => !probe.late);
     const late = enabled.filter((probe) => probe.late);
     const results = new Map<string, CheckResult>();
+    // Every probe of a pass listens on the signal at once: not a leak, so no MaxListenersExceededWarning.
+    setMaxListeners(Math.max(10, 2 * enabled.length), signal);
     for (const group of [early, late]) {
       const answers = await Promise.all(group.map((probe) => this.#probe(probe, ctx, signal)));
       for (const answer of answers) results.set(answer.name, answer);
