@@ -8,6 +8,7 @@ import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { type CliResult, cli, emulatorEnv } from "../test/support/cli.ts";
 import { daemonRows } from "./daemon.ts";
 import { healthServerRows } from "./health.ts";
+import { proofRows } from "./proof.ts";
 import { type Row, writeResults } from "./results.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
 import { unitExposure } from "./unit-security.ts";
@@ -171,6 +172,9 @@ rows.push(...(await healthServerRows()));
 
 // 6. The daemon's memory over 10,000 passes, and `status` (bench/daemon.ts runs them alone).
 rows.push(...(await daemonRows()));
+
+// 7. The proof suites' counts: the bad-input corpus, the crash and fault matrices, the secret scan (test/proof/).
+rows.push(...proofRows());
 
 const width = Math.max(...rows.map((row) => row.metric.length));
 const goalWidth = Math.max(...rows.map((row) => row.goal.length));
