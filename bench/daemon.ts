@@ -15,7 +15,7 @@ import { CLUSTER, makeRegistered, REGION } from "../test/daemon/harness.ts";
 import { DEFAULT_CREDENTIALS, type Emulator, startEmulator } from "../test/emulator/index.ts";
 import { createFakeHost, type FakeHost } from "../test/fixtures/host.ts";
 import { cli, emulatorEnv } from "../test/support/cli.ts";
-import type { Row } from "./results.ts";
+import { printRows, type Row } from "./results.ts";
 import { instanceKey, type SoakMessage, type SoakSpec } from "./soak-spec.ts";
 import { median } from "./timing.ts";
 
@@ -487,12 +487,5 @@ export async function daemonRows(rounds = Number(process.env.BENCH_ROUNDS ?? 15)
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   dropSdkNodeVersionWarning();
   const rows = await daemonRows();
-  const width = Math.max(...rows.map((row) => row.metric.length));
-  const goalWidth = Math.max(...rows.map((row) => row.goal.length));
-  console.log(`${"metric".padEnd(width)}  ${"value".padEnd(34)}  ${"goal".padEnd(goalWidth)}  met`);
-  for (const row of rows) {
-    console.log(
-      `${row.metric.padEnd(width)}  ${row.value.padEnd(34)}  ${row.goal.padEnd(goalWidth)}  ${row.met ? "yes" : "NO"}`,
-    );
-  }
+  printRows(rows);
 }

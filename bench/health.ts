@@ -14,7 +14,7 @@ import type { DaemonStatus } from "../src/daemon/status.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { Redactor } from "../src/util/redact.ts";
-import type { Row } from "./results.ts";
+import { printRows, type Row } from "./results.ts";
 import { median } from "./timing.ts";
 
 const CHECKS = ["ecs-agent", "ssm-agent", "docker", "clock-skew", "credentials", "ecs-config", "signing-key"];
@@ -294,12 +294,5 @@ function median3(runs: Load[]): Load {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = await healthServerRows();
-  const width = Math.max(...rows.map((row) => row.metric.length));
-  const goalWidth = Math.max(...rows.map((row) => row.goal.length));
-  console.log(`${"metric".padEnd(width)}  ${"value".padEnd(34)}  ${"goal".padEnd(goalWidth)}  met`);
-  for (const row of rows) {
-    console.log(
-      `${row.metric.padEnd(width)}  ${row.value.padEnd(34)}  ${row.goal.padEnd(goalWidth)}  ${row.met ? "yes" : "NO"}`,
-    );
-  }
+  printRows(rows);
 }

@@ -31,3 +31,15 @@ export function writeResults(rows: readonly Row[], path: string): Record<string,
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
   return figures;
 }
+
+/** The table: one line per row, with its goal and whether it was met. */
+export function printRows(rows: readonly Row[]): void {
+  const width = Math.max(...rows.map((row) => row.metric.length));
+  const goalWidth = Math.max(...rows.map((row) => row.goal.length));
+  console.log(`${"metric".padEnd(width)}  ${"value".padEnd(34)}  ${"goal".padEnd(goalWidth)}  met`);
+  for (const row of rows) {
+    console.log(
+      `${row.metric.padEnd(width)}  ${row.value.padEnd(34)}  ${row.goal.padEnd(goalWidth)}  ${row.met ? "yes" : "NO"}`,
+    );
+  }
+}

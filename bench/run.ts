@@ -9,7 +9,7 @@ import { type CliResult, cli, emulatorEnv } from "../test/support/cli.ts";
 import { daemonRows } from "./daemon.ts";
 import { healthServerRows } from "./health.ts";
 import { proofRows } from "./proof.ts";
-import { type Row, writeResults } from "./results.ts";
+import { printRows, type Row, writeResults } from "./results.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
 import { unitExposure } from "./unit-security.ts";
 
@@ -176,14 +176,7 @@ rows.push(...(await daemonRows()));
 // 7. The proof suites' counts: the bad-input corpus, the crash and fault matrices, the secret scan (test/proof/).
 rows.push(...proofRows());
 
-const width = Math.max(...rows.map((row) => row.metric.length));
-const goalWidth = Math.max(...rows.map((row) => row.goal.length));
-console.log(`${"metric".padEnd(width)}  ${"value".padEnd(34)}  ${"goal".padEnd(goalWidth)}  met`);
-for (const row of rows) {
-  console.log(
-    `${row.metric.padEnd(width)}  ${row.value.padEnd(34)}  ${row.goal.padEnd(goalWidth)}  ${row.met ? "yes" : "NO"}`,
-  );
-}
+printRows(rows);
 if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));
 const resultsFile = process.env.BENCH_RESULTS ?? "bench/results.json";
 writeResults(rows, resultsFile);

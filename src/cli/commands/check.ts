@@ -117,3 +117,22 @@ export function parseUrl(flag: string, value: string): string {
   }
   throw new UsageError(`${flag}: must be an http:// or https:// URL`);
 }
+
+/** One string flag of commander's options (a repeated flag is bad input). */
+export function textFlag(raw: Record<string, unknown>, key: string, flag: string): string | undefined {
+  const value = raw[key];
+  if (value === undefined || typeof value === "string") return value;
+  throw new UsageError(`${flag}: expects one value`);
+}
+
+/** --root and --ecs-agent-url of the daemon and status, validated (bad values exit 2). */
+export function daemonHostFlags(raw: Record<string, unknown>) {
+  const root = textFlag(raw, "root", "--root");
+  const ecsAgentUrl = textFlag(raw, "ecsAgentUrl", "--ecs-agent-url");
+  if (ecsAgentUrl !== undefined) parseUrl("--ecs-agent-url", ecsAgentUrl);
+  const flags = {
+    ...(root === undefined ? {} : { root }),
+    ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }),
+  };
+  return { flags, host: hostOptions(flags) };
+}

@@ -12,7 +12,7 @@ import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { VERSION } from "../main.ts";
-import { hostOptions, parseUrl } from "./check.ts";
+import { daemonHostFlags, textFlag } from "./check.ts";
 
 const ASK_DAEMON_MS = 1_000;
 
@@ -21,25 +21,14 @@ const ASK_DAEMON_MS = 1_000;
  * here (read-only: nothing is repaired). Exit 0 when ready, 1 when not.
  */
 export default async function status(ctx: Context, raw: Record<string, unknown>): Promise<number> {
-  const text = (key: string, flag: string): string | undefined => {
-    const value = raw[key];
-    if (value === undefined || typeof value === "string") return value;
-    throw new UsageError(`${flag}: expects one value`);
-  };
-  const root = text("root", "--root");
-  const ecsAgentUrl = text("ecsAgentUrl", "--ecs-agent-url");
-  const listenFlag = text("listen", "--listen");
-  if (ecsAgentUrl !== undefined) parseUrl("--ecs-agent-url", ecsAgentUrl);
+  const { host } = daemonHostFlags(raw);
+  const listenFlag = textFlag(raw, "listen", "--listen");
   const config = ctx.config();
   const listen = parseListen(
     listenFlag ?? config.health.listen,
     listenFlag ? "--listen" : "health.listen",
     true,
   );
-  const host = hostOptions({
-    ...(root === undefined ? {} : { root }),
-    ...(ecsAgentUrl === undefined ? {} : { ecsAgentUrl }),
-  });
 
   let report: DaemonStatus | undefined;
   let source = "daemon";
