@@ -44,6 +44,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** One clock for every CLI run (share it with the emulator's `now`); default a fresh fake clock per run. */
   clock?: Clock;
+  /** Start from a fork of this emulator (its resources copied) instead of a fresh one; `emulator` is ignored. */
+  forkOf?: Emulator;
 }
 
 export interface World {
@@ -74,7 +76,10 @@ export interface World {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   // The operator's cluster exists (register never creates one; `setup` would have made it).
-  const emu = await startEmulator({ clusters: [{ name: CLUSTER, region: REGION }], ...options.emulator });
+  const emu =
+    options.forkOf === undefined
+      ? await startEmulator({ clusters: [{ name: CLUSTER, region: REGION }], ...options.emulator })
+      : await options.forkOf.fork();
   const host = await createFakeHost({
     emulatorUrl: emu.url,
     ...(options.hostEnv ? { env: options.hostEnv } : {}),
