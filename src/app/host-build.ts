@@ -6,6 +6,7 @@ import { type HostDeps, systemInfoWith } from "../adapters/host/system.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { CheckContext, InstallScriptChoice } from "../checks/index.ts";
 import { DOCKER } from "../components/docker/files.ts";
+import { failpointsOf } from "../engine/failpoints.ts";
 import { UsageError } from "../errors.ts";
 import type { App } from "./app.ts";
 import { childEnvironment } from "./child-env.ts";
@@ -70,6 +71,7 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
       warnings.push(message);
       app.io.err(`WARNING: ${message}`);
     },
+    failpoints: failpointsOf(app.deps.env),
   };
   const checks: CheckContext = {
     fs,

@@ -27,4 +27,6 @@ export interface HostContext {
   progress: (line: string) => void;
   /** A security-relevant warning: always on stderr, whatever the output format (and in the report). */
   warn: (message: string) => void;
+  /** Test failpoints from ECS_ANYWHERE_FAILPOINTS (engine/failpoints.ts); empty or absent normally. */
+  failpoints?: ReadonlySet<string>;
 }

@@ -106,6 +106,12 @@ function readProfileRegion(file: string, profile: string): string | undefined {
   return profileRegion(text, profile);
 }
 
+/** --aws-timeout in ms (undefined: the clients' default); bad input when it is not a duration. */
+export function parseAwsTimeout(options: Pick<GlobalOptions, "awsTimeout">): number | undefined {
+  if (options.awsTimeout === undefined) return undefined;
+  return durationFlag("--aws-timeout", options.awsTimeout, 0) * 1000;
+}
+
 export function parseMaxAttempts(options: Pick<GlobalOptions, "maxAttempts">): number | undefined {
   const raw = options.maxAttempts;
   if (raw === undefined) return undefined;
@@ -160,6 +166,7 @@ export async function awsFor(
 ): Promise<AwsPorts> {
   if (app.deps.createAws) return app.deps.createAws(config, region);
   const maxAttempts = parseMaxAttempts(app.options);
+  const attemptTimeoutMs = parseAwsTimeout(app.options);
   return createAwsPorts({
     region,
     ...(config.profile ? { profile: config.profile } : {}),
@@ -171,6 +178,7 @@ export async function awsFor(
       sink: app.progress,
     },
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
     ...(signal ? { signal } : {}),
   });
 }

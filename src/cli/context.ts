@@ -31,6 +31,7 @@ export interface GlobalOptions {
   dryRun?: boolean;
   logLevel: string;
   maxAttempts?: string;
+  awsTimeout?: string;
 }
 
 export type { App as Context } from "../app/app.ts";

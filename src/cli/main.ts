@@ -104,6 +104,10 @@ function buildProgram(
         .default(envValueOf(deps.env, "ECS_ANYWHERE_LOG_LEVEL") ?? "warn"),
     )
     .option("--max-attempts <n>", "attempts per AWS call (throttling and 5xx are retried)")
+    .option(
+      "--aws-timeout <duration>",
+      "abandon and retry an AWS call's attempt unanswered after this long (default 60s)",
+    )
     .configureHelp(HELP_CONFIGURATION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()

@@ -1,7 +1,8 @@
 import type { IamPort, RoleInfo } from "../adapters/aws/ports.ts";
 import { MANAGED_BY_TAG } from "../config/schema.ts";
 import { verifyConverged } from "../engine/run.ts";
-import { type Change, defineStep, type Note, type Plan, type Step } from "../engine/step.ts";
+import { type Applied, type Change, defineStep, type Note, type Plan, type Step } from "../engine/step.ts";
+import { AwsCallError } from "../errors.ts";
 import {
   POLICY_VERSION,
   type PolicyDocument,
@@ -96,14 +97,18 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
       summary: `create role ${spec.name}`,
       reason: "the role does not exist",
       apply: async () => {
-        await iam.createRole({
-          name: spec.name,
-          path: spec.path,
-          trustPolicy: { Version: POLICY_VERSION, Statement: [spec.trust] },
-          tags: spec.tags,
-          description: spec.description,
-          ...(spec.permissionsBoundaryArn ? { permissionsBoundaryArn: spec.permissionsBoundaryArn } : {}),
-        });
+        try {
+          await iam.createRole({
+            name: spec.name,
+            path: spec.path,
+            trustPolicy: { Version: POLICY_VERSION, Statement: [spec.trust] },
+            tags: spec.tags,
+            description: spec.description,
+            ...(spec.permissionsBoundaryArn ? { permissionsBoundaryArn: spec.permissionsBoundaryArn } : {}),
+          });
+        } catch (error) {
+          return createdMeanwhile(error, spec, iam);
+        }
       },
     });
   } else {
@@ -213,6 +218,20 @@ function planRole(spec: RoleSpec, { role, attached, inline }: ObservedRole, iam:
   }
   return { summary, changes, ...(notes.length > 0 ? { notes } : {}) };
 }
+
+/**
+ * CreateRole said the role exists. When the agent made it (its ManagedBy tag), this run's own earlier attempt
+ * did, whose answer was lost (a timeout, a reset; the SDK retried), or another run did since the plan: the role
+ * is there, and verify compares it with the spec. A role the agent did not make is still the error it was.
+ */
+async function createdMeanwhile(error: unknown, spec: RoleSpec, iam: IamPort): Promise<Applied> {
+  const exists = error instanceof AwsCallError && EXISTS.has(error.code);
+  const role = exists ? await iam.getRole(spec.name) : undefined;
+  if (role?.tags[MANAGED_BY_TAG.key] !== MANAGED_BY_TAG.value) throw error;
+  return { status: "ok", summary: `role ${role.arn} exists already (made by the agent meanwhile)` };
+}
+
+const EXISTS: ReadonlySet<string> = new Set(["EntityAlreadyExists", "EntityAlreadyExistsException"]);
 
 /** A host's run found the shared role different from its own config in a way only removing or replacing fixes. */
 function refuseReplacing(spec: RoleSpec, refused: Change[]): Plan {

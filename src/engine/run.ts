@@ -3,6 +3,7 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { Redactor } from "../util/redact.ts";
 import { CancelledError } from "./cancel.ts";
+import { stallUntilCancelled, stepStall } from "./failpoints.ts";
 import type { Change, ChangeAction, Note, Plan, Status, Step } from "./step.ts";
 
 export interface RunOptions {
@@ -20,6 +21,8 @@ export interface RunOptions {
   concurrent?: boolean;
   /** Called with each result as soon as its step ends (later steps may read what earlier ones did). */
   onStep?: (result: StepResult) => void;
+  /** Test failpoints (failpoints.ts): `step-stall:ID` stalls the run inside step ID until it is cancelled. */
+  failpoints?: ReadonlySet<string>;
 }
 
 /** A change as reports show it (never its apply function). */
@@ -137,6 +140,7 @@ async function runOne<C>(
     plan = await step.plan(ctx, options.signal);
     const changes = pendingChanges(plan, step.id);
     const views = [...changes.map(viewOf), ...(plan.notes ?? []).map(noteView)];
+    if (changes.length === 0 || options.dryRun) await failpoint(step.id, options);
     if (changes.length === 0) {
       return finish({
         status: plan.status ?? "ok",
@@ -163,6 +167,7 @@ async function runOne<C>(
       applying = change;
       const applied = await change.apply({ signal: options.signal });
       applying = undefined;
+      if (change === changes[0]) await failpoint(step.id, options);
       changed ||= applied?.status !== "ok";
       if (applied?.summary !== undefined && changes.length === 1) summary = applied.summary;
       if (applied?.details !== undefined)
@@ -193,6 +198,14 @@ async function runOne<C>(
         : {}),
     });
   }
+}
+
+/** The step-stall failpoint: inside the step, after its first change applied (or its plan, with none). */
+async function failpoint(stepId: string, options: RunOptions): Promise<void> {
+  const name = stepStall(stepId);
+  if (!options.failpoints?.has(name)) return;
+  options.log?.warn({ failpoint: name }, "failpoint: the run stalls here until it is cancelled");
+  await stallUntilCancelled(options.signal);
 }
 
 function noteView(note: Note): ChangeView {

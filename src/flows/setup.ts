@@ -3,6 +3,7 @@ import { sweepStep } from "../cloud/activation-sweep.ts";
 import { configuredBoundaries, requireBoundaries } from "../cloud/boundaries.ts";
 import type { PropagationWait } from "../cloud/propagation.ts";
 import { setupSteps } from "../cloud/setup-steps.ts";
+import { failpointsOf } from "../engine/failpoints.ts";
 import { type RunReport, runSteps } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
 
@@ -57,5 +58,6 @@ function runCloud(app: App, steps: Step<unknown>[]): Promise<RunReport> {
     clock: app.clock,
     redactor: app.redactor,
     onFailure: "stop",
+    failpoints: failpointsOf(app.deps.env),
   });
 }

@@ -3,23 +3,16 @@
 // lists are derived from the AWS adapters (every SDK command they send), so a new call without a policy line fails
 // here, and so does a policy line nobody calls.
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { IdentityPolicy } from "../emulator/index.ts";
+import { adapterOperations } from "../support/aws-operations.ts";
 import { cli } from "../support/cli.ts";
 import { useEmulator } from "../support/emulator.ts";
 
 const exec = promisify(execFile);
-const ADAPTERS = "src/adapters/aws";
-const SERVICES: Record<string, string> = {
-  "ecs.ts": "ecs",
-  "iam.ts": "iam",
-  "ssm.ts": "ssm",
-  "sts.ts": "sts",
-};
-
 /** Actions AWS checks for a call the agent makes, beyond the call's own action (field notes §5.10). */
 const CHECKED_ON_BEHALF: Record<string, string> = {
   "iam:PassRole": "ssm:CreateActivation hands the instance role to SSM",
@@ -38,21 +31,13 @@ function grantedActions(policy: IdentityPolicy): string[] {
   return [...new Set(actions)].sort();
 }
 
-/** Every `service:Action` the AWS adapters can send: each `new XCommand(` and `paginateX(` in them. */
+/** Every `service:Action` the AWS adapters can send (test/support/aws-operations.ts). */
 function adapterActions(): { all: string[]; reads: string[] } {
-  const found = new Set<string>();
-  for (const file of readdirSync(ADAPTERS)) {
-    const service = SERVICES[file];
-    const source = readFileSync(join(ADAPTERS, file), "utf8");
-    const calls = [...source.matchAll(/\bnew ([A-Z]\w*)Command\(|\bpaginate([A-Z]\w*)\(/g)];
-    if (service === undefined) {
-      expect(calls, `${file} sends AWS calls: map it to its service in this test`).toEqual([]);
-      continue;
-    }
-    for (const match of calls) found.add(`${service}:${match[1] ?? match[2]}`);
-  }
-  const all = [...found].sort();
-  return { all, reads: all.filter((action) => /:(Get|List|Describe)/.test(action)) };
+  const { all, reads, unmapped } = adapterOperations();
+  expect(unmapped, "these adapters send AWS calls: map them to their service in aws-operations.ts").toEqual(
+    [],
+  );
+  return { all, reads };
 }
 
 describe("the operator policies", () => {

@@ -225,7 +225,7 @@ export class EmulatorCore {
       if (op.authorized !== false)
         ctx.authorize(`${service}:${call.action}`, op.resource?.(input, ctx) ?? "*");
       const result = op.run(input, ctx);
-      this.record(call, 200);
+      this.record(call, 200, undefined, delayMs);
       const body =
         protocol === "query"
           ? querySuccess(service as QueryService, call.action, result as XmlValue, call.requestId)
@@ -329,7 +329,7 @@ export class EmulatorCore {
   }
 
   private error(call: Call, code: string, message: string, status: number, delayMs = 0): AwsReply {
-    this.record(call, status, code);
+    this.record(call, status, code, delayMs);
     const body =
       call.protocol === "json"
         ? jsonError(code, message)
@@ -344,7 +344,7 @@ export class EmulatorCore {
     };
   }
 
-  private record(call: Call, status: number, errorCode?: string): void {
+  private record(call: Call, status: number, errorCode?: string, delayedMs = 0): void {
     if (call.service === undefined || call.action === "") return;
     const rec: CallRecord = {
       service: call.service,
@@ -353,6 +353,7 @@ export class EmulatorCore {
       status,
     };
     if (errorCode !== undefined) rec.errorCode = errorCode;
+    if (delayedMs > 0) rec.delayedMs = delayedMs;
     this.log.push(rec);
   }
 }

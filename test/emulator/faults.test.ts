@@ -95,6 +95,8 @@ describe("faults", () => {
     const t1 = performance.now();
     await c.sts.send(new GetCallerIdentityCommand({}));
     expect(performance.now() - t1).toBeLessThan(35);
+    // The call log says which answer was held back.
+    expect(emu.calls().map((call) => call.delayedMs)).toEqual([40, undefined]);
   });
 
   it("only hits matching calls, and can be cleared", async () => {

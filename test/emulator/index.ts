@@ -1,6 +1,7 @@
 import { EmulatorCore } from "./core.ts";
 import { checkIdentityPolicy } from "./identity-policy.ts";
 import { type HttpFront, startHttp } from "./server.ts";
+import type { State } from "./state.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
 
 export { EmulatorControl } from "./control.ts";
@@ -13,8 +14,14 @@ export { sign } from "./sigv4.ts";
 export type * from "./types.ts";
 
 /** Starts an emulator on 127.0.0.1 (opts.port, default any free port); every instance owns its own state. */
-export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  return launch(opts);
+}
+
+/** An emulator whose state starts as a deep copy of `seed` when given (see Emulator.fork). */
+async function launch(opts: EmulatorOptions, seed?: State): Promise<Emulator> {
   const core = new EmulatorCore(opts);
+  if (seed !== undefined) core.state.copyFrom(seed);
   let http: HttpFront | undefined;
   let stopped: Promise<void> | undefined;
   const emulator: Emulator = {
@@ -40,6 +47,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setNextActivationCode: (code) => core.setNextActivationCode(code),
     setDelays: (delays) => core.setDelays(delays),
     setRunningTasks: (arn, count) => core.setRunningTasks(arn, count),
+    // Same options (its own port), no call log, faults, limits or deny list: only the resources are copied.
+    fork: () => launch({ ...opts, port: 0 }, core.state),
   };
   http = await startHttp(emulator, (req) => core.handle(req), opts.port ?? 0);
   emulator.url = http.url;

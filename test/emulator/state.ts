@@ -116,6 +116,24 @@ export class State {
     );
   }
 
+  /** Makes this state a deep copy of `other` (an emulator's fork starts where the other one is). */
+  copyFrom(other: State): void {
+    const copy = <K, V>(into: Map<K, V>, from: Map<K, V>) => {
+      into.clear();
+      for (const [key, value] of from) into.set(key, structuredClone(value));
+    };
+    copy(this.roles, other.roles);
+    copy(this.activations, other.activations);
+    copy(this.managedInstances, other.managedInstances);
+    copy(this.clusters, other.clusters);
+    copy(this.containerInstances, other.containerInstances);
+    this.deletedActivations.clear();
+    for (const id of other.deletedActivations) this.deletedActivations.add(id);
+    this.nextActivationCode = other.nextActivationCode;
+    this.serviceLinkedRoleSince = other.serviceLinkedRoleSince;
+    Object.assign(this.delays, other.delays);
+  }
+
   snapshot(accountId: string, now: Date): EmulatorState {
     const iso = (d: Date): string => d.toISOString();
     const rec = <T>(entries: Array<[string, T]>): Record<string, T> => Object.fromEntries(entries);

@@ -47,6 +47,8 @@ export interface CallRecord {
   /** HTTP status answered; 0 when the connection was reset. */
   status: number;
   errorCode?: string;
+  /** Set when a latency fault held the answer back this long (the call itself ran at once). */
+  delayedMs?: number;
 }
 
 export type FaultKind = "throttle" | "server-error" | "reset" | "latency";
@@ -183,4 +185,9 @@ export interface Emulator {
   setDelays(delays: DelaySettings): void;
   /** Makes a container instance run `count` tasks (DeregisterContainerInstance then needs force). */
   setRunningTasks(containerInstanceArn: string, count: number): void;
+  /**
+   * Another emulator (its own port) whose resources start as a deep copy of this one's: roles, activations,
+   * managed and container instances, clusters, delays. Its call log, faults, limits and deny list start empty.
+   */
+  fork(): Promise<Emulator>;
 }

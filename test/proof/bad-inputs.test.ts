@@ -27,9 +27,11 @@ import { recordFigures } from "./figures.ts";
 // script run; for the daemon, its answer and a /livez of 200 right after. The count of clean rows is a figure.
 let clean = 0;
 afterAll(() => {
+  const total = CLI_CASES.length + FIXED_CASES.length + HTTP_CASES.length;
   recordFigures({
-    bad_inputs: CLI_CASES.length + FIXED_CASES.length + HTTP_CASES.length,
-    bad_inputs_clean: clean,
+    suite: "bad-inputs",
+    figures: { bad_inputs: total, bad_inputs_clean: clean },
+    failures: clean === total ? [] : [`${total - clean} rows not clean`],
   });
 });
 

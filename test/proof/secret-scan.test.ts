@@ -137,7 +137,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  recordFigures({ secret_scan_hits: countHits() });
+  const hits = countHits();
+  recordFigures({
+    suite: "secret-scan",
+    figures: { secret_scan_hits: hits },
+    failures: hits === 0 ? [] : [`${hits} planted secrets found`],
+  });
   recorder.stop();
   await world?.stop();
 });

@@ -13,6 +13,11 @@ export interface AwsSettings {
   redactor: Redactor;
   /** SDK retry budget per call: throttling and 5xx are retried with jittered exponential backoff. */
   maxAttempts?: number;
+  /**
+   * How long one attempt may go without an answer before it is abandoned (and retried like a reset connection).
+   * Default ATTEMPT_TIMEOUT_MS; without one, the SDK waits up to 15 minutes of silence per attempt.
+   */
+  attemptTimeoutMs?: number;
   /** Where each SDK retry is logged at debug (the operation, the error code, attempt n of m). */
   log?: RetryLog;
   /**
@@ -25,6 +30,9 @@ export interface AwsSettings {
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
+
+/** The AWS CLI's default connect and read timeouts (60 s each). */
+export const ATTEMPT_TIMEOUT_MS = 60_000;
 
 /** The one logger method the retry log needs (a pino logger fits). */
 export interface RetryLog {
@@ -52,12 +60,20 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
           ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
         }
       : undefined;
+  const timeoutMs = settings.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const base = (service: Service, region: string) => {
     const endpoint = endpointFor(env, service);
     return {
       region,
       maxAttempts: settings.maxAttempts ?? 5,
       retryMode: "standard",
+      // A connection that never opens, or an answer that never comes, fails the attempt with a TimeoutError,
+      // which the SDK retries; the SDK's own default is 15 minutes of socket silence.
+      requestHandler: {
+        connectionTimeout: timeoutMs,
+        requestTimeout: timeoutMs,
+        throwOnRequestTimeout: true,
+      },
       ...(endpoint ? { endpoint } : {}),
       ...(settings.profile ? { profile: settings.profile } : {}),
       ...(staticCredentials ? { credentials: staticCredentials } : {}),
@@ -85,6 +101,7 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
         settings.signal,
       ),
       endpointLabel(env, service, region),
+      timeoutMs,
     );
   const sts = stsPort.createStsPort(
     wrap(new stsSdk.STSClient(base("STS", settings.region)), "STS", settings.region),
@@ -226,15 +243,22 @@ export function endpointLabel(env: AwsSettings["env"], service: Service, region:
   return `${host}:443`;
 }
 
-/** A failure of the client's calls carries the endpoint it went to (errors.ts names it when AWS was not reached). */
-function withEndpoint<T extends { send: (...args: never[]) => unknown }>(client: T, endpoint: string): T {
+/**
+ * A failure of the client's calls carries the endpoint it went to and the attempt timeout (errors.ts names them
+ * when AWS was not reached, or did not answer in time).
+ */
+function withEndpoint<T extends { send: (...args: never[]) => unknown }>(
+  client: T,
+  endpoint: string,
+  timeoutMs: number,
+): T {
   const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
   (client as { send: unknown }).send = async (...args: unknown[]) => {
     try {
       return await send(...args);
     } catch (error) {
       if (error !== null && typeof error === "object" && !("$endpoint" in error))
-        Object.assign(error, { $endpoint: endpoint });
+        Object.assign(error, { $endpoint: endpoint, $timeoutMs: timeoutMs });
       throw error;
     }
   };

@@ -1,4 +1,5 @@
 import { type AwsCallContext, AwsCallError } from "../../errors.ts";
+import { formatDuration } from "../../util/duration.ts";
 
 const ACCESS_DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"]);
 const THROTTLED = new Set([
@@ -45,12 +46,15 @@ const TLS =
   /^(EPROTO|ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/;
 
 interface SdkFailure {
+  name?: string;
   code?: string;
   address?: string;
   port?: number;
   hostname?: string;
   /** Set by the clients (clients.ts): the endpoint the call went to, as host:port. */
   $endpoint?: string;
+  /** Set by the clients too: how long each attempt could wait for an answer. */
+  $timeoutMs?: number;
   $metadata?: { attempts?: number; httpStatusCode?: number };
 }
 
@@ -82,9 +86,23 @@ function connectionError(call: AwsCallContext, failure: SdkFailure, code: string
   return new AwsCallError(call, code, message, remediation);
 }
 
+/** Every attempt ran into the attempt timeout: no connection, or no answer, in time (clients.ts sets it). */
+function timeoutError(call: AwsCallContext, failure: SdkFailure): AwsCallError {
+  const endpoint = endpointOf(failure);
+  const within =
+    failure.$timeoutMs === undefined ? "" : ` within ${formatDuration(Math.ceil(failure.$timeoutMs / 1000))}`;
+  return new AwsCallError(
+    call,
+    "TimeoutError",
+    `${call.service}:${call.action}: no answer from ${endpoint}${within}; gave up after ${plural(attemptsOf(failure), "attempt")}`,
+    `check the network and any proxy on the way to ${endpoint}; raise --aws-timeout if AWS answers that slowly there; then re-run`,
+  );
+}
+
 /** Turns an SDK failure into one line that names the action, the resource and what to do. */
 export function toAwsCallError(call: AwsCallContext, error: unknown): AwsCallError {
   const failure = (error ?? {}) as SdkFailure;
+  if (failure.name === "TimeoutError") return timeoutError(call, failure);
   const nodeCode = typeof failure.code === "string" ? failure.code : undefined;
   const reported = awsErrorCode(error);
   // A connection that failed carries Node's code; the SDK's own name for it is only "Error".

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { RESERVED_ENV } from "../../config/env.ts";
 import { runDaemon } from "../../daemon/daemon.ts";
+import { failpointsOf } from "../../engine/failpoints.ts";
 import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
 import { VERSION } from "../main.ts";
@@ -14,9 +14,7 @@ export default async function daemon(ctx: Context, raw: Record<string, unknown>)
   if (activationFile !== undefined && raw.registerOnStart !== true) {
     throw new UsageError("--activation-file goes with --register-on-start");
   }
-  const failpoints = new Set(
-    (ctx.deps.env[RESERVED_ENV.failpoints] ?? "").split(/[\s,]+/).filter((name) => name !== ""),
-  );
+  const failpoints = failpointsOf(ctx.deps.env);
   return runDaemon(ctx, {
     ...host,
     ...(listen === undefined ? {} : { listen }),

@@ -1,6 +1,6 @@
 import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
-import { durationFlag, parseMaxAttempts } from "../../app/settings.ts";
+import { durationFlag, parseAwsTimeout, parseMaxAttempts } from "../../app/settings.ts";
 import { acquireLock } from "../../components/agent-state/lock.ts";
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { decideAwsAccess } from "../../flows/deregister/aws-access.ts";
@@ -28,7 +28,9 @@ export interface DeregisterOptions {
  */
 export default async function deregisterCommand(ctx: Context, options: DeregisterOptions): Promise<number> {
   const config = ctx.config();
-  parseMaxAttempts(ctx.options); // AWS ports are built lazily, after local actions may have run
+  // AWS ports are built lazily, after local actions may have run: bad AWS flags must fail first.
+  parseMaxAttempts(ctx.options);
+  parseAwsTimeout(ctx.options);
   const drainTimeoutMs = durationFlag("--drain-timeout", options.drainTimeout, 600) * 1000;
   const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
   // field notes §4: the host records its region (state.json, the SSM registration file); flags/config win.

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
-import { durationFlag, parseMaxAttempts, requireReadableFile } from "../../app/settings.ts";
+import { durationFlag, parseAwsTimeout, parseMaxAttempts, requireReadableFile } from "../../app/settings.ts";
 import { CHECK_NAMES, PREFLIGHT_CHECKS, runChecks } from "../../checks/index.ts";
 import { acquireLock } from "../../components/agent-state/lock.ts";
 import { checkEcsConfigInput, desiredKeys } from "../../components/ecs-agent/config-files.ts";
@@ -64,6 +64,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   const region = ctx.region(fileRegion);
   // AWS ports are built on first use, possibly after host writes: a bad --max-attempts must fail first.
   parseMaxAttempts(ctx.options);
+  parseAwsTimeout(ctx.options);
   const { phases, checks } = splitSkips(options.skip ?? []);
   const scriptTimeoutMs =
     durationFlag("--script-timeout", options.scriptTimeout, config.host.installScript.timeout) * 1000;

@@ -129,6 +129,7 @@ export async function deregister(input: DeregisterInput, deps: DeregisterDeps): 
     log: host.log,
     clock: host.clock,
     redactor: host.redactor,
+    ...(host.failpoints ? { failpoints: host.failpoints } : {}),
     onFailure: "continue",
     // Each step sees the results of those before it (the state step records them).
     onStep: (result) => results.push(result),

@@ -113,6 +113,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     log: host.log,
     clock: host.clock,
     redactor: host.redactor,
+    ...(host.failpoints ? { failpoints: host.failpoints } : {}),
     onFailure: "stop",
     skip: input.skipPhases,
     // The state step journals the steps before it.

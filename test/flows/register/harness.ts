@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, lstatSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +45,11 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** One clock for every CLI run (share it with the emulator's `now`); default a fresh fake clock per run. */
   clock?: Clock;
+  /**
+   * Start as a copy of this world: its emulator forked (its resources copied), its host's files copied, its
+   * install-script server shared. `emulator` and `script` are then ignored.
+   */
+  copyOf?: World;
 }
 
 export interface World {
@@ -74,14 +80,25 @@ export interface World {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   // The operator's cluster exists (register never creates one; `setup` would have made it).
-  const emu = await startEmulator({ clusters: [{ name: CLUSTER, region: REGION }], ...options.emulator });
+  const { copyOf } = options;
+  const emu =
+    copyOf === undefined
+      ? await startEmulator({ clusters: [{ name: CLUSTER, region: REGION }], ...options.emulator })
+      : await copyOf.emu.fork();
   const host = await createFakeHost({
     emulatorUrl: emu.url,
     ...(options.hostEnv ? { env: options.hostEnv } : {}),
   });
+  // The host's files, not its live sockets (the copy has its own fake Docker).
+  if (copyOf !== undefined) {
+    cpSync(copyOf.host.root, host.root, { recursive: true, filter: (from) => !lstatSync(from).isSocket() });
+  }
   const key = await signingKey();
-  const signed = await startSignedInstallScript("Amazon ECS (test)", { key, script: options.script });
-  const server = signed.server;
+  const signed =
+    copyOf === undefined
+      ? await startSignedInstallScript("Amazon ECS (test)", { key, script: options.script })
+      : undefined;
+  const server = signed?.server ?? (copyOf as World).server;
   const scratch = await mkdtemp(join(tmpdir(), "register-operator-"));
   const keyFile = join(scratch, "amazon-ecs-agent.asc");
   await writeFile(keyFile, key.publicKey);
@@ -139,7 +156,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     scriptRuns: () => host.installScriptRuns().length,
     async stop() {
-      await signed.stop();
+      await signed?.stop();
       await host.cleanup();
       await emu.stop();
       await rm(scratch, { recursive: true, force: true });
