@@ -157,6 +157,7 @@ export async function awsFor(
   config: Config,
   region: string,
   signal?: AbortSignal,
+  paced = false,
 ): Promise<AwsPorts> {
   if (app.deps.createAws) return app.deps.createAws(config, region);
   const maxAttempts = parseMaxAttempts(app.options);
@@ -172,5 +173,6 @@ export async function awsFor(
     },
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
     ...(signal ? { signal } : {}),
+    ...(paced ? { pacing: { clock: app.deps.clock } } : {}),
   });
 }
