@@ -41,7 +41,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setDelays: (delays) => core.setDelays(delays),
     setRunningTasks: (arn, count) => core.setRunningTasks(arn, count),
   };
-  http = await startHttp(emulator, (req) => core.handle(req), opts.port ?? 0);
+  http = await startHttp(emulator, (req) => core.handle(req), opts.port ?? 0, opts.keepAliveTimeoutMs);
   emulator.url = http.url;
   return emulator;
 }
