@@ -41,8 +41,11 @@ export interface App {
   /** The region, else one of `more` (e.g. the region an --activation-file records): see requireRegion. */
   region(more?: readonly RegionSource[]): string;
   hasAwsCredentials(): boolean;
-  /** The AWS ports for a region (the config's by default); the SDK is loaded on the first call. */
-  aws(region?: string): Promise<AwsPorts>;
+  /**
+   * The AWS ports for a region (the config's by default); the SDK is loaded on the first call. `paced`: ports that
+   * pace each service's calls once it throttles (for many calls to one service, adapters/aws/pacing.ts).
+   */
+  aws(region?: string, options?: { paced?: boolean }): Promise<AwsPorts>;
   /**
    * Ports for cleaning up after a cancellation (deleting a just-in-time activation): not tied to the
    * cancelled signal, and bounded in time instead.
@@ -88,12 +91,14 @@ export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
     },
     region: (more = []) => requireRegion(app.config(), deps.env, more),
     hasAwsCredentials: () => hasCredentials(deps.env, app.config().profile),
-    aws(region) {
+    aws(region, options) {
       const name = region ?? app.region();
-      let made = ports.get(name);
+      const paced = options?.paced === true;
+      const key = `${name}${paced ? " paced" : ""}`;
+      let made = ports.get(key);
       if (made === undefined) {
-        made = awsFor(app, app.config(), name, app.signal);
-        ports.set(name, made);
+        made = awsFor(app, app.config(), name, app.signal, paced);
+        ports.set(key, made);
       }
       return made;
     },

@@ -163,6 +163,7 @@ export async function awsFor(
   config: Config,
   region: string,
   signal?: AbortSignal,
+  paced = false,
 ): Promise<AwsPorts> {
   if (app.deps.createAws) return app.deps.createAws(config, region);
   const maxAttempts = parseMaxAttempts(app.options);
@@ -180,5 +181,6 @@ export async function awsFor(
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
     ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
     ...(signal ? { signal } : {}),
+    ...(paced ? { pacing: { clock: app.deps.clock } } : {}),
   });
 }

@@ -257,6 +257,14 @@ function buildProgram(
     )
     .option("--out <file>", "write the activation JSON to this file (mode 0600) instead of stdout")
     .option("--force", "replace an --out file that holds an activation which can still register a host")
+    .option(
+      "--count <n>",
+      "create N single-use activations, one per host of a fleet (1-1000; needs --out-dir), paced to SSM's rate",
+    )
+    .option(
+      "--out-dir <dir>",
+      "with --count: a new or empty folder (made 0700) for the files activation-0001.json ... (mode 0600)",
+    )
     .action(run(() => import("./commands/activation-create.ts")));
   activation
     .command("sweep")

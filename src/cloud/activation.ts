@@ -103,3 +103,79 @@ export async function createActivation(
     region: request.region,
   };
 }
+
+/** How many activations a fleet batch creates at once (the SSM port paces them to SSM's rate). */
+export const BATCH_CONCURRENCY = 8;
+/** The longest wait between two attempts of a batch's first activation while IAM propagates its role. */
+export const BATCH_PROBE_MAX_DELAY_MS = 2000;
+
+export interface BatchOptions {
+  /** Calls in flight at most (default BATCH_CONCURRENCY). */
+  concurrency?: number;
+  /** Each activation as soon as it exists (its number from 1), before the batch goes on. */
+  onCreated?: (activation: Activation, index: number) => Promise<void> | void;
+}
+
+/** A batch that stopped: how many activations it created before the failure (each handed over), and the failure. */
+export class BatchError extends Error {
+  readonly created: number;
+  constructor(created: number, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "BatchError";
+    this.created = created;
+  }
+}
+
+/**
+ * `count` single-use activations, one per host of a fleet (field notes §5.6: a code registers one host). The
+ * first is created alone: it waits out IAM propagation (field notes §8.1) for the whole batch, instead of every
+ * call in flight asking, and asks at least every BATCH_PROBE_MAX_DELAY_MS. Then at most `concurrency` at once, in
+ * order; `ssm` should pace itself (pacing.ts), so SSM's rate limit sets the pace rather than its throttling answers.
+ * The first failure (an `onCreated` that throws included) stops the batch: a BatchError says how many were created
+ * and handed over. The answer is in order: the n-th activation is number n.
+ */
+export async function createActivations(
+  ssm: SsmPort,
+  request: { roleName: string; region: string; settings: Config["activation"]; tags: Record<string, string> },
+  count: number,
+  clock: Clock,
+  redactor: Redactor,
+  wait: Omit<PropagationWait, "clock"> = {},
+  options: BatchOptions = {},
+): Promise<Activation[]> {
+  const single = { ...request, settings: { ...request.settings, registrationLimit: 1 } };
+  const created: Activation[] = [];
+  let failure: { error: unknown } | undefined;
+  const handOver = async (activation: Activation, index: number) => {
+    await options.onCreated?.(activation, index);
+    created[index - 1] = activation;
+  };
+  const one = async (index: number) =>
+    handOver(await createActivation(ssm, single, clock, redactor, wait), index);
+  let next = 2;
+  const worker = async () => {
+    while (failure === undefined && next <= count) {
+      const index = next++;
+      await one(index).catch((error: unknown) => {
+        failure ??= { error };
+      });
+    }
+  };
+  if (count >= 1) {
+    // The first one alone; once it exists the role has propagated, and the rest go in parallel. It asks at least
+    // every BATCH_PROBE_MAX_DELAY_MS: the whole fleet waits for it, and a refusal costs one call of a full bucket.
+    const probe = {
+      ...wait,
+      maxDelayMs: Math.min(wait.maxDelayMs ?? BATCH_PROBE_MAX_DELAY_MS, BATCH_PROBE_MAX_DELAY_MS),
+    };
+    await createActivation(ssm, single, clock, redactor, probe)
+      .then((activation) => handOver(activation, 1))
+      .catch((error: unknown) => {
+        failure = { error };
+      });
+  }
+  const workers = Math.max(0, Math.min(options.concurrency ?? BATCH_CONCURRENCY, count - 1));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure !== undefined) throw new BatchError(created.filter(Boolean).length, failure.error);
+  return created;
+}

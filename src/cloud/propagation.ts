@@ -11,6 +11,8 @@ export interface PropagationWait {
   boundMs?: number;
   /** [0, 1): the jitter source (Math.random in production). */
   random?: () => number;
+  /** The longest wait between two attempts (default MAX_DELAY_MS). */
+  maxDelayMs?: number;
 }
 
 /** Real IAM changes usually reach SSM and ECS within seconds; two minutes is generous. */
@@ -53,7 +55,7 @@ export async function retryWhilePropagating<T>(call: () => Promise<T>, wait: Pro
       // Equal jitter: half the delay fixed, half random, so parallel runs do not retry in step.
       const jittered = delay / 2 + random() * (delay / 2);
       await wait.clock.sleep(Math.min(jittered, bound - elapsed), wait.signal);
-      delay = Math.min(delay * 2, MAX_DELAY_MS);
+      delay = Math.min(delay * 2, wait.maxDelayMs ?? MAX_DELAY_MS);
     }
   }
 }

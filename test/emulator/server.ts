@@ -56,6 +56,7 @@ export async function startHttp(
   controls: Controls,
   handleAws: (req: AwsRequest) => AwsReply,
   port = 0,
+  keepAliveTimeoutMs?: number,
 ): Promise<HttpFront> {
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -85,6 +86,7 @@ export async function startHttp(
       send(res, 500, "application/json", JSON.stringify({ code: "InternalError", message: String(e) }));
     });
   });
+  if (keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {

@@ -30,6 +30,12 @@ export interface EmulatorOptions {
   clusters?: Array<{ name: string; region: string }>;
   /** For this long (on the `now` clock) after registering, a container instance's agentConnected is false. Default 0. */
   agentConnectDelayMs?: number;
+  /**
+   * How long (real time) an idle keep-alive connection stays open. Default Node's (5 s). Hundreds of clients that
+   * wait seconds between calls (a fleet simulated in one process) otherwise reuse connections the server is closing
+   * at that moment, and get connection resets of the loopback's making.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 /** The behaviours over time that can be changed while the emulator runs (`setDelays`). */

@@ -2,6 +2,8 @@ import type { Clock } from "../../util/clock.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { PROGRESS_EVERY_MS, type ProgressSink } from "../../util/progress.ts";
 import type { Redactor } from "../../util/redact.ts";
+import { isThrottlingError } from "./errors.ts";
+import { Pacer } from "./pacing.ts";
 import { dnsSuffix, iamSigningRegion, type Partition, partitionOfRegion } from "./partition.ts";
 import type { AwsPorts } from "./ports.ts";
 
@@ -27,6 +29,12 @@ export interface AwsSettings {
   progress?: { sink: ProgressSink; clock: Clock };
   /** Aborts every call of these ports (SIGINT/SIGTERM); cleanup after a cancellation uses its own ports. */
   signal?: AbortSignal;
+  /**
+   * Paces each service's calls to the rate it answers once it throttles one (pacing.ts), waiting on `clock`: for
+   * a process that sends many calls to one service at once (a fleet's activations). Every attempt is paced,
+   * retries included.
+   */
+  pacing?: { clock: Clock };
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
@@ -97,7 +105,11 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
   ) =>
     withEndpoint(
       cancellable(
-        logRetries(client, service, settings.maxAttempts ?? 5, settings.log, settings.progress),
+        paced(
+          logRetries(client, service, settings.maxAttempts ?? 5, settings.log, settings.progress),
+          settings.pacing,
+          settings.signal,
+        ),
         settings.signal,
       ),
       endpointLabel(env, service, region),
@@ -193,6 +205,33 @@ function logRetries<T>(
       };
     },
     { name: "logRetries", relation: "after", toMiddleware: "retryMiddleware" },
+  );
+  return client;
+}
+
+/**
+ * Each attempt of the client's calls (placed after the SDK's retry middleware, so retries too) waits for its
+ * turn on the client's own pacer, and tells it whether the service answered or throttled.
+ */
+function paced<T>(client: T, pacing: AwsSettings["pacing"], signal: AbortSignal | undefined): T {
+  if (pacing === undefined) return client;
+  const pacer = new Pacer(pacing.clock);
+  (client as unknown as MiddlewareClient).middlewareStack.addRelativeTo(
+    (next) => async (args) => {
+      const turn = await pacer.acquire(signal);
+      try {
+        const out = await next(args);
+        pacer.answeredCall();
+        return out;
+      } catch (error) {
+        if (isThrottlingError(error)) pacer.throttled(turn);
+        // Any other answer (an error included) took a token from the service's bucket; a failed connection did not.
+        else if ((error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode)
+          pacer.answeredCall();
+        throw error;
+      }
+    },
+    { name: "pace", relation: "after", toMiddleware: "retryMiddleware" },
   );
   return client;
 }

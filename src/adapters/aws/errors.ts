@@ -21,6 +21,18 @@ const BAD_CREDENTIALS = new Set([
   "MissingAuthenticationTokenException",
 ]);
 
+/** Whether AWS refused a call for its rate (the account's token bucket for the API was empty). */
+export function isThrottlingError(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return (code !== undefined && THROTTLED.has(code)) || status === 429;
+}
+
+/** Whether an AwsCallError's code is a throttling answer (its retries ran out). */
+export function isThrottlingCode(code: string): boolean {
+  return THROTTLED.has(code);
+}
+
 /** The error name of an SDK exception, or undefined for a non-AWS failure. */
 export function awsErrorCode(error: unknown): string | undefined {
   if (error === null || typeof error !== "object") return undefined;

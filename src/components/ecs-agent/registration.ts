@@ -1,9 +1,10 @@
-import type { EcsPort } from "../../adapters/aws/ports.ts";
+import { isThrottlingCode } from "../../adapters/aws/errors.ts";
+import type { ContainerInstanceInfo, EcsPort } from "../../adapters/aws/ports.ts";
 import type { IntrospectionClient } from "../../adapters/host/introspection.ts";
 import { judgeRegistration } from "../../adapters/host/introspection.ts";
 import type { Systemd } from "../../adapters/host/systemd.ts";
 import { throwIfCancelled } from "../../engine/cancel.ts";
-import { OperationError } from "../../errors.ts";
+import { AwsCallError, OperationError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { type ProgressSink, waitProgress } from "../../util/progress.ts";
@@ -73,12 +74,16 @@ export interface ControlPlaneWait {
   startedAt?: number;
   signal?: AbortSignal;
   progress?: (line: string) => void;
+  /** [0, 1): the jitter of the wait after a throttled look (Math.random in production). */
+  random?: () => number;
 }
 
 /**
  * The control plane's view (field notes §2 is the local truth; this is the remote one): ACTIVE and connected. The
  * agent answers introspection before its control-plane session is up (field notes §8.2), so agentConnected is
  * polled (1 s doubling to 10 s, on the clock port) until `timeoutMs`; a missing or inactive instance fails at once.
+ * A look that ECS throttled past the SDK's retries (a fleet checking at once) is no answer: it is asked again after a
+ * jittered wait, so hosts that were throttled together do not ask together again, until `timeoutMs`.
  */
 export async function verifyControlPlane(
   ecs: EcsPort,
@@ -88,9 +93,23 @@ export async function verifyControlPlane(
 ): Promise<void> {
   const started = wait.startedAt ?? wait.clock.now().getTime();
   let delay = 1000;
+  const random = wait.random ?? Math.random;
   for (;;) {
     throwIfCancelled(wait.signal, "verify");
-    const [instance] = await ecs.describeContainerInstances(cluster, [arn]);
+    const look = await lookAt(ecs, cluster, arn);
+    if (look.throttled !== undefined) {
+      const elapsed = wait.clock.now().getTime() - started;
+      if (elapsed >= wait.timeoutMs) throw look.throttled;
+      wait.progress?.(
+        `[verify] ECS throttled the check of the container instance; asking again (elapsed ${formatDuration(Math.round(elapsed / 1000))})`,
+      );
+      // Equal jitter: half the delay fixed, half random.
+      const jittered = delay / 2 + random() * (delay / 2);
+      await wait.clock.sleep(Math.max(Math.min(jittered, wait.timeoutMs - elapsed), 0), wait.signal);
+      delay = Math.min(delay * 2, 10_000);
+      continue;
+    }
+    const instance = look.instance;
     if (!instance) {
       throw new OperationError(`ECS does not know container instance ${arn} in cluster ${cluster}`, {
         remediation: "it was deregistered: run deregister, then register again",
@@ -117,5 +136,20 @@ export async function verifyControlPlane(
     );
     await wait.clock.sleep(Math.max(Math.min(delay, wait.timeoutMs - elapsed), 0), wait.signal);
     delay = Math.min(delay * 2, 10_000);
+  }
+}
+
+/** One DescribeContainerInstances; a throttling answer (the SDK's retries ran out) comes back as `throttled`. */
+async function lookAt(
+  ecs: EcsPort,
+  cluster: string,
+  arn: string,
+): Promise<{ instance?: ContainerInstanceInfo; throttled?: AwsCallError }> {
+  try {
+    const [instance] = await ecs.describeContainerInstances(cluster, [arn]);
+    return instance === undefined ? {} : { instance };
+  } catch (error) {
+    if (error instanceof AwsCallError && isThrottlingCode(error.code)) return { throttled: error };
+    throw error;
   }
 }
