@@ -7,6 +7,7 @@ import { createFakeHost } from "../test/fixtures/host.ts";
 import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { type CliResult, cli, emulatorEnv } from "../test/support/cli.ts";
 import { daemonRows } from "./daemon.ts";
+import { fleetRows } from "./fleet.ts";
 import { healthServerRows } from "./health.ts";
 import { proofRows } from "./proof.ts";
 import { printRows, type Row, writeResults } from "./results.ts";
@@ -173,7 +174,17 @@ rows.push(...(await healthServerRows()));
 // 6. The daemon's memory over 10,000 passes, and `status` (bench/daemon.ts runs them alone).
 rows.push(...(await daemonRows()));
 
-// 7. The proof suites' counts: the bad-input corpus, the crash and fault matrices, the secret scan (test/proof/).
+// 7. The fleet: 1,000 hosts registering at once against rate limits and IAM propagation (bench/fleet.ts).
+{
+  const fleet = await fleetRows();
+  const figures = Object.fromEntries(
+    Object.entries(fleet.results).filter((entry): entry is [string, number] => Number.isFinite(entry[1])),
+  );
+  const [first, ...rest] = fleet.rows;
+  if (first) rows.push({ ...first, figures }, ...rest);
+}
+
+// 8. The proof suites' counts: the bad-input corpus, the crash and fault matrices, the secret scan (test/proof/).
 rows.push(...proofRows());
 
 printRows(rows);
