@@ -9,14 +9,19 @@ import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import type { ControlPlane, PassFacts, ProbeContext } from "./probes.ts";
 
-/** The region the daemon works in: the configured one, else the one SSM registered the host in. */
-export async function daemonRegion(app: App, host: Host): Promise<string | undefined> {
+/** The region the config, flags or environment name; undefined when none does (not an error for the daemon). */
+export function configuredRegion(app: App): string | undefined {
   try {
     return app.region();
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    return (await observeSsmAgent(host.host.fs, app.redactor)).region;
+    if (error instanceof UsageError) return undefined;
+    throw error;
   }
+}
+
+/** The region the daemon works in: the configured one, else the one SSM registered the host in. */
+export async function daemonRegion(app: App, host: Host): Promise<string | undefined> {
+  return configuredRegion(app) ?? (await observeSsmAgent(host.host.fs, app.redactor)).region;
 }
 
 /**

@@ -4,8 +4,8 @@ import type { App } from "../app/app.ts";
 import { buildHost, type HostOptions } from "../app/host-build.ts";
 import { loadConfigFor } from "../app/settings.ts";
 import type { Config } from "../config/schema.ts";
-import { describeError, UsageError } from "../errors.ts";
-import { daemonRegion, probeContexts } from "./context.ts";
+import { describeError } from "../errors.ts";
+import { configuredRegion, daemonRegion, probeContexts } from "./context.ts";
 import { ProbeLoop } from "./loop.ts";
 import { DaemonMetrics } from "./metrics.ts";
 import { createNotifier } from "./notify.ts";
@@ -134,13 +134,4 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   await server.close(Math.max(0, deadline - clock.now().getTime()));
   log.info({ reason: String(app.signal.reason ?? "stop") }, "stopped");
   return 0;
-}
-
-function configuredRegion(app: App): string | undefined {
-  try {
-    return app.region();
-  } catch (error) {
-    if (error instanceof UsageError) return undefined;
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 import http from "node:http";
 import { buildHost } from "../../app/host-build.ts";
-import { daemonRegion, probeContexts } from "../../daemon/context.ts";
+import { configuredRegion, daemonRegion, probeContexts } from "../../daemon/context.ts";
 import { parseListen } from "../../daemon/listen.ts";
 import { ProbeLoop } from "../../daemon/loop.ts";
 import { PROBES } from "../../daemon/probes.ts";
@@ -8,7 +8,6 @@ import { RepairPolicy } from "../../daemon/repair.ts";
 import type { DaemonStatus } from "../../daemon/status.ts";
 import { readToken } from "../../daemon/token.ts";
 import { renderSteps } from "../../engine/render.ts";
-import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../io.ts";
 import { VERSION } from "../main.ts";
@@ -35,14 +34,7 @@ export default async function status(ctx: Context, raw: Record<string, unknown>)
   if (raw.daemon !== false) report = await askDaemon(listen, await readToken(ctx, config), ctx.signal);
   if (report === undefined) {
     source = "probed now";
-    const region = (() => {
-      try {
-        return ctx.region();
-      } catch (error) {
-        if (error instanceof UsageError) return undefined;
-        throw error;
-      }
-    })();
+    const region = configuredRegion(ctx);
     const built = await buildHost(ctx, host, region ?? "");
     const known = await daemonRegion(ctx, built);
     const observeOnly = { ...config, health: { ...config.health, repair: false } };
