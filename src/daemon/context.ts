@@ -7,7 +7,7 @@ import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
-import type { ControlPlane, PassFacts, ProbeContext } from "./probes.ts";
+import { type ControlPlane, type PassFacts, type ProbeContext, passUnits } from "./probes.ts";
 
 /** The region the config, flags or environment name; undefined when none does (not an error for the daemon). */
 export function configuredRegion(app: App): string | undefined {
@@ -65,7 +65,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
   };
   return (facts: PassFacts): ProbeContext => ({
     host: host.host,
-    systemd,
+    systemd: passUnits(systemd),
     repairSystemd,
     checks,
     config,

@@ -1,6 +1,6 @@
 import { pingDocker } from "../adapters/host/docker.ts";
 import { judgeRegistration } from "../adapters/host/introspection.ts";
-import type { Systemd } from "../adapters/host/systemd.ts";
+import type { Systemd, UnitState } from "../adapters/host/systemd.ts";
 import type { HostContext } from "../app/host.ts";
 import { credentialsCheck } from "../checks/credentials.ts";
 import type { CheckContext } from "../checks/index.ts";
@@ -42,8 +42,8 @@ export interface ProbeVerdict {
 /** What probes read: the host (every path under the root), the check context, the config of the moment. */
 export interface ProbeContext {
   host: HostContext;
-  /** systemctl with the probe timeout (not the long one register's starts need). */
-  systemd: Systemd;
+  /** The units' states for this pass (one systemctl call, see passUnits), with the probe timeout. */
+  systemd: UnitView;
   /** systemctl with the repair timeout, for restarts. */
   repairSystemd: Systemd;
   checks: CheckContext;
@@ -314,6 +314,34 @@ const controlPlaneProbe: Probe = {
     );
   },
 };
+
+/** What the unit probes ask of systemd. */
+export type UnitView = Pick<Systemd, "isActive" | "isLoaded">;
+
+/** The units a pass looks at: the ECS agent, the SSM agent (deb/rpm and snap), Docker. */
+export const PROBED_UNITS: readonly string[] = [
+  ECS_AGENT.unit,
+  SSM_AGENT.unit,
+  SSM_AGENT.snapUnit,
+  DOCKER.unit,
+];
+
+/**
+ * One pass's view of the probed units: the first question reads all of them with one `systemctl show`, the rest
+ * answer from it (a pass every 15 s would otherwise fork systemctl four times). Should that call fail, each
+ * question falls back to its own systemctl call, which reports the failure as it always has.
+ */
+export function passUnits(systemd: Systemd): UnitView {
+  let read: Promise<Map<string, UnitState> | undefined> | undefined;
+  const stateOf = async (unit: string) => {
+    read ??= systemd.states(PROBED_UNITS).catch(() => undefined);
+    return (await read)?.get(unit);
+  };
+  return {
+    isActive: async (unit) => (await stateOf(unit))?.active ?? systemd.isActive(unit),
+    isLoaded: async (unit) => (await stateOf(unit))?.loaded ?? systemd.isLoaded(unit),
+  };
+}
 
 /** Every probe, in report order. */
 export const PROBES: readonly Probe[] = [

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { describeError, OperationError } from "../errors.ts";
+import { crypto } from "../util/builtins.ts";
 import type { Logger } from "../util/logger.ts";
 import { type LoopLag, monitorLoopLag } from "./loop-lag.ts";
 import { type DaemonStatus, failingChecks } from "./status.ts";
@@ -235,13 +235,13 @@ function send(res: ServerResponse, reply: Reply, close: boolean): void {
 }
 
 const digestOf = (token: string | undefined) =>
-  token === undefined ? undefined : createHash("sha256").update(token).digest();
+  token === undefined ? undefined : crypto().createHash("sha256").update(token).digest();
 
 /** Why the Authorization header does not carry the token, or undefined when it does (compared in constant time). */
 function checkBearer(header: string | undefined, expected: Buffer): string | undefined {
   const presented = /^Bearer +(\S+) *$/i.exec(header ?? "")?.[1];
   if (presented === undefined) return header === undefined ? "no credentials" : "not a bearer token";
-  return timingSafeEqual(digestOf(presented) as Buffer, expected) ? undefined : "wrong token";
+  return crypto().timingSafeEqual(digestOf(presented) as Buffer, expected) ? undefined : "wrong token";
 }
 
 /** A request body is never read: answering one closes the connection rather than draining it. */

@@ -117,6 +117,18 @@ describe("what a run loads", () => {
     expect(run.stderr).not.toContain("NativeModule child_process\n");
   });
 
+  it("config validate does not load node:crypto (OpenSSL): modules get it on first use", async () => {
+    const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
+    const run = await spawnBundle(
+      ["config", "validate", "--config", "/dev/null"],
+      {},
+      { nodeArgs: ["--import", `data:text/javascript,${report}`] },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("NativeModule fs\n"); // the report works
+    expect(run.stderr).not.toContain("NativeModule crypto\n");
+  });
+
   it("a command loads its code when it runs: config validate without the AWS SDK, setup with it", async () => {
     const env = emulatorEnv(emu.url, { HOME: await mkdtemp(join(tmpdir(), "ecsa-bundle-")) });
     const validate = await traceRun(build.dir, ["config", "validate", "--config", "/dev/null"], env);
@@ -129,7 +141,7 @@ describe("what a run loads", () => {
     expect(sourcesLoaded(setup.loaded).some((source) => SDK.test(source))).toBe(true);
   });
 
-  it("status loads no AWS SDK, metrics or notifier library unless control-plane checks are on", async () => {
+  it("status loads no AWS SDK, metrics, notifier or execa unless control-plane checks are on", async () => {
     const world = await startDaemonWorld();
     try {
       makeRegistered(world.host, new Date());
@@ -155,7 +167,10 @@ describe("what a run loads", () => {
       }
       expect(sources.false).toContain("src/daemon/probes.ts"); // the tracer works
       expect(
-        sources.false?.filter((source) => /@aws-sdk|@smithy|prom-client|systemd-notify/.test(source)),
+        // systemctl runs through node:child_process: execa is for streamed output (the install script).
+        sources.false?.filter((source) =>
+          /@aws-sdk|@smithy|prom-client|systemd-notify|node_modules\/execa\//.test(source),
+        ),
       ).toEqual([]);
       expect(sources.true?.some((source) => /node_modules\/@aws-sdk\/client-ecs\//.test(source))).toBe(true);
     } finally {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HostFs } from "../../src/adapters/host/fs.ts";
 import { createSystemInfo } from "../../src/adapters/host/system.ts";
 import { acquireLock } from "../../src/components/agent-state/lock.ts";
-import { PROBES, type Probe } from "../../src/daemon/probes.ts";
+import { PROBED_UNITS, PROBES, type Probe } from "../../src/daemon/probes.ts";
 import { fakeClock } from "../support/clock.ts";
 import {
   ARN,
@@ -63,6 +63,15 @@ describe("the probe loop", () => {
     // Reading the cache never probes: the same object until the next pass.
     expect(loop.status()).toBe(status);
     expect(loop.status()).toBe(status);
+  });
+
+  it("asks systemd once per pass: one systemctl show for every unit probe", async () => {
+    const { loop } = await loopFor(world);
+    const before = world.host.systemctlCalls().length;
+    await loop.pass(never);
+    await loop.pass(never);
+    const show = `show --property=LoadState,ActiveState ${PROBED_UNITS.map((unit) => `${unit}.service`).join(" ")}`;
+    expect(world.host.systemctlCalls().slice(before)).toEqual([show, show]);
   });
 
   it("never runs two passes at once: a second call joins the running pass", async () => {

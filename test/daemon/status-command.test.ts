@@ -57,6 +57,8 @@ describe("status", () => {
     });
     expect(document.repairs).toEqual([]);
     expect(world.host.unitState("docker").active).toBe(false);
+    // The report is the output: no log line repeats it on stderr.
+    expect(run.stderr).toBe("");
   });
 
   it("reads the running daemon's report (with its token), and says so", async () => {

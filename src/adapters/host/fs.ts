@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import path from "node:path";
+import { crypto } from "../../util/builtins.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import { HostFileError, INPUT_FILE_LIMIT, refuseUnlessRegular, tooBig } from "./file-error.ts";
 
@@ -293,7 +293,10 @@ export class HostFs {
 }
 
 function tempNameFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString("hex")}`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${crypto().randomBytes(6).toString("hex")}`,
+  );
 }
 
 async function writeThenRename(

@@ -20,6 +20,20 @@ export interface Systemd {
   stop(unit: string): Promise<void>;
   /** True when systemd has the unit's file loaded (`show -p LoadState`), running or not. */
   isLoaded(unit: string): Promise<boolean>;
+  /**
+   * Load and active state of several units from ONE `systemctl show` (a probe pass asks once, not per unit).
+   * Throws a SystemdError when systemctl fails or its answer does not hold one block per unit.
+   */
+  states(units: readonly string[]): Promise<Map<string, UnitState>>;
+}
+
+/** What `systemctl show -p LoadState,ActiveState` says of one unit. */
+export interface UnitState {
+  /** systemd has the unit file loaded (LoadState=loaded). */
+  loaded: boolean;
+  /** Running: ActiveState active or reloading, what `is-active` exits 0 for. */
+  active: boolean;
+  activeState: string;
 }
 
 /** A systemctl call that failed; the message says what was being done ("restarting ecs: <stderr>"). */
@@ -72,6 +86,53 @@ export function createSystemd(options: SystemdOptions): Systemd {
       const result = await call(["show", "--property=LoadState", `${unit}.service`]);
       return result.exitCode === 0 && /^LoadState=loaded$/m.test(result.stdout);
     },
+    states: async (units) => {
+      const result = await call(["show", "--property=LoadState,ActiveState", ...units.map(serviceName)]);
+      if (result.exitCode !== 0 || result.timedOut)
+        throw new SystemdError("reading the state of", units.join(" "), result);
+      const states = parseShow(result.stdout, units);
+      if (states === undefined) {
+        throw new SystemdError("reading the state of", units.join(" "), {
+          ...result,
+          stderr: `systemctl show answered ${JSON.stringify(result.stdout.slice(0, 200))}, not one block per unit`,
+        });
+      }
+      return states;
+    },
   };
   return systemd;
+}
+
+/** "ecs" -> "ecs.service"; a name with its type already ("docker.socket") stays as it is. */
+const serviceName = (unit: string) =>
+  /\.(service|socket|target|timer|mount|path|slice|scope)$/.test(unit) ? unit : `${unit}.service`;
+
+/**
+ * `systemctl show` of several units: one block of KEY=VALUE lines per unit, in the order asked, separated by an
+ * empty line. A unit systemd does not know still gets a block (LoadState=not-found). The order is what maps a block
+ * to its unit (an alias shows its target's Id). Undefined when the answer does not hold one block per unit.
+ */
+export function parseShow(stdout: string, units: readonly string[]): Map<string, UnitState> | undefined {
+  const blocks = stdout
+    .split(/\n\s*\n/)
+    .map((block) => block.trim())
+    .filter((block) => block !== "");
+  if (blocks.length !== units.length) return undefined;
+  const states = new Map<string, UnitState>();
+  for (const [index, block] of blocks.entries()) {
+    const unit = units[index] as string;
+    const props = new Map<string, string>();
+    for (const line of block.split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq > 0) props.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+    }
+    const activeState = props.get("ActiveState");
+    if (activeState === undefined) return undefined;
+    states.set(unit, {
+      loaded: props.get("LoadState") === "loaded",
+      active: activeState === "active" || activeState === "reloading",
+      activeState,
+    });
+  }
+  return states;
 }

@@ -3,8 +3,8 @@ import { runDaemon } from "../../daemon/daemon.ts";
 import { failpointsOf } from "../../engine/failpoints.ts";
 import { UsageError } from "../../errors.ts";
 import type { Context } from "../context.ts";
+import { daemonHostFlags, textFlag } from "../host-flags.ts";
 import { VERSION } from "../main.ts";
-import { daemonHostFlags, textFlag } from "./check.ts";
 
 /** `daemon`: see src/daemon/daemon.ts. */
 export default async function daemon(ctx: Context, raw: Record<string, unknown>): Promise<number> {

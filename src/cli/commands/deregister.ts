@@ -8,8 +8,8 @@ import { deregister } from "../../flows/deregister/deregister.ts";
 import { observeForDeregister, recordedRegion } from "../../flows/deregister/observe.ts";
 import { renderDeregisterReport } from "../../flows/deregister/report.ts";
 import type { Context } from "../context.ts";
+import { hostOptions } from "../host-flags.ts";
 import { printJson } from "../io.ts";
-import { hostOptions } from "./check.ts";
 
 export interface DeregisterOptions {
   root?: string;

@@ -12,8 +12,9 @@ import { readSuppliedActivation } from "../../flows/register/activation-source.t
 import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../flows/register/register.ts";
 import { renderRegisterReport } from "../../flows/register/report.ts";
 import type { Context } from "../context.ts";
+import { hostOptions, parseUrl } from "../host-flags.ts";
 import { printJson } from "../io.ts";
-import { configFlags, hostOptions, parseUrl } from "./check.ts";
+import { configFlags } from "./check.ts";
 
 export interface RegisterOptions {
   root?: string;

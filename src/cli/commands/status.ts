@@ -1,17 +1,11 @@
 import http from "node:http";
-import { buildHost } from "../../app/host-build.ts";
-import { configuredRegion, daemonRegion, probeContexts } from "../../daemon/context.ts";
 import { parseListen } from "../../daemon/listen.ts";
-import { ProbeLoop } from "../../daemon/loop.ts";
-import { PROBES } from "../../daemon/probes.ts";
-import { RepairPolicy } from "../../daemon/repair.ts";
 import type { DaemonStatus } from "../../daemon/status.ts";
 import { readToken } from "../../daemon/token.ts";
 import { renderSteps } from "../../engine/render.ts";
 import type { Context } from "../context.ts";
+import { daemonHostFlags, textFlag } from "../host-flags.ts";
 import { printJson } from "../io.ts";
-import { VERSION } from "../main.ts";
-import { daemonHostFlags, textFlag } from "./check.ts";
 
 const ASK_DAEMON_MS = 1_000;
 
@@ -34,21 +28,9 @@ export default async function status(ctx: Context, raw: Record<string, unknown>)
   if (raw.daemon !== false) report = await askDaemon(listen, await readToken(ctx, config), ctx.signal);
   if (report === undefined) {
     source = "probed now";
-    const region = configuredRegion(ctx);
-    const built = await buildHost(ctx, host, region ?? "");
-    const known = await daemonRegion(ctx, built);
-    const observeOnly = { ...config, health: { ...config.health, repair: false } };
-    const loop = new ProbeLoop(
-      { config: observeOnly, context: probeContexts(ctx, built, observeOnly, known) },
-      {
-        probes: PROBES,
-        clock: ctx.clock,
-        log: ctx.log,
-        policy: new RepairPolicy({ perHour: 1 }),
-        version: VERSION,
-      },
-    );
-    report = await loop.pass(ctx.signal);
+    // The probes (and what they load) only when no daemon answers.
+    const { probeOnce } = await import("./status-probe.ts");
+    report = await probeOnce(ctx, host, config);
   }
   if (ctx.output === "json") printJson(ctx.io, { ok: report.ready, source, ...report });
   else ctx.io.out(renderStatus(report, source));

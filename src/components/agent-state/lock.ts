@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { SystemInfo } from "../../adapters/host/system.ts";
 import { OperationError } from "../../errors.ts";
+import { crypto } from "../../util/builtins.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type ProgressSink, waitProgress } from "../../util/progress.ts";
 import { AGENT_STATE } from "./paths.ts";
@@ -49,7 +49,7 @@ export async function acquireLock(
   await refuseUnlessFolders(fs);
   await fs.mkdir(AGENT_STATE.dir, 0o700);
   const [bootId, startTime] = await Promise.all([system.bootId(), system.processStartTime(process.pid)]);
-  const token = randomUUID();
+  const token = crypto().randomUUID();
   const me: Holder = {
     pid: process.pid,
     command,

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { CommandStartError, type RunResult } from "../../adapters/host/exec.ts";
+import { crypto } from "../../util/builtins.ts";
 import { type GpgHomeOptions, withGpgHome } from "./gpg-home.ts";
 import {
   findValidSignatureKeys,
@@ -73,7 +73,7 @@ export async function verifyWithGpg(input: GpgVerifyInput): Promise<VerifyResult
 /** Compares the content's SHA-256 with an expected hex digest (a bare digest or a `sha256sum` line). */
 export function verifySha256(content: string | Uint8Array, expectedHex: string): VerifyResult {
   // field notes §1: a published .sha256 is unverified, so the expected digest comes from the operator.
-  const actual = createHash("sha256").update(content).digest("hex");
+  const actual = crypto().createHash("sha256").update(content).digest("hex");
   const expected = (expectedHex.trim().split(/\s+/)[0] ?? "").toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) {
     return fail(

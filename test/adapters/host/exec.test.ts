@@ -18,7 +18,13 @@ async function isAlive(pid: number): Promise<boolean> {
   return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
 }
 
-describe("run", () => {
+// Captured output goes through node:child_process, streamed lines through execa: every behaviour holds for both.
+const WAYS = [
+  ["captured", {}],
+  ["streamed", { onLine: () => {} }],
+] as const;
+
+describe.each(WAYS)("run, output %s", (_way, way) => {
   let redactor: Redactor;
   let dir: string;
 
@@ -35,6 +41,7 @@ describe("run", () => {
     const result = await run("bash", ["-c", "echo out; echo err >&2; exit 3"], {
       timeoutMs: 5_000,
       redactor,
+      ...way,
     });
     expect(result).toMatchObject({ exitCode: 3, stdout: "out\n", stderr: "err\n", timedOut: false });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
@@ -63,6 +70,7 @@ describe("run", () => {
     const failure = await run("/nonexistent/amazon-ssm-agent", ["-register", "-code", SECRET], {
       timeoutMs: 5_000,
       redactor,
+      ...way,
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CommandStartError);
     expect((failure as CommandStartError).code).toBe("ENOENT");
@@ -78,6 +86,7 @@ describe("run", () => {
       timeoutMs: 300,
       killGraceMs: 300,
       redactor,
+      ...way,
     });
     expect(result.timedOut).toBe(true);
     expect(result.signal).toBe("SIGTERM");
@@ -91,7 +100,7 @@ describe("run", () => {
   it("kills a grandchild that no longer shares the command's output pipes", async () => {
     const pidfile = path.join(dir, "pid");
     const script = `sleep 30 >/dev/null 2>&1 & echo $! > ${pidfile}; wait`;
-    const result = await run("bash", ["-c", script], { timeoutMs: 300, killGraceMs: 300, redactor });
+    const result = await run("bash", ["-c", script], { timeoutMs: 300, killGraceMs: 300, redactor, ...way });
     expect(result.timedOut).toBe(true);
     expect(await isAlive(Number(await readFile(pidfile, "utf8")))).toBe(false);
   });
@@ -101,6 +110,7 @@ describe("run", () => {
       timeoutMs: 200,
       killGraceMs: 200,
       redactor,
+      ...way,
     });
     expect(result).toMatchObject({ timedOut: true, signal: "SIGKILL", exitCode: 137 });
     expect(result.durationMs).toBeLessThan(5_000);
@@ -130,7 +140,46 @@ describe("run", () => {
       input: "hello\n",
       env: { GREETING: "world" },
       cwd: dir,
+      ...way,
     });
     expect(result.stdout).toBe(`hello world ${dir}\n`);
+  });
+
+  it("gives the child exactly env with replaceEnv, else the agent's environment plus env", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
+    const script = 'echo "${HOME:-none} ${GREETING:-none}"';
+    const replaced = await run("/bin/bash", ["-c", script], {
+      timeoutMs: 5_000,
+      redactor,
+      env: { GREETING: "hi", PATH: "/usr/bin:/bin" },
+      replaceEnv: true,
+      ...way,
+    });
+    expect(replaced.stdout).toBe("none hi\n");
+    const extended = await run("bash", ["-c", script], {
+      timeoutMs: 5_000,
+      redactor,
+      env: { GREETING: "hi" },
+      ...way,
+    });
+    expect(extended.stdout).toBe(`${process.env.HOME ?? "none"} hi\n`);
+  });
+
+  it("cancels on the signal: the group gets SIGTERM, the result says cancelled", async () => {
+    const pidfile = path.join(dir, "pid");
+    const abort = new AbortController();
+    const running = run("bash", ["-c", `sleep 30 & echo $! > ${pidfile}; wait`], {
+      timeoutMs: 30_000,
+      killGraceMs: 300,
+      redactor,
+      signal: abort.signal,
+      ...way,
+    });
+    while ((await readFile(pidfile, "utf8").catch(() => "")) === "")
+      await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    const result = await running;
+    expect(result).toMatchObject({ cancelled: true, timedOut: false, signal: "SIGTERM", exitCode: 143 });
+    expect(await isAlive(Number(await readFile(pidfile, "utf8")))).toBe(false);
   });
 });

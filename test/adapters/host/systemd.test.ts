@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RunCommand, RunResult } from "../../../src/adapters/host/exec.ts";
-import { createSystemd, SystemdError } from "../../../src/adapters/host/systemd.ts";
+import { createSystemd, parseShow, SystemdError } from "../../../src/adapters/host/systemd.ts";
 import { ssmUnit } from "../../../src/components/ssm-agent/registration.ts";
+import { PROBED_UNITS, passUnits } from "../../../src/daemon/probes.ts";
 import { OperationError } from "../../../src/errors.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 
@@ -100,5 +101,72 @@ describe("Systemd", () => {
     expect(await ssmUnit(snap.systemd)).toBe("snap.amazon-ssm-agent.amazon-ssm-agent");
     const deb = fakeSystemctl({ [query]: { stdout: "LoadState=not-found\n" } });
     expect(await ssmUnit(deb.systemd)).toBe("amazon-ssm-agent");
+  });
+});
+
+// What systemd 252 prints for `systemctl show --property=LoadState,ActiveState ecs.service amazon-ssm-agent.service
+// snap.amazon-ssm-agent.amazon-ssm-agent.service docker.service` on a deb host with ecs stopped.
+const SHOW_FOUR = [
+  "LoadState=loaded\nActiveState=inactive",
+  "LoadState=loaded\nActiveState=active",
+  "LoadState=not-found\nActiveState=inactive",
+  "LoadState=loaded\nActiveState=reloading",
+].join("\n\n");
+const SHOW_QUERY = `show --property=LoadState,ActiveState ${PROBED_UNITS.map((u) => `${u}.service`).join(" ")}`;
+
+describe("several units in one systemctl show", () => {
+  it("maps one block per unit, in the order asked; reloading counts as active (is-active's rule)", () => {
+    const states = parseShow(`${SHOW_FOUR}\n`, PROBED_UNITS);
+    expect(states && Object.fromEntries(states)).toEqual({
+      ecs: { loaded: true, active: false, activeState: "inactive" },
+      "amazon-ssm-agent": { loaded: true, active: true, activeState: "active" },
+      "snap.amazon-ssm-agent.amazon-ssm-agent": { loaded: false, active: false, activeState: "inactive" },
+      docker: { loaded: true, active: true, activeState: "reloading" },
+    });
+  });
+
+  it.each([
+    ["a block missing", "LoadState=loaded\nActiveState=active\n\nLoadState=loaded\nActiveState=active"],
+    ["no ActiveState in a block", SHOW_FOUR.replace("ActiveState=reloading", "SubState=running")],
+    ["nothing", ""],
+  ])("refuses an answer with %s", (_, stdout) => {
+    expect(parseShow(stdout, PROBED_UNITS)).toBeUndefined();
+  });
+
+  it("states() asks once and fails with what it was doing when systemctl fails or answers oddly", async () => {
+    const good = fakeSystemctl({ [SHOW_QUERY]: { stdout: SHOW_FOUR } });
+    expect((await good.systemd.states(PROBED_UNITS)).get("docker")?.active).toBe(true);
+    expect(good.calls).toEqual([`systemctl ${SHOW_QUERY}`]);
+    const odd = fakeSystemctl({ [SHOW_QUERY]: { stdout: "LoadState=loaded\n" } });
+    await expect(odd.systemd.states(PROBED_UNITS)).rejects.toThrow(
+      /^reading the state of ecs .*not one block per unit/,
+    );
+    const failing = fakeSystemctl({ [SHOW_QUERY]: { exitCode: 1, stderr: "Failed to connect to bus\n" } });
+    await expect(failing.systemd.states(PROBED_UNITS)).rejects.toThrow(": Failed to connect to bus");
+  });
+
+  it("a pass's view answers every unit question from that one call", async () => {
+    const { systemd, calls } = fakeSystemctl({ [SHOW_QUERY]: { stdout: SHOW_FOUR } });
+    const view = passUnits(systemd);
+    expect(await view.isActive("ecs")).toBe(false);
+    expect(await ssmUnit(view)).toBe("amazon-ssm-agent");
+    expect(await view.isActive("amazon-ssm-agent")).toBe(true);
+    expect(await view.isActive("docker")).toBe(true);
+    expect(calls).toEqual([`systemctl ${SHOW_QUERY}`]);
+  });
+
+  it("falls back to one systemctl call per question when the batched one fails", async () => {
+    const { systemd, calls } = fakeSystemctl({
+      [SHOW_QUERY]: { exitCode: 1 },
+      "is-active --quiet ecs": { exitCode: 3 },
+    });
+    const view = passUnits(systemd);
+    expect(await view.isActive("ecs")).toBe(false);
+    expect(await view.isActive("docker")).toBe(true);
+    expect(calls).toEqual([
+      `systemctl ${SHOW_QUERY}`,
+      "systemctl is-active --quiet ecs",
+      "systemctl is-active --quiet docker",
+    ]);
   });
 });

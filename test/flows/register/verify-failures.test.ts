@@ -39,6 +39,7 @@ function fakeSystemd(ecsActive: boolean): Systemd {
     restart: refuse,
     stop: refuse,
     isLoaded: async () => false,
+    states: refuse,
   };
 }
 
