@@ -5,8 +5,8 @@ import { defineConfig } from "vitest/config";
  * no CLI, emulator or end-to-end test, and not test/config/load.test.ts (file and environment loading), so a
  * mutation run of about 1,900 mutants takes about 19 CPU-minutes (bench/README.md).
  *
- * `isolate: false` runs all test files of one Stryker run in one worker, so zod and execa (imported through
- * src/config/schema.ts) load once per mutant instead of once per test file. Vitest starts a fresh worker for
+ * `isolate: false` runs all test files of one Stryker run in one worker, so execa (imported through
+ * src/config/schema.ts) loads once per mutant instead of once per test file. Vitest starts a fresh worker for
  * each run, so a static mutant (one in module-level code) is still evaluated anew with the mutant active.
  */
 export default defineConfig({

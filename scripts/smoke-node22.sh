@@ -32,7 +32,7 @@ ln -s "$tmp/elsewhere" "$tmp/t2/$cache_name"
 TMPDIR="$tmp/t2" "$node22" "$bundle" --version >/dev/null
 [ -z "$(ls -A "$tmp/elsewhere")" ] || { echo "the compile cache followed a symlink" >&2; exit 1; }
 
-# A config validation exercises zod/yaml loading; stdout must be exactly one JSON document.
+# A config validation exercises the validator and yaml loading; stdout must be exactly one JSON document.
 ECS_ANYWHERE_REGION=eu-west-1 "$node22" "$bundle" config validate --config /dev/null --output json >"$tmp/validate.json"
 json_check "$tmp/validate.json"
 

@@ -1,7 +1,7 @@
-import type { z } from "zod";
 import { type ConfigError, clip, MAX_ECHO, oneLine, problemError, showValue, suggest } from "./errors.ts";
 import { type LoadedFile, lineOf } from "./file.ts";
 import { configSchema } from "./schema.ts";
+import type { AnySchema, ErrorMap, Issue, IssueDetails } from "./validate.ts";
 import { kindOf } from "./values.ts";
 
 /** A config value set by a flag or environment variable rather than by the file. */
@@ -23,7 +23,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
-const EXPECTED: Record<string, string> = {
+const EXPECTED: Record<Extract<IssueDetails, { code: "invalid_type" }>["expected"], string> = {
   string: "a string",
   number: "a number",
   int: "a whole number",
@@ -33,48 +33,38 @@ const EXPECTED: Record<string, string> = {
   array: "a list",
 };
 
-/** Plain-language messages for zod's generic issues; the schema's own messages take precedence over these. */
-export const friendlyMessage: z.core.$ZodErrorMap = (issue) => {
+/** Plain-language messages for the validator's generic issues; the schema's own messages take precedence. */
+export const friendlyMessage: ErrorMap = (issue) => {
   switch (issue.code) {
     case "invalid_type": {
-      const expected = EXPECTED[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return "is required";
       if (issue.expected === "int" && typeof issue.input === "number") {
         return `must be a whole number (got ${showValue(issue.input)})`;
       }
-      return `must be ${expected} (got ${kindOf(issue.input)})`;
+      return `must be ${EXPECTED[issue.expected]} (got ${kindOf(issue.input)})`;
     }
     case "too_small":
     case "too_big": {
-      const small = issue.code === "too_small";
-      const limit = Number(small ? issue.minimum : issue.maximum);
-      const bound =
-        issue.inclusive === false ? (small ? "more than" : "less than") : small ? "at least" : "at most";
-      switch (issue.origin) {
-        case "string":
-          return small && limit === 1 ? "must not be empty" : `must be ${bound} ${limit} characters`;
-        case "array":
-          return small && limit === 1 ? "must not be empty" : `must have ${bound} ${limit} entries`;
-        case "number":
-        case "int":
-          return `must be ${bound} ${limit} (got ${showValue(issue.input)})`;
-        default:
-          return undefined;
-      }
+      const [bound, limit] =
+        issue.code === "too_small" ? ["at least", issue.minimum] : ["at most", issue.maximum];
+      if (issue.origin !== "string") return `must be ${bound} ${limit} (got ${showValue(issue.input)})`;
+      return issue.code === "too_small" && limit === 1
+        ? "must not be empty"
+        : `must be ${bound} ${limit} characters`;
     }
     case "invalid_value":
-      return `must be one of ${issue.values.map(String).join(", ")} (got ${showValue(issue.input)})`;
+      return `must be one of ${issue.values.join(", ")} (got ${showValue(issue.input)})`;
     default:
       return undefined;
   }
 };
 
 /**
- * The problems one zod issue stands for, each with its path, the flag or variable its value came from, and
+ * The problems one issue stands for, each with its path, the flag or variable its value came from, and
  * its file line: one per key for an issue listing several unknown keys, else one.
  */
 export function issueToErrors(
-  issue: z.core.$ZodIssue,
+  issue: Issue,
   origins: readonly Origin[],
   file: LoadedFile | undefined,
 ): ConfigError[] {
@@ -121,37 +111,12 @@ function toError(
   return problemError({ path: dotted, message, file: file.path, ...(line === undefined ? {} : { line }) });
 }
 
-interface LooseDef {
-  type: string;
-  innerType?: z.core.$ZodType;
-  in?: z.core.$ZodType;
-  element?: z.core.$ZodType;
-  valueType?: z.core.$ZodType;
-  shape?: Record<string, z.core.$ZodType>;
-}
-
 /** The keys the schema allows in the mapping at `path`, for "did you mean" hints. */
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  const defOf = (schema: z.core.$ZodType): LooseDef => {
-    let def = schema._zod.def as unknown as LooseDef;
-    for (;;) {
-      const inner = def.type === "pipe" ? def.in : def.innerType;
-      if (inner === undefined) return def;
-      def = inner._zod.def as unknown as LooseDef;
-    }
-  };
-  let def = defOf(configSchema);
+function knownKeys(path: Issue["path"]): string[] {
+  let schema: AnySchema | undefined = configSchema;
   for (const segment of path) {
-    const next =
-      def.type === "object"
-        ? def.shape?.[String(segment)]
-        : def.type === "array"
-          ? def.element
-          : def.type === "record"
-            ? def.valueType
-            : undefined;
-    if (next === undefined) return [];
-    def = defOf(next);
+    schema = schema.at(segment);
+    if (schema === undefined) return [];
   }
-  return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
+  return schema.keys();
 }

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import { formatDuration } from "../util/duration.ts";
 import { envValue, REGION_FALLBACK_ENV, readEnvSettings } from "./env.ts";
 import { ConfigError, combineErrors } from "./errors.ts";
@@ -6,6 +5,7 @@ import { type ConfigFileSources, type LoadedFile, loadFile } from "./file.ts";
 import { friendlyMessage, issueToErrors, type Origin } from "./issues.ts";
 import { maskEcsConfig, maskSecrets, maskUrl, SECRET_CONFIG_PATHS } from "./mask.ts";
 import { type Config, configSchema } from "./schema.ts";
+import type { Issue } from "./validate.ts";
 import { isPlainObject } from "./values.ts";
 
 export { ConfigError, type ConfigProblem } from "./errors.ts";
@@ -74,7 +74,7 @@ export function loadConfig(sources: ConfigSources): Config {
     if (fallback !== undefined) put(["region"], envValue(sources.env, fallback), fallback);
   }
 
-  const result = configSchema.safeParse(raw, { reportInput: true, error: friendlyMessage });
+  const result = configSchema.safeParse(raw, { error: friendlyMessage });
   if (!result.success) errors.push(...schemaErrors(result.error.issues, [...origins.values()], file, errors));
   const [first, ...more] = errors;
   if (first !== undefined) throw combineErrors([first, ...more], file?.path);
@@ -84,11 +84,11 @@ export function loadConfig(sources: ConfigSources): Config {
 
 /**
  * One error per bad value, in reading order: flags' and variables' first, then the file's by line. A value
- * zod finds several things wrong with is reported once (its first issue), and so is a value an environment
+ * the schema finds several things wrong with is reported once (its first issue), and so is a value an environment
  * variable already failed to give (`reported`).
  */
 function schemaErrors(
-  issues: readonly z.core.$ZodIssue[],
+  issues: readonly Issue[],
   origins: readonly Origin[],
   file: LoadedFile | undefined,
   reported: readonly ConfigError[],
@@ -106,7 +106,7 @@ function schemaErrors(
     const [problem] = error.problems;
     return problem?.file === undefined ? -1 : (problem.line ?? Number.MAX_SAFE_INTEGER);
   };
-  return errors.sort((a, b) => rank(a) - rank(b)); // a stable sort: zod's order among equals
+  return errors.sort((a, b) => rank(a) - rank(b)); // a stable sort: the schema's order among equals
 }
 
 /**

@@ -1,27 +1,27 @@
-import { z } from "zod";
 import { DEFAULT_INSTALL_SCRIPT_URL } from "../checks/endpoints.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../components/install-script/verify.ts";
 import { ECS_LOG_LEVELS } from "../ecsconfig/desired.ts";
 import { KEY_PATTERN } from "../ecsconfig/keys.ts";
 import { parseDuration } from "../util/duration.ts";
+import * as v from "./validate.ts";
 
 // field notes §5: role names are 1-64 chars of [\w+=,.@-]; cluster names 1-255 chars of [A-Za-z0-9_-].
-const roleName = z
+const roleName = v
   .string()
   .min(1)
   .max(64, "must be at most 64 characters")
   .regex(/^[\w+=,.@-]+$/, "may contain only letters, digits and + = , . @ _ -");
-const clusterName = z
+const clusterName = v
   .string()
   .min(1)
   .max(255, "must be at most 255 characters")
   .regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, hyphens and underscores");
-const region = z
+const region = v
   .string()
   .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "is not an AWS region name (expected something like eu-west-1)");
 
 const arnOf = (service: string, what: string, resource: RegExp) =>
-  z
+  v
     .string()
     .regex(
       new RegExp(`^arn:aws[a-z-]*:${service}:${resource.source}$`),
@@ -32,91 +32,89 @@ const parameterArn = arnOf("ssm", "an SSM parameter", /[a-z0-9-]+:\d{12}:paramet
 const kmsKeyArn = arnOf("kms", "a KMS key (not an alias)", /[a-z0-9-]+:\d{12}:key\/[\w-]+/);
 const s3ObjectArn = arnOf("s3", "an S3 object", /::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/);
 const boundaryArn = arnOf("iam", "an IAM managed policy", /:(aws|\d{12}):policy\/[\w+=,.@/-]+/);
-const taskSecretArn = z.union([secretArn, parameterArn], {
-  error: "is neither a Secrets Manager secret ARN nor an SSM parameter ARN",
-});
+const taskSecretArn = v.union(
+  [secretArn, parameterArn],
+  "is neither a Secrets Manager secret ARN nor an SSM parameter ARN",
+);
 
-const iamPath = z
+const iamPath = v
   .string()
   .regex(/^\/([\x21-\x7e]*\/)?$/, "must start and end with / (e.g. /ecs-anywhere/)")
   .max(512);
 
 // field notes §5.9: CreateActivation takes the instance role by NAME and SSM resolves it without a path, so a role
-// under another path can never be used for an activation.
-const instanceRolePath = iamPath.refine((path) => path === "/", {
-  // Only a well-formed path gets this message.
-  when: (payload) => payload.issues.length === 0,
-  message:
-    'must be "/": SSM CreateActivation names the instance role by name only and does not find a role under a path',
-});
+// under another path can never be used for an activation. Only a well-formed path gets this message: a refinement
+// sees only values nothing else was found wrong with.
+const instanceRolePath = iamPath.refine(
+  (path) => path === "/",
+  'must be "/": SSM CreateActivation names the instance role by name only and does not find a role under a path',
+);
 
-const tagKey = z
+const tagKey = v
   .string()
   .min(1)
   .max(128)
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "has characters AWS tags do not allow");
-const tagValue = z
+const tagValue = v
   .string()
   .max(256)
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "has characters AWS tags do not allow");
-const tags = z.record(tagKey, tagValue);
+const tags = v.record(tagKey, tagValue);
 
 const MAX_ACTIVATION_SECONDS = 30 * 24 * 3600; // field notes §5: ExpirationDate at most 30 days ahead
-const duration = z.string().transform((text, ctx) => {
-  const seconds = parseDuration(text);
-  if (seconds === undefined) {
-    ctx.addIssue({ code: "custom", message: `"${text}" is not a duration (use e.g. 30m, 1h, 7d)` });
-    return z.NEVER;
-  }
-  return seconds;
-});
-const activationExpiry = duration.refine((s) => s >= 60 && s <= MAX_ACTIVATION_SECONDS, {
-  message: "must be between 1m and 30d (SSM activations expire at most 30 days ahead)",
-});
+const duration = v
+  .string()
+  .transform(
+    (text) => parseDuration(text) ?? new v.Failure(`"${text}" is not a duration (use e.g. 30m, 1h, 7d)`),
+  );
+const activationExpiry = duration.refine(
+  (s) => s >= 60 && s <= MAX_ACTIVATION_SECONDS,
+  "must be between 1m and 30d (SSM activations expire at most 30 days ahead)",
+);
 
-const s3Grant = z.strictObject({
-  bucket: z
+const s3Grant = v.strictObject({
+  bucket: v
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "is not a valid S3 bucket name (3-63 chars, lower case)"),
-  prefix: z.string().max(1024).default(""),
-  access: z.enum(["read", "write", "read-write"]).default("read"),
-  allowDelete: z.boolean().default(false),
+  prefix: v.string().max(1024).default(""),
+  access: v.oneOf(["read", "write", "read-write"]).default("read"),
+  allowDelete: v.boolean().default(false),
 });
 
 // field notes §8.8: lower-case keys such as http_proxy are legal; a digit first or any other character is not.
-const ecsConfigKey = z
+const ecsConfigKey = v
   .string()
   .regex(KEY_PATTERN, 'must be an ecs.config key: letters, digits and "_", not starting with a digit');
 // field notes §3.2: ecs-init trims each line, so ` 30m` would keep its space and `30m ` would lose it.
-const ecsConfigValue = z
+const ecsConfigValue = v
   .string()
   .regex(/^[^\n\r]*$/, "must be one line")
   .regex(/^(\S([\s\S]*\S)?)?$/, "must not begin or end with white space");
 
 /** Host-side settings used by `register` and the daemon (field notes §1 flags, §3 ecs.config keys). */
-const hostSchema = z.strictObject({
+const hostSchema = v.strictObject({
   // field notes §8.8: the agent reads the level in any case; it is written in lower case.
-  ecsLogLevel: z
-    .preprocess((value) => (typeof value === "string" ? value.toLowerCase() : value), z.enum(ECS_LOG_LEVELS))
+  ecsLogLevel: v
+    .preprocess((value) => (typeof value === "string" ? value.toLowerCase() : value), v.oneOf(ECS_LOG_LEVELS))
     .default("info"),
   instanceTags: tags.default({}),
-  instanceAttributes: z.record(z.string().min(1).max(128), z.string().max(128)).default({}),
-  enableGpu: z.boolean().default(false),
-  reservedMemoryMiB: z.number().int().min(0).max(65535).optional(),
-  dockerInstallSource: z.enum(["all", "docker", "distro", "none"]).default("all"),
-  ecsVersion: z
+  instanceAttributes: v.record(v.string().min(1).max(128), v.string().max(128)).default({}),
+  enableGpu: v.boolean().default(false),
+  reservedMemoryMiB: v.number().int().min(0).max(65535).optional(),
+  dockerInstallSource: v.oneOf(["all", "docker", "distro", "none"]).default("all"),
+  ecsVersion: v
     .string()
     // field notes §8.8: published ecs-init packages carry a release suffix (1.89.2-1).
     .regex(/^(latest|\d+\.\d+\.\d+(-\d+)?)$/, "must be latest or a version such as 1.89.0 or 1.89.2-1")
     .default("latest"),
-  noStart: z.boolean().default(false),
-  installScript: z
+  noStart: v.boolean().default(false),
+  installScript: v
     .strictObject({
-      url: z.url({ protocol: /^https?$/ }).default(DEFAULT_INSTALL_SCRIPT_URL),
+      url: v.httpUrl().default(DEFAULT_INSTALL_SCRIPT_URL),
       // Unset: the Amazon ECS key embedded in the agent (components/install-script/amazon-ecs-key.ts).
-      gpgKeyFile: z.string().regex(/^\//, "must be an absolute path").optional(),
-      gpgKeyUrl: z.url({ protocol: /^https?$/ }).optional(),
-      fingerprint: z
+      gpgKeyFile: v.string().regex(/^\//, "must be an absolute path").optional(),
+      gpgKeyUrl: v.httpUrl().optional(),
+      fingerprint: v
         .string()
         .regex(/^[0-9A-Fa-f]{40}$/, "must be a 40-hex-digit key fingerprint")
         .default(AMAZON_ECS_KEY_FINGERPRINT),
@@ -127,88 +125,84 @@ const hostSchema = z.strictObject({
 });
 
 /** The daemon (field notes §9): probe cadence, the health endpoint, opt-in control-plane checks, repairs. */
-const healthSchema = z.strictObject({
-  interval: duration.refine((s) => s >= 1 && s <= 3600, { message: "must be between 1s and 1h" }).default(15),
+const healthSchema = v.strictObject({
+  interval: duration.refine((s) => s >= 1 && s <= 3600, "must be between 1s and 1h").default(15),
   /** Per probe. */
-  probeTimeout: duration
-    .refine((s) => s >= 1 && s <= 60, { message: "must be between 1s and 1m" })
-    .default(5),
+  probeTimeout: duration.refine((s) => s >= 1 && s <= 60, "must be between 1s and 1m").default(5),
   /** HOST:PORT; a non-loopback address only when written here or in --listen explicitly. */
-  listen: z.string().min(1).default("127.0.0.1:9745"),
+  listen: v.string().min(1).default("127.0.0.1:9745"),
   /** A file holding the bearer token /status and /metrics require (operator path). */
-  tokenFile: z.string().regex(/^\//, "must be an absolute path").optional(),
+  tokenFile: v.string().regex(/^\//, "must be an absolute path").optional(),
   /** DescribeContainerInstances and SSM PingStatus with the instance role's own credentials, at most once a minute. */
-  controlPlane: z.boolean().default(false),
+  controlPlane: v.boolean().default(false),
   /** Rewrite drifted ecs.config keys and restart stopped units. */
-  repair: z.boolean().default(true),
+  repair: v.boolean().default(true),
   /** Per repair (a unit restart waits for the unit). */
-  repairTimeout: duration
-    .refine((s) => s >= 1 && s <= 600, { message: "must be between 1s and 10m" })
-    .default(60),
+  repairTimeout: duration.refine((s) => s >= 1 && s <= 600, "must be between 1s and 10m").default(60),
   /** Repairs per action and rolling hour. */
-  maxRepairsPerHour: z.number().int().min(1).max(60).default(6),
+  maxRepairsPerHour: v.number().int().min(1).max(60).default(6),
   /** Free space under /var/lib/docker and /var/lib/ecs below this fails the disk check. */
-  minFreeDiskMiB: z.number().int().min(0).default(1024),
+  minFreeDiskMiB: v.number().int().min(0).default(1024),
 });
 
-export const configSchema = z.strictObject({
+export const configSchema = v.strictObject({
   region: region.optional(),
   cluster: clusterName.default("default"),
-  profile: z.string().min(1).optional(),
+  profile: v.string().min(1).optional(),
   tags: tags.default({}),
-  instanceRole: z
+  instanceRole: v
     .strictObject({
       name: roleName.default("ECSAnywhereRole"),
-      permissions: z.enum(["managed", "least-privilege"]).default("managed"),
+      permissions: v.oneOf(["managed", "least-privilege"]).default("managed"),
       path: instanceRolePath.default("/"),
       permissionsBoundary: boundaryArn.optional(),
-      selfObservation: z.boolean().default(false),
+      selfObservation: v.boolean().default(false),
     })
     .prefault({}),
-  executionRole: z
+  executionRole: v
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: v.boolean().default(true),
       name: roleName.default("ecsTaskExecutionRole"),
       path: iamPath.default("/"),
       permissionsBoundary: boundaryArn.optional(),
-      registryCredentialSecrets: z.array(secretArn).default([]),
-      taskSecrets: z.array(taskSecretArn).default([]),
-      kmsKeys: z.array(kmsKeyArn).default([]),
-      environmentFiles: z.array(s3ObjectArn).default([]),
-      ecrVpcEndpoints: z
-        .array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, "is not a VPC endpoint id"))
+      registryCredentialSecrets: v.array(secretArn).default([]),
+      taskSecrets: v.array(taskSecretArn).default([]),
+      kmsKeys: v.array(kmsKeyArn).default([]),
+      environmentFiles: v.array(s3ObjectArn).default([]),
+      ecrVpcEndpoints: v
+        .array(v.string().regex(/^vpce-[0-9a-f]{8,17}$/, "is not a VPC endpoint id"))
         .default([]),
-      ecrVpcs: z.array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "is not a VPC id")).default([]),
+      ecrVpcs: v.array(v.string().regex(/^vpc-[0-9a-f]{8,17}$/, "is not a VPC id")).default([]),
     })
     .prefault({}),
-  taskRoles: z
+  taskRoles: v
     .array(
-      z.strictObject({
+      v.strictObject({
         name: roleName,
         path: iamPath.default("/"),
         permissionsBoundary: boundaryArn.optional(),
-        s3: z.array(s3Grant).default([]),
+        s3: v.array(s3Grant).default([]),
       }),
     )
     .default([]),
   host: hostSchema.prefault({}),
   /** Extra /etc/ecs/ecs.config keys (field notes §3): written as plain KEY=VALUE lines. */
-  ecsConfig: z.record(ecsConfigKey, ecsConfigValue).default({}),
+  ecsConfig: v.record(ecsConfigKey, ecsConfigValue).default({}),
   health: healthSchema.prefault({}),
-  activation: z
+  activation: v
     .strictObject({
       expiresIn: activationExpiry.default(3600),
-      registrationLimit: z.number().int().min(1).max(1000).default(1),
-      defaultInstanceName: z.string().min(1).max(256).optional(),
-      description: z.string().max(256).optional(),
+      registrationLimit: v.number().int().min(1).max(1000).default(1),
+      defaultInstanceName: v.string().min(1).max(256).optional(),
+      description: v.string().max(256).optional(),
       tags: tags.default({}),
     })
     .prefault({}),
 });
 
-export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
-export type S3Grant = z.output<typeof s3Grant>;
+export type Config = v.Infer<typeof configSchema>;
+export type ConfigInput = v.InferInput<typeof configSchema>;
+export type S3Grant = v.Infer<typeof s3Grant>;
 export type TaskRoleConfig = Config["taskRoles"][number];
 export type ExecutionRoleConfig = Config["executionRole"];
 export type InstanceRoleConfig = Config["instanceRole"];
