@@ -24,7 +24,10 @@ export function pingDocker(socketPath: string, timeoutMs: number): Promise<Docke
       () => finish({ ok: false, message: `Docker did not answer on ${socketPath} within ${timeoutMs} ms` }),
       timeoutMs,
     );
-    const req = http.request({ socketPath, path: "/_ping", method: "GET", agent: false }, (res) => {
+    // servername is for TLS only; an empty one spares Node checking whether the host name ("localhost") is an
+    // IPv6 address, a large regular expression compiled on first use (milliseconds of a one-shot `status`).
+    const request = { socketPath, path: "/_ping", method: "GET", agent: false, servername: "" };
+    const req = http.request(request, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {

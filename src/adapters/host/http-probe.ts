@@ -1,6 +1,4 @@
 import http, { type IncomingMessage } from "node:http";
-import https from "node:https";
-import { performance } from "node:perf_hooks";
 
 /**
  * Small, read-only HTTP(S) probes. They connect directly (no proxy, no redirects, no keep-alive) and never
@@ -74,7 +72,13 @@ function request(
   } catch {
     return Promise.resolve({ ok: false, error: "invalid URL" });
   }
-  const client = target.protocol === "https:" ? https : target.protocol === "http:" ? http : undefined;
+  // node:https (TLS and OpenSSL with it) only for an https URL: the ECS agent's introspection API is plain HTTP.
+  const client =
+    target.protocol === "https:"
+      ? process.getBuiltinModule("node:https")
+      : target.protocol === "http:"
+        ? http
+        : undefined;
   if (client === undefined)
     return Promise.resolve({ ok: false, error: `unsupported scheme ${target.protocol}` });
 
