@@ -38,26 +38,34 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
     timeoutMs: config.health.repairTimeout * 1000,
   });
   const checks = { ...host.checks, timeoutMs, ...(region === undefined ? {} : { region }) };
-  let ports: { key: string; made: Promise<AwsPorts> } | undefined;
+  // One set of clients for the daemon's life; the SDK reads the credentials file again before each call, so a
+  // rotation needs no new client (a client per key kept adding compiled code and heap).
+  let ports: Promise<AwsPorts> | undefined;
   const controlPlane = async (): Promise<ControlPlane> => {
     if (region === undefined) throw new Error("no region known");
-    const credentials = await instanceCredentials(host, app);
-    if (ports?.key !== credentials.AWS_ACCESS_KEY_ID) {
-      const env = Object.fromEntries(
+    // Fails with the file's own story (not written yet, no [default] profile) before any call is made.
+    await instanceCredentials(host, app);
+    ports ??= createAwsPorts({
+      region,
+      env: Object.fromEntries(
         Object.entries(app.deps.env).filter(([name]) => name.startsWith("AWS_ENDPOINT_URL")),
-      );
-      ports = {
-        key: credentials.AWS_ACCESS_KEY_ID,
-        made: createAwsPorts({
-          region,
-          env: { ...env, ...credentials },
-          redactor: app.redactor,
-          log: app.log,
-          maxAttempts: 2,
-        }),
-      };
-    }
-    const aws = await ports.made;
+      ),
+      credentials: async () => {
+        const read = await instanceCredentials(host, app);
+        return {
+          accessKeyId: read.AWS_ACCESS_KEY_ID,
+          secretAccessKey: read.AWS_SECRET_ACCESS_KEY,
+          ...(read.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: read.AWS_SESSION_TOKEN }),
+        };
+      },
+      redactor: app.redactor,
+      log: app.log,
+      maxAttempts: 2,
+    }).catch((error: unknown) => {
+      ports = undefined;
+      throw error;
+    });
+    const aws = await ports;
     return {
       agentConnected: async (cluster, arn) => (await aws.ecs.describeContainerInstances(cluster, [arn]))[0],
       pingStatus: async (id) => (await aws.ssm.describeManagedInstance(id))?.pingStatus,

@@ -124,4 +124,39 @@ describe("daemon --register-on-start", () => {
       await daemon.exit;
     }
   });
+
+  it("reads the instance credentials again before each control-plane call: a rotation needs no restart", async () => {
+    const daemon = await startDaemon(
+      { emu: world.emu, host: world.host, env: world.env, logs: [], stop: async () => {} },
+      `region: ${REGION}\ncluster: ${CLUSTER}\nhealth:\n  repair: false\n  controlPlane: true\n`,
+    );
+    const plane = async () => {
+      const status = (await (await fetch(`${daemon.url}/status`)).json()) as {
+        checks: { name: string; status: string; message: string }[];
+      };
+      return status.checks.find((check) => check.name === "control-plane");
+    };
+    const file = "/root/.aws/credentials";
+    const good = world.host.readFile(file);
+    expect(good).toContain("fake-world-secret");
+    const minute = async () => {
+      for (let i = 0; i < 4; i++) await daemon.nextPass();
+    };
+    try {
+      expect((await plane())?.status).toBe("ok");
+      // The same key id with another secret: the clients built at the first call sign with what the file says now.
+      world.host.writeFile(file, good.replace("fake-world-secret", "rotated-secret-0001"), 0o600);
+      await minute();
+      const refused = await plane();
+      expect(refused?.status).toBe("failed");
+      expect(JSON.stringify(refused)).not.toContain("rotated-secret-0001");
+      world.host.writeFile(file, good, 0o600);
+      await minute();
+      expect((await plane())?.status).toBe("ok");
+    } finally {
+      world.host.writeFile(file, good, 0o600);
+      daemon.stop();
+      await daemon.exit;
+    }
+  });
 });

@@ -35,6 +35,11 @@ export interface AwsSettings {
    * retries included.
    */
   pacing?: { clock: Clock };
+  /**
+   * Credentials read again before every call, for credentials a file rotates under a long-lived client (the
+   * instance role's, which the SSM agent renews at half-life: field notes §4.3). Beats `env`'s static keys.
+   */
+  credentials?: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
@@ -68,6 +73,13 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
           ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
         }
       : undefined;
+  // An expiration in the past makes the SDK ask the provider again before each call (it memoizes an identity
+  // until five minutes before it expires): one client follows every rotation, none is rebuilt per key.
+  const { credentials } = settings;
+  const rotating =
+    credentials === undefined
+      ? undefined
+      : async () => ({ ...(await credentials()), expiration: new Date(0) });
   const timeoutMs = settings.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const base = (service: Service, region: string) => {
     const endpoint = endpointFor(env, service);
@@ -84,7 +96,7 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
       },
       ...(endpoint ? { endpoint } : {}),
       ...(settings.profile ? { profile: settings.profile } : {}),
-      ...(staticCredentials ? { credentials: staticCredentials } : {}),
+      ...(rotating ? { credentials: rotating } : staticCredentials ? { credentials: staticCredentials } : {}),
     };
   };
 
