@@ -5,6 +5,7 @@ import type { App } from "../app/app.ts";
 import type { Host } from "../app/host-build.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
+import { sdkEndpoints } from "../config/endpoints.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { type ControlPlane, type PassFacts, type ProbeContext, passUnits } from "./probes.ts";
@@ -51,6 +52,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
         made: createAwsPorts({
           region,
           env: { ...env, ...credentials },
+          endpoints: sdkEndpoints(config.endpoints),
           redactor: app.redactor,
           log: app.log,
           maxAttempts: 2,
