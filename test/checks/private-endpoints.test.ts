@@ -55,9 +55,7 @@ describe("the endpoints check with private endpoints configured", () => {
     );
   });
 
-  it("probes the configured endpoint instead of the public one, and passes naming it", async () => {
-    // A configured endpoint that answers (plain HTTP on loopback is reachable for the probe; the config itself only
-    // takes https, so it is set through the fixture's override here and checked through the config in the cases above).
+  it("probes a configured endpoint instead of the public one (passing over TLS: test/cli/private-endpoints-sdk)", async () => {
     delete host.env.AWS_ENDPOINT_URL_SSM;
     const closed = (await closedPortUrl()).replace("http://", "https://");
     await host.configure(`endpoints:\n  ssm: ${closed}\n`);
