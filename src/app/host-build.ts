@@ -81,6 +81,7 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
     clock: app.clock,
     env: app.deps.env,
     region,
+    endpoints: config.endpoints,
     cluster: config.cluster,
     dockerInstallSource: config.host.dockerInstallSource,
     enableGpu: config.host.enableGpu,

@@ -8,6 +8,7 @@ import { ALL_REGIONS, isKnownRegion } from "../adapters/aws/regions.ts";
 import { INPUT_FILE_LIMIT, refuseUnlessRegular } from "../adapters/host/file-error.ts";
 import type { GlobalOptions } from "../cli/context.ts";
 import { profileRegion } from "../config/aws-profile.ts";
+import { sdkEndpoints } from "../config/endpoints.ts";
 import { ConfigError, type FlagValues, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
@@ -172,6 +173,7 @@ export async function awsFor(
     region,
     ...(config.profile ? { profile: config.profile } : {}),
     env: app.deps.env,
+    endpoints: sdkEndpoints(config.endpoints),
     redactor: app.redactor,
     log: app.log,
     progress: {

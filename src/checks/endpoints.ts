@@ -1,17 +1,36 @@
 import { dnsSuffix } from "../adapters/aws/partition.ts";
-/** The AWS services a registered host talks to, with the SDK's endpoint-override variable suffix. */
+import type { EndpointKey, EndpointsConfig } from "../config/schema.ts";
+
+/**
+ * The AWS services a registered host talks to, with the SDK's endpoint-override variable suffix and the
+ * `endpoints:` key that points them elsewhere (field notes §10.8).
+ */
 export const HOST_SERVICES = [
-  { name: "ssm", envId: "SSM", host: "ssm" },
-  { name: "ec2messages", envId: "EC2MESSAGES", host: "ec2messages" },
-  { name: "ssmmessages", envId: "SSMMESSAGES", host: "ssmmessages" },
-  { name: "ecs", envId: "ECS", host: "ecs" },
+  { name: "ssm", envId: "SSM", host: "ssm", key: "ssm" },
+  { name: "ec2messages", envId: "EC2MESSAGES", host: "ec2messages", key: "ec2messages" },
+  { name: "ssmmessages", envId: "SSMMESSAGES", host: "ssmmessages", key: "ssmmessages" },
+  { name: "ecs", envId: "ECS", host: "ecs", key: "ecs" },
   // The ECR API lives at api.ecr.REGION (as the SDK resolves it).
-  { name: "ecr", envId: "ECR", host: "api.ecr" },
+  { name: "ecr", envId: "ECR", host: "api.ecr", key: "ecrApi" },
   // The install script downloads the SSM agent and ecs-init packages from s3.REGION (field notes §1).
-  { name: "s3", envId: "S3", host: "s3" },
+  { name: "s3", envId: "S3", host: "s3", key: "s3" },
 ] as const;
 
 export type HostService = (typeof HOST_SERVICES)[number]["name"];
+
+/**
+ * Endpoints probed only when the config names them: their public hosts are picked by AWS (ecs-a-*, ecs-t-*,
+ * *.dkr.ecr) or are not needed by every host. The SDK's variable, where the service has one, still wins.
+ */
+const CONFIGURED_ONLY: readonly { key: EndpointKey; envId?: string }[] = [
+  { key: "ecsAgent" },
+  { key: "ecsTelemetry" },
+  { key: "ecrDkr" },
+  { key: "logs", envId: "CLOUDWATCH_LOGS" },
+  { key: "sts", envId: "STS" },
+  { key: "kms", envId: "KMS" },
+  { key: "iam", envId: "IAM" },
+];
 
 export const DEFAULT_INSTALL_SCRIPT_URL =
   "https://amazon-ecs-agent.s3.amazonaws.com/ecs-anywhere-install-latest.sh";
@@ -48,26 +67,59 @@ export function scriptDownloadEndpoint(
 export interface Endpoint {
   name: string;
   url: string;
+  /** The `endpoints:` key the URL came from (a private or FIPS endpoint), when it did. */
+  configured?: EndpointKey;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL (as the SDK reads them, field notes §10.11). */
+function envOverride(env: Env, envId: string | undefined): string | undefined {
+  if (envId === undefined) return undefined;
+  return nonEmpty(env[`AWS_ENDPOINT_URL_${envId}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
 }
 
 /**
- * Resolves a service endpoint the way the AWS SDK does: `AWS_ENDPOINT_URL_<SERVICE>` beats
- * `AWS_ENDPOINT_URL`, else `https://<service>.<region>.amazonaws.com` (`.com.cn` in China regions).
+ * Resolves a service endpoint as the agent's own clients do: `AWS_ENDPOINT_URL_<SERVICE>` beats
+ * `AWS_ENDPOINT_URL`, which beats the config's `endpoints:` key, else `https://<service>.<region>.amazonaws.com`
+ * (`.com.cn` in China regions).
  */
-export function endpointFor(
-  env: Readonly<Record<string, string | undefined>>,
+export function resolveEndpoint(
+  env: Env,
   service: HostService,
   region: string,
-): string {
+  endpoints?: EndpointsConfig,
+): Endpoint {
   const spec = HOST_SERVICES.find((candidate) => candidate.name === service);
   if (spec === undefined) throw new Error(`unknown service ${service}`);
-  const override = nonEmpty(env[`AWS_ENDPOINT_URL_${spec.envId}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
-  if (override !== undefined) return override;
-  return `https://${spec.host}.${region}.${dnsSuffix(region)}`;
+  const override = envOverride(env, spec.envId);
+  if (override !== undefined) return { name: service, url: override };
+  const configured = endpoints?.[spec.key];
+  if (configured !== undefined) return { name: service, url: configured, configured: spec.key };
+  return { name: service, url: `https://${spec.host}.${region}.${dnsSuffix(region)}` };
 }
 
-export function hostEndpoints(env: Readonly<Record<string, string | undefined>>, region: string): Endpoint[] {
-  return HOST_SERVICES.map(({ name }) => ({ name, url: endpointFor(env, name, region) }));
+export function endpointFor(
+  env: Env,
+  service: HostService,
+  region: string,
+  endpoints?: EndpointsConfig,
+): string {
+  return resolveEndpoint(env, service, region, endpoints).url;
+}
+
+/** Every endpoint preflight probes: the host's services, then the other configured ones. */
+export function hostEndpoints(env: Env, region: string, endpoints?: EndpointsConfig): Endpoint[] {
+  const found = HOST_SERVICES.map(({ name }) => resolveEndpoint(env, name, region, endpoints));
+  for (const { key, envId } of CONFIGURED_ONLY) {
+    const configured = endpoints?.[key];
+    if (configured === undefined) continue;
+    const override = envOverride(env, envId);
+    found.push(
+      override === undefined ? { name: key, url: configured, configured: key } : { name: key, url: override },
+    );
+  }
+  return found;
 }
 
 /** What may be shown of a URL: scheme, host and port only (a presigned URL's query holds credentials). */

@@ -30,9 +30,9 @@ export type SkewMeasurement = { ok: true; skewMs: number } | { ok: false; url: s
 
 /** How far the host clock is from the Date header of the region's SSM endpoint (positive: ahead). */
 export async function measureClockSkew(
-  ctx: Pick<CheckContext, "env" | "region" | "clock" | "timeoutMs">,
+  ctx: Pick<CheckContext, "env" | "region" | "clock" | "timeoutMs" | "endpoints">,
 ): Promise<SkewMeasurement> {
-  const url = endpointFor(ctx.env, "ssm", ctx.region);
+  const url = endpointFor(ctx.env, "ssm", ctx.region, ctx.endpoints);
   const before = ctx.clock.now().getTime();
   const answer = await probeDate(url, ctx.timeoutMs);
   const after = ctx.clock.now().getTime();
@@ -62,7 +62,7 @@ export const endpointsCheck = defineCheck(
   "endpoints",
   "the AWS endpoints and the install script host answer",
   async (ctx) => {
-    const endpoints: Endpoint[] = hostEndpoints(ctx.env, ctx.region);
+    const endpoints: Endpoint[] = hostEndpoints(ctx.env, ctx.region, ctx.endpoints);
     if (ctx.installScript.file === undefined)
       endpoints.push({ name: "install-script", url: ctx.installScript.url });
     endpoints.push(...(await scriptDownloads(ctx)));
@@ -75,21 +75,71 @@ export const endpointsCheck = defineCheck(
     const failed = probes.flatMap(({ endpoint, answer }) =>
       answer.ok ? [] : [{ endpoint, error: answer.error }],
     );
-    if (failed.length === 0) return pass(`reachable: ${endpoints.map((e) => e.name).join(", ")}`);
-    const message = `unreachable: ${failed.map(({ endpoint, error }) => `${endpoint.name} (${displayUrl(endpoint.url)}: ${error})`).join(", ")}`;
-    const hosts = [...new Set(failed.map(({ endpoint }) => displayUrl(endpoint.url)))].join(", ");
-    if (proxyVariables(ctx.env).length > 0) {
-      return warn(
-        `${message}; checked directly, while a proxy is configured in the environment`,
-        `make sure the proxy lets this host reach ${hosts}`,
+    if (failed.length === 0) {
+      const names = endpoints.map((e) => (e.configured ? `${e.name} (endpoints.${e.configured})` : e.name));
+      return pass(`reachable: ${names.join(", ")}`);
+    }
+    const message = `unreachable: ${failed.map(({ endpoint, error }) => describeFailure(endpoint, error)).join(", ")}`;
+    const hostsOf = (list: typeof failed) =>
+      [...new Set(list.map(({ endpoint }) => displayUrl(endpoint.url)))].join(", ");
+    const privateOnes = failed.filter(({ endpoint }) => endpoint.configured !== undefined);
+    const publicOnes = failed.filter(({ endpoint }) => endpoint.configured === undefined);
+    const fixes: string[] = [];
+    if (privateOnes.length > 0) fixes.push(privateEndpointFix(privateOnes.map(({ endpoint }) => endpoint)));
+    if (publicOnes.length > 0) {
+      fixes.push(
+        proxyVariables(ctx.env).length > 0
+          ? `make sure the proxy lets this host reach ${hostsOf(publicOnes)}`
+          : `allow outbound HTTPS from this host to ${hostsOf(publicOnes)} (firewall, DNS), or configure a proxy`,
       );
     }
-    return fail(
-      message,
-      `allow outbound HTTPS from this host to ${hosts} (firewall, DNS), or configure a proxy`,
-    );
+    // A configured endpoint is reached directly (it is in the private network); a public one may be reached
+    // through the proxy the probe does not use.
+    if (privateOnes.length === 0 && proxyVariables(ctx.env).length > 0) {
+      return warn(
+        `${message}; checked directly, while a proxy is configured in the environment`,
+        fixes.join("; "),
+      );
+    }
+    return fail(message, fixes.join("; "));
   },
 );
+
+/**
+ * `ecs (https://ecs.eu-west-1.amazonaws.com: ECONNREFUSED)`, and for a configured endpoint its key and what the
+ * error means: `ssm at endpoints.ssm (https://vpce-1.ssm.eu-west-1.vpce.amazonaws.com: ENOTFOUND, the name does
+ * not resolve)`.
+ */
+function describeFailure(endpoint: Endpoint, error: string): string {
+  if (endpoint.configured === undefined) return `${endpoint.name} (${displayUrl(endpoint.url)}: ${error})`;
+  const gloss = ERROR_GLOSS[error];
+  return `${endpoint.name} at endpoints.${endpoint.configured} (${displayUrl(endpoint.url)}: ${error}${gloss ? `, ${gloss}` : ""})`;
+}
+
+const ERROR_GLOSS: Record<string, string> = {
+  ENOTFOUND: "the name does not resolve",
+  EAI_AGAIN: "DNS did not answer",
+  ECONNREFUSED: "nothing listens there",
+  ECONNRESET: "the connection was reset",
+  EHOSTUNREACH: "no route to the host",
+  ENETUNREACH: "no route to the network",
+  timeout: "no answer in time",
+};
+
+/**
+ * field notes §10.8: an interface endpoint is reached from on premises only when its name resolves there (DNS
+ * forwarded to a Route 53 Resolver inbound endpoint, private DNS on the endpoint), the VPN or Direct Connect routes
+ * to its subnets, and its security group allows 443 from the host.
+ */
+function privateEndpointFix(endpoints: Endpoint[]): string {
+  const keys = [...new Set(endpoints.map((e) => `endpoints.${e.configured}`))].join(", ");
+  const hosts = [...new Set(endpoints.map((e) => displayUrl(e.url)))].join(", ");
+  return (
+    `for ${keys}: check that this host resolves and reaches ${hosts} (on-premises DNS forwarding to a Route 53 ` +
+    "Resolver inbound endpoint, the VPN or Direct Connect route to the endpoint's subnets, its security group " +
+    "allowing TCP 443 from this host), or correct the URL in the config"
+  );
+}
 
 /** What the install script itself will download from on this host: signing keys, and maybe Docker. */
 async function scriptDownloads(ctx: CheckContext): Promise<Endpoint[]> {

@@ -2,6 +2,7 @@ import type { RunCommand } from "../adapters/host/exec.ts";
 import type { HostFs } from "../adapters/host/fs.ts";
 import type { IntrospectionClient } from "../adapters/host/introspection.ts";
 import type { SystemInfo } from "../adapters/host/system.ts";
+import type { EndpointsConfig } from "../config/schema.ts";
 import type { Plan, Step } from "../engine/step.ts";
 import { describeError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
@@ -44,6 +45,8 @@ export interface CheckContext {
   /** The agent's own environment: endpoint overrides and proxy settings. Values are never printed. */
   env: Readonly<Record<string, string | undefined>>;
   region: string;
+  /** The config's `endpoints:` (private or FIPS endpoints), probed instead of the public ones. */
+  endpoints?: EndpointsConfig;
   /** The cluster this host should belong to. */
   cluster: string;
   dockerInstallSource: DockerInstallSource;

@@ -124,6 +124,49 @@ const hostSchema = v.strictObject({
   verifyTimeout: duration.default(300),
 });
 
+// field notes §10.8-§10.11: one https endpoint per service the host or this agent talks to, for VPC interface
+// endpoints (their private DNS names or endpoint-specific names) and FIPS endpoints. Only scheme, host and port
+// are kept: the consumers (the SSM agent, ECS_BACKEND_HOST, the SDK) take a base endpoint, never a path.
+const endpointUrl = v.string().transform((text) => {
+  const trimmed = text.trim();
+  if (!/^https:\/\/[^/]/i.test(trimmed) || !URL.canParse(trimmed)) {
+    return new v.Failure(
+      "must be an https:// URL such as https://ssm.eu-west-1.amazonaws.com (AWS endpoints, private ones included, are HTTPS only)",
+    );
+  }
+  const url = new URL(trimmed);
+  if (url.username !== "" || url.password !== "")
+    return new v.Failure("must not hold a user name or password");
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "")
+    return new v.Failure("must be scheme, host and port only (no path, query or fragment)");
+  return url.origin;
+});
+
+/** The `endpoints:` keys, each an endpoint of one AWS service (README "Private endpoints"). */
+export const ENDPOINT_KEYS = [
+  "ssm",
+  "ec2messages",
+  "ssmmessages",
+  "ecs",
+  "ecsAgent",
+  "ecsTelemetry",
+  "ecrApi",
+  "ecrDkr",
+  "s3",
+  "logs",
+  "sts",
+  "kms",
+  "iam",
+] as const;
+export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
+
+const endpointsSchema = v.strictObject(
+  Object.fromEntries(ENDPOINT_KEYS.map((key) => [key, endpointUrl.optional()])) as Record<
+    EndpointKey,
+    ReturnType<typeof endpointUrl.optional>
+  >,
+);
+
 /** The daemon (field notes §9): probe cadence, the health endpoint, opt-in control-plane checks, repairs. */
 const healthSchema = v.strictObject({
   interval: duration.refine((s) => s >= 1 && s <= 3600, "must be between 1s and 1h").default(15),
@@ -189,6 +232,7 @@ export const configSchema = v.strictObject({
   /** Extra /etc/ecs/ecs.config keys (field notes §3): written as plain KEY=VALUE lines. */
   ecsConfig: v.record(ecsConfigKey, ecsConfigValue).default({}),
   health: healthSchema.prefault({}),
+  endpoints: endpointsSchema.prefault({}),
   activation: v
     .strictObject({
       expiresIn: activationExpiry.default(3600),
@@ -208,5 +252,6 @@ export type ExecutionRoleConfig = Config["executionRole"];
 export type InstanceRoleConfig = Config["instanceRole"];
 export type HostConfig = Config["host"];
 export type HealthConfig = Config["health"];
+export type EndpointsConfig = Config["endpoints"];
 
 export const MANAGED_BY_TAG = { key: "ManagedBy", value: "ecs-anywhere-agent" } as const;

@@ -5,6 +5,7 @@ import type { App } from "../app/app.ts";
 import type { Host } from "../app/host-build.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
+import { sdkEndpoints } from "../config/endpoints.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { type ControlPlane, type PassFacts, type ProbeContext, passUnits } from "./probes.ts";
@@ -50,6 +51,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
       env: Object.fromEntries(
         Object.entries(app.deps.env).filter(([name]) => name.startsWith("AWS_ENDPOINT_URL")),
       ),
+      endpoints: sdkEndpoints(config.endpoints),
       credentials: async () => {
         const read = await instanceCredentials(host, app);
         return {

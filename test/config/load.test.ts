@@ -126,6 +126,10 @@ describe("loadConfig precedence", () => {
     });
     expect(config.taskRoles[1]).toEqual({ name: "reporter", path: "/", s3: [] });
     expect(config.activation.expiresIn).toBe(2 * 3600 + 30 * 60);
+    expect(config.endpoints).toEqual({
+      ssm: "https://vpce-0123456789abcdef0-abcdefgh.ssm.eu-west-1.vpce.amazonaws.com",
+      ecs: "https://ecs.eu-west-1.amazonaws.com",
+    });
   });
 
   it("ignores flags it has no binding for, such as the ones commander adds", () => {

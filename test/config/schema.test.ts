@@ -71,6 +71,7 @@ describe("configSchema defaults", () => {
         maxRepairsPerHour: 6,
         minFreeDiskMiB: 1024,
       },
+      endpoints: {},
       activation: { expiresIn: 3600, registrationLimit: 1, tags: {} },
     });
   });

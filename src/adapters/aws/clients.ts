@@ -40,6 +40,11 @@ export interface AwsSettings {
    * instance role's, which the SSM agent renews at half-life: field notes §4.3). Beats `env`'s static keys.
    */
   credentials?: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+  /**
+   * Endpoints from the config file (`endpoints:`), per service: VPC interface or FIPS endpoints. The
+   * environment's AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win over them (flags > environment > file).
+   */
+  endpoints?: Partial<Record<Service, string>>;
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
@@ -52,9 +57,17 @@ export interface RetryLog {
   debug(fields: Record<string, unknown>, message: string): void;
 }
 
-/** AWS_ENDPOINT_URL_<SERVICE> beats AWS_ENDPOINT_URL, as in the SDK's own resolution. */
-function endpointFor(env: AwsSettings["env"], service: Service): string | undefined {
-  return env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+/**
+ * AWS_ENDPOINT_URL_<SERVICE> beats AWS_ENDPOINT_URL, as in the SDK's own resolution (field notes §10.11); both
+ * beat the config file's endpoint, as the environment beats the file everywhere else. An empty variable is unset.
+ */
+export function endpointFor(
+  env: AwsSettings["env"],
+  service: Service,
+  configured?: AwsSettings["endpoints"],
+): string | undefined {
+  const set = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value);
+  return set(env[`AWS_ENDPOINT_URL_${service}`]) ?? set(env.AWS_ENDPOINT_URL) ?? configured?.[service];
 }
 
 /**
@@ -82,7 +95,7 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
       : async () => ({ ...(await credentials()), expiration: new Date(0) });
   const timeoutMs = settings.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const base = (service: Service, region: string) => {
-    const endpoint = endpointFor(env, service);
+    const endpoint = endpointFor(env, service, settings.endpoints);
     return {
       region,
       maxAttempts: settings.maxAttempts ?? 5,
@@ -124,7 +137,7 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
         ),
         settings.signal,
       ),
-      endpointLabel(env, service, region),
+      endpointLabel(env, service, region, settings.endpoints),
       timeoutMs,
     );
   const sts = stsPort.createStsPort(
@@ -273,8 +286,13 @@ function cancellable<T extends { send: (...args: never[]) => unknown }>(
  * The endpoint a client talks to, as host:port, for errors that never reached AWS: the configured one, else the
  * public endpoint of the service in that region (IAM's is global per partition, field notes §5.8).
  */
-export function endpointLabel(env: AwsSettings["env"], service: Service, region: string): string {
-  const configured = endpointFor(env, service);
+export function endpointLabel(
+  env: AwsSettings["env"],
+  service: Service,
+  region: string,
+  endpoints?: AwsSettings["endpoints"],
+): string {
+  const configured = endpointFor(env, service, endpoints);
   if (configured !== undefined) {
     try {
       const url = new URL(configured);

@@ -24,7 +24,11 @@ export function desiredKeys(config: Config, region: string): Record<string, stri
     instanceAttributes: host.instanceAttributes,
     ...(host.enableGpu ? { enableGpu: true } : {}),
     ...(host.reservedMemoryMiB === undefined ? {} : { reservedMemoryMiB: host.reservedMemoryMiB }),
-    extra: config.ecsConfig,
+    // field notes §10.9, §3.1: the ECS endpoint in the file that wins, so it also reaches a host whose ecs-init
+    // was installed before (the install script writes --ecs-endpoint only when it installs ecs-init).
+    extra: config.endpoints.ecs
+      ? { ...config.ecsConfig, ECS_BACKEND_HOST: config.endpoints.ecs }
+      : config.ecsConfig,
   });
 }
 

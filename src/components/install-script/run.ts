@@ -16,6 +16,8 @@ export interface ScriptInvocation {
   /** Absent when SSM is already registered: the script then runs with --skip-registration. */
   activation?: { id: string; code: string };
   host: HostConfig;
+  /** endpoints.ecs: the script writes it as ECS_BACKEND_HOST (field notes §1.3, §10.9). */
+  ecsEndpoint?: string;
 }
 
 /** The official flags (field notes §1). The code is an argument of the script: the exec adapter scrubs it. */
@@ -31,6 +33,7 @@ export function scriptArguments(invocation: ScriptInvocation): string[] {
   if (host.dockerInstallSource !== "all") args.push("--docker-install-source", host.dockerInstallSource);
   if (host.ecsVersion !== "latest") args.push("--ecs-version", host.ecsVersion);
   if (host.noStart) args.push("--no-start");
+  if (invocation.ecsEndpoint !== undefined) args.push("--ecs-endpoint", invocation.ecsEndpoint);
   return args;
 }
 

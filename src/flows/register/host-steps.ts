@@ -101,6 +101,7 @@ export const runScriptStep: Step<RegisterRun> = {
       cluster: input.config.cluster,
       ...(run.activation ? { activation: run.activation } : {}),
       host: scriptHost,
+      ...(input.config.endpoints.ecs ? { ecsEndpoint: input.config.endpoints.ecs } : {}),
     });
     const details = [
       `timeout ${formatDuration(Math.round(input.scriptTimeoutMs / 1000))}`,

@@ -6,6 +6,7 @@ import { type RunReport, runSteps } from "../../engine/run.ts";
 import { change, defineStep, nothing, type Step } from "../../engine/step.ts";
 import { describeError } from "../../errors.ts";
 import { activationStep, discardActivation } from "./activation.ts";
+import { endpointConfigStep } from "./endpoint-config.ts";
 import { ecsConfigStep, installScriptStep, normalizeStep, runScriptStep, verifyStep } from "./host-steps.ts";
 import { chooseMode } from "./mode.ts";
 import { observeHost } from "./observe.ts";
@@ -63,6 +64,7 @@ export const REGISTER_STEPS: readonly Step<RegisterRun>[] = [
   preflightStep,
   activationStep,
   ecsConfigStep,
+  endpointConfigStep,
   installScriptStep,
   runScriptStep,
   normalizeStep,

@@ -10,6 +10,7 @@ export const REGISTER_PHASES = [
   "preflight",
   "activation",
   "ecs-config",
+  "endpoint-config",
   "install-script",
   "run-script",
   "normalize-config",

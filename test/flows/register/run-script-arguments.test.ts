@@ -7,6 +7,7 @@ import {
 } from "../../../src/components/install-script/run.ts";
 import { configSchema, type HostConfig } from "../../../src/config/schema.ts";
 import { MASK } from "../../../src/util/redact.ts";
+import { expectGolden } from "../../support/golden.ts";
 
 const ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 const CODE = "SecretActivationCode0123";
@@ -90,6 +91,24 @@ describe("scriptArguments: the official install script's flags (field notes §1)
       "1.2.3",
       "--no-start",
     ]);
+  });
+});
+
+describe("--ecs-endpoint (field notes §1.3, §10.9)", () => {
+  it("passes endpoints.ecs, as the config normalised it, and nothing without it (golden)", () => {
+    const { endpoints } = configSchema.parse({
+      endpoints: { ecs: "https://VPCE-0a1b2c3d4e5f60718-abcdefgh.ecs.eu-west-1.vpce.amazonaws.com/" },
+    });
+    const args = maskedArguments({
+      ...invocation({ ecsVersion: "1.89.2-1" }),
+      ecsEndpoint: endpoints.ecs as string,
+    });
+    expect(args.slice(-2)).toEqual([
+      "--ecs-endpoint",
+      "https://vpce-0a1b2c3d4e5f60718-abcdefgh.ecs.eu-west-1.vpce.amazonaws.com",
+    ]);
+    expectGolden("endpoints/install-script-arguments.txt", `${args.join("\n")}\n`);
+    expect(scriptArguments(invocation())).not.toContain("--ecs-endpoint");
   });
 });
 
