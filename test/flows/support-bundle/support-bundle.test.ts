@@ -232,6 +232,22 @@ describe("support-bundle", () => {
     expect(journalCalls).toContainEqual(["-u", "docker", "-n", "2000", "--no-pager", "-o", "short-iso"]);
   });
 
+  it("in text, says where it wrote the bundle and what it could not collect, never a secret", async () => {
+    const out = join(scratch, "text.tar.gz");
+    const run = await cli(bundleArgs(out), world.env, deps());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^wrote ${out.replace(/[.]/g, "\\.")} \\(\\d+ bytes, mode 0600\\): \\d+ files, [1-9]\\d* secret value`,
+      ),
+    );
+    expect(run.stdout).toContain(
+      "not collected: journal/ecs-anywhere-register.log (journalctl -u ecs-anywhere-register",
+    );
+    for (const secret of SECRETS) expect(run.stdout + run.stderr).not.toContain(secret);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
   it("--dry-run lists what would be collected and writes nothing", async () => {
     const out = join(scratch, "dry.tar.gz");
     const run = await cli(bundleArgs(out, ["--dry-run"]), world.env, deps());
