@@ -72,6 +72,11 @@ const EXAMPLES: Record<string, string[]> = {
     "ecs-anywhere-agent config validate --config ./config.yaml --output json",
   ],
   version: ["ecs-anywhere-agent version", "ecs-anywhere-agent version --output json"],
+  "support-bundle": [
+    "ecs-anywhere-agent support-bundle                               # ./ecs-anywhere-support-HOST-TIME.tar.gz",
+    "ecs-anywhere-agent support-bundle --out /root/case-1234.tar.gz --output json",
+    "ecs-anywhere-agent support-bundle --dry-run                     # what it would collect",
+  ],
 };
 
 /** Adds the Examples section to the program and every command under it. */

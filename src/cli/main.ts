@@ -239,6 +239,19 @@ function buildProgram(
     .option("--no-daemon", "do not ask the daemon: probe now")
     .action(run(() => import("./commands/status.ts")));
 
+  program
+    .command("support-bundle")
+    .description(
+      "write one .tar.gz (mode 0600) for AWS Support: check, status, config, ecs.config, logs, journals, versions; secrets masked (--dry-run lists it)",
+    )
+    .option("--root <dir>", "host root prefix (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .option(
+      "--out <file>",
+      "the file to write (default ./ecs-anywhere-support-HOST-TIME.tar.gz); never overwritten",
+    )
+    .action(run(() => import("./commands/support-bundle.ts")));
+
   const activation = program
     .command("activation")
     .description("SSM hybrid activations for registering hosts");

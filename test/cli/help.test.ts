@@ -13,6 +13,7 @@ const COMMANDS = [
   ["config"],
   ["config", "validate"],
   ["version"],
+  ["support-bundle"],
 ];
 
 describe("COMMAND --help", () => {
@@ -49,7 +50,7 @@ describe("COMMAND --help", () => {
       code: 2,
       stdout: "",
       stderr:
-        'error (input): unknown command "nosuch" (commands: setup, check, register, deregister, daemon, status, activation, config, version)\n',
+        'error (input): unknown command "nosuch" (commands: setup, check, register, deregister, daemon, status, support-bundle, activation, config, version)\n',
     });
     const nested = await cli(["--region", "eu-west-1", "activation", "nosuch", "-h"], {});
     expect(nested.code).toBe(2);

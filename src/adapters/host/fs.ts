@@ -92,6 +92,50 @@ export class HostFs {
     }
   }
 
+  /**
+   * The last `maxBytes` of a file under the root (a log, a config), starting at a whole line when older content
+   * was left out; undefined when it does not exist. Stricter than readText: a symlink (anywhere on the way) that
+   * leads out of the root is refused (ENOTREG) rather than followed, and so is anything but a regular file
+   * (opened non-blocking, checked with fstat). A file of any size is fine: only its tail is read.
+   */
+  async readTail(
+    hostPath: string,
+    maxBytes: number,
+  ): Promise<{ text: string; size: number; truncated: boolean } | undefined> {
+    const real = this.resolve(hostPath);
+    try {
+      const target = await ifExists(fsp.realpath(real));
+      if (target === undefined) return undefined;
+      const root = await fsp.realpath(this.root);
+      if (root !== "/" && target !== root && !target.startsWith(`${root}/`)) {
+        throw Object.assign(new Error("it is a symlink that leads out of the root, not followed"), {
+          code: "ENOTREG",
+        });
+      }
+      const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW;
+      const handle = await fsp.open(target, flags);
+      try {
+        const stats = await handle.stat();
+        refuseUnlessRegular(stats, Number.MAX_SAFE_INTEGER);
+        const start = Math.max(0, stats.size - maxBytes);
+        const buffer = Buffer.alloc(Math.min(stats.size, maxBytes));
+        let length = 0;
+        while (length < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, length, buffer.length - length, start + length);
+          if (bytesRead === 0) break;
+          length += bytesRead;
+        }
+        let text = buffer.subarray(0, length).toString("utf8");
+        if (start > 0) text = text.slice(text.indexOf("\n") + 1);
+        return { text, size: stats.size, truncated: start > 0 };
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw asHostFileError("cannot read", real, error);
+    }
+  }
+
   /** What is at the path, without following a final symlink; undefined when nothing is. */
   async kindOf(hostPath: string): Promise<"file" | "directory" | "symlink" | "other" | undefined> {
     const stats = await ifExists(fsp.lstat(this.resolve(hostPath)));

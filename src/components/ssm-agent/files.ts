@@ -15,6 +15,10 @@ export const SSM_AGENT = {
   /** The instance role's credentials, in the [default] profile, rotated about every 30 minutes. */
   credentials: "/root/.aws/credentials",
   folders: ["/var/lib/amazon/ssm", "/etc/amazon/ssm", "/var/log/amazon/ssm"],
+  /** Endpoint overrides and other settings; the snap reads it there too (field notes §10.10). */
+  config: "/etc/amazon/ssm/amazon-ssm-agent.json",
+  /** Rolling logs, the snap's at the same paths (field notes §10.16). */
+  logs: { agent: "/var/log/amazon/ssm/amazon-ssm-agent.log", errors: "/var/log/amazon/ssm/errors.log" },
 } as const;
 
 /** Managed instance ids of hybrid nodes (field notes §4). */
