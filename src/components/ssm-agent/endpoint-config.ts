@@ -1,3 +1,4 @@
+import path from "node:path";
 // The SSM agent's endpoint overrides (field notes §10.10): keys of /etc/amazon/ssm/amazon-ssm-agent.json, merged
 // into what the file holds. The agent records which keys it set, with their values, in a file of its own (with
 // ECS_BACKEND_HOST, components/ecs-agent/backend-host.ts), so that removing an endpoint from the config removes
@@ -6,9 +7,10 @@ import type { HostFs } from "../../adapters/host/fs.ts";
 import type { EndpointsConfig } from "../../config/schema.ts";
 import { isPlainObject } from "../../config/values.ts";
 import { AGENT_STATE } from "../agent-state/paths.ts";
+import { SSM_AGENT } from "./files.ts";
 
 /** Read by the deb, rpm and snap agents alike (field notes §10.10); the packages ship only a template. */
-export const SSM_AGENT_CONFIG = "/etc/amazon/ssm/amazon-ssm-agent.json";
+export const SSM_AGENT_CONFIG = SSM_AGENT.config;
 /** The endpoint settings this agent wrote into other programs' files, and their values (EndpointRecord). */
 export const ENDPOINT_RECORD = `${AGENT_STATE.dir}/endpoints.json`;
 
@@ -197,7 +199,7 @@ export async function applySsmAgentConfig(
   await writeEndpointRecord(fs, { ...record, ssmAgent: { ...record.ssmAgent, ...plan.owned } });
   if (plan.next === null) await fs.remove(SSM_AGENT_CONFIG);
   else {
-    await fs.mkdir("/etc/amazon/ssm", 0o755);
+    await fs.mkdir(path.dirname(SSM_AGENT_CONFIG), 0o755);
     await fs.writeFileAtomic(SSM_AGENT_CONFIG, plan.next, {
       mode: observed.mode ?? 0o644,
       regularOnly: true,
