@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { createAwsPorts } from "../../../src/adapters/aws/clients.ts";
 import type { AwsPorts } from "../../../src/adapters/aws/ports.ts";
 import { Redactor } from "../../../src/util/redact.ts";
@@ -49,27 +49,39 @@ export interface UpgradeWorld {
 }
 
 let ssmKey: Promise<TestKey> | undefined;
+/** One registered world per test file; each test works on a copy of it (registering takes seconds). */
+let base: Promise<{ world: World; arn: string }> | undefined;
+afterAll(async () => {
+  const done = base;
+  base = undefined;
+  await (await done)?.world.stop();
+});
 
 /**
  * A registered fake host (ecs-init OLD, the SSM agent SSM_OLD) and a package server holding the old and the new
- * version of both, signed by the world's key (ecs-init) and a throwaway "SSM Agent" key.
+ * version of both (deb and rpm), signed by the world's key (ecs-init) and a throwaway "SSM Agent" key.
  */
 export async function startUpgradeWorld(): Promise<UpgradeWorld> {
-  const world = await startWorld();
-  const { arn } = await registered(world);
-  world.host.writeFile("/.fake/packages/amazon-ssm-agent.version", `${SSM_OLD}\n`);
+  base ??= (async () => {
+    const first = await startWorld();
+    const { arn } = await registered(first);
+    first.host.writeFile("/.fake/packages/amazon-ssm-agent.version", `${SSM_OLD}\n`);
+    return { world: first, arn };
+  })();
+  const { world: original, arn } = await base;
+  const world = await startWorld({ copyOf: original });
   ssmKey ??= generateTestKey("SSM Agent (test)");
   const ssm = await ssmKey;
   const ssmKeyFile = join(world.scratch, "ssm-agent.asc");
   await writeFile(ssmKeyFile, ssm.publicKey);
   const packages = await startPackageServer({
     keys: { ecs: world.key, ssm },
-    packages: [
-      { component: "ecs", version: OLD },
-      { component: "ecs", version: NEW, latest: true },
-      { component: "ssm", version: SSM_OLD },
-      { component: "ssm", version: SSM_NEW, latest: true },
-    ],
+    packages: (["deb", "rpm"] as const).flatMap((format) => [
+      { component: "ecs" as const, version: OLD, format },
+      { component: "ecs" as const, version: NEW, latest: true, format },
+      { component: "ssm" as const, version: SSM_OLD, format },
+      { component: "ssm" as const, version: SSM_NEW, latest: true, format },
+    ]),
   });
   const flags = [
     "--ecs-source",

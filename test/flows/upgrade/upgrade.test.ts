@@ -148,6 +148,36 @@ describe("upgrade: ecs-init and the ECS agent (fake package manager, old -> new)
     expect(w.world.emu.state.containerInstances[w.arn]?.status).toBe("ACTIVE");
   });
 
+  it("--drain that outlives --drain-timeout upgrades nothing and sets the instance ACTIVE again (fake clock)", async () => {
+    const run = await w.upgradeWithAws(
+      (ports) => ({
+        ...ports,
+        ecs: {
+          ...ports.ecs,
+          // A task of no service: it never stops (field notes §10.14).
+          async describeContainerInstances(cluster, arns) {
+            const found = await ports.ecs.describeContainerInstances(cluster, arns);
+            return found.map((instance) => ({ ...instance, runningTasksCount: 1 }));
+          },
+        },
+      }),
+      ["--component", "ecs", "--drain", "--drain-timeout", "20m", "--output", "json"],
+    );
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as UpgradeJson;
+    expect(report.steps.map((s) => [s.id, s.status])).toEqual([
+      ["drain", "failed"],
+      ["upgrade-ecs", "skipped"],
+      ["activate", "changed"],
+    ]);
+    expect(step(report, "drain").summary).toBe(`1 task(s) still running or pending on ${w.arn} after 20m`);
+    expect(step(report, "upgrade-ecs").summary).toBe(
+      "not run: the drain failed, so the ECS agent was not upgraded",
+    );
+    expect(w.installed("amazon-ecs-init")).toBe(OLD);
+    expect(w.world.emu.state.containerInstances[w.arn]?.status).toBe("ACTIVE");
+  });
+
   it("--drain without tasks drains nothing and sets nothing ACTIVE", async () => {
     const { run, report } = await w.upgradeJson(["--component", "ecs", "--drain"]);
     expect(run.code, run.stderr).toBe(0);
@@ -232,6 +262,31 @@ describe("upgrade: ecs-init and the ECS agent (fake package manager, old -> new)
     expect(w.installed("amazon-ecs-init")).toBe(OLD);
     expect(packageCalls(w.world).some((line) => line.startsWith("apt-get install"))).toBe(false);
     expect(w.world.host.systemctlCalls().slice(before)).not.toContain("restart ecs");
+  });
+});
+
+describe("upgrade on an rpm distribution", () => {
+  let w: UpgradeWorld;
+  beforeEach(async () => {
+    w = await startUpgradeWorld();
+    w.world.host.writeFile("/etc/os-release", 'ID="rhel"\nVERSION_ID="9.4"\n');
+  });
+  afterEach(() => w.stop());
+
+  it("asks rpm for the versions and installs the .rpm with dnf", async () => {
+    const { run, report } = await w.upgradeJson(["--component", "ecs"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(step(report, "upgrade-ecs").summary).toBe(
+      `upgraded amazon-ecs-init ${OLD} -> ${NEW}; ${w.arn} reconnected`,
+    );
+    const calls = packageCalls(w.world);
+    expect(calls).toContain("rpm -q --queryformat %{VERSION}-%{RELEASE} amazon-ecs-init");
+    expect(calls).toContainEqual(
+      expect.stringMatching(/^dnf install -y \/.*\/amazon-ecs-init-latest\.(x86_64|aarch64)\.rpm$/),
+    );
+    expect(calls.some((line) => line.startsWith("apt-get") || line.startsWith("dpkg"))).toBe(false);
+    expect(w.installed("amazon-ecs-init")).toBe(NEW);
+    expect(agentVersion(w)).toBe("Amazon ECS Agent - v1.90.0 (fake0001)");
   });
 });
 
