@@ -223,7 +223,8 @@ async function upgradeEcs(ctx: UpgradeContext, target: Target): Promise<{ summar
   await cacheInstalled(ctx, "ecs", target, manager);
   ctx.ecsOutcome = "upgraded";
   const arn = before ? `; ${before.arn} reconnected` : "";
-  return { summary: `upgraded ${ECS_AGENT.package} ${target.from} -> ${target.to}${arn}` };
+  const remote = before && !ctx.aws.ready ? ` (the control plane was not asked: ${ctx.aws.reason})` : "";
+  return { summary: `upgraded ${ECS_AGENT.package} ${target.from} -> ${target.to}${arn}${remote}` };
 }
 
 async function rollBackEcs(

@@ -265,6 +265,25 @@ describe("upgrade: ecs-init and the ECS agent (fake package manager, old -> new)
   });
 });
 
+describe("upgrade --local-only", () => {
+  let w: UpgradeWorld;
+  beforeEach(async () => {
+    w = await startUpgradeWorld();
+  });
+  afterEach(() => w.stop());
+
+  it("verifies on the host alone, says the control plane was not asked, and makes no AWS call", async () => {
+    w.world.emu.clearCalls();
+    const { run, report } = await w.upgradeJson(["--component", "ecs", "--local-only"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(step(report, "upgrade-ecs").summary).toBe(
+      `upgraded amazon-ecs-init ${OLD} -> ${NEW}; ${w.arn} reconnected (the control plane was not asked: skipped (--local-only))`,
+    );
+    expect(w.world.emu.calls()).toEqual([]);
+    expect(agentVersion(w)).toBe("Amazon ECS Agent - v1.90.0 (fake0001)");
+  });
+});
+
 describe("upgrade on an rpm distribution", () => {
   let w: UpgradeWorld;
   beforeEach(async () => {
