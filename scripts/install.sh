@@ -6,6 +6,10 @@
 #   /etc/systemd/system/*.service                  every unit of systemd/
 #   /var/lib/ecs-anywhere-agent                    (0700)
 # then, on the host itself, `systemctl daemon-reload` and `systemctl enable ecs-anywhere-agent.service`.
+# With --release TARBALL (a release tarball, `npm pack` output) whose SHA-256 is checked first (--sha256, or the
+# SHA256SUMS file next to it), the code goes to PREFIX/releases/VERSION instead, PREFIX/current is switched to it
+# in one rename, PREFIX/previous keeps the release it replaced, and the link points at PREFIX/current; --rollback
+# switches back to PREFIX/previous. Only those two releases are kept.
 # Running it again installs the same files again. It checks every target before it writes anything, and refuses
 # a folder on the way that is a symbolic link (or a file there that is one), and a folder of its own that belongs
 # to another user: it never writes through a link someone planted.
@@ -21,13 +25,19 @@ readonly STATE_DIR=/var/lib/ecs-anywhere-agent
 usage() {
   cat <<'EOF'
 Usage: scripts/install.sh [--prefix DIR] [--no-enable] [--dry-run] [--help]
+       scripts/install.sh --release TARBALL [--sha256 HEX] [--prefix DIR] [--no-enable] [--dry-run]
+       scripts/install.sh --rollback [--prefix DIR] [--dry-run]
 
 Installs the built agent (run `npm run build` first) as root, or under $DESTDIR without root.
 
-  --prefix DIR   where the code goes (default /opt/ecs-anywhere-agent)
-  --no-enable    do not enable ecs-anywhere-agent.service (systemctl daemon-reload still runs)
-  --dry-run      print what would be done; change nothing
-  --help         this text
+  --prefix DIR       where the code goes (default /opt/ecs-anywhere-agent)
+  --no-enable        do not enable ecs-anywhere-agent.service (systemctl daemon-reload still runs)
+  --release TARBALL  install this release tarball (npm pack output) as PREFIX/releases/VERSION and switch
+                     PREFIX/current to it; the release it replaces stays as PREFIX/previous
+  --sha256 HEX       the tarball's SHA-256; without it, SHA256SUMS next to the tarball must list it
+  --rollback         switch PREFIX/current back to PREFIX/previous
+  --dry-run          print what would be done; change nothing
+  --help             this text
 
 Environment:
   DESTDIR        stage the files under this folder (for packages and images): no root needed, no systemctl
@@ -44,6 +54,9 @@ fail_usage() {
 prefix=/opt/ecs-anywhere-agent
 enable=1
 dry_run=0
+release=""
+sha256=""
+rollback=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help)
@@ -67,6 +80,20 @@ while [ $# -gt 0 ]; do
       dry_run=1
       shift
       ;;
+    --release)
+      [ $# -ge 2 ] || fail_usage "--release needs a tarball"
+      release=$2
+      shift 2
+      ;;
+    --sha256)
+      [ $# -ge 2 ] || fail_usage "--sha256 needs a hex digest"
+      sha256=$2
+      shift 2
+      ;;
+    --rollback)
+      rollback=1
+      shift
+      ;;
     *) fail_usage "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -86,9 +113,94 @@ elif [ "$(id -u)" -ne 0 ] && [ "$dry_run" -eq 0 ]; then
   fail_usage "installing onto this host needs root: run it as root, or set DESTDIR=FOLDER to stage the files there"
 fi
 
+base="$root$prefix"
+[ -z "$sha256" ] || [ -n "$release" ] || fail_usage "--sha256 goes with --release"
+[ "$rollback" -eq 0 ] || [ -z "$release" ] || fail_usage "--rollback and --release exclude each other"
+
+run() {
+  if [ "$dry_run" -eq 1 ]; then
+    printf 'would run:'
+    printf ' %q' "$@"
+    printf '\n'
+  else
+    "$@"
+  fi
+}
+
+# `switch_link LINK TARGET`: LINK points at TARGET, replaced in one rename (never missing in between).
+switch_link() {
+  run ln -sfn -- "$2" "$1.new"
+  run mv -T -- "$1.new" "$1"
+}
+
+# `release_of LINK`: the release a link of PREFIX names (releases/VERSION), or nothing.
+release_of() {
+  if [ -L "$1" ]; then readlink -- "$1"; fi
+}
+
+if [ "$rollback" -eq 1 ]; then
+  current=$(release_of "$base/current")
+  previous=$(release_of "$base/previous")
+  if [ -z "$previous" ] || [ ! -f "$base/$previous/dist/ecs-anywhere-agent.mjs" ]; then
+    fail_usage "no previous release to roll back to in $base"
+  fi
+  [ ! -e "$base/current" ] || [ -L "$base/current" ] || fail_usage "$base/current is not a symbolic link"
+  units=()
+  for file in "$base/$previous"/systemd/*.service; do
+    [ -f "$file" ] && units+=("$file")
+  done
+  switch_link "$base/current" "$previous"
+  if [ -n "$current" ]; then switch_link "$base/previous" "$current"; fi
+  if [ "${#units[@]}" -gt 0 ]; then run install -m 0644 -t "$root$UNIT_DIR" "${units[@]}"; fi
+  if [ -z "$root" ] && [ -d /run/systemd/system ]; then
+    run systemctl daemon-reload
+    run systemctl try-restart "$UNIT_TO_ENABLE"
+  fi
+  if [ "$dry_run" -eq 1 ]; then
+    echo "dry run: nothing was changed"
+  else
+    echo "ecs-anywhere-agent rolled back to ${previous#releases/} in $prefix${current:+ (${current#releases/} kept as previous)}"
+  fi
+  exit 0
+fi
+
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+version=""
+if [ -n "$release" ]; then
+  [ -f "$release" ] || fail_usage "--release: no such file: $release"
+  if [ -z "$sha256" ]; then
+    sums="$(dirname -- "$release")/SHA256SUMS"
+    [ -f "$sums" ] || fail_usage "--release: pass --sha256 HEX, or put SHA256SUMS next to $release"
+    name=$(basename -- "$release")
+    sha256=$(awk -v name="$name" '{ file = $2; sub(/^\*/, "", file) } file == name { print $1; exit }' "$sums")
+    [ -n "$sha256" ] || fail_usage "$sums does not list $name"
+  fi
+  [[ $sha256 =~ ^[0-9A-Fa-f]{64}$ ]] || fail_usage "--sha256 must be 64 hexadecimal characters"
+  actual=$(sha256sum -- "$release" | cut -d ' ' -f 1)
+  if [ "$actual" != "${sha256,,}" ]; then
+    fail_usage "$release has SHA-256 $actual, not ${sha256,,}: refusing it (download it again)"
+  fi
+  # Only plain files and folders under package/: no absolute path, no .., no links (tar -tv's first letter).
+  if ! long=$(tar -tvzf "$release" 2>/dev/null) || ! names=$(tar -tzf "$release" 2>/dev/null); then
+    fail_usage "$release is not a gzip-compressed tar archive"
+  fi
+  if grep -qv '^[-d]' <<<"$long" || grep -qvE '^package(/|$)' <<<"$names" ||
+    grep -qE '(^|/)\.\.(/|$)' <<<"$names"; then
+    fail_usage "$release is not a release tarball (entries outside package/, or links)"
+  fi
+  unpacked=$(mktemp -d)
+  trap 'rm -rf -- "$unpacked"' EXIT
+  tar -xzf "$release" -C "$unpacked" --no-same-owner --no-same-permissions
+  src="$unpacked/package"
+  [ -f "$src/package.json" ] || fail_usage "$release has no package/package.json"
+  version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$src/package.json")
+  [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] || fail_usage "$release: no valid version in package.json"
+fi
 entry="$src/dist/ecs-anywhere-agent.mjs"
-[ -f "$entry" ] || fail_usage "$entry is missing: run npm run build first"
+if [ ! -f "$entry" ]; then
+  [ -z "$release" ] || fail_usage "$release holds no package/dist/ecs-anywhere-agent.mjs"
+  fail_usage "$entry is missing: run npm run build first"
+fi
 chunks=()
 for file in "$src"/dist/chunks/*.mjs; do
   [ -f "$file" ] && chunks+=("$file")
@@ -104,7 +216,8 @@ for file in "$src/package.json" "$example"; do
   [ -f "$file" ] || fail_usage "$file is missing"
 done
 
-code="$root$prefix"
+code="$base"
+[ -z "$version" ] || code="$base/releases/$version"
 # The user the installed files are for: root on this host (a dry run by another user checks for root too), the
 # installing user under DESTDIR.
 if [ -n "$root" ]; then owner=$(id -u); else owner=0; fi
@@ -136,7 +249,7 @@ file_ok() {
   fi
 }
 
-for dir in "$code" "$code/dist" "$code/dist/chunks" "$root$CONFIG_DIR" "$root$STATE_DIR"; do
+for dir in "$base" "$code" "$code/dist" "$code/dist/chunks" "$root$CONFIG_DIR" "$root$STATE_DIR"; do
   folder_ok "$dir" own
 done
 for dir in "$root$BIN_DIR" "$root$UNIT_DIR"; do
@@ -147,23 +260,20 @@ file_ok "$code/dist/ecs-anywhere-agent.mjs"
 for file in "${chunks[@]}"; do file_ok "$code/dist/chunks/${file##*/}"; done
 file_ok "$root$CONFIG_DIR/config.yaml.example"
 for file in "${units[@]}"; do file_ok "$root$UNIT_DIR/${file##*/}"; done
+if [ -n "$version" ]; then
+  for file in "$base/current" "$base/previous"; do
+    [ ! -e "$file" ] || [ -L "$file" ] || fail_usage "$file is not a symbolic link"
+  done
+fi
 link="$root$BIN_DIR/ecs-anywhere-agent"
 if [ -d "$link" ] && [ ! -L "$link" ]; then
   fail_usage "$link is a folder"
 fi
 
 # Relative, so that the same link works under DESTDIR and once the tree is copied to /.
-target=$(realpath -m -s --relative-to="$BIN_DIR" "$prefix/dist/ecs-anywhere-agent.mjs")
-
-run() {
-  if [ "$dry_run" -eq 1 ]; then
-    printf 'would run:'
-    printf ' %q' "$@"
-    printf '\n'
-  else
-    "$@"
-  fi
-}
+active="$prefix"
+[ -z "$version" ] || active="$prefix/current"
+target=$(realpath -m -s --relative-to="$BIN_DIR" "$active/dist/ecs-anywhere-agent.mjs")
 
 # Folders of the agent's own get their mode set every time; shared ones are only created when missing.
 shared_folder() {
@@ -179,6 +289,23 @@ for old in "$code"/dist/chunks/*; do
   [ -e "$old" ] || [ -L "$old" ] || continue
   [ -f "$src/dist/chunks/${old##*/}" ] || run rm -f -- "$old"
 done
+if [ -n "$version" ]; then
+  # The new release becomes current in one rename; the one it replaces is kept as previous, older ones go.
+  was=$(release_of "$base/current")
+  if [ "$was" != "releases/$version" ]; then
+    switch_link "$base/current" "releases/$version"
+    if [ -n "$was" ]; then switch_link "$base/previous" "$was"; fi
+  fi
+  keep_previous=$(release_of "$base/previous")
+  [ "$was" = "releases/$version" ] || [ -z "$was" ] || keep_previous=$was
+  for old in "$base"/releases/*; do
+    [ -d "$old" ] || continue
+    case "releases/${old##*/}" in
+      "releases/$version" | "$keep_previous") ;;
+      *) run rm -rf -- "$old" ;;
+    esac
+  done
+fi
 shared_folder "$root$BIN_DIR"
 run ln -sfn -- "$target" "$link"
 run install -d -m 0700 "$root$CONFIG_DIR"
@@ -187,7 +314,7 @@ shared_folder "$root$UNIT_DIR"
 run install -m 0644 -t "$root$UNIT_DIR" "${units[@]}"
 run install -d -m 0700 "$root$STATE_DIR"
 
-version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$src/package.json")
+[ -n "$version" ] || version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$src/package.json")
 if [ -n "$root" ]; then
   if [ "$dry_run" -eq 1 ]; then
     echo "dry run: nothing was changed (no systemctl with DESTDIR)"
@@ -214,5 +341,5 @@ command -v node >/dev/null 2>&1 ||
 if [ "$dry_run" -eq 1 ]; then
   echo "dry run: nothing was changed"
 else
-  echo "ecs-anywhere-agent ${version:-(unknown version)} installed in $prefix; restart $UNIT_TO_ENABLE if it was running"
+  echo "ecs-anywhere-agent ${version:-(unknown version)} installed in $code; restart $UNIT_TO_ENABLE if it was running"
 fi

@@ -54,6 +54,11 @@ const EXAMPLES: Record<string, string[]> = {
     "ecs-anywhere-agent deregister --drain --drain-timeout 20m",
     "ecs-anywhere-agent deregister --local-only --purge     # AWS unreachable: reset this host only",
   ],
+  upgrade: [
+    "ecs-anywhere-agent upgrade --dry-run                        # the plan: versions, sources, rollback",
+    "ecs-anywhere-agent upgrade --component ecs --drain          # drain the tasks first, ACTIVE again after",
+    "ecs-anywhere-agent upgrade --ecs-version 1.90.0-1 --output json",
+  ],
   activation: [
     "ecs-anywhere-agent activation create --region eu-west-1 --out /root/activation.json",
     "ecs-anywhere-agent activation sweep --region eu-west-1",

@@ -216,6 +216,49 @@ function buildProgram(
     .action(run(() => import("./commands/deregister.ts")));
 
   program
+    .command("upgrade")
+    .description(
+      "upgrade ecs-init (the ECS agent) and the SSM agent from their verified packages; verifies, rolls back on failure",
+    )
+    .option("--root <dir>", "host root prefix (default /)")
+    .option("--ecs-agent-url <url>", "ECS agent introspection API (default http://127.0.0.1:51678)")
+    .addOption(
+      new Option("--component <name>", "what to upgrade").choices(["ecs", "ssm", "all"]).default("all"),
+    )
+    .option(
+      "--ecs-version <version>",
+      "ecs-init package version, e.g. 1.90.0-1 (default host.ecsVersion of the config, latest)",
+    )
+    .option("--ssm-version <version>", "SSM agent version (default latest; a snap follows its channel)")
+    .option(
+      "--ecs-source <url>",
+      "folder URL holding the ecs-init packages (default the region's amazon-ecs-agent bucket)",
+    )
+    .option(
+      "--ssm-source <url>",
+      "folder URL holding the SSM agent packages (default the region's amazon-ssm bucket)",
+    )
+    .option("--gpg-key-file <file>", "the Amazon ECS public key that signs ecs-init (default: built in)")
+    .option("--gpg-key-url <url>", "download the Amazon ECS public key from here instead")
+    .option("--insecure-key-fingerprint <hex>", "trust a different ecs-init signing key fingerprint (warns)")
+    .option(
+      "--ssm-gpg-key-file <file>",
+      "the SSM Agent public key (with --insecure-ssm-key-fingerprint; default: built in)",
+    )
+    .option(
+      "--insecure-ssm-key-fingerprint <hex>",
+      "trust a different SSM agent signing key fingerprint (warns)",
+    )
+    .option("--drain", "with tasks running: set the container instance DRAINING first, ACTIVE again after")
+    .option("--drain-timeout <duration>", "wait this long for the tasks to stop (default 10m)")
+    .option("--verify-timeout <duration>", "wait this long for the upgraded agent to reconnect (default 5m)")
+    .option("--download-timeout <duration>", "abandon a package download after this long (default 10m)")
+    .option("--no-rollback", "on a failed verification, stop instead of reinstalling the previous version")
+    .option("--local-only", "no AWS calls: no drain, no control-plane check (the local checks still run)")
+    .option("--lock-timeout <duration>", "wait this long for another run to finish (default 60s)")
+    .action(run(() => import("./commands/upgrade.ts")));
+
+  program
     .command("daemon")
     .description(
       "keep this host healthy: probe it, repair drift, serve /livez /readyz /status /metrics (systemd Type=notify)",

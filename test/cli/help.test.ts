@@ -7,6 +7,7 @@ const COMMANDS = [
   ["check"],
   ["register"],
   ["deregister"],
+  ["upgrade"],
   ["activation"],
   ["activation", "create"],
   ["activation", "sweep"],
@@ -50,7 +51,7 @@ describe("COMMAND --help", () => {
       code: 2,
       stdout: "",
       stderr:
-        'error (input): unknown command "nosuch" (commands: setup, check, register, deregister, daemon, status, support-bundle, activation, config, version)\n',
+        'error (input): unknown command "nosuch" (commands: setup, check, register, deregister, upgrade, daemon, status, support-bundle, activation, config, version)\n',
     });
     const nested = await cli(["--region", "eu-west-1", "activation", "nosuch", "-h"], {});
     expect(nested.code).toBe(2);

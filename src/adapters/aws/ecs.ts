@@ -17,6 +17,11 @@ export function createEcsPort(client: ECSClient): EcsPort {
     ...(resource === undefined ? {} : { resource }),
   });
 
+  const setState = (cluster: string, arn: string, status: "ACTIVE" | "DRAINING") =>
+    awsCall(ctx("UpdateContainerInstancesState", arn), () =>
+      client.send(new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [arn], status })),
+    );
+
   return {
     async describeCluster(name) {
       const out = await awsCallRequired(ctx("DescribeClusters", `cluster/${name}`), () =>
@@ -75,15 +80,10 @@ export function createEcsPort(client: ECSClient): EcsPort {
       );
     },
     async setContainerInstanceDraining(cluster, arn) {
-      await awsCall(ctx("UpdateContainerInstancesState", arn), () =>
-        client.send(
-          new UpdateContainerInstancesStateCommand({
-            cluster,
-            containerInstances: [arn],
-            status: "DRAINING",
-          }),
-        ),
-      );
+      await setState(cluster, arn, "DRAINING");
+    },
+    async setContainerInstanceActive(cluster, arn) {
+      await setState(cluster, arn, "ACTIVE");
     },
   };
 }

@@ -74,6 +74,8 @@ export interface EcsPort {
   describeContainerInstances(cluster: string, arns: string[]): Promise<ContainerInstanceInfo[]>;
   deregisterContainerInstance(cluster: string, arn: string, force: boolean): Promise<void>;
   setContainerInstanceDraining(cluster: string, arn: string): Promise<void>;
+  /** Back to ACTIVE after a drain (field notes §10.14). */
+  setContainerInstanceActive(cluster: string, arn: string): Promise<void>;
 }
 
 export interface CreateActivationInput {
