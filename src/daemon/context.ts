@@ -3,6 +3,7 @@ import type { AwsPorts } from "../adapters/aws/ports.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { App } from "../app/app.ts";
 import type { Host } from "../app/host-build.ts";
+import { resolveProxy } from "../components/proxy/settings.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
 import type { Config } from "../config/schema.ts";
@@ -38,6 +39,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
     timeoutMs: config.health.repairTimeout * 1000,
   });
   const checks = { ...host.checks, timeoutMs, ...(region === undefined ? {} : { region }) };
+  const proxy = resolveProxy(config, app.deps.env);
   let ports: { key: string; made: Promise<AwsPorts> } | undefined;
   const controlPlane = async (): Promise<ControlPlane> => {
     if (region === undefined) throw new Error("no region known");
@@ -54,6 +56,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
           redactor: app.redactor,
           log: app.log,
           maxAttempts: 2,
+          ...(proxy === undefined ? {} : { proxy }),
         }),
       };
     }
@@ -69,6 +72,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
     repairSystemd,
     checks,
     config,
+    proxy,
     region,
     facts,
     ...(config.health.controlPlane && region !== undefined ? { controlPlane } : {}),
