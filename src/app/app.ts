@@ -97,12 +97,11 @@ export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
     config(flags) {
       if (config === undefined) {
         const loaded = loadConfigFor(deps.env, options, flags);
-        // Proxy credentials (the config's, else the environment's) are secrets from the moment they are read.
-        // A malformed proxy variable is reported by the command that uses the proxy, not by every command.
-        for (const secret of proxySecrets(
-          loaded.proxy === undefined ? safeEnvProxy(deps.env) : resolveProxy(loaded, deps.env),
-        ))
-          redactor.add(secret);
+        // Proxy credentials (the config's and the environment's: child processes inherit the latter) are secrets
+        // from the moment they are read. A malformed proxy variable is reported by the command that uses the proxy.
+        for (const proxy of [resolveProxy(loaded, {}), safeEnvProxy(deps.env)]) {
+          for (const secret of proxySecrets(proxy)) redactor.add(secret);
+        }
         config = loaded;
       }
       return config;
