@@ -1,6 +1,8 @@
 import { statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliResult } from "../../support/cli.ts";
+import { type RunCommand, run as realRun } from "../../../src/adapters/host/exec.ts";
+import { type CliResult, cli } from "../../support/cli.ts";
+import { fakeClock } from "../../support/clock.ts";
 import { expectGolden } from "../../support/golden.ts";
 import { expectNotPrinted, expectNotWritten, type NamedRun } from "../../support/secrets.ts";
 import { expectJsonSuccess, startWorld, type World } from "./harness.ts";
@@ -200,5 +202,48 @@ describe("the proxy password", () => {
     );
     expect(files.length).toBeGreaterThan(5);
     expectNotWritten(files, [PASSWORD, DECODED]);
+  });
+});
+
+describe("the install script's environment (field notes §10.6)", () => {
+  it("carries the proxy in both cases, no_proxy with localhost first; nothing of the proxy is printed", async () => {
+    const fresh = await startWorld();
+    try {
+      const seen: Record<string, string | undefined>[] = [];
+      const recording: RunCommand = async (cmd, args, options) => {
+        if (cmd === "bash") seen.push({ ...options.env });
+        return realRun(cmd, args, options);
+      };
+      const file = await fresh.operatorFile("proxy.yaml", CONFIG);
+      const result = await cli(
+        [
+          ...fresh.registerArgs(["--config", file, "--output", "json"]),
+          "--root",
+          fresh.host.root,
+          "--ecs-agent-url",
+          fresh.host.introspectionUrl,
+        ],
+        fresh.env,
+        {
+          clock: fakeClock(new Date()),
+          host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 }, run: recording },
+        },
+      );
+      expectJsonSuccess(result);
+      expect(seen).toHaveLength(1);
+      const noProxy =
+        "localhost,127.0.0.1,169.254.169.254,169.254.170.2,/var/run/docker.sock,.corp.example,10.0.0.0/8";
+      expect(seen[0]).toMatchObject({
+        http_proxy: PROXY,
+        https_proxy: PROXY,
+        HTTP_PROXY: PROXY,
+        HTTPS_PROXY: PROXY,
+        no_proxy: noProxy,
+        NO_PROXY: noProxy,
+      });
+      expectNotPrinted([{ name: "fresh register", result }], [PASSWORD, DECODED]);
+    } finally {
+      await fresh.stop();
+    }
   });
 });
