@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probeDate, probeReachable } from "../../src/adapters/host/http-probe.ts";
+import { MANDATORY_NO_PROXY } from "../../src/components/proxy/settings.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
 import { type CliResult, cli, emulatorEnv } from "../support/cli.ts";
@@ -282,6 +284,18 @@ describe("the agent's AWS calls through tinyproxy", () => {
       await new Promise<void>((resolve) => front.close(() => resolve()));
     }
   }, 60_000);
+
+  it("preflight's probes (endpoints, clock skew) go through the proxy too", async (ctx) => {
+    ctx.skip(!available, "tinyproxy is not installed");
+    const route = { http: proxyUrl(), https: proxyUrl(), noProxy: [...MANDATORY_NO_PROXY] };
+    const direct = await probeReachable(emu.url, 5_000);
+    expect(direct.ok).toBe(false);
+    const before = connects().length;
+    expect(await probeReachable(emu.url, 5_000, route)).toMatchObject({ ok: true });
+    const date = await probeDate(emu.url, 5_000, route);
+    expect(date.ok).toBe(true);
+    expect(connects().length).toBe(before + 2);
+  });
 
   it("never prints the proxy password", (ctx) => {
     ctx.skip(!available, "tinyproxy is not installed");

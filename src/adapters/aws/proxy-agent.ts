@@ -167,11 +167,15 @@ function handOver(callback: ConnectionCallback | undefined, error: Error | null,
 }
 
 /**
- * The agents for the SDK's `requestHandler` (`httpAgent`, `httpsAgent`), keep-alive like the SDK's own. A host in
+ * The agents for the SDK's `requestHandler` (`httpAgent`, `httpsAgent`), keep-alive like the SDK's own (the
+ * preflight probes take them without keep-alive). A host in
  * NO_PROXY is connected to directly, as by the default agents.
  */
-export function proxyAgents(route: ProxyRoute): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
-  const options: AgentOptions = { keepAlive: true, maxSockets: 50 };
+export function proxyAgents(
+  route: ProxyRoute,
+  keepAlive = true,
+): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const options: AgentOptions = { keepAlive, maxSockets: 50 };
 
   class TunnelHttpsAgent extends HttpsAgent {
     override createConnection(
