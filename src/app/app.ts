@@ -1,6 +1,7 @@
 import type { AwsPorts } from "../adapters/aws/ports.ts";
 import type { CliDeps, GlobalOptions } from "../cli/context.ts";
 import { createIo, type Io, type OutputFormat, withEscapedOutput } from "../cli/io.ts";
+import { proxySecrets, resolveProxy } from "../components/proxy/settings.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
@@ -53,6 +54,14 @@ export interface App {
   cleanupAws(region?: string): Promise<AwsPorts>;
 }
 
+function safeEnvProxy(env: Record<string, string | undefined>) {
+  try {
+    return resolveProxy({}, env);
+  } catch {
+    return undefined;
+  }
+}
+
 /** How long cleanup after a cancellation may talk to AWS before giving up. */
 const CLEANUP_MS = 20_000;
 
@@ -86,7 +95,15 @@ export function createApp(rawDeps: CliDeps, options: GlobalOptions): App {
     progress: (line) => (options.output === "text" ? io.err(line) : log.info({ line }, "progress")),
     signal: deps.signal ?? new AbortController().signal,
     config(flags) {
-      config ??= loadConfigFor(deps.env, options, flags);
+      if (config === undefined) {
+        const loaded = loadConfigFor(deps.env, options, flags);
+        // Proxy credentials (the config's and the environment's: child processes inherit the latter) are secrets
+        // from the moment they are read. A malformed proxy variable is reported by the command that uses the proxy.
+        for (const proxy of [resolveProxy(loaded, {}), safeEnvProxy(deps.env)]) {
+          for (const secret of proxySecrets(proxy)) redactor.add(secret);
+        }
+        config = loaded;
+      }
       return config;
     },
     region: (more = []) => requireRegion(app.config(), deps.env, more),

@@ -6,6 +6,7 @@ import { type HostDeps, systemInfoWith } from "../adapters/host/system.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { CheckContext, InstallScriptChoice } from "../checks/index.ts";
 import { DOCKER } from "../components/docker/files.ts";
+import { resolveProxy } from "../components/proxy/settings.ts";
 import { failpointsOf } from "../engine/failpoints.ts";
 import { UsageError } from "../errors.ts";
 import type { App } from "./app.ts";
@@ -54,6 +55,8 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
   const introspection = new IntrospectionClient(options.ecsAgentUrl, PROBE_TIMEOUT_MS, app.signal);
   const system = systemInfoWith(fs, overrides.system);
   const warnings: string[] = [];
+  // field notes §10.7: the preflight probes reach AWS the way the agent's own calls do.
+  const proxy = resolveProxy(config, app.deps.env);
   const host: HostContext = {
     fs,
     files: new HostFs("/", app.clock),
@@ -96,6 +99,7 @@ export async function buildHost(app: App, options: HostOptions, region = app.reg
     introspection,
     dockerSocket: fs.resolve(DOCKER.socket),
     timeoutMs: PROBE_TIMEOUT_MS,
+    ...(proxy === undefined ? {} : { proxy }),
   };
   return { host, checks, warnings };
 }

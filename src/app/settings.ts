@@ -7,6 +7,7 @@ import type { AwsPorts } from "../adapters/aws/ports.ts";
 import { ALL_REGIONS, isKnownRegion } from "../adapters/aws/regions.ts";
 import { INPUT_FILE_LIMIT, refuseUnlessRegular } from "../adapters/host/file-error.ts";
 import type { GlobalOptions } from "../cli/context.ts";
+import { resolveProxy } from "../components/proxy/settings.ts";
 import { profileRegion } from "../config/aws-profile.ts";
 import { sdkEndpoints } from "../config/endpoints.ts";
 import { ConfigError, type FlagValues, loadConfig } from "../config/load.ts";
@@ -169,6 +170,7 @@ export async function awsFor(
   if (app.deps.createAws) return app.deps.createAws(config, region);
   const maxAttempts = parseMaxAttempts(app.options);
   const attemptTimeoutMs = parseAwsTimeout(app.options);
+  const proxy = resolveProxy(config, app.deps.env);
   return createAwsPorts({
     region,
     ...(config.profile ? { profile: config.profile } : {}),
@@ -184,5 +186,6 @@ export async function awsFor(
     ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
     ...(signal ? { signal } : {}),
     ...(paced ? { pacing: { clock: app.deps.clock } } : {}),
+    ...(proxy === undefined ? {} : { proxy }),
   });
 }

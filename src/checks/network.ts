@@ -30,11 +30,11 @@ export type SkewMeasurement = { ok: true; skewMs: number } | { ok: false; url: s
 
 /** How far the host clock is from the Date header of the region's SSM endpoint (positive: ahead). */
 export async function measureClockSkew(
-  ctx: Pick<CheckContext, "env" | "region" | "clock" | "timeoutMs" | "endpoints">,
+  ctx: Pick<CheckContext, "env" | "region" | "clock" | "timeoutMs" | "endpoints" | "proxy">,
 ): Promise<SkewMeasurement> {
   const url = endpointFor(ctx.env, "ssm", ctx.region, ctx.endpoints);
   const before = ctx.clock.now().getTime();
-  const answer = await probeDate(url, ctx.timeoutMs);
+  const answer = await probeDate(url, ctx.timeoutMs, ctx.proxy);
   const after = ctx.clock.now().getTime();
   if (!answer.ok) return { ok: false, url, error: answer.error };
   // The server stamped its Date somewhere in the round trip; compare with our clock's midpoint.
@@ -69,7 +69,7 @@ export const endpointsCheck = defineCheck(
     const probes = await Promise.all(
       endpoints.map(async (endpoint) => ({
         endpoint,
-        answer: await probeReachable(endpoint.url, ctx.timeoutMs),
+        answer: await probeReachable(endpoint.url, ctx.timeoutMs, ctx.proxy),
       })),
     );
     const failed = probes.flatMap(({ endpoint, answer }) =>

@@ -1,3 +1,4 @@
+import type { ProxyRoute } from "../adapters/aws/proxy-agent.ts";
 import type { RunCommand } from "../adapters/host/exec.ts";
 import type { HostFs } from "../adapters/host/fs.ts";
 import type { IntrospectionClient } from "../adapters/host/introspection.ts";
@@ -58,6 +59,8 @@ export interface CheckContext {
   dockerSocket: string;
   /** Per network probe or command. */
   timeoutMs: number;
+  /** The host's HTTP proxy (the config's, else the environment's): the network probes go through it. */
+  proxy?: ProxyRoute;
 }
 
 export const pass = (message: string): Plan => ({ status: "ok", summary: message });

@@ -134,6 +134,15 @@ export function describeConfig(config: Config): Record<string, unknown> {
     repairTimeout: formatDuration(config.health.repairTimeout),
   };
   described.ecsConfig = maskEcsConfig(config.ecsConfig);
+  // field notes §10: a proxy URL may carry a password.
+  if (config.proxy !== undefined) {
+    const { http, https } = config.proxy;
+    described.proxy = {
+      ...config.proxy,
+      ...(https === undefined ? {} : { https: maskUrl(https) }),
+      ...(http === undefined ? {} : { http: maskUrl(http) }),
+    };
+  }
   return maskSecrets(described, SECRET_CONFIG_PATHS);
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_INSTALL_SCRIPT_URL } from "../checks/endpoints.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../components/install-script/verify.ts";
+import { NO_PROXY_ENTRY, proxyUrlProblem } from "../components/proxy/settings.ts";
 import { ECS_LOG_LEVELS } from "../ecsconfig/desired.ts";
 import { KEY_PATTERN } from "../ecsconfig/keys.ts";
 import { parseDuration } from "../util/duration.ts";
@@ -90,6 +91,29 @@ const ecsConfigValue = v
   .string()
   .regex(/^[^\n\r]*$/, "must be one line")
   .regex(/^(\S([\s\S]*\S)?)?$/, "must not begin or end with white space");
+
+// field notes §10.1-§10.7: one proxy for every consumer; a URL may carry credentials (a secret, masked everywhere).
+const proxyUrl = v.string().transform((text) => {
+  const trimmed = text.trim();
+  const problem = proxyUrlProblem(trimmed);
+  return problem === undefined ? trimmed : new v.Failure(problem);
+});
+const proxySchema = v
+  .strictObject({
+    https: proxyUrl.optional(),
+    http: proxyUrl.optional(),
+    noProxy: v
+      .array(
+        v
+          .string()
+          .regex(NO_PROXY_ENTRY, "must be one host, domain, IP, CIDR or host:port (no commas or spaces)"),
+      )
+      .default([]),
+  })
+  .refine(
+    (proxy) => proxy.https !== undefined || proxy.http !== undefined,
+    "needs https or http (either alone serves both)",
+  );
 
 /** Host-side settings used by `register` and the daemon (field notes §1 flags, §3 ecs.config keys). */
 const hostSchema = v.strictObject({
@@ -233,6 +257,8 @@ export const configSchema = v.strictObject({
   ecsConfig: v.record(ecsConfigKey, ecsConfigValue).default({}),
   health: healthSchema.prefault({}),
   endpoints: endpointsSchema.prefault({}),
+  /** The HTTP proxy of the host (field notes §10): absent, HTTPS_PROXY/HTTP_PROXY/NO_PROXY of the environment. */
+  proxy: proxySchema.optional(),
   activation: v
     .strictObject({
       expiresIn: activationExpiry.default(3600),

@@ -3,6 +3,7 @@ import type { AwsPorts } from "../adapters/aws/ports.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { App } from "../app/app.ts";
 import type { Host } from "../app/host-build.ts";
+import { resolveProxy } from "../components/proxy/settings.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
 import { sdkEndpoints } from "../config/endpoints.ts";
@@ -39,6 +40,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
     timeoutMs: config.health.repairTimeout * 1000,
   });
   const checks = { ...host.checks, timeoutMs, ...(region === undefined ? {} : { region }) };
+  const proxy = resolveProxy(config, app.deps.env);
   // One set of clients for the daemon's life; the SDK reads the credentials file again before each call, so a
   // rotation needs no new client (a client per key kept adding compiled code and heap).
   let ports: Promise<AwsPorts> | undefined;
@@ -63,6 +65,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
       redactor: app.redactor,
       log: app.log,
       maxAttempts: 2,
+      ...(proxy === undefined ? {} : { proxy }),
     }).catch((error: unknown) => {
       ports = undefined;
       throw error;
@@ -79,6 +82,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
     repairSystemd,
     checks,
     config,
+    proxy,
     region,
     facts,
     ...(config.health.controlPlane && region !== undefined ? { controlPlane } : {}),

@@ -8,9 +8,13 @@ import { judgeClockSkew, measureClockSkew } from "../checks/network.ts";
 import { DOCKER } from "../components/docker/files.ts";
 import { desiredKeys, type FilePlan, planEcsConfigFiles } from "../components/ecs-agent/config-files.ts";
 import { ECS_AGENT } from "../components/ecs-agent/files.ts";
+import { type DropInPlan, planDropIns, proxyToRemove, readDropIns } from "../components/proxy/converge.ts";
+import { dropInSource, PROXY_ECS_KEYS, proxyEcsConfigKeys } from "../components/proxy/render.ts";
+import type { ProxySettings } from "../components/proxy/settings.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent, ssmUnit } from "../components/ssm-agent/registration.ts";
 import type { Config } from "../config/schema.ts";
+import { parseEcsConfig } from "../ecsconfig/index.ts";
 import { describeError } from "../errors.ts";
 import type { CheckStatus } from "./status.ts";
 
@@ -26,6 +30,8 @@ export interface PassFacts {
   inactiveUnits: { role: UnitRole; unit: string }[];
   /** The ecs.config plans when a file differs from what the config wants. */
   drift?: { plans: FilePlan[]; current: { etc: string | undefined; lib: string | undefined } };
+  /** The proxy drop-ins that differ from what the proxy settings want (field notes §10.3, §10.4). */
+  proxyDrift?: DropInPlan[];
   credentialsExpireAt?: Date;
   clockSkewSeconds?: number;
   agentConnected?: boolean;
@@ -48,6 +54,8 @@ export interface ProbeContext {
   repairSystemd: Systemd;
   checks: CheckContext;
   config: Config;
+  /** The proxy of the config, else of the daemon's environment (field notes §10). */
+  proxy: ProxySettings | undefined;
   /** The configured region, else the one SSM registered in; undefined before registration. */
   region: string | undefined;
   facts: PassFacts;
@@ -229,10 +237,17 @@ const ecsConfigProbe: Probe = {
     }
     // Only /etc/ecs/ecs.config, the file whose keys the agent owns: the duplicates the install script leaves in
     // /var/lib/ecs/ecs.config are register's to tidy, and the unit keeps /var/lib/ecs read-only.
+    // field notes §10: the proxy keys go once the config's proxy has gone (never one register took from its
+    // environment: the daemon's environment rarely has one, see RemovalScope).
+    const absent =
+      ctx.proxy === undefined && proxyToRemove(await readDropIns(ctx.host.fs), "config")
+        ? [...PROXY_ECS_KEYS]
+        : [];
     const plans = planEcsConfigFiles(
-      desiredKeys(ctx.config, ctx.region),
+      desiredKeys(ctx.config, ctx.region, ctx.proxy),
       { etc, lib },
       ctx.host.redactor,
+      absent,
     ).filter((plan) => plan.path === ECS_AGENT.config);
     const drifted = plans.filter((plan) => plan.changed);
     if (drifted.length === 0) return ok(`${ECS_AGENT.config} holds what the config wants`);
@@ -244,6 +259,58 @@ const ecsConfigProbe: Probe = {
     );
   },
 };
+
+/**
+ * The proxy in every consumer (field notes §10.1-§10.5): the docker and SSM agent drop-ins hold what the settings
+ * want (or are gone when no proxy is configured), and ecs.config's proxy keys agree (that file is the ecs-config
+ * probe's to repair). Not critical: a host with a stale proxy may still work, and the repair rewrites it.
+ */
+const proxyProbe: Probe = {
+  name: "proxy",
+  critical: false,
+  async run(ctx) {
+    const files = await readDropIns(ctx.host.fs);
+    const unit = await ssmUnit(ctx.systemd);
+    const plans = planDropIns(ctx.proxy, files, unit, "config").filter((plan) => plan.changed);
+    const etc = parseEcsKeys(await ctx.host.fs.readText(ECS_AGENT.config));
+    const wanted: Record<string, string> = ctx.proxy === undefined ? {} : proxyEcsConfigKeys(ctx.proxy);
+    const ecsDrift = PROXY_ECS_KEYS.filter(
+      (key) => wanted[key] !== etc.get(key) && (ctx.proxy !== undefined || plans.length > 0),
+    );
+    const problems = [
+      ...plans.map((plan) =>
+        plan.next === undefined
+          ? `${plan.path} still holds a proxy the config no longer has`
+          : `${plan.path} ${plan.current === undefined ? "is missing" : "differs from the config's proxy"}`,
+      ),
+      ...(ecsDrift.length === 0
+        ? []
+        : [`${ECS_AGENT.config}: ${ecsDrift.join(", ")} differ from the config's proxy`]),
+    ];
+    if (plans.length > 0) ctx.facts.proxyDrift = plans;
+    if (problems.length > 0) {
+      return warned(
+        problems.join("; "),
+        "the daemon rewrites them (health.repair), or run `ecs-anywhere-agent register` again",
+      );
+    }
+    if (ctx.proxy === undefined) {
+      const kept = [...files.values()].some((text) => dropInSource(text) === "environment");
+      return ok(
+        kept
+          ? "no proxy in the config or the daemon's environment; the proxy `register` took from its environment is left as it is"
+          : "no proxy configured",
+      );
+    }
+    return ok(
+      `docker, the SSM agent (${unit}) and ecs.config use the ${ctx.proxy.source === "config" ? "configured" : "environment's"} proxy`,
+    );
+  },
+};
+
+function parseEcsKeys(text: string | undefined): Map<string, string> {
+  return new Map([...parseEcsConfig(text ?? "").values].map(([key, value]) => [key.trim(), value.trim()]));
+}
 
 const TEN_MINUTES = 10 * 60_000;
 
@@ -353,6 +420,7 @@ export const PROBES: readonly Probe[] = [
   credentialsFreshProbe,
   dockerProbe,
   ecsConfigProbe,
+  proxyProbe,
   clockSkewProbe,
   diskProbe,
   shadowingProbe,

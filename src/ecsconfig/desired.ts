@@ -10,6 +10,8 @@ export interface DesiredEcsConfigOptions {
   instanceAttributes?: Readonly<Record<string, string>>;
   enableGpu?: boolean;
   reservedMemoryMiB?: number;
+  /** HTTP_PROXY, HTTPS_PROXY and NO_PROXY (field notes §10.1, §10.2), when a proxy is configured. */
+  proxy?: Readonly<Record<string, string>>;
   /** Any other keys; the typed options above win over them. */
   extra?: Readonly<Record<string, string>>;
 }
@@ -33,6 +35,7 @@ export function desiredEcsConfig(options: DesiredEcsConfigOptions): Record<strin
     // field notes §3: only applied at first registration / must exist before registration.
     ECS_INSTANCE_ATTRIBUTES: renderStringMap(options.instanceAttributes),
     ECS_CONTAINER_INSTANCE_TAGS: renderStringMap(options.instanceTags),
+    ...options.proxy,
   };
   const desired: Record<string, string> = {};
   for (const [key, value] of Object.entries(typed)) {

@@ -19,7 +19,12 @@ interface Effective {
  * are kept with the value ecs-init actually used, and everything ecs-init reads differently from how it
  * looks (comments, quotes, duplicates, CRLF) is normalised and reported. Idempotent.
  */
-export function mergeEcsConfig(existing: string, desired: Readonly<Record<string, string>>): EcsConfigMerge {
+export function mergeEcsConfig(
+  existing: string,
+  desired: Readonly<Record<string, string>>,
+  /** Keys the agent owns that must not be there (a proxy no longer configured); desired keys win. */
+  absent: readonly string[] = [],
+): EcsConfigMerge {
   const changes: string[] = [];
   if (existing.includes("\r")) changes.push("converted CRLF line endings to LF");
   const effective = collectEffective(existing, changes);
@@ -38,6 +43,10 @@ export function mergeEcsConfig(existing: string, desired: Readonly<Record<string
   }
   for (const [key, { value }] of effective) {
     if (Object.hasOwn(desired, key)) continue;
+    if (absent.includes(key)) {
+      changes.push(`removed ${key} (the agent set it; the config no longer asks for it)`);
+      continue;
+    }
     entries.push({ key, value: unquote(key, value, changes) });
   }
   return { text: renderEcsConfig(entries), changes };

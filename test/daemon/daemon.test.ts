@@ -208,7 +208,7 @@ describe("the daemon and the systemd watchdog", () => {
           everyMs: 10_000,
         });
         expect(bin.runs()[0]).toMatch(
-          /^--ready --pid=\d+ --status=registered in edge, 11\/11 checks passing$/,
+          /^--ready --pid=\d+ --status=registered in edge, 12\/12 checks passing$/,
         );
         // 15 s passes (jittered), 10 s pings, 86.5 s until a quiet loop counts as stalled.
         for (let tick = 1; tick <= 20; tick++) {

@@ -47,6 +47,7 @@ describe("the probe loop", () => {
       "credentials-fresh": "ok",
       docker: "ok",
       "ecs-config": "ok",
+      proxy: "ok",
       "clock-skew": "ok",
       disk: "ok",
       "credential-shadowing": "ok",
@@ -58,7 +59,7 @@ describe("the probe loop", () => {
       containerInstanceArn: ARN,
       managedInstanceId: MI,
       passes: 1,
-      summary: `registered in ${CLUSTER}, 11/11 checks passing`,
+      summary: `registered in ${CLUSTER}, 12/12 checks passing`,
     });
     // Reading the cache never probes: the same object until the next pass.
     expect(loop.status()).toBe(status);

@@ -41,7 +41,7 @@ describe("status", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^OK +ecs-agent/m);
     expect(run.stdout).toMatch(
-      new RegExp(`READY: registered in ${CLUSTER}, 11/11 checks passing \\(probed now`),
+      new RegExp(`READY: registered in ${CLUSTER}, 12/12 checks passing \\(probed now`),
     );
   });
 

@@ -50,7 +50,13 @@ async function launch(opts: EmulatorOptions, seed?: State): Promise<Emulator> {
     // Same options (its own port), no call log, faults, limits or deny list: only the resources are copied.
     fork: () => launch({ ...opts, port: 0 }, core.state),
   };
-  http = await startHttp(emulator, (req) => core.handle(req), opts.port ?? 0, opts.keepAliveTimeoutMs);
+  http = await startHttp(
+    emulator,
+    (req) => core.handle(req),
+    opts.port ?? 0,
+    opts.keepAliveTimeoutMs,
+    opts.peers,
+  );
   emulator.url = http.url;
   return emulator;
 }

@@ -57,6 +57,7 @@ export async function startHttp(
   handleAws: (req: AwsRequest) => AwsReply,
   port = 0,
   keepAliveTimeoutMs?: number,
+  peers?: readonly string[],
 ): Promise<HttpFront> {
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -87,6 +88,11 @@ export async function startHttp(
     });
   });
   if (keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = keepAliveTimeoutMs;
+  if (peers !== undefined) {
+    server.on("connection", (socket) => {
+      if (!peers.includes(socket.remoteAddress ?? "")) socket.destroy();
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {

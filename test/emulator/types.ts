@@ -36,6 +36,11 @@ export interface EmulatorOptions {
    * at that moment, and get connection resets of the loopback's making.
    */
   keepAliveTimeoutMs?: number;
+  /**
+   * Accept connections only from these source addresses (say the outgoing address a proxy binds to): any other
+   * connection is reset at once, before a byte is read. Default: from anywhere on the loopback.
+   */
+  peers?: readonly string[];
 }
 
 /** The behaviours over time that can be changed while the emulator runs (`setDelays`). */

@@ -98,7 +98,10 @@ describe("the agent (daemon) unit", () => {
 
   it("is hardened, with a syscall filter that refuses with EPERM instead of killing Node (field notes §8.9)", () => {
     expect(values(text, "ProtectSystem")).toEqual(["strict"]);
-    expect(values(text, "ReadWritePaths")).toEqual(["-/etc/ecs"]);
+    expect(values(text, "ReadWritePaths")).toEqual([
+      "-/etc/ecs",
+      "-/etc/systemd/system/docker.service.d -/etc/systemd/system/amazon-ssm-agent.service.d -/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service.d",
+    ]);
     expect(values(text, "ProtectHome")).toEqual(["read-only"]);
     expect(values(text, "NoNewPrivileges")).toEqual(["yes"]);
     expect(values(text, "CapabilityBoundingSet")).toEqual([""]);

@@ -6,6 +6,7 @@ import { isThrottlingError } from "./errors.ts";
 import { Pacer } from "./pacing.ts";
 import { dnsSuffix, iamSigningRegion, type Partition, partitionOfRegion } from "./partition.ts";
 import type { AwsPorts } from "./ports.ts";
+import type { ProxyRoute } from "./proxy-agent.ts";
 
 export interface AwsSettings {
   region: string;
@@ -45,6 +46,8 @@ export interface AwsSettings {
    * environment's AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win over them (flags > environment > file).
    */
   endpoints?: Partial<Record<Service, string>>;
+  /** Every call through this HTTP proxy (CONNECT tunnels), but for the hosts in its NO_PROXY (field notes §10.7). */
+  proxy?: ProxyRoute;
 }
 
 type Service = "IAM" | "STS" | "SSM" | "ECS";
@@ -94,6 +97,9 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
       ? undefined
       : async () => ({ ...(await credentials()), expiration: new Date(0) });
   const timeoutMs = settings.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  // field notes §10.7: the SDK reads no proxy variable; it takes agents that tunnel through the proxy.
+  const agents =
+    settings.proxy === undefined ? undefined : (await import("./proxy-agent.ts")).proxyAgents(settings.proxy);
   const base = (service: Service, region: string) => {
     const endpoint = endpointFor(env, service, settings.endpoints);
     return {
@@ -106,6 +112,7 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
         connectionTimeout: timeoutMs,
         requestTimeout: timeoutMs,
         throwOnRequestTimeout: true,
+        ...agents,
       },
       ...(endpoint ? { endpoint } : {}),
       ...(settings.profile ? { profile: settings.profile } : {}),

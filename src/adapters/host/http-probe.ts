@@ -1,7 +1,9 @@
 import http, { type IncomingMessage } from "node:http";
+import type { ProxyRoute } from "../aws/proxy-agent.ts";
 
 /**
- * Small, read-only HTTP(S) probes. They connect directly (no proxy, no redirects, no keep-alive) and never
+ * Small, read-only HTTP(S) probes. They connect directly, or through the host's HTTP proxy when given one (field
+ * notes §10.7: CONNECT tunnels, hosts in its NO_PROXY directly); no redirects, no keep-alive; and they never
  * throw: a network failure comes back as its error code (ECONNREFUSED, ENOTFOUND, ECONNRESET, a TLS code such
  * as UNABLE_TO_VERIFY_LEAF_SIGNATURE) or "timeout" once `timeoutMs` has passed.
  */
@@ -25,15 +27,23 @@ export type JsonResult = { ok: true; status: number; body: unknown } | ProbeFail
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Whether anything answers HTTP at `url`. Any status counts: only the connection matters. */
-export async function probeReachable(url: string, timeoutMs: number): Promise<ReachableResult> {
-  const answer = await request(url, "HEAD", timeoutMs, false);
+export async function probeReachable(
+  url: string,
+  timeoutMs: number,
+  proxy?: ProxyRoute,
+): Promise<ReachableResult> {
+  const answer = await request(url, "HEAD", timeoutMs, false, undefined, proxy);
   return answer.ok ? { ok: true, status: answer.status } : answer;
 }
 
 /** The Date header of whatever answers at `url` (any status), to compare clocks (field notes §6.5). */
-export async function probeDate(url: string, timeoutMs: number): Promise<DateProbeResult> {
+export async function probeDate(
+  url: string,
+  timeoutMs: number,
+  proxy?: ProxyRoute,
+): Promise<DateProbeResult> {
   const started = performance.now();
-  const answer = await request(url, "HEAD", timeoutMs, false);
+  const answer = await request(url, "HEAD", timeoutMs, false, undefined, proxy);
   if (!answer.ok) return answer;
   const rttMs = Math.round(performance.now() - started);
   const header = answer.headers.date;
@@ -59,12 +69,13 @@ type RawAnswer =
   | { ok: true; status: number; headers: IncomingMessage["headers"]; body: string }
   | ProbeFailure;
 
-function request(
+async function request(
   url: string,
   method: string,
   timeoutMs: number,
   readBody: boolean,
   signal?: AbortSignal,
+  proxy?: ProxyRoute,
 ): Promise<RawAnswer> {
   let target: URL;
   try {
@@ -82,7 +93,12 @@ function request(
   if (client === undefined)
     return Promise.resolve({ ok: false, error: `unsupported scheme ${target.protocol}` });
 
-  if (signal?.aborted) return Promise.resolve({ ok: false, error: "cancelled" });
+  if (signal?.aborted) return { ok: false, error: "cancelled" };
+  // The tunnelling agents (and node:tls with them) are loaded only when a proxy is configured.
+  const agents =
+    proxy === undefined ? undefined : (await import("../aws/proxy-agent.ts")).proxyAgents(proxy, false);
+  const agent =
+    agents === undefined ? false : target.protocol === "https:" ? agents.httpsAgent : agents.httpAgent;
   return new Promise((resolve) => {
     let settled = false;
     const cancel = () => finish({ ok: false, error: "cancelled" });
@@ -96,7 +112,7 @@ function request(
     };
     const timer = setTimeout(() => finish({ ok: false, error: "timeout" }), timeoutMs);
     signal?.addEventListener("abort", cancel, { once: true });
-    const req = client.request(target, { method, agent: false, headers: { connection: "close" } }, (res) => {
+    const req = client.request(target, { method, agent, headers: { connection: "close" } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () =>

@@ -18,6 +18,8 @@ export interface Systemd {
   restart(unit: string): Promise<void>;
   /** Already stopped, or not installed: a no-op success, systemctl is not even called. */
   stop(unit: string): Promise<void>;
+  /** `daemon-reload`: systemd reads unit files and drop-ins again (after one was written or removed). */
+  daemonReload(): Promise<void>;
   /** True when systemd has the unit's file loaded (`show -p LoadState`), running or not. */
   isLoaded(unit: string): Promise<boolean>;
   /**
@@ -78,6 +80,7 @@ export function createSystemd(options: SystemdOptions): Systemd {
     disable: (unit) => mustSucceed("disabling", ["disable", unit], unit),
     start: (unit) => mustSucceed("starting", ["start", unit], unit),
     restart: (unit) => mustSucceed("restarting", ["restart", unit], unit),
+    daemonReload: () => mustSucceed("reloading the unit files", ["daemon-reload"]),
     stop: async (unit) => {
       if (!(await systemd.isActive(unit))) return;
       await mustSucceed("stopping", ["stop", unit], unit);

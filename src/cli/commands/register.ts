@@ -7,6 +7,7 @@ import { acquireLock } from "../../components/agent-state/lock.ts";
 import { checkEcsConfigInput, desiredKeys } from "../../components/ecs-agent/config-files.ts";
 import { scriptSource } from "../../components/install-script/obtain.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../../components/install-script/verify.ts";
+import { resolveProxy } from "../../components/proxy/settings.ts";
 import { UsageError } from "../../errors.ts";
 import { readSuppliedActivation } from "../../flows/register/activation-source.ts";
 import { REGISTER_PHASES, register, SKIPPABLE_PHASES } from "../../flows/register/register.ts";
@@ -115,7 +116,8 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   };
 
   // Bad input must leave the host untouched (exit 2): checked before the lock creates its directory.
-  await checkEcsConfigInput(host.fs, desiredKeys(config, region), host.redactor);
+  const proxy = resolveProxy(config, ctx.deps.env);
+  await checkEcsConfigInput(host.fs, desiredKeys(config, region, proxy), host.redactor);
   const lock = ctx.dryRun
     ? undefined
     : await acquireLock(
@@ -132,6 +134,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
       {
         config,
         region,
+        proxy,
         ...(supplied ? { supplied } : {}),
         source,
         move: options.move ?? false,

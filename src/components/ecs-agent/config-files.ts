@@ -11,10 +11,16 @@ import {
 } from "../../ecsconfig/index.ts";
 import { UsageError } from "../../errors.ts";
 import { MASK, type Redactor } from "../../util/redact.ts";
+import { proxyEcsConfigKeys } from "../proxy/render.ts";
+import type { ProxySettings } from "../proxy/settings.ts";
 import { ECS_AGENT } from "./files.ts";
 
-/** The keys the agent manages in /etc/ecs/ecs.config for this config (its cluster) and region. */
-export function desiredKeys(config: Config, region: string): Record<string, string> {
+/** The keys the agent manages in /etc/ecs/ecs.config for this config (its cluster), region and proxy. */
+export function desiredKeys(
+  config: Config,
+  region: string,
+  proxy?: ProxySettings | undefined,
+): Record<string, string> {
   const { host } = config;
   return desiredEcsConfig({
     cluster: config.cluster,
@@ -24,6 +30,7 @@ export function desiredKeys(config: Config, region: string): Record<string, stri
     instanceAttributes: host.instanceAttributes,
     ...(host.enableGpu ? { enableGpu: true } : {}),
     ...(host.reservedMemoryMiB === undefined ? {} : { reservedMemoryMiB: host.reservedMemoryMiB }),
+    ...(proxy === undefined ? {} : { proxy: proxyEcsConfigKeys(proxy) }),
     // field notes §10.9, §3.1: the ECS endpoint in the file that wins, so it also reaches a host whose ecs-init
     // was installed before (the install script writes --ecs-endpoint only when it installs ecs-init).
     extra: config.endpoints.ecs
@@ -49,6 +56,8 @@ export function planEcsConfigFiles(
   desired: Record<string, string>,
   current: { etc: string | undefined; lib: string | undefined },
   redactor: Redactor,
+  /** Keys to take out of /etc/ecs/ecs.config (the proxy's, once it is no longer configured). */
+  absent: readonly string[] = [],
 ): FilePlan[] {
   // Secrets the files hold already are known too, so no message about them can show them.
   for (const [key, value] of Object.entries(desired)) redactor.add(secretOf(key, value));
@@ -56,7 +65,7 @@ export function planEcsConfigFiles(
     for (const [key, value] of parseEcsConfig(text ?? "").values)
       redactor.add(secretOf(key.trim(), value.trim()));
   }
-  const etc = mergeEcsConfig(current.etc ?? "", desired);
+  const etc = mergeEcsConfig(current.etc ?? "", desired, absent);
   const problems = validateEcsConfigValues(parseEcsConfig(etc.text).values);
   if (problems.length > 0) {
     throw new UsageError(`ecs.config: ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);

@@ -14,8 +14,17 @@ import {
   type ScriptInvocation,
   scriptServices,
 } from "../../components/install-script/run.ts";
+import {
+  applyDropIns,
+  describeDropIn,
+  dropInAction,
+  planDropIns,
+  readDropIns,
+} from "../../components/proxy/converge.ts";
+import { scriptProxyEnv } from "../../components/proxy/render.ts";
+import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
-import { change, nothing, type Plan, type Step } from "../../engine/step.ts";
+import { type Change, change, nothing, type Plan, type Step } from "../../engine/step.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { movePlan } from "./move.ts";
 import type { RegisterRun } from "./run.ts";
@@ -44,6 +53,47 @@ export const ecsConfigStep: Step<RegisterRun> = {
       { action: "update" },
     );
     return { ...written, details: diffFile(etcPlan, run.deps.host.redactor) };
+  },
+};
+
+/**
+ * The proxy's systemd drop-ins for docker and the SSM agent (field notes §10.3, §10.4), before the install script
+ * starts them; removed again when no proxy is configured. A changed drop-in means daemon-reload and a restart of
+ * its unit when it runs. The ECS agent's share is in ecs.config (the ecs-config step).
+ */
+export const proxyStep: Step<RegisterRun> = {
+  id: "proxy",
+  async plan(run): Promise<Plan> {
+    const { host } = run.deps;
+    const { proxy } = run.input;
+    // Which SSM unit (snap or not) matters only for writing; without a proxy only the agent's own files go.
+    const unit = proxy === undefined ? SSM_AGENT.unit : await ssmUnit(host.systemd);
+    const plans = planDropIns(proxy, await readDropIns(host.fs), unit, "any");
+    const changed = plans.filter((plan) => plan.changed);
+    if (changed.length === 0) {
+      return nothing(
+        proxy === undefined
+          ? "no proxy configured, and none of the agent's proxy drop-ins is left"
+          : "the docker and SSM agent drop-ins hold the proxy",
+      );
+    }
+    return {
+      summary:
+        proxy === undefined
+          ? "remove the proxy from docker and the SSM agent"
+          : "give docker and the SSM agent the proxy",
+      changes: changed.map(
+        (plan): Change => ({
+          id: `proxy/${plan.role}`,
+          action: plan.next === undefined ? "delete" : plan.current === undefined ? "create" : "update",
+          summary: `${dropInAction(plan)}; daemon-reload, and restart ${plan.unit} if it runs`,
+          details: describeDropIn(plan, host.redactor),
+          apply: async () => ({
+            summary: (await applyDropIns(host.fs, host.systemd, [plan])).join("; "),
+          }),
+        }),
+      ),
+    };
   },
 };
 
@@ -118,6 +168,7 @@ export const runScriptStep: Step<RegisterRun> = {
         if (run.verifiedScript === undefined) throw new Error("no verified install script to run");
         const ran = await runInstallScript(run.verifiedScript, invocation(), {
           ...host,
+          env: { ...host.env, ...scriptProxyEnv(input.proxy) },
           timeoutMs: input.scriptTimeoutMs,
           signal,
         });
@@ -154,7 +205,7 @@ export const normalizeStep: Step<RegisterRun> = {
         host.fs.readText(ECS_AGENT.configLib),
         host.systemd.isActive(ECS_AGENT.unit),
       ]);
-      const plans = planEcsConfigFiles(run.desired, { etc, lib }, host.redactor);
+      const plans = planEcsConfigFiles(run.desired, { etc, lib }, host.redactor, run.absentKeys);
       await applyEcsConfigFiles(host.fs, plans);
       // Collapsing the script's duplicate ECS_CLUSTER line is not worth a restart: only what ecs-init sees is.
       const changed = effectiveValuesDiffer({ etc, lib }, plans) || run.configChanged;

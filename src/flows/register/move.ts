@@ -16,6 +16,7 @@ export function movePlan(run: RegisterRun): Plan {
     run.desired,
     { etc: observed.ecsConfigText, lib: observed.ecsConfigLibText },
     host.redactor,
+    run.absentKeys,
   );
   const steps = [
     oldArn ? `deregister ${oldArn} from ${oldCluster}` : `no running agent to deregister from ${oldCluster}`,

@@ -1,13 +1,22 @@
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { journalOf, readState } from "../../components/agent-state/state.ts";
 import { desiredKeys, planEcsConfigFiles } from "../../components/ecs-agent/config-files.ts";
+import { proxyToRemove, readDropIns } from "../../components/proxy/converge.ts";
+import { PROXY_ECS_KEYS } from "../../components/proxy/render.ts";
 import { flatChanges } from "../../engine/render.ts";
 import { type RunReport, runSteps } from "../../engine/run.ts";
 import { change, defineStep, nothing, type Step } from "../../engine/step.ts";
 import { describeError } from "../../errors.ts";
 import { activationStep, discardActivation } from "./activation.ts";
 import { endpointConfigStep } from "./endpoint-config.ts";
-import { ecsConfigStep, installScriptStep, normalizeStep, runScriptStep, verifyStep } from "./host-steps.ts";
+import {
+  ecsConfigStep,
+  installScriptStep,
+  normalizeStep,
+  proxyStep,
+  runScriptStep,
+  verifyStep,
+} from "./host-steps.ts";
 import { chooseMode } from "./mode.ts";
 import { observeHost } from "./observe.ts";
 import { preflightStep } from "./preflight.ts";
@@ -65,6 +74,7 @@ export const REGISTER_STEPS: readonly Step<RegisterRun>[] = [
   activationStep,
   ecsConfigStep,
   endpointConfigStep,
+  proxyStep,
   installScriptStep,
   runScriptStep,
   normalizeStep,
@@ -79,12 +89,16 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
   const cluster = input.config.cluster;
   const observed = await observeHost(host);
   const mode = chooseMode(observed, cluster, input.move);
-  const desired = desiredKeys(input.config, input.region);
+  const desired = desiredKeys(input.config, input.region, input.proxy);
+  // field notes §10: a proxy this agent converged before (its drop-ins say so) leaves ecs.config with it.
+  const absentKeys =
+    input.proxy === undefined && proxyToRemove(await readDropIns(host.fs), "any") ? [...PROXY_ECS_KEYS] : [];
   // Planned (and so validated) up front: bad values are bad input, before anything is written.
   const [etcPlan] = planEcsConfigFiles(
     desired,
     { etc: observed.ecsConfigText, lib: undefined },
     host.redactor,
+    absentKeys,
   );
   if (etcPlan === undefined) throw new Error("no plan for ecs.config");
   const run: RegisterRun = {
@@ -93,6 +107,7 @@ export async function register(input: RegisterInput, deps: RegisterDeps): Promis
     observed,
     mode,
     desired,
+    absentKeys,
     etcPlan,
     // state.json is read once per run (under the lock); the steps that write it build on this copy.
     previousState: input.dryRun ? undefined : await readState(host.fs, host.warn),

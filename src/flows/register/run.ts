@@ -15,6 +15,8 @@ export interface RegisterRun {
   mode: Mode;
   /** The keys the agent manages in /etc/ecs/ecs.config. */
   desired: Record<string, string>;
+  /** Keys to take out of /etc/ecs/ecs.config: the proxy's, when the agent set one before and none is configured. */
+  absentKeys: string[];
   /** The planned /etc/ecs/ecs.config, validated before anything runs. */
   etcPlan: FilePlan;
   /** state.json as the run found it (read once, under the lock). */

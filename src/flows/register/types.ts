@@ -1,6 +1,7 @@
 import type { AwsPorts } from "../../adapters/aws/ports.ts";
 import type { HostContext } from "../../app/host.ts";
 import type { ScriptSource } from "../../components/install-script/obtain.ts";
+import type { ProxySettings } from "../../components/proxy/settings.ts";
 import type { Config } from "../../config/schema.ts";
 import type { StepResult } from "../../engine/run.ts";
 import type { SuppliedActivation } from "./activation-source.ts";
@@ -11,6 +12,7 @@ export const REGISTER_PHASES = [
   "activation",
   "ecs-config",
   "endpoint-config",
+  "proxy",
   "install-script",
   "run-script",
   "normalize-config",
@@ -27,6 +29,8 @@ export const JIT_EXPIRY_SECONDS = 30 * 60;
 export interface RegisterInput {
   config: Config;
   region: string;
+  /** The proxy every consumer gets (the config's, else the environment's); undefined: none, and any is removed. */
+  proxy: ProxySettings | undefined;
   supplied?: SuppliedActivation;
   source: ScriptSource;
   move: boolean;

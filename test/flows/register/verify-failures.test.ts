@@ -38,6 +38,7 @@ function fakeSystemd(ecsActive: boolean): Systemd {
     start: refuse,
     restart: refuse,
     stop: refuse,
+    daemonReload: refuse,
     isLoaded: async () => false,
     states: refuse,
   };

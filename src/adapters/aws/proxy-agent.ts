@@ -1,0 +1,210 @@
+// The agent's own AWS SDK calls through an HTTP proxy (field notes §10.7): the SDK reads no proxy variable, so its
+// NodeHttpHandler gets agents that open each connection as a CONNECT tunnel through the proxy (RFC 9110 §9.3.6),
+// then speak TLS (https://) or plain HTTP (http://, test endpoints) inside it. Built on node:net and node:tls only.
+import { type AgentOptions, type ClientRequestArgs, Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent, type RequestOptions } from "node:https";
+import { isIP, connect as netConnect, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+
+/** Where requests go: the proxy per scheme, and the hosts reached directly (Go's NO_PROXY rules). */
+export interface ProxyRoute {
+  http: string;
+  https: string;
+  noProxy: readonly string[];
+}
+
+/** A proxy's answer that was not 200 to CONNECT; the message names the proxy's host and port, never credentials. */
+export class ProxyConnectError extends Error {
+  override readonly name = "ProxyConnectError";
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The most a proxy's answer to CONNECT may be before it counts as broken. */
+const MAX_ANSWER = 16 * 1024;
+
+/**
+ * Whether `host:port` bypasses the proxy: `*`; an IP, or an IPv4 CIDR block it falls in; a domain (`example.com`
+ * matches it and its subdomains, `.example.com` only the subdomains); any of these with `:port`. Other entries
+ * (a socket path) match nothing (field notes §10.5).
+ */
+export function bypassesProxy(noProxy: readonly string[], host: string, port: number): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return noProxy.some((raw) => {
+    let entry = raw.trim().toLowerCase();
+    if (entry === "*") return true;
+    const withPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
+    if (withPort !== null) {
+      if (Number(withPort[2]) !== port) return false;
+      entry = withPort[1] ?? "";
+    }
+    entry = entry.replace(/^\[|\]$/g, "");
+    if (entry === "" || entry.startsWith("/")) return false;
+    if (entry.includes("/")) return inCidr(name, entry);
+    if (isIP(entry) !== 0) return entry === name;
+    if (entry.startsWith(".")) return name.endsWith(entry);
+    return name === entry || name.endsWith(`.${entry}`);
+  });
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [network = "", bitsText = ""] = cidr.split("/");
+  const bits = Number(bitsText);
+  const address = ipv4(ip);
+  const base = ipv4(network);
+  if (address === undefined || base === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32)
+    return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (address & mask) >>> 0 === (base & mask) >>> 0;
+}
+
+function ipv4(text: string): number | undefined {
+  if (isIP(text) !== 4) return undefined;
+  return text.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
+}
+
+/** `Basic base64(user:password)` for a proxy URL with credentials (decoded as URL userinfo is). */
+function proxyAuthorization(proxy: URL): string | undefined {
+  if (proxy.username === "" && proxy.password === "") return undefined;
+  const pair = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+}
+
+/**
+ * Opens a TCP connection to the proxy and asks it for a tunnel to `host:port`; calls back with the raw socket once
+ * the proxy answered 200, or with an error that names the proxy by host and port only.
+ */
+export function openTunnel(
+  proxyUrl: string,
+  host: string,
+  port: number,
+  callback: (error: Error | null, socket?: Socket) => void,
+): void {
+  const proxy = new URL(proxyUrl);
+  const where = `proxy ${proxy.hostname}:${proxy.port || "80"}`;
+  const authority = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  const socket = netConnect({ host: proxy.hostname.replace(/^\[|\]$/g, ""), port: Number(proxy.port || 80) });
+  let answer = Buffer.alloc(0);
+  let settled = false;
+  const finish = (error: Error | null) => {
+    if (settled) return;
+    settled = true;
+    socket.removeListener("data", onData);
+    socket.removeListener("error", onError);
+    socket.removeListener("close", onClose);
+    if (error !== null) {
+      socket.destroy();
+      callback(error);
+    } else callback(null, socket);
+  };
+  const onError = (error: NodeJS.ErrnoException) =>
+    finish(Object.assign(new Error(`${where}: ${error.code ?? error.message}`), { code: error.code }));
+  const onClose = () =>
+    finish(
+      new ProxyConnectError(
+        `${where} closed the connection before answering CONNECT ${authority}`,
+        undefined,
+      ),
+    );
+  const onData = (chunk: Buffer) => {
+    answer = Buffer.concat([answer, chunk]);
+    const end = answer.indexOf("\r\n\r\n");
+    if (end < 0) {
+      if (answer.length > MAX_ANSWER)
+        finish(new ProxyConnectError(`${where} sent no complete answer to CONNECT`, undefined));
+      return;
+    }
+    const statusLine = answer.subarray(0, answer.indexOf("\r\n")).toString("latin1");
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+    const code = status === null ? undefined : Number(status[1]);
+    if (code === 200) {
+      // Nothing may follow the answer before the client speaks; anything that did belongs to the tunnel.
+      const rest = answer.subarray(end + 4);
+      if (rest.length > 0) socket.unshift(rest);
+      finish(null);
+      return;
+    }
+    // 407 is the standard answer; tinyproxy's BasicAuth answers CONNECT with 401.
+    const hint =
+      code === 407 || code === 401
+        ? " (the proxy wants other credentials: http://USER:PASSWORD@HOST:PORT)"
+        : "";
+    finish(
+      new ProxyConnectError(
+        `${where} refused CONNECT ${authority}: ${statusLine.slice(0, 120)}${hint}`,
+        code,
+      ),
+    );
+  };
+  socket.on("data", onData);
+  socket.on("error", onError);
+  socket.on("close", onClose);
+  socket.once("connect", () => {
+    const auth = proxyAuthorization(proxy);
+    socket.write(
+      `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${auth === undefined ? "" : `Proxy-Authorization: ${auth}\r\n`}\r\n`,
+    );
+  });
+}
+
+type ConnectionCallback = (error: Error | null, stream: Duplex) => void;
+
+function targetOf(options: ClientRequestArgs, defaultPort: number): { host: string; port: number } {
+  return {
+    host: String(options.host ?? options.hostname ?? "localhost"),
+    port: Number(options.port ?? defaultPort),
+  };
+}
+
+/** Hands the tunnel (or the error) to the agent, which waits for it (Node's Agent supports the callback form). */
+function handOver(callback: ConnectionCallback | undefined, error: Error | null, stream?: Duplex): void {
+  callback?.(error, stream as Duplex);
+}
+
+/**
+ * The agents for the SDK's `requestHandler` (`httpAgent`, `httpsAgent`), keep-alive like the SDK's own (the
+ * preflight probes take them without keep-alive). A host in
+ * NO_PROXY is connected to directly, as by the default agents.
+ */
+export function proxyAgents(
+  route: ProxyRoute,
+  keepAlive = true,
+): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const options: AgentOptions = { keepAlive, maxSockets: 50 };
+
+  class TunnelHttpsAgent extends HttpsAgent {
+    override createConnection(
+      options: RequestOptions,
+      callback?: ConnectionCallback,
+    ): Duplex | null | undefined {
+      const { host, port } = targetOf(options, 443);
+      if (bypassesProxy(route.noProxy, host, port)) return super.createConnection(options, callback);
+      openTunnel(route.https, host, port, (error, raw) => {
+        if (error !== null || raw === undefined) return handOver(callback, error ?? new Error("no tunnel"));
+        const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+        const tls: ConnectionOptions = { ...(options as ConnectionOptions), socket: raw };
+        handOver(callback, null, tlsConnect(servername ? { ...tls, servername } : tls));
+      });
+      return undefined;
+    }
+  }
+
+  class TunnelHttpAgent extends HttpAgent {
+    override createConnection(
+      options: ClientRequestArgs,
+      callback?: ConnectionCallback,
+    ): Duplex | null | undefined {
+      const { host, port } = targetOf(options, 80);
+      if (bypassesProxy(route.noProxy, host, port)) return super.createConnection(options, callback);
+      openTunnel(route.http, host, port, (error, raw) => handOver(callback, error, raw));
+      return undefined;
+    }
+  }
+
+  return { httpAgent: new TunnelHttpAgent(options), httpsAgent: new TunnelHttpsAgent(options) };
+}
