@@ -47,7 +47,7 @@ describe("the endpoints check with private endpoints configured", () => {
   it("fails, not warns, when a configured endpoint is down even with a proxy in the environment", async () => {
     await host.configure("endpoints:\n  sts: https://sts.vpce.invalid\n");
     host.env.HTTPS_PROXY = "http://proxy.internal:3128";
-    host.env.NO_PROXY = "169.254.169.254,169.254.170.2";
+    host.env.NO_PROXY = "169.254.169.254,169.254.170.2,127.0.0.1";
     const result = (await host.check()).result("endpoints");
     expect(result.status).toBe("failed");
     expect(result.summary).toMatch(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DaemonMetrics } from "../../src/daemon/metrics.ts";
+import { REPAIR_STEPS } from "../../src/daemon/repair.ts";
 import type { DaemonStatus } from "../../src/daemon/status.ts";
 import { fakeClock } from "../support/clock.ts";
 
@@ -43,7 +44,8 @@ describe("the daemon's metrics", () => {
     const clock = fakeClock();
     const metrics = new DaemonMetrics({ version: "1.2.3", controlPlane: false, clock });
     const text = (await metrics.render()).body;
-    expect(text.match(/^ecs_anywhere_repairs_total\{.*\} 0$/gm)).toHaveLength(12);
+    // Every repair action with each result (ok, failed, skipped).
+    expect(text.match(/^ecs_anywhere_repairs_total\{.*\} 0$/gm)).toHaveLength(REPAIR_STEPS.length * 3);
     expect(text).not.toContain("ecs_anywhere_clock_skew_seconds");
     expect(text).not.toContain("ecs_anywhere_credentials_expiry_timestamp_seconds");
     expect(text).not.toContain("ecs_anywhere_agent_connected");

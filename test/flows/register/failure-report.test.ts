@@ -24,7 +24,7 @@ describe("register failing after most phases applied", () => {
       "failed at activation-cleanup; applied before it: activation, ecs-config, install-script, run-script",
     );
     expect(lines).toContain(
-      "completed 8 of 10 steps; failed: delete the activation once registration is verified; not run: state",
+      "completed 9 of 11 steps; failed: delete the activation once registration is verified; not run: state",
     );
     expect(lines.at(-2)).toMatch(/^error: ssm:DeleteActivation on \S+ failed after 1 attempt/);
   });

@@ -51,7 +51,7 @@ describe("register with a proxy on a fresh host", () => {
   it("writes ecs.config's proxy keys and both drop-ins before the install script, 0600, as the golden files", () => {
     const report = expectJsonSuccess(first);
     const ids = report.steps.map((step: { id: string }) => step.id);
-    expect(ids.indexOf("proxy")).toBe(ids.indexOf("ecs-config") + 1);
+    expect(ids.indexOf("proxy")).toBeGreaterThan(ids.indexOf("ecs-config"));
     expect(ids.indexOf("proxy")).toBeLessThan(ids.indexOf("install-script"));
     expectGolden("proxy/etc-ecs-ecs.config", world.host.readFile("/etc/ecs/ecs.config"));
     expectGolden("proxy/docker.service.d-http-proxy.conf", world.host.readFile(DOCKER));
