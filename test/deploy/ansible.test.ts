@@ -83,6 +83,7 @@ function play(extra: Record<string, unknown> = {}): Promise<RunResult> {
     env: {
       ...world.env,
       LC_ALL: "C.UTF-8", // ansible-core refuses a locale that is not UTF-8
+      HOME: home, // nothing of Ansible's lands in the caller's home
       ANSIBLE_HOME: home,
       ANSIBLE_LOCAL_TEMP: join(home, "tmp"),
       ANSIBLE_REMOTE_TEMP: join(home, "remote-tmp"),
