@@ -43,7 +43,7 @@ function startupRow(
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-const node22 = execFileSync("bash", ["scripts/node22.sh"], { encoding: "utf8" }).trim();
+const node22 = execFileSync("bash", ["scripts/node-runtime.sh", "22"], { encoding: "utf8" }).trim();
 const major = Number(process.versions.node.split(".")[0]);
 rows.push(
   startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8, process.env, "cli_version_vs_node"),

@@ -1,0 +1,257 @@
+// deploy/ansible: site.yml and its role, run by the Debian ansible package on a local connection (field notes §10.19)
+// into a fake host's ROOT, against the emulator: the first run creates the host's activation on the controller,
+// installs the release with scripts/install.sh, writes the config, registers and enables the daemon; the second run
+// changes nothing (PLAY RECAP changed=0, field notes §10.20); a changed setting is a change again.
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { RunResult } from "../fixtures/host.ts";
+import { CLUSTER, REGION, startWorld, type World } from "../flows/register/harness.ts";
+
+const REPO = resolve(".");
+const SITE = join(REPO, "deploy/ansible/site.yml");
+const haveAnsible = spawnSync("ansible-playbook", ["--version"], { stdio: "ignore" }).status === 0;
+const unavailable = haveAnsible
+  ? undefined
+  : "ansible-playbook is not installed (Debian package ansible; .ci/run installs it)";
+const IS_ROOT = process.getuid?.() === 0;
+
+/** The PLAY RECAP line of the default callback, host padded (field notes §10.20). */
+interface Recap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+}
+
+function recapOf(output: string): Recap {
+  const match =
+    /^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=\d+\s+ignored=\d+\s*$/m.exec(
+      output,
+    );
+  if (match === null) throw new Error(`no PLAY RECAP for localhost in:\n${output}`);
+  const [ok, changed, unreachable, failed, skipped] = match.slice(1).map(Number) as number[];
+  return { ok, changed, unreachable, failed, skipped } as Recap;
+}
+
+/** Each task's (and handler's) result, by its name as the default callback prints it ("role : name"). */
+function tasksOf(output: string): Map<string, string> {
+  const tasks = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of output.split("\n")) {
+    const header = /^(?:TASK|RUNNING HANDLER) \[(.+)\] \**$/.exec(line);
+    if (header !== null) {
+      current = header[1] as string;
+      continue;
+    }
+    const result = /^(ok|changed|skipping|fatal|failed): \[/.exec(line);
+    if (result !== null && current !== undefined) tasks.set(current, result[1] as string);
+  }
+  return tasks;
+}
+
+const ROLE = "ecs_anywhere_agent : ";
+const TASKS = {
+  activation: "Create this host's single-use activation on the controller",
+  releaseDir: `${ROLE}Make the folder for the release`,
+  unpack: `${ROLE}Unpack the release`,
+  install: `${ROLE}Install the agent (scripts/install.sh) unless this release is installed`,
+  config: `${ROLE}Write /etc/ecs-anywhere-agent/config.yaml (0600)`,
+  copy: `${ROLE}Copy this host's activation to /etc/ecs-anywhere-agent/activation.json (0600)`,
+  register: `${ROLE}Register this host (ecs-anywhere-agent register)`,
+  daemon: `${ROLE}Enable and start ecs-anywhere-agent.service`,
+  restart: `${ROLE}Restart ecs-anywhere-agent`,
+};
+
+let world: World;
+let varsFile: string;
+let activationFile: string;
+let first: RunResult;
+let second: RunResult;
+let vars: Record<string, unknown>;
+
+/** site.yml with the test's variables (a JSON file, `-e @FILE`), into the fake host. */
+function play(extra: Record<string, unknown> = {}): Promise<RunResult> {
+  writeFileSync(varsFile, JSON.stringify({ ...vars, ...extra }));
+  const home = join(world.scratch, "ansible");
+  return world.host.run("ansible-playbook", ["-i", "localhost,", "-c", "local", SITE, "-e", `@${varsFile}`], {
+    cwd: world.scratch, // no ansible.cfg of the checkout's or the caller's
+    timeoutMs: 240_000,
+    env: {
+      ...world.env,
+      LC_ALL: "C.UTF-8", // ansible-core refuses a locale that is not UTF-8
+      HOME: home, // nothing of Ansible's lands in the caller's home
+      ANSIBLE_HOME: home,
+      ANSIBLE_LOCAL_TEMP: join(home, "tmp"),
+      ANSIBLE_REMOTE_TEMP: join(home, "remote-tmp"),
+      ANSIBLE_NOCOLOR: "1",
+      ANSIBLE_STDOUT_CALLBACK: "default",
+      ANSIBLE_RETRY_FILES_ENABLED: "false",
+    },
+  });
+}
+
+beforeAll(async () => {
+  if (unavailable !== undefined) return;
+  world = await startWorld();
+  // The operator's part: setup once (roles, cluster). The play creates the host's activation itself.
+  const setup = await world.cloud(["setup", "--cluster", CLUSTER]);
+  if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+  // A release tarball: the tree scripts/install.sh installs from (the suite's pretest builds dist/).
+  const tarball = join(world.scratch, "ecs-anywhere-agent-test.tar.gz");
+  const packed = spawnSync(
+    "tar",
+    ["-czf", tarball, "-C", REPO, "scripts/install.sh", "dist", "package.json", "systemd", "deploy/config"],
+    { encoding: "utf8" },
+  );
+  if (packed.status !== 0) throw new Error(`tar failed (npm run build first?): ${packed.stderr}`);
+  const activationDir = join(world.scratch, "activations");
+  activationFile = join(activationDir, "localhost.json");
+  varsFile = join(world.scratch, "vars.json");
+  mkdirSync(join(world.scratch, "ansible"));
+  vars = {
+    ecs_anywhere_hosts: "localhost",
+    ansible_become: false,
+    ansible_python_interpreter: "/usr/bin/python3",
+    ecs_anywhere_root: world.host.root,
+    ecs_anywhere_release_tarball: tarball,
+    ecs_anywhere_region: REGION,
+    ecs_anywhere_cluster: CLUSTER,
+    ecs_anywhere_config: {
+      host: {
+        installScript: {
+          url: world.server.url,
+          gpgKeyFile: world.keyFile,
+          fingerprint: world.key.fingerprint,
+        },
+      },
+    },
+    // The fake ECS agent's introspection API; unprivileged, the root check cannot pass.
+    ecs_anywhere_register_args: [
+      "--ecs-agent-url",
+      world.host.introspectionUrl,
+      ...(IS_ROOT ? [] : ["--skip", "root"]),
+    ],
+    ecs_anywhere_cli: join(REPO, "dist/ecs-anywhere-agent.mjs"),
+    ecs_anywhere_activation_dir: activationDir,
+  };
+  first = await play();
+  world.emu.clearCalls();
+  second = await play();
+}, 600_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+const mode = (file: string) => (statSync(file).mode & 0o777).toString(8).padStart(4, "0");
+
+describe("site.yml with the ecs_anywhere_agent role, into a fake host", () => {
+  it("first run: creates the activation, installs, configures, registers and enables the daemon", ({
+    skip,
+  }) => {
+    skip(unavailable !== undefined, unavailable);
+    const output = first.stdout + first.stderr;
+    expect(first.code, output).toBe(0);
+    expect(recapOf(output)).toMatchObject({ failed: 0, unreachable: 0 });
+    const tasks = tasksOf(output);
+    for (const name of [
+      TASKS.activation,
+      TASKS.releaseDir,
+      TASKS.unpack,
+      TASKS.install,
+      TASKS.config,
+      TASKS.copy,
+      TASKS.register,
+      TASKS.daemon,
+      TASKS.restart,
+    ]) {
+      expect(tasks.get(name), `${name}\n${output}`).toBe("changed");
+    }
+    expect(recapOf(output).changed).toBe(tasks.size);
+
+    // The controller's activation (0600), created for this host and copied to it (0600).
+    const activation = JSON.parse(readFileSync(activationFile, "utf8"));
+    expect(mode(activationFile)).toBe("0600");
+    expect(mode(join(world.scratch, "activations"))).toBe("0700");
+    const onHost = world.host.path("/etc/ecs-anywhere-agent/activation.json");
+    expect(readFileSync(onHost, "utf8")).toBe(readFileSync(activationFile, "utf8"));
+    expect(mode(onHost)).toBe("0600");
+    // The code never shows in Ansible's output.
+    expect(output).not.toContain(activation.activationCode);
+
+    // Installed by install.sh under the root, the config written from the role's variables.
+    const link = world.host.path("/usr/local/bin/ecs-anywhere-agent");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe("../../../opt/ecs-anywhere-agent/dist/ecs-anywhere-agent.mjs");
+    expect(world.host.exists("/etc/systemd/system/ecs-anywhere-agent.service")).toBe(true);
+    const config = world.host.path("/etc/ecs-anywhere-agent/config.yaml");
+    expect(mode(config)).toBe("0600");
+    expect(parse(readFileSync(config, "utf8"))).toEqual({
+      region: REGION,
+      cluster: CLUSTER,
+      host: {
+        installScript: {
+          url: world.server.url,
+          gpgKeyFile: world.keyFile,
+          fingerprint: world.key.fingerprint,
+        },
+      },
+    });
+
+    // Registered in the cluster with that activation, which is deleted once used.
+    expect(world.scriptRuns()).toBe(1);
+    const instances = Object.values(world.emu.state.containerInstances) as { cluster?: string }[];
+    expect(instances).toHaveLength(1);
+    expect(world.host.introspection()?.Cluster).toBe(CLUSTER);
+    expect(world.emu.state.activations[activation.activationId]).toBeUndefined();
+    expect(world.host.unitState("ecs")).toMatchObject({ active: true });
+    // The daemon enabled and started through systemctl (the fake one on PATH).
+    expect(world.host.unitState("ecs-anywhere-agent")).toEqual({ active: true, enabled: true });
+    expect(world.host.systemctlCalls()).toContain("enable ecs-anywhere-agent.service");
+  });
+
+  it("second run: every task ok or skipped, PLAY RECAP changed=0, no AWS change, no install script", ({
+    skip,
+  }) => {
+    skip(unavailable !== undefined, unavailable);
+    const output = second.stdout + second.stderr;
+    expect(second.code, output).toBe(0);
+    expect(recapOf(output)).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+    const tasks = tasksOf(output);
+    expect(tasks.get(TASKS.activation)).toBe("ok"); // `creates:` the controller's file
+    expect(tasks.get(TASKS.install)).toBe("ok");
+    expect(tasks.get(TASKS.register)).toBe("ok"); // ran, and said already-registered
+    expect(tasks.has(TASKS.restart)).toBe(false);
+    for (const [name, result] of tasks) expect(["ok", "skipping"], name).toContain(result);
+    expect(world.emu.mutatingCalls()).toEqual([]);
+    expect(world.scriptRuns()).toBe(1);
+    expect(Object.keys(world.emu.state.containerInstances)).toHaveLength(1);
+  });
+
+  it("a changed setting is a change: the config is rewritten, register applies it, the daemon restarts", async ({
+    skip,
+  }) => {
+    skip(unavailable !== undefined, unavailable);
+    world.emu.clearCalls();
+    const settings = vars.ecs_anywhere_config as Record<string, Record<string, unknown>>;
+    const third = await play({
+      ecs_anywhere_config: { ...settings, host: { ...settings.host, ecsLogLevel: "debug" } },
+    });
+    const output = third.stdout + third.stderr;
+    expect(third.code, output).toBe(0);
+    const tasks = tasksOf(output);
+    expect(tasks.get(TASKS.config)).toBe("changed");
+    expect(tasks.get(TASKS.register)).toBe("changed");
+    expect(tasks.get(TASKS.restart)).toBe("changed");
+    expect(tasks.get(TASKS.install)).toBe("ok");
+    expect(recapOf(output)).toMatchObject({ changed: 3, failed: 0 });
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toMatch(/^ECS_LOGLEVEL=debug$/m);
+    expect(parse(world.host.readFile("/etc/ecs-anywhere-agent/config.yaml")).host.ecsLogLevel).toBe("debug");
+    expect(world.host.systemctlCalls()).toContain("restart ecs-anywhere-agent.service");
+    expect(world.scriptRuns()).toBe(1);
+  }, 300_000);
+});
