@@ -46,8 +46,6 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
   let ports: Promise<AwsPorts> | undefined;
   const controlPlane = async (): Promise<ControlPlane> => {
     if (region === undefined) throw new Error("no region known");
-    // Fails with the file's own story (not written yet, no [default] profile) before any call is made.
-    await instanceCredentials(host, app);
     ports ??= createAwsPorts({
       region,
       env: Object.fromEntries(
@@ -89,7 +87,10 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
   });
 }
 
-/** The [default] profile of the credentials file SSM writes; its secrets join the redactor before anything else. */
+/**
+ * The [default] profile of the credentials file SSM writes; its secrets join the redactor before anything else,
+ * replacing those of the rotation before last (the redactor would otherwise grow with every rotation).
+ */
 async function instanceCredentials(host: Host, app: App) {
   const text = await host.host.fs.readText(SSM_AGENT.credentials);
   const section = /^\s*\[\s*default\s*\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(text ?? "")?.[1] ?? "";
@@ -97,8 +98,7 @@ async function instanceCredentials(host: Host, app: App) {
   const accessKey = value("aws_access_key_id");
   const secret = value("aws_secret_access_key");
   const token = value("aws_session_token");
-  app.redactor.add(secret);
-  app.redactor.add(token);
+  app.redactor.rotate("instance-role", [secret, token]);
   if (accessKey === undefined || secret === undefined) {
     throw new Error(
       `${SSM_AGENT.credentials} has no [default] credentials: the SSM agent has not written them`,

@@ -6,16 +6,34 @@ export const MASK = "****";
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
+  /** Per rotating secret (e.g. the instance role's keys): its current values and the ones they replaced. */
+  readonly #rotating = new Map<string, { current: string[]; previous: string[] }>();
 
   add(secret: string | undefined): void {
-    // Very short values would mask unrelated text; AWS secrets and activation codes are long.
-    if (secret !== undefined && secret.length >= 8) this.#secrets.add(secret);
+    if (masks(secret)) this.#secrets.add(secret);
+  }
+
+  /**
+   * Secrets that replace each other over a long-lived process (credentials a file rotates): the values of
+   * `slot` now, keeping those they replace for one more generation (text made just before a rotation may
+   * still hold them) and forgetting older ones, so that a daemon's redactor does not grow with every rotation.
+   */
+  rotate(slot: string, values: (string | undefined)[]): void {
+    const current = values.filter(masks);
+    const known = this.#rotating.get(slot);
+    if (known !== undefined && sameValues(known.current, current)) return;
+    this.#rotating.set(slot, { current, previous: known?.current ?? [] });
   }
 
   scrub(text: string): string {
     let result = text;
-    for (const secret of this.#secrets) {
+    const mask = (secret: string) => {
       if (result.includes(secret)) result = result.split(secret).join(MASK);
+    };
+    for (const secret of this.#secrets) mask(secret);
+    for (const { current, previous } of this.#rotating.values()) {
+      for (const secret of current) mask(secret);
+      for (const secret of previous) mask(secret);
     }
     return result;
   }
@@ -31,4 +49,13 @@ export class Redactor {
     }
     return value;
   }
+}
+
+/** Very short values would mask unrelated text; AWS secrets and activation codes are long. */
+function masks(secret: string | undefined): secret is string {
+  return secret !== undefined && secret.length >= 8;
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }

@@ -150,6 +150,12 @@ describe("daemon --register-on-start", () => {
       const refused = await plane();
       expect(refused?.status).toBe("failed");
       expect(JSON.stringify(refused)).not.toContain("rotated-secret-0001");
+      // No [default] profile (the SSM agent has not written it yet): the check says so and names the file.
+      world.host.writeFile(file, "[other]\naws_access_key_id = AKIAOTHER\n", 0o600);
+      await minute();
+      const unwritten = await plane();
+      expect(unwritten?.status).toBe("failed");
+      expect(unwritten?.message).toContain(`${file} has no [default] credentials`);
       world.host.writeFile(file, good, 0o600);
       await minute();
       expect((await plane())?.status).toBe("ok");
