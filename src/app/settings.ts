@@ -124,6 +124,11 @@ export function parseMaxAttempts(options: Pick<GlobalOptions, "maxAttempts">): n
   return value;
 }
 
+/** --lock-timeout in ms: how long a command waits for another run's lock (60 s when absent). */
+export function parseLockTimeout(value: string | undefined): number {
+  return durationFlag("--lock-timeout", value, 60) * 1000;
+}
+
 /** A positive duration flag ("90s", "15m") in seconds; `fallback` when the flag is absent. */
 export function durationFlag(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -1,14 +1,30 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { endpointFor as sdkEndpointFor } from "../../src/adapters/aws/clients.ts";
 import { endpointFor, hostEndpoints } from "../../src/checks/endpoints.ts";
-import { configuredEndpoints, sdkEndpoints } from "../../src/config/endpoints.ts";
+import { configuredEndpoints, ENDPOINT_USES, sdkEndpoints } from "../../src/config/endpoints.ts";
 import { configSchema, ENDPOINT_KEYS } from "../../src/config/schema.ts";
 import { cli } from "../support/cli.ts";
 
 const SSM = "https://vpce-0a1b2c3d4e5f60718-abcdefgh.ssm.eu-west-1.vpce.amazonaws.com";
+
+/** README's "Private endpoints" table, row by row: the key and the VPC endpoint service it names. */
+function documentedEndpoints(): [string, string][] {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const lines = readme.slice(readme.indexOf("\n## Private endpoints")).split("\n");
+  const header = lines.findIndex((line) => line.startsWith("| key "));
+  const end = lines.findIndex((line, index) => index > header && !line.startsWith("|"));
+  return lines.slice(header + 2, end).map((row) => {
+    const [key = "", service = ""] = row
+      .split("|")
+      .slice(1, 3)
+      .map((cell) => /`([^`]+)`/.exec(cell)?.[1] ?? cell.trim());
+    return [key, service];
+  });
+}
 
 /** `config validate` on a file with `body`: exit code and the lines of stderr. */
 async function validate(body: string): Promise<{ code: number; lines: string[]; stdout: string }> {
@@ -34,21 +50,15 @@ describe("endpoints: in the config", () => {
       iam: "https://iam.amazonaws.com",
     });
     expect(configSchema.parse({}).endpoints).toEqual({});
-    expect(ENDPOINT_KEYS).toEqual([
-      "ssm",
-      "ec2messages",
-      "ssmmessages",
-      "ecs",
-      "ecsAgent",
-      "ecsTelemetry",
-      "ecrApi",
-      "ecrDkr",
-      "s3",
-      "logs",
-      "sts",
-      "kms",
-      "iam",
-    ]);
+  });
+
+  it("takes exactly the services README documents, in its order, each with the VPC endpoint service it names", () => {
+    // The list is operator-facing: its one copy outside the source is the README table operators read.
+    expect(documentedEndpoints()).toEqual(ENDPOINT_KEYS.map((key) => [key, ENDPOINT_USES[key].vpcService]));
+    const every = Object.fromEntries(
+      ENDPOINT_KEYS.map((key) => [key, `https://${key.toLowerCase()}.example`]),
+    );
+    expect(Object.keys(configSchema.parse({ endpoints: every }).endpoints)).toEqual(ENDPOINT_KEYS);
   });
 
   it.each([

@@ -16,16 +16,14 @@ import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeDate, probeReachable } from "../../src/adapters/host/http-probe.ts";
 import { MANDATORY_NO_PROXY } from "../../src/components/proxy/settings.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
-import { type CliResult, cli, emulatorEnv } from "../support/cli.ts";
+import { type CliResult, cli, emulatorEnv, spawnSource } from "../support/cli.ts";
 import { expectNotPrinted, type NamedRun } from "../support/secrets.ts";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const PROXY_SOURCE = "127.0.0.3";
 const USER = "edge-user";
 // tinyproxy's config accepts only [-a-z0-9._] in BasicAuth credentials.
@@ -75,13 +73,18 @@ function configFile(name: string, text: string): string {
 
 const proxyUrl = (password = PASSWORD) => `http://${USER}:${password}@127.0.0.1:${proxyPort}`;
 
-/** `setup --dry-run`: read-only calls to STS, IAM, ECS and SSM. One attempt each, so a failure is quick. */
-async function setupDryRun(name: string, config: string, endpoint = emu.url): Promise<CliResult> {
-  const file = configFile(`${name}.yaml`, config);
-  const result = await cli(
-    ["setup", "--cluster", "edge", "--dry-run", "--output", "json", "--config", file, "--max-attempts", "1"],
-    emulatorEnv(endpoint),
-  );
+/**
+ * `setup --dry-run` with `config` as its config file: read-only calls to STS, IAM, ECS and SSM, one attempt each
+ * so a failure is quick. In-process, or as a real process (`spawned`). Every run is kept for the secrets check.
+ */
+async function setupDryRun(
+  name: string,
+  config: string,
+  { env = emulatorEnv(emu.url), spawned = false }: { env?: Record<string, string>; spawned?: boolean } = {},
+): Promise<CliResult> {
+  const argv = ["setup", "--cluster", "edge", "--dry-run", "--output", "json", "--max-attempts", "1"];
+  argv.push("--config", configFile(`${name}.yaml`, config));
+  const result = spawned ? await spawnSource(argv, env) : await cli(argv, env);
   runs.push({ name, result });
   return result;
 }
@@ -123,11 +126,14 @@ afterAll(async () => {
 });
 
 describe("the agent's AWS calls through tinyproxy", () => {
-  it("a direct call cannot reach the emulator; through the proxy the same command succeeds", async (ctx) => {
+  beforeEach((ctx) => {
     ctx.skip(
       !available,
       "tinyproxy is not installed (apt-get install tinyproxy): the real proxy was not tried",
     );
+  });
+
+  it("a direct call cannot reach the emulator; through the proxy the same command succeeds", async () => {
     const direct = await setupDryRun("direct", "");
     expect(direct.code).toBe(1);
     expect(emu.calls()).toEqual([]); // reset before a byte was read: nothing reached the emulator
@@ -145,40 +151,23 @@ describe("the agent's AWS calls through tinyproxy", () => {
     for (const line of tunnelled) expect(line).toContain(`CONNECT 127.0.0.1:${port} HTTP/1.1`);
   });
 
-  it("HTTPS_PROXY of the environment is the fallback when the config has no proxy section", async (ctx) => {
-    ctx.skip(!available, "tinyproxy is not installed");
+  it("HTTPS_PROXY of the environment is the fallback when the config has no proxy section", async () => {
     emu.clearCalls();
-    const file = configFile("none.yaml", "");
-    const result = await cli(
-      [
-        "setup",
-        "--cluster",
-        "edge",
-        "--dry-run",
-        "--output",
-        "json",
-        "--config",
-        file,
-        "--max-attempts",
-        "1",
-      ],
-      emulatorEnv(emu.url, { HTTPS_PROXY: proxyUrl(), HTTP_PROXY: proxyUrl() }),
-    );
-    runs.push({ name: "environment", result });
+    const result = await setupDryRun("environment", "", {
+      env: emulatorEnv(emu.url, { HTTPS_PROXY: proxyUrl(), HTTP_PROXY: proxyUrl() }),
+    });
     expect(result.code).toBe(0);
     expect(emu.calls().length).toBeGreaterThan(0);
   });
 
-  it("a host in noProxy is called directly (and so fails here)", async (ctx) => {
-    ctx.skip(!available, "tinyproxy is not installed");
+  it("a host in noProxy is called directly (and so fails here)", async () => {
     const before = connects().length;
     const bypassed = await setupDryRun("noProxy", `proxy:\n  https: ${proxyUrl()}\n  noProxy: [127.0.0.1]\n`);
     expect(bypassed.code).toBe(1);
     expect(connects().length).toBe(before);
   });
 
-  it("a wrong password: tinyproxy refuses the CONNECT, the error names the proxy by host and port only", async (ctx) => {
-    ctx.skip(!available, "tinyproxy is not installed");
+  it("a wrong password: tinyproxy refuses the CONNECT, the error names the proxy by host and port only", async () => {
     const wrong = await setupDryRun("wrong password", `proxy:\n  https: ${proxyUrl("not-the-password-1")}\n`);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`proxy 127.0.0.1:${proxyPort} refused CONNECT`);
@@ -187,8 +176,7 @@ describe("the agent's AWS calls through tinyproxy", () => {
     expectNotPrinted([{ name: "wrong password", result: wrong }], ["not-the-password-1"]);
   });
 
-  it("HTTPS inside the tunnel: a real process trusting a test CA, through tinyproxy, to a TLS front of the emulator", async (ctx) => {
-    ctx.skip(!available, "tinyproxy is not installed");
+  it("HTTPS inside the tunnel: a real process trusting a test CA, through tinyproxy, to a TLS front of the emulator", async () => {
     const key = join(dir, "front.key");
     const cert = join(dir, "front.crt");
     execFileSync(
@@ -228,48 +216,10 @@ describe("the agent's AWS calls through tinyproxy", () => {
     try {
       emu.clearCalls();
       const before = connects().length;
-      const file = configFile("tls.yaml", `proxy:\n  https: ${proxyUrl()}\n`);
-      const result = await new Promise<CliResult>((resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [
-            "--import",
-            "tsx",
-            "src/bin.ts",
-            "setup",
-            "--cluster",
-            "edge",
-            "--dry-run",
-            "--output",
-            "json",
-            "--config",
-            file,
-            "--max-attempts",
-            "1",
-          ],
-          {
-            cwd: REPO,
-            env: {
-              PATH: process.env.PATH,
-              HOME: process.env.HOME,
-              ...emulatorEnv(frontUrl),
-              NODE_EXTRA_CA_CERTS: cert,
-            },
-            stdio: ["ignore", "pipe", "pipe"],
-          },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => {
-          stdout += chunk;
-        });
-        child.stderr.on("data", (chunk) => {
-          stderr += chunk;
-        });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      const result = await setupDryRun("tls", `proxy:\n  https: ${proxyUrl()}\n`, {
+        env: { ...emulatorEnv(frontUrl), NODE_EXTRA_CA_CERTS: cert },
+        spawned: true,
       });
-      runs.push({ name: "tls", result });
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(emu.calls().length).toBeGreaterThan(0);
@@ -285,8 +235,7 @@ describe("the agent's AWS calls through tinyproxy", () => {
     }
   }, 60_000);
 
-  it("preflight's probes (endpoints, clock skew) go through the proxy too", async (ctx) => {
-    ctx.skip(!available, "tinyproxy is not installed");
+  it("preflight's probes (endpoints, clock skew) go through the proxy too", async () => {
     const route = { http: proxyUrl(), https: proxyUrl(), noProxy: [...MANDATORY_NO_PROXY] };
     const direct = await probeReachable(emu.url, 5_000);
     expect(direct.ok).toBe(false);
@@ -297,8 +246,7 @@ describe("the agent's AWS calls through tinyproxy", () => {
     expect(connects().length).toBe(before + 2);
   });
 
-  it("never prints the proxy password", (ctx) => {
-    ctx.skip(!available, "tinyproxy is not installed");
+  it("never prints the proxy password", () => {
     expect(runs.length).toBeGreaterThanOrEqual(5);
     expectNotPrinted(runs, [PASSWORD, `${USER}:${PASSWORD}`]);
   });

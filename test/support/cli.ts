@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { CliDeps } from "../../src/cli/context.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { type Clock, systemClock } from "../../src/util/clock.ts";
@@ -75,5 +76,17 @@ export function spawnBundle(
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/**
+ * Runs the CLI from source as a real process (`node --import tsx src/bin.ts` in the repository), the way
+ * `spawnBundle` runs the bundle: no build needed.
+ */
+export function spawnSource(argv: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  return spawnBundle(argv, env, {
+    bundle: "src/bin.ts",
+    nodeArgs: ["--import", "tsx"],
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
   });
 }

@@ -154,16 +154,36 @@ export function openTunnel(
 
 type ConnectionCallback = (error: Error | null, stream: Duplex) => void;
 
+/** Hands the tunnel (or the error) to the agent, which waits for it (Node's Agent supports the callback form). */
+function handOver(callback: ConnectionCallback | undefined, error: Error | null, stream?: Duplex): void {
+  callback?.(error, stream as Duplex);
+}
+
+/**
+ * One connection of a tunnel agent: `direct` (the agent's own) for a host in NO_PROXY, else a CONNECT tunnel
+ * through `proxyUrl`, handed to the agent as `inside` makes it (TLS for https://, the raw tunnel for http://).
+ */
+function tunnelConnection(
+  proxyUrl: string,
+  noProxy: readonly string[],
+  target: { host: string; port: number },
+  callback: ConnectionCallback | undefined,
+  direct: () => Duplex | null | undefined,
+  inside: (raw: Socket) => Duplex = (raw) => raw,
+): Duplex | null | undefined {
+  if (bypassesProxy(noProxy, target.host, target.port)) return direct();
+  openTunnel(proxyUrl, target.host, target.port, (error, raw) => {
+    if (error !== null || raw === undefined) return handOver(callback, error ?? new Error("no tunnel"));
+    handOver(callback, null, inside(raw));
+  });
+  return undefined;
+}
+
 function targetOf(options: ClientRequestArgs, defaultPort: number): { host: string; port: number } {
   return {
     host: String(options.host ?? options.hostname ?? "localhost"),
     port: Number(options.port ?? defaultPort),
   };
-}
-
-/** Hands the tunnel (or the error) to the agent, which waits for it (Node's Agent supports the callback form). */
-function handOver(callback: ConnectionCallback | undefined, error: Error | null, stream?: Duplex): void {
-  callback?.(error, stream as Duplex);
 }
 
 /**
@@ -182,15 +202,13 @@ export function proxyAgents(
       options: RequestOptions,
       callback?: ConnectionCallback,
     ): Duplex | null | undefined {
-      const { host, port } = targetOf(options, 443);
-      if (bypassesProxy(route.noProxy, host, port)) return super.createConnection(options, callback);
-      openTunnel(route.https, host, port, (error, raw) => {
-        if (error !== null || raw === undefined) return handOver(callback, error ?? new Error("no tunnel"));
-        const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+      const target = targetOf(options, 443);
+      const direct = () => super.createConnection(options, callback);
+      return tunnelConnection(route.https, route.noProxy, target, callback, direct, (raw) => {
+        const servername = options.servername ?? (isIP(target.host) === 0 ? target.host : undefined);
         const tls: ConnectionOptions = { ...(options as ConnectionOptions), socket: raw };
-        handOver(callback, null, tlsConnect(servername ? { ...tls, servername } : tls));
+        return tlsConnect(servername ? { ...tls, servername } : tls);
       });
-      return undefined;
     }
   }
 
@@ -199,10 +217,8 @@ export function proxyAgents(
       options: ClientRequestArgs,
       callback?: ConnectionCallback,
     ): Duplex | null | undefined {
-      const { host, port } = targetOf(options, 80);
-      if (bypassesProxy(route.noProxy, host, port)) return super.createConnection(options, callback);
-      openTunnel(route.http, host, port, (error, raw) => handOver(callback, error, raw));
-      return undefined;
+      const direct = () => super.createConnection(options, callback);
+      return tunnelConnection(route.http, route.noProxy, targetOf(options, 80), callback, direct);
     }
   }
 

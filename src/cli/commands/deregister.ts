@@ -1,7 +1,7 @@
 import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
-import { durationFlag, parseAwsTimeout, parseMaxAttempts } from "../../app/settings.ts";
-import { acquireLock } from "../../components/agent-state/lock.ts";
+import { durationFlag, parseAwsTimeout, parseLockTimeout, parseMaxAttempts } from "../../app/settings.ts";
+import { lockFor } from "../../components/agent-state/lock.ts";
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { decideAwsAccess } from "../../flows/deregister/aws-access.ts";
 import { deregister } from "../../flows/deregister/deregister.ts";
@@ -32,24 +32,14 @@ export default async function deregisterCommand(ctx: Context, options: Deregiste
   parseMaxAttempts(ctx.options);
   parseAwsTimeout(ctx.options);
   const drainTimeoutMs = durationFlag("--drain-timeout", options.drainTimeout, 600) * 1000;
-  const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
+  const lockTimeoutMs = parseLockTimeout(options.lockTimeout);
   // field notes §4: the host records its region (state.json, the SSM registration file); flags/config win.
   const host0 = hostOptions(options);
   const region =
     config.region ?? (await recordedRegion(new HostFs(host0.root ?? "/", ctx.clock))) ?? ctx.region();
   const { host } = await buildHost(ctx, host0, region);
 
-  const lock = ctx.dryRun
-    ? undefined
-    : await acquireLock(
-        host.fs,
-        host.system,
-        host.clock,
-        "deregister",
-        lockTimeoutMs,
-        ctx.signal,
-        host.progress,
-      );
+  const lock = await lockFor(host, "deregister", lockTimeoutMs, ctx.dryRun);
   let purged = false;
   try {
     const observed = await observeForDeregister(host);

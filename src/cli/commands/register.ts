@@ -1,9 +1,15 @@
 import { resolve } from "node:path";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
-import { durationFlag, parseAwsTimeout, parseMaxAttempts, requireReadableFile } from "../../app/settings.ts";
+import {
+  durationFlag,
+  parseAwsTimeout,
+  parseLockTimeout,
+  parseMaxAttempts,
+  requireReadableFile,
+} from "../../app/settings.ts";
 import { CHECK_NAMES, PREFLIGHT_CHECKS, runChecks } from "../../checks/index.ts";
-import { acquireLock } from "../../components/agent-state/lock.ts";
+import { lockFor } from "../../components/agent-state/lock.ts";
 import { checkEcsConfigInput, desiredKeys } from "../../components/ecs-agent/config-files.ts";
 import { scriptSource } from "../../components/install-script/obtain.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../../components/install-script/verify.ts";
@@ -72,7 +78,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
     durationFlag("--script-timeout", options.scriptTimeout, config.host.installScript.timeout) * 1000;
   const verifyTimeoutMs =
     durationFlag("--verify-timeout", options.verifyTimeout, config.host.verifyTimeout) * 1000;
-  const lockTimeoutMs = durationFlag("--lock-timeout", options.lockTimeout, 60) * 1000;
+  const lockTimeoutMs = parseLockTimeout(options.lockTimeout);
   if (
     options.insecureKeyFingerprint !== undefined &&
     !/^[0-9A-Fa-f]{40}$/.test(options.insecureKeyFingerprint)
@@ -118,17 +124,7 @@ export default async function registerCommand(ctx: Context, given: RegisterOptio
   // Bad input must leave the host untouched (exit 2): checked before the lock creates its directory.
   const proxy = resolveProxy(config, ctx.deps.env);
   await checkEcsConfigInput(host.fs, desiredKeys(config, region, proxy), host.redactor);
-  const lock = ctx.dryRun
-    ? undefined
-    : await acquireLock(
-        host.fs,
-        host.system,
-        host.clock,
-        "register",
-        lockTimeoutMs,
-        ctx.signal,
-        host.progress,
-      );
+  const lock = await lockFor(host, "register", lockTimeoutMs, ctx.dryRun);
   try {
     const report = await register(
       {

@@ -1,10 +1,16 @@
 import { resolve } from "node:path";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
-import { durationFlag, parseAwsTimeout, parseMaxAttempts, requireReadableFile } from "../../app/settings.ts";
+import {
+  durationFlag,
+  parseAwsTimeout,
+  parseLockTimeout,
+  parseMaxAttempts,
+  requireReadableFile,
+} from "../../app/settings.ts";
 import { defaultEcsBase, defaultSsmBase, VERSION_PATTERN } from "../../components/agent-packages/sources.ts";
 import { SSM_AGENT_KEY_FINGERPRINT, SSM_AGENT_PUBLIC_KEY } from "../../components/agent-packages/ssm-key.ts";
-import { acquireLock } from "../../components/agent-state/lock.ts";
+import { lockFor } from "../../components/agent-state/lock.ts";
 import { loadSigningKey, scriptSource } from "../../components/install-script/obtain.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../../components/install-script/verify.ts";
 import { UsageError } from "../../errors.ts";
@@ -67,7 +73,7 @@ export default async function upgradeCommand(ctx: Context, raw: Record<string, u
     1000;
   const downloadTimeoutMs =
     durationFlag("--download-timeout", flag("downloadTimeout", "--download-timeout"), 600) * 1000;
-  const lockTimeoutMs = durationFlag("--lock-timeout", flag("lockTimeout", "--lock-timeout"), 60) * 1000;
+  const lockTimeoutMs = parseLockTimeout(flag("lockTimeout", "--lock-timeout"));
   parseMaxAttempts(ctx.options);
   parseAwsTimeout(ctx.options);
   const absolute = (file: string | undefined) => (file === undefined ? undefined : resolve(file));
@@ -108,17 +114,7 @@ export default async function upgradeCommand(ctx: Context, raw: Record<string, u
           fingerprint: ssmFingerprint.toUpperCase(),
         };
 
-  const lock = ctx.dryRun
-    ? undefined
-    : await acquireLock(
-        host.fs,
-        host.system,
-        host.clock,
-        "upgrade",
-        lockTimeoutMs,
-        ctx.signal,
-        host.progress,
-      );
+  const lock = await lockFor(host, "upgrade", lockTimeoutMs, ctx.dryRun);
   try {
     const observed = await observeForUpgrade(host);
     const aws = decideAwsAccess({

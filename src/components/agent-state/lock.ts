@@ -1,5 +1,6 @@
 import { HostFileError, type HostFs } from "../../adapters/host/fs.ts";
 import type { SystemInfo } from "../../adapters/host/system.ts";
+import type { HostContext } from "../../app/host.ts";
 import { OperationError } from "../../errors.ts";
 import { crypto } from "../../util/builtins.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -83,6 +84,21 @@ export async function acquireLock(
     waiting.tick(`waiting for ${holderName(holder)} to release ${fs.resolve(AGENT_STATE.lock)}`);
     await clock.sleep(Math.min(1000 * 2 ** Math.min(attempt, 3), 5000, deadline - now), signal);
   }
+}
+
+/**
+ * The lock a command (register, deregister, upgrade) holds for its whole run, waiting up to `waitMs` for
+ * another run to release it. A dry run writes nothing, not even the lock's folder, so it takes no lock and
+ * waits for none: undefined.
+ */
+export async function lockFor(
+  host: Pick<HostContext, "fs" | "system" | "clock" | "signal" | "progress">,
+  command: string,
+  waitMs: number,
+  dryRun: boolean,
+): Promise<Lock | undefined> {
+  if (dryRun) return undefined;
+  return acquireLock(host.fs, host.system, host.clock, command, waitMs, host.signal, host.progress);
 }
 
 /**

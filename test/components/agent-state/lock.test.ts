@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { HostFs } from "../../../src/adapters/host/fs.ts";
 import { parseStartTime, type SystemInfo, systemInfoWith } from "../../../src/adapters/host/system.ts";
-import { acquireLock, UNREADABLE_LOCK_GRACE_MS } from "../../../src/components/agent-state/lock.ts";
+import { acquireLock, lockFor, UNREADABLE_LOCK_GRACE_MS } from "../../../src/components/agent-state/lock.ts";
 import { AGENT_STATE } from "../../../src/components/agent-state/paths.ts";
 import { fakeClock } from "../../support/clock.ts";
 
@@ -181,6 +181,48 @@ describe("waiting for the lock", () => {
       `[lock] waiting for ecs-anywhere-agent deregister (pid ${JSON.parse(await lockText()).pid}) to release ${lockPath()} (elapsed 3s)`,
       `[lock] waiting for ecs-anywhere-agent deregister (pid ${JSON.parse(await lockText()).pid}) to release ${lockPath()} (elapsed 7s)`,
     ]);
+  });
+});
+
+describe("a command's lock", () => {
+  const commandHost = (clock = fakeClock(), signal = new AbortController().signal) => {
+    const lines: string[] = [];
+    return { fs, system: system(), clock, signal, progress: (line: string) => lines.push(line), lines };
+  };
+
+  it("is none on a dry run: nothing written, no wait even while another run holds it", async () => {
+    await rm(fs.resolve(AGENT_STATE.dir), { recursive: true });
+    await expect(lockFor(commandHost(), "register", 60_000, true)).resolves.toBeUndefined();
+    await expect(fs.exists(AGENT_STATE.dir)).resolves.toBe(false);
+
+    await fs.mkdir(AGENT_STATE.dir, 0o700);
+    const held = holder(liveProcess());
+    await writeFile(lockPath(), held);
+    const host = commandHost();
+    const before = host.clock.now().getTime();
+    await expect(lockFor(host, "upgrade", 60_000, true)).resolves.toBeUndefined();
+    expect(host.clock.now().getTime()).toBe(before);
+    expect(host.lines).toEqual([]);
+    expect(await lockText()).toBe(held);
+  });
+
+  it("is taken under the command's name otherwise, and released", async () => {
+    const lock = await lockFor(commandHost(), "upgrade", 0, false);
+    expect(JSON.parse(await lockText())).toMatchObject({ pid: process.pid, command: "upgrade" });
+    await lock?.release();
+    await expect(fs.exists(AGENT_STATE.lock)).resolves.toBe(false);
+  });
+
+  it("waits up to the given time on the host's clock, telling the host's progress, and stops on its signal", async () => {
+    await writeFile(lockPath(), holder(liveProcess()));
+    const host = commandHost();
+    await expect(lockFor(host, "deregister", 10_000, false)).rejects.toThrow(/timed out after waiting 10s$/);
+    expect(host.lines).toHaveLength(2);
+    const stop = new AbortController();
+    stop.abort(new Error("stopped by SIGTERM"));
+    await expect(lockFor(commandHost(fakeClock(), stop.signal), "deregister", 10_000, false)).rejects.toThrow(
+      "stopped by SIGTERM",
+    );
   });
 });
 
