@@ -5,7 +5,7 @@ import { type ConfigFileSources, type LoadedFile, loadFile } from "./file.ts";
 import { friendlyMessage, issueToErrors, type Origin } from "./issues.ts";
 import { maskEcsConfig, maskSecrets, maskUrl, SECRET_CONFIG_PATHS } from "./mask.ts";
 import { type Config, configSchema } from "./schema.ts";
-import type { Issue } from "./validate.ts";
+import type { Issue } from "./validate-issues.ts";
 import { isPlainObject } from "./values.ts";
 
 export { ConfigError, type ConfigProblem } from "./errors.ts";

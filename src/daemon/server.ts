@@ -1,20 +1,16 @@
+// The daemon's HTTP health server, hardened for a port that other programs, or other hosts, can reach: GET and
+// HEAD only, limits on header size, slow clients and connections, a bearer token for the routes that want one
+// (compared in constant time, never logged), and a close that lets requests in flight finish. health-routes.ts
+// says what each endpoint answers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { describeError, OperationError } from "../errors.ts";
 import { crypto } from "../util/builtins.ts";
 import type { Logger } from "../util/logger.ts";
+import { type HealthSource, healthRoutes, type Reply, text } from "./health-routes.ts";
 import { type LoopLag, monitorLoopLag } from "./loop-lag.ts";
-import { type DaemonStatus, failingChecks } from "./status.ts";
 
 export { DEFAULT_LISTEN, parseListen } from "./listen.ts";
-
-/** What the health server reads. Neither call may probe anything: both answer from the last pass. */
-export interface HealthSource {
-  /** The cached report; never triggers a probe or AWS call. */
-  status(): DaemonStatus;
-  /** Prometheus exposition text from the daemon's own prom-client registry. */
-  metrics(): Promise<{ contentType: string; body: string }>;
-}
 
 export interface HealthServerOptions {
   source: HealthSource;
@@ -55,32 +51,6 @@ const LIMITS = {
   closeDeadlineMs: 5_000,
 };
 
-interface Reply {
-  status: number;
-  contentType: string;
-  body: string;
-  headers?: Record<string, string>;
-}
-
-interface Route {
-  auth: boolean;
-  answer(): Reply | Promise<Reply>;
-}
-
-const TEXT = "text/plain; charset=utf-8";
-const JSON_TYPE = "application/json; charset=utf-8";
-const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({
-  status,
-  contentType: TEXT,
-  body,
-  ...(headers === undefined ? {} : { headers }),
-});
-const json = (status: number, value: unknown): Reply => ({
-  status,
-  contentType: JSON_TYPE,
-  body: `${JSON.stringify(value)}\n`,
-});
-
 /** Starts the daemon's HTTP health server: /livez, /readyz, /status and /metrics, GET and HEAD only. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const { source, log } = options;
@@ -92,12 +62,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   let expectedDigest = digestOf(options.token);
   let closing: Promise<void> | undefined;
 
-  const routes = new Map<string, Route>([
-    ["/livez", { auth: false, answer: () => livez(loopLag.lagMs(), maxLagMs) }],
-    ["/readyz", { auth: false, answer: () => readyz(source.status()) }],
-    ["/status", { auth: true, answer: () => json(200, source.status()) }],
-    ["/metrics", { auth: true, answer: async () => ({ status: 200, ...(await source.metrics()) }) }],
-  ]);
+  const routes = healthRoutes(source, loopLag, maxLagMs);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
@@ -201,24 +166,6 @@ async function listenOn(server: Server, host: string, port: number): Promise<{ h
   }
   const bound = server.address() as AddressInfo;
   return { host: bound.address, port: bound.port };
-}
-
-function livez(lagMs: number, maxLagMs: number): Reply {
-  if (lagMs < maxLagMs) return text(200, "ok\n");
-  return text(503, `event loop lag ${Math.round(lagMs)} ms, limit ${maxLagMs} ms\n`);
-}
-
-function readyz(status: DaemonStatus): Reply {
-  if (status.ready) return json(200, { ready: true });
-  const failing = failingChecks(status).map(({ name, message }) => ({ name, message }));
-  return json(503, { ready: false, failing, reason: notReadyReason(status, failing.length) });
-}
-
-function notReadyReason(status: DaemonStatus, failing: number): string {
-  if (status.passes === 0) return "no probe pass yet";
-  if (!status.registered) return "not registered in the cluster";
-  if (failing > 0) return `${failing} critical check${failing === 1 ? "" : "s"} failing`;
-  return status.summary;
 }
 
 /** Writes the reply with the headers every answer carries; HEAD gets the same headers and no body. */

@@ -1,12 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import * as v from "../../src/config/validate.ts";
-
-/** Each issue as "path code: message" (path dotted, "." for the top). */
-function issues(schema: v.AnySchema, input: unknown, error?: v.ErrorMap): string[] {
-  const result = schema.safeParse(input, { error });
-  if (result.success) return [];
-  return result.error.issues.map((issue) => `${issue.path.join(".") || "."} ${issue.code}: ${issue.message}`);
-}
+import { issues } from "./issue-lines.ts";
 
 function output(schema: v.AnySchema, input: unknown): unknown {
   const result = schema.safeParse(input);
@@ -80,30 +74,6 @@ describe("leaf schemas", () => {
       expect(issues(schema, input)).toEqual(expected);
     });
   }
-
-  it("reports what an issue is about for the error map, with the value found", () => {
-    const seen: v.IssueDetails[] = [];
-    const map: v.ErrorMap = (issue) => {
-      seen.push(issue);
-      return issue.code === "too_big" ? undefined : `mapped ${issue.code}`;
-    };
-    const schema = v.strictObject({
-      a: v.number().int().max(3),
-      b: v.oneOf(["x"]),
-      c: v.string().regex(/x/, "own"),
-    });
-    expect(issues(schema, { a: 1.5, b: "y", c: "z" }, map)).toEqual([
-      "a invalid_type: mapped invalid_type",
-      "b invalid_value: mapped invalid_value",
-      "c invalid_format: own", // the schema's message wins; the map is not asked
-    ]);
-    expect(seen).toEqual([
-      { code: "invalid_type", expected: "int", input: 1.5 },
-      { code: "invalid_value", values: ["x"], input: "y" },
-    ]);
-    expect(issues(v.number().max(3), 4, map)).toEqual([". too_big: Invalid input"]); // undefined: the plain one
-    expect(seen.at(-1)).toEqual({ code: "too_big", origin: "number", maximum: 3, input: 4 });
-  });
 });
 
 describe("containers", () => {
@@ -283,14 +253,7 @@ describe("union, refine, transform, preprocess", () => {
   });
 });
 
-describe("parse, walking and types", () => {
-  it("parse returns the output or throws a ValidationError with every issue", () => {
-    const schema = v.strictObject({ a: v.number(), b: v.boolean() });
-    expect(schema.parse({ a: 1, b: true })).toEqual({ a: 1, b: true });
-    expect(() => schema.parse({ a: "1", b: 1 })).toThrow(v.ValidationError);
-    expect(() => schema.parse({ a: "1", b: 1 })).toThrow("a: Invalid input; b: Invalid input");
-  });
-
+describe("walking and types", () => {
   it("walks from a schema to the keys allowed below it, through wrappers, lists and records", () => {
     const schema = v
       .strictObject({
