@@ -9,7 +9,8 @@
 # With --release TARBALL (a release tarball, `npm pack` output) whose SHA-256 is checked first (--sha256, or the
 # SHA256SUMS file next to it), the code goes to PREFIX/releases/VERSION instead, PREFIX/current is switched to it
 # in one rename, PREFIX/previous keeps the release it replaced, and the link points at PREFIX/current; --rollback
-# switches back to PREFIX/previous. Only those two releases are kept.
+# switches back to PREFIX/previous. Only those two releases are kept. Each release records the tarball's SHA-256 in
+# PREFIX/releases/VERSION/release.sha256, so that a rollout can tell whether that very tarball is the current one.
 # Running it again installs the same files again. It checks every target before it writes anything, and refuses
 # a folder on the way that is a symbolic link (or a file there that is one), and a folder of its own that belongs
 # to another user: it never writes through a link someone planted.
@@ -194,6 +195,7 @@ if [ -n "$release" ]; then
   src="$unpacked/package"
   [ -f "$src/package.json" ] || fail_usage "$release has no package/package.json"
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$src/package.json")
+  printf '%s\n' "${sha256,,}" >"$unpacked/release.sha256"
   [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] || fail_usage "$release: no valid version in package.json"
 fi
 entry="$src/dist/ecs-anywhere-agent.mjs"
@@ -256,6 +258,7 @@ for dir in "$root$BIN_DIR" "$root$UNIT_DIR"; do
   folder_ok "$dir" shared
 done
 file_ok "$code/package.json"
+[ -z "$version" ] || file_ok "$code/release.sha256"
 file_ok "$code/dist/ecs-anywhere-agent.mjs"
 for file in "${chunks[@]}"; do file_ok "$code/dist/chunks/${file##*/}"; done
 file_ok "$root$CONFIG_DIR/config.yaml.example"
@@ -282,6 +285,7 @@ shared_folder() {
 
 run install -d -m 0755 "$code" "$code/dist" "$code/dist/chunks"
 run install -m 0644 "$src/package.json" "$code/package.json"
+[ -z "$version" ] || run install -m 0644 "$unpacked/release.sha256" "$code/release.sha256"
 run install -m 0644 -t "$code/dist/chunks" "${chunks[@]}"
 # The entry after its chunks, then the chunks of an older build go.
 run install -m 0755 "$entry" "$code/dist/ecs-anywhere-agent.mjs"

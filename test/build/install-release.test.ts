@@ -105,6 +105,7 @@ describe("install.sh --release and --rollback (DESTDIR)", () => {
       `../../../${CODE}/current/dist/ecs-anywhere-agent.mjs`,
     );
     expect(versionIn(dest, `${CODE}/current`)).toBe("1.0.0");
+    expect(readFileSync(join(dest, CODE, "current/release.sha256"), "utf8")).toBe(`${v1.sha256}\n`);
     // The link runs the installed bundle.
     const agent = spawnSync(join(dest, "usr/local/bin/ecs-anywhere-agent"), ["--version"], {
       env: { PATH, HOME: dest },
@@ -145,6 +146,8 @@ describe("install.sh --release and --rollback (DESTDIR)", () => {
     expect(link(dest, `${CODE}/current`)).toBe("releases/1.2.0");
     expect(link(dest, `${CODE}/previous`)).toBe("releases/1.0.0");
     expect(readdirSync(join(dest, CODE, "releases")).sort()).toEqual(["1.0.0", "1.2.0"]);
+    // The digest as sha256sum prints it, whatever case it was given in.
+    expect(readFileSync(join(dest, CODE, "current/release.sha256"), "utf8")).toBe(`${v3.sha256}\n`);
   });
 
   it("installing the current release again changes nothing", () => {

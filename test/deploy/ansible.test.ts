@@ -1,9 +1,19 @@
 // deploy/ansible: site.yml and its role, run by the Debian ansible package on a local connection (field notes §10.19)
 // into a fake host's ROOT, against the emulator: the first run creates the host's activation on the controller,
-// installs the release with scripts/install.sh, writes the config, registers and enables the daemon; the second run
-// changes nothing (PLAY RECAP changed=0, field notes §10.20); a changed setting is a change again.
+// installs the release tarball (`npm pack` output) with its scripts/install.sh --release, writes the config,
+// registers and enables the daemon; the second run changes nothing (PLAY RECAP changed=0, field notes §10.20); a
+// changed setting is a change again; a missing or wrong SHA-256 fails and installs nothing.
 import { spawnSync } from "node:child_process";
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -56,9 +66,10 @@ function tasksOf(output: string): Map<string, string> {
 const ROLE = "ecs_anywhere_agent : ";
 const TASKS = {
   activation: "Create this host's single-use activation on the controller",
-  releaseDir: `${ROLE}Make the folder for the release`,
-  unpack: `${ROLE}Unpack the release`,
-  install: `${ROLE}Install the agent (scripts/install.sh) unless this release is installed`,
+  release: `${ROLE}Check that the release tarball and its SHA-256 are given`,
+  releaseDir: `${ROLE}Make the folder for the release tarball (0700)`,
+  tarball: `${ROLE}Copy the release tarball to the host`,
+  install: `${ROLE}Install the release (scripts/install.sh --release) unless it is the current one`,
   config: `${ROLE}Write /etc/ecs-anywhere-agent/config.yaml (0600)`,
   copy: `${ROLE}Copy this host's activation to /etc/ecs-anywhere-agent/activation.json (0600)`,
   register: `${ROLE}Register this host (ecs-anywhere-agent register)`,
@@ -72,6 +83,8 @@ let activationFile: string;
 let first: RunResult;
 let second: RunResult;
 let vars: Record<string, unknown>;
+let tarball: string;
+let sha256: string;
 
 /** site.yml with the test's variables (a JSON file, `-e @FILE`), into the fake host. */
 function play(extra: Record<string, unknown> = {}): Promise<RunResult> {
@@ -100,14 +113,26 @@ beforeAll(async () => {
   // The operator's part: setup once (roles, cluster). The play creates the host's activation itself.
   const setup = await world.cloud(["setup", "--cluster", CLUSTER]);
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
-  // A release tarball: the tree scripts/install.sh installs from (the suite's pretest builds dist/).
-  const tarball = join(world.scratch, "ecs-anywhere-agent-test.tar.gz");
+  // The release tarball as it is published: `npm pack` of this checkout (the suite's pretest builds dist/; no
+  // prepack here), npm's cache in the scratch folder.
+  const releases = join(world.scratch, "releases");
+  mkdirSync(releases);
   const packed = spawnSync(
-    "tar",
-    ["-czf", tarball, "-C", REPO, "scripts/install.sh", "dist", "package.json", "systemd", "deploy/config"],
-    { encoding: "utf8" },
+    "npm",
+    ["pack", "--offline", "--ignore-scripts", "--json", "--pack-destination", releases],
+    {
+      cwd: REPO,
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        HOME: world.scratch,
+        npm_config_cache: join(world.scratch, "npm-cache"),
+      },
+    },
   );
-  if (packed.status !== 0) throw new Error(`tar failed (npm run build first?): ${packed.stderr}`);
+  if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
+  tarball = join(releases, (JSON.parse(packed.stdout) as [{ filename: string }])[0].filename);
+  sha256 = createHash("sha256").update(readFileSync(tarball)).digest("hex");
   const activationDir = join(world.scratch, "activations");
   activationFile = join(activationDir, "localhost.json");
   varsFile = join(world.scratch, "vars.json");
@@ -118,6 +143,7 @@ beforeAll(async () => {
     ansible_python_interpreter: "/usr/bin/python3",
     ecs_anywhere_root: world.host.root,
     ecs_anywhere_release_tarball: tarball,
+    ecs_anywhere_release_sha256: sha256,
     ecs_anywhere_region: REGION,
     ecs_anywhere_cluster: CLUSTER,
     ecs_anywhere_config: {
@@ -158,10 +184,11 @@ describe("site.yml with the ecs_anywhere_agent role, into a fake host", () => {
     expect(first.code, output).toBe(0);
     expect(recapOf(output)).toMatchObject({ failed: 0, unreachable: 0 });
     const tasks = tasksOf(output);
+    expect(tasks.get(TASKS.release)).toBe("ok");
     for (const name of [
       TASKS.activation,
       TASKS.releaseDir,
-      TASKS.unpack,
+      TASKS.tarball,
       TASKS.install,
       TASKS.config,
       TASKS.copy,
@@ -171,7 +198,7 @@ describe("site.yml with the ecs_anywhere_agent role, into a fake host", () => {
     ]) {
       expect(tasks.get(name), `${name}\n${output}`).toBe("changed");
     }
-    expect(recapOf(output).changed).toBe(tasks.size);
+    expect(recapOf(output).changed).toBe(tasks.size - 1);
 
     // The controller's activation (0600), created for this host and copied to it (0600).
     const activation = JSON.parse(readFileSync(activationFile, "utf8"));
@@ -183,10 +210,17 @@ describe("site.yml with the ecs_anywhere_agent role, into a fake host", () => {
     // The code never shows in Ansible's output.
     expect(output).not.toContain(activation.activationCode);
 
-    // Installed by install.sh under the root, the config written from the role's variables.
+    // Installed by install.sh --release under the root as the current release, which records the tarball's
+    // SHA-256; the tarball stays on the host (0600). The config is written from the role's variables.
     const link = world.host.path("/usr/local/bin/ecs-anywhere-agent");
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(link)).toBe("../../../opt/ecs-anywhere-agent/dist/ecs-anywhere-agent.mjs");
+    expect(readlinkSync(link)).toBe("../../../opt/ecs-anywhere-agent/current/dist/ecs-anywhere-agent.mjs");
+    expect(readlinkSync(world.host.path("/opt/ecs-anywhere-agent/current"))).toBe("releases/0.1.0");
+    expect(world.host.readFile("/opt/ecs-anywhere-agent/current/release.sha256")).toBe(`${sha256}\n`);
+    const copied = world.host.path(`/var/lib/ecs-anywhere-agent-releases/${tarball.split("/").at(-1)}`);
+    expect(readFileSync(copied)).toEqual(readFileSync(tarball));
+    expect(mode(copied)).toBe("0600");
+    expect(mode(world.host.path("/var/lib/ecs-anywhere-agent-releases"))).toBe("0700");
     expect(world.host.exists("/etc/systemd/system/ecs-anywhere-agent.service")).toBe(true);
     const config = world.host.path("/etc/ecs-anywhere-agent/config.yaml");
     expect(mode(config)).toBe("0600");
@@ -223,7 +257,8 @@ describe("site.yml with the ecs_anywhere_agent role, into a fake host", () => {
     expect(recapOf(output)).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
     const tasks = tasksOf(output);
     expect(tasks.get(TASKS.activation)).toBe("ok"); // `creates:` the controller's file
-    expect(tasks.get(TASKS.install)).toBe("ok");
+    expect(tasks.get(TASKS.tarball)).toBe("ok"); // the same content
+    expect(tasks.get(TASKS.install)).toBe("ok"); // current/release.sha256 is the tarball's
     expect(tasks.get(TASKS.register)).toBe("ok"); // ran, and said already-registered
     expect(tasks.has(TASKS.restart)).toBe(false);
     for (const [name, result] of tasks) expect(["ok", "skipping"], name).toContain(result);
@@ -253,5 +288,36 @@ describe("site.yml with the ecs_anywhere_agent role, into a fake host", () => {
     expect(parse(world.host.readFile("/etc/ecs-anywhere-agent/config.yaml")).host.ecsLogLevel).toBe("debug");
     expect(world.host.systemctlCalls()).toContain("restart ecs-anywhere-agent.service");
     expect(world.scriptRuns()).toBe(1);
+  }, 300_000);
+
+  it("without a SHA-256, or with a wrong one, the play fails and installs nothing", async ({ skip }) => {
+    skip(unavailable !== undefined, unavailable);
+    world.emu.clearCalls();
+    const root = join(world.scratch, "other-host");
+    mkdirSync(root);
+
+    const missing = await play({ ecs_anywhere_root: root, ecs_anywhere_release_sha256: "" });
+    const missingOutput = missing.stdout + missing.stderr;
+    expect(missing.code, missingOutput).not.toBe(0);
+    expect(tasksOf(missingOutput).get(TASKS.release)).toBe("fatal");
+    expect(missingOutput).toContain("ecs_anywhere_release_sha256 (its SHA-256, 64 hex digits");
+    expect(readdirSync(root)).toEqual([]);
+
+    const wrong = createHash("sha256").update("another release").digest("hex");
+    const refused = await play({ ecs_anywhere_root: root, ecs_anywhere_release_sha256: wrong });
+    const output = refused.stdout + refused.stderr;
+    expect(refused.code, output).not.toBe(0);
+    expect(recapOf(output)).toMatchObject({ failed: 1 });
+    const tasks = tasksOf(output);
+    expect(tasks.get(TASKS.tarball)).toBe("changed");
+    expect(tasks.get(TASKS.install)).toBe("fatal");
+    expect(tasks.has(TASKS.config)).toBe(false);
+    expect(output).toContain(
+      `has SHA-256 ${sha256}, not ${wrong} (ecs_anywhere_release_sha256): refusing it`,
+    );
+    // Nothing installed, configured or registered; the refused tarball is gone again.
+    expect(readdirSync(root)).toEqual(["var"]);
+    expect(readdirSync(join(root, "var/lib/ecs-anywhere-agent-releases"))).toEqual([]);
+    expect(world.emu.mutatingCalls()).toEqual([]);
   }, 300_000);
 });

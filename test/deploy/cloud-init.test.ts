@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import packageJson from "../../package.json" with { type: "json" };
 import { startEmulator } from "../emulator/index.ts";
 import { cli, emulatorEnv } from "../support/cli.ts";
 
@@ -113,8 +114,12 @@ describe("what the example writes and runs", () => {
   it("verifies the release, installs it, and queues the register unit instead of registering from cloud-init", () => {
     const release = runcmd.indexOf('echo "$release_sha256');
     expect(release).toBeGreaterThan(0);
-    expect(runcmd.indexOf('tar -xzf "$work/release.tar.gz"')).toBeGreaterThan(release);
-    expect(runcmd).toContain('bash "$work/release/scripts/install.sh"\n');
+    expect(runcmd.indexOf('tar -xzf "$work/release.tgz"')).toBeGreaterThan(release);
+    // The release tarball (npm pack output) ships its installer, which checks the SHA-256 once more.
+    expect(packageJson.files).toContain("scripts/install.sh");
+    expect(runcmd).toContain(
+      'bash "$work/package/scripts/install.sh" --release "$work/release.tgz" --sha256 "$release_sha256"\n',
+    );
     expect(runcmd).toMatch(/^systemctl enable ecs-anywhere-register\.service$/m);
     expect(runcmd).toMatch(
       /^systemctl start --no-block ecs-anywhere-register\.service ecs-anywhere-agent\.service$/m,
