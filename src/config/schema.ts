@@ -109,6 +109,8 @@ const proxySchema = v
           .regex(NO_PROXY_ENTRY, "must be one host, domain, IP, CIDR or host:port (no commas or spaces)"),
       )
       .default([]),
+    // The hosts of `endpoints:` join NO_PROXY (README "Private endpoints"); false keeps them behind the proxy.
+    bypassEndpoints: v.boolean().default(true),
   })
   .refine(
     (proxy) => proxy.https !== undefined || proxy.http !== undefined,

@@ -1,3 +1,4 @@
+import { configuredEndpoints } from "../../config/endpoints.ts";
 import type { Config } from "../../config/schema.ts";
 import { UsageError } from "../../errors.ts";
 import { DOCKER } from "../docker/files.ts";
@@ -11,7 +12,10 @@ export interface ProxySettings {
   http: string;
   /** The proxy for https:// URLs (all of AWS). */
   https: string;
-  /** Hosts reached directly: the mandatory entries first, then the operator's, without duplicates. */
+  /**
+   * Hosts reached directly: the mandatory entries first, then the operator's, then the hosts of the configured
+   * endpoints (unless `proxy.bypassEndpoints` is false), without duplicates.
+   */
   noProxy: string[];
   /** Where the settings came from: the config's `proxy:` section, or the agent's own environment. */
   source: "config" | "environment";
@@ -65,16 +69,32 @@ export function proxyUrlProblem(text: string): string | undefined {
 /** The operator's proxy section, as the schema outputs it. */
 export type ProxyConfig = NonNullable<Config["proxy"]>;
 
+/** What the proxy is resolved from: the proxy section and the endpoints (absent in a bare `{}`). */
+export type ProxyInputs = Pick<Config, "proxy"> & Partial<Pick<Config, "endpoints">>;
+
+/**
+ * The hosts of the configured `endpoints:`, for NO_PROXY: VPC interface endpoints are reached over Direct Connect or
+ * VPN (field notes §10.8), which an on-premises proxy does not route to, and every consumer of the endpoints (the
+ * SSM agent, the ECS agent, dockerd, this agent's SDK clients) would otherwise send them through the proxy (§10.5).
+ * None when the operator keeps them behind the proxy (`proxy.bypassEndpoints: false`).
+ */
+export function endpointNoProxy(config: ProxyInputs): string[] {
+  if (config.proxy?.bypassEndpoints === false) return [];
+  return configuredEndpoints(config.endpoints).map(([, url]) => new URL(url).hostname);
+}
+
 /**
  * The proxy of this host: the config's `proxy:` section, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case,
  * upper first) of the agent's environment, else none. Either URL alone serves both schemes. A proxy variable
  * without a scheme (`proxy:3128`, which Go accepts) means http://. A variable that is no proxy URL is bad input.
+ * Either way the configured endpoints' hosts join NO_PROXY (endpointNoProxy).
  */
 export function resolveProxy(
-  config: Pick<Config, "proxy">,
+  config: ProxyInputs,
   env: Readonly<Record<string, string | undefined>>,
 ): ProxySettings | undefined {
-  if (config.proxy !== undefined) return fromParts(config.proxy, "config");
+  const endpoints = endpointNoProxy(config);
+  if (config.proxy !== undefined) return fromParts(config.proxy, endpoints, "config");
   const read = (names: readonly string[]) => {
     for (const name of names) {
       const value = env[name]?.trim();
@@ -104,17 +124,19 @@ export function resolveProxy(
       `${noProxy?.name}: ${JSON.stringify(bad)} is not a host, domain, IP, CIDR or host:port entry`,
     );
   }
-  return fromParts({ http: url(http), https: url(https), noProxy: entries }, "environment");
+  return fromParts({ http: url(http), https: url(https), noProxy: entries }, endpoints, "environment");
 }
 
 function fromParts(
   parts: { http?: string | undefined; https?: string | undefined; noProxy: readonly string[] },
+  endpoints: readonly string[],
   source: ProxySettings["source"],
 ): ProxySettings {
   const http = parts.http ?? parts.https;
   const https = parts.https ?? parts.http;
   if (http === undefined || https === undefined) throw new Error("a proxy needs an http or https URL");
-  return { http, https, noProxy: [...new Set([...MANDATORY_NO_PROXY, ...parts.noProxy])], source };
+  const noProxy = [...new Set([...MANDATORY_NO_PROXY, ...parts.noProxy, ...endpoints])];
+  return { http, https, noProxy, source };
 }
 
 /** The secrets of the proxy URLs: each password as written and decoded, and each user:password pair. */

@@ -17,6 +17,7 @@ import {
   ssmDropIn,
 } from "../../../src/components/proxy/render.ts";
 import {
+  endpointNoProxy,
   MANDATORY_NO_PROXY,
   type ProxySettings,
   proxySecrets,
@@ -241,6 +242,63 @@ describe("planDropIns", () => {
       "any",
     );
     expect(describeDropIn(removal as never, new Redactor()).join("\n")).not.toContain("S3cr");
+  });
+});
+
+describe("the configured endpoints' hosts in NO_PROXY (proxy.bypassEndpoints)", () => {
+  const SSM = "https://vpce-0a1b2c3d4e5f60718-abcdefgh.ssm.eu-west-1.vpce.amazonaws.com";
+  const ECS = "https://ecs-fips.us-east-1.amazonaws.com:8443";
+  const SSM_HOST = "vpce-0a1b2c3d4e5f60718-abcdefgh.ssm.eu-west-1.vpce.amazonaws.com";
+  const ECS_HOST = "ecs-fips.us-east-1.amazonaws.com";
+  const parsed = (proxy: unknown) => configSchema.parse({ endpoints: { ecs: ECS, ssm: SSM }, proxy });
+
+  it("endpointNoProxy: each configured endpoint's host, in the table's order, without port; none when opted out", () => {
+    expect(endpointNoProxy(parsed({ https: "http://proxy:3128" }))).toEqual([SSM_HOST, ECS_HOST]);
+    expect(endpointNoProxy(parsed(undefined))).toEqual([SSM_HOST, ECS_HOST]);
+    expect(endpointNoProxy(parsed({ https: "http://proxy:3128", bypassEndpoints: false }))).toEqual([]);
+    expect(endpointNoProxy(configSchema.parse({ proxy: { https: "http://proxy:3128" } }))).toEqual([]);
+    expect(endpointNoProxy({})).toEqual([]);
+  });
+
+  it("join the config's NO_PROXY after the operator's entries, once each; bypassEndpoints defaults to true", () => {
+    const config = parsed({ https: "http://proxy:3128", noProxy: [".corp.example", SSM_HOST] });
+    expect(config.proxy?.bypassEndpoints).toBe(true);
+    expect(resolveProxy(config, {})?.noProxy).toEqual([
+      ...MANDATORY_NO_PROXY,
+      ".corp.example",
+      SSM_HOST,
+      ECS_HOST,
+    ]);
+    const kept = parsed({ https: "http://proxy:3128", noProxy: [".corp.example"], bypassEndpoints: false });
+    expect(resolveProxy(kept, {})?.noProxy).toEqual([...MANDATORY_NO_PROXY, ".corp.example"]);
+  });
+
+  it("join the environment's NO_PROXY too, when the proxy comes from there", () => {
+    const settings = resolveProxy(parsed(undefined), {
+      HTTPS_PROXY: "http://env:3128",
+      NO_PROXY: "a.example",
+    });
+    expect(settings?.noProxy).toEqual([...MANDATORY_NO_PROXY, "a.example", SSM_HOST, ECS_HOST]);
+  });
+
+  it("every consumer gets them: ecs.config, both drop-ins, the install script, and the SDK goes direct", () => {
+    const settings = resolveProxy(parsed({ https: "http://proxy:3128" }), {}) as ProxySettings;
+    const expected = [...MANDATORY_NO_PROXY, SSM_HOST, ECS_HOST].join(",");
+    expect(proxyEcsConfigKeys(settings).NO_PROXY).toBe(expected);
+    expect(dockerDropIn(settings)).toContain(`Environment="NO_PROXY=${expected}"\n`);
+    expect(ssmDropIn(settings, "amazon-ssm-agent")).toContain(`Environment="no_proxy=${expected}"\n`);
+    expect(scriptProxyEnv(settings).no_proxy).toBe(`localhost,127.0.0.1,${expected}`);
+    expect(bypassesProxy(settings.noProxy, ECS_HOST, 8443)).toBe(true);
+    expect(bypassesProxy(settings.noProxy, SSM_HOST, 443)).toBe(true);
+    expect(bypassesProxy(settings.noProxy, "ssm.eu-west-1.amazonaws.com", 443)).toBe(false);
+    const kept = resolveProxy(parsed({ https: "http://proxy:3128", bypassEndpoints: false }), {});
+    expect(bypassesProxy(kept?.noProxy ?? [], SSM_HOST, 443)).toBe(false);
+  });
+
+  it("bypassEndpoints must be true or false", () => {
+    expect(problems({ https: "http://proxy:3128", bypassEndpoints: "no" })).toEqual([
+      expect.stringMatching(/^proxy\.bypassEndpoints: /),
+    ]);
   });
 });
 
