@@ -32,6 +32,7 @@ export const signingKeyCheck = defineCheck(
       armored = await loadSigningKey(source, {
         files: ctx.files ?? new HostFs("/", ctx.clock),
         timeoutMs: ctx.timeoutMs,
+        proxy: ctx.proxy,
       });
     } catch (error) {
       if (!(error instanceof OperationError)) throw error;

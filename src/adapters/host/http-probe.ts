@@ -65,6 +65,23 @@ export async function getJson(url: string, timeoutMs: number, signal?: AbortSign
   }
 }
 
+/**
+ * The module and agent for a request to `target`: node:https (TLS and OpenSSL with it) only for an https URL, the
+ * tunnelling agents (node:tls with them) only when a proxy is given, without keep-alive; undefined for another
+ * scheme.
+ */
+export async function clientFor(
+  target: URL,
+  proxy: ProxyRoute | undefined,
+): Promise<{ client: typeof http; agent: http.Agent | false } | undefined> {
+  const https = target.protocol === "https:";
+  if (!https && target.protocol !== "http:") return undefined;
+  const client = https ? (process.getBuiltinModule("node:https") as unknown as typeof http) : http;
+  if (proxy === undefined) return { client, agent: false };
+  const agents = (await import("../aws/proxy-agent.ts")).proxyAgents(proxy, false);
+  return { client, agent: https ? agents.httpsAgent : agents.httpAgent };
+}
+
 type RawAnswer =
   | { ok: true; status: number; headers: IncomingMessage["headers"]; body: string }
   | ProbeFailure;
@@ -83,22 +100,11 @@ async function request(
   } catch {
     return Promise.resolve({ ok: false, error: "invalid URL" });
   }
-  // node:https (TLS and OpenSSL with it) only for an https URL: the ECS agent's introspection API is plain HTTP.
-  const client =
-    target.protocol === "https:"
-      ? process.getBuiltinModule("node:https")
-      : target.protocol === "http:"
-        ? http
-        : undefined;
-  if (client === undefined)
-    return Promise.resolve({ ok: false, error: `unsupported scheme ${target.protocol}` });
-
+  // The ECS agent's introspection API is plain HTTP: no TLS loaded for it.
+  const connection = await clientFor(target, proxy);
+  if (connection === undefined) return { ok: false, error: `unsupported scheme ${target.protocol}` };
   if (signal?.aborted) return { ok: false, error: "cancelled" };
-  // The tunnelling agents (and node:tls with them) are loaded only when a proxy is configured.
-  const agents =
-    proxy === undefined ? undefined : (await import("../aws/proxy-agent.ts")).proxyAgents(proxy, false);
-  const agent =
-    agents === undefined ? false : target.protocol === "https:" ? agents.httpsAgent : agents.httpAgent;
+  const { client, agent } = connection;
   return new Promise((resolve) => {
     let settled = false;
     const cancel = () => finish({ ok: false, error: "cancelled" });

@@ -13,6 +13,7 @@ import { SSM_AGENT_KEY_FINGERPRINT, SSM_AGENT_PUBLIC_KEY } from "../../component
 import { lockFor } from "../../components/agent-state/lock.ts";
 import { loadSigningKey, scriptSource } from "../../components/install-script/obtain.ts";
 import { AMAZON_ECS_KEY_FINGERPRINT } from "../../components/install-script/verify.ts";
+import { resolveProxy } from "../../components/proxy/settings.ts";
 import { UsageError } from "../../errors.ts";
 import { decideAwsAccess } from "../../flows/deregister/aws-access.ts";
 import { recordedRegion } from "../../flows/deregister/observe.ts";
@@ -101,7 +102,9 @@ export default async function upgradeCommand(ctx: Context, raw: Record<string, u
   if (ssmFingerprint !== undefined && ssmFingerprint.toUpperCase() !== SSM_AGENT_KEY_FINGERPRINT) {
     host.warn(`trusting signing key ${ssmFingerprint.toUpperCase()} instead of the pinned SSM Agent key`);
   }
-  const keyDeps = { files: host.files, timeoutMs: 60_000, signal: host.signal };
+  // field notes §10.7: the key and the packages are downloaded through the host's proxy, as the AWS calls go.
+  const proxy = resolveProxy(config, ctx.deps.env);
+  const keyDeps = { files: host.files, timeoutMs: 60_000, signal: host.signal, proxy };
   const ecsKey = {
     armored: (await loadSigningKey(source, keyDeps)).toString("utf8"),
     fingerprint: source.fingerprint,
@@ -134,6 +137,7 @@ export default async function upgradeCommand(ctx: Context, raw: Record<string, u
         drainTimeoutMs,
         verifyTimeoutMs,
         downloadTimeoutMs,
+        proxy,
         rollback: raw.rollback !== false,
         dryRun: ctx.dryRun,
         ecsKey,

@@ -1,7 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ProxyRoute } from "../../adapters/aws/proxy-agent.ts";
+import { downloadFailure, openBody } from "../../adapters/host/download.ts";
 import { CommandStartError, describeFailure } from "../../adapters/host/exec.ts";
 import type { HostContext } from "../../app/host.ts";
 import { OperationError } from "../../errors.ts";
@@ -132,10 +133,17 @@ export interface SigningKey {
   fingerprint: string;
 }
 
+/** How a package is downloaded: the time allowed for each file, and the host's HTTP proxy if it has one. */
+export interface DownloadOptions {
+  timeoutMs: number;
+  proxy?: ProxyRoute | undefined;
+}
+
 /**
- * Downloads a package and its detached signature into `folder` (a host path) and verifies the signature with
- * the pinned key, like the install script script's own check but refusing when gpg is missing. Returns the
- * package's host path; on any failure nothing is left in `folder` under the package's name.
+ * Downloads a package and its detached signature into `folder` (a host path), through the host's proxy when it has
+ * one (the package manager's own proxy settings play no part: the agent downloads the file, field notes §10.12), and
+ * verifies the signature with the pinned key, like the install script script's own check but refusing when gpg is
+ * missing. Returns the package's host path; on any failure nothing is left in `folder` under the package's name.
  */
 export async function fetchVerifiedPackage(
   host: Pick<HostContext, "run" | "redactor" | "fs" | "signal">,
@@ -143,10 +151,10 @@ export async function fetchVerifiedPackage(
   key: SigningKey,
   folder: string,
   what: string,
-  timeoutMs: number,
+  options: DownloadOptions,
 ): Promise<string> {
   const file = `${folder}/${location.fileName}`;
-  await downloadTo(host, location.url, file, MAX_PACKAGE_BYTES, what, timeoutMs);
+  await downloadTo(host, location.url, file, MAX_PACKAGE_BYTES, what, options);
   const signatureFile = `${file}.sig`;
   await downloadTo(
     host,
@@ -154,7 +162,7 @@ export async function fetchVerifiedPackage(
     signatureFile,
     MAX_SIGNATURE_BYTES,
     `${what} signature`,
-    timeoutMs,
+    options,
   );
   const content = await readFile(host.fs.resolve(file));
   const signature = await readFile(host.fs.resolve(signatureFile), "utf8");
@@ -189,44 +197,31 @@ async function downloadTo(
   file: string,
   maxBytes: number,
   what: string,
-  timeoutMs: number,
+  options: DownloadOptions,
 ): Promise<void> {
   const refuse = (why: string) =>
     new OperationError(`downloading the ${what} from ${url}: ${why}`, {
       remediation:
         "check that this host reaches the package source (`ecs-anywhere-agent check`), and that the version exists",
     });
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), host.signal]);
-  let response: Response;
+  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), host.signal]);
+  let answer: Awaited<ReturnType<typeof openBody>>;
   try {
-    response = await fetch(url, { signal, redirect: "follow" });
+    answer = await openBody(url, signal, maxBytes, options.proxy);
   } catch (error) {
-    throw refuse(host.signal.aborted ? "cancelled" : fetchFailure(error));
+    throw refuse(downloadFailure(error, signal));
   }
-  if (!response.ok || response.body === null) {
-    await response.body?.cancel();
-    throw refuse(`HTTP ${response.status}`);
-  }
-  if (Number(response.headers.get("content-length")) > maxBytes) {
-    await response.body.cancel();
-    throw refuse(`larger than ${maxBytes} bytes`);
-  }
+  if (!answer.ok) throw refuse(answer.error);
+  const response = answer.body;
   let size = 0;
-  const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  body.on("data", (chunk: Buffer) => {
+  response.on("data", (chunk: Buffer) => {
     size += chunk.length;
-    if (size > maxBytes) body.destroy(new Error(`larger than ${maxBytes} bytes`));
+    if (size > maxBytes) response.destroy(new Error(`larger than ${maxBytes} bytes`));
   });
   try {
-    await pipeline(body, createWriteStream(host.fs.resolve(file), { mode: 0o600 }));
+    await pipeline(response, createWriteStream(host.fs.resolve(file), { mode: 0o600 }));
   } catch (error) {
     await host.fs.remove(file);
-    throw refuse(host.signal.aborted ? "cancelled" : fetchFailure(error));
+    throw refuse(downloadFailure(error, signal));
   }
-}
-
-function fetchFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  if ((error as Error).name === "TimeoutError") return "timed out";
-  return cause ?? (error as Error).message;
 }

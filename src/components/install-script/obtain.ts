@@ -1,3 +1,4 @@
+import type { ProxyRoute } from "../../adapters/aws/proxy-agent.ts";
 import { download } from "../../adapters/host/download.ts";
 import type { RunCommand } from "../../adapters/host/exec.ts";
 import type { HostFs } from "../../adapters/host/fs.ts";
@@ -54,6 +55,8 @@ export interface ScriptDeps {
   redactor: Redactor;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The host's HTTP proxy, which the downloads go through (field notes §10.6, §10.7); none: direct. */
+  proxy?: ProxyRoute | undefined;
   /** Repairs the agent made to its folders (see secureAgentFolders). */
   warn?: (message: string) => void;
 }
@@ -108,9 +111,9 @@ function refuseUnless(result: Awaited<ReturnType<typeof verifyWithGpg>>): void {
 async function fetchOrFail(
   url: string,
   what: string,
-  deps: Pick<ScriptDeps, "timeoutMs" | "signal">,
+  deps: Pick<ScriptDeps, "timeoutMs" | "signal" | "proxy">,
 ): Promise<Buffer> {
-  const answer = await download(url, deps.timeoutMs, deps.signal);
+  const answer = await download(url, deps.timeoutMs, deps.signal, deps.proxy);
   throwIfCancelled(deps.signal, "install-script");
   if (!answer.ok) {
     throw new OperationError(`downloading the ${what} from ${new URL(url).origin}: ${answer.error}`, {
@@ -150,7 +153,7 @@ export function describeKeyOrigin(origin: KeyOrigin): string {
 /** The armored signing key (field notes §1.2): downloaded, read from the operator's file, or the embedded one. */
 export async function loadSigningKey(
   source: Pick<ScriptSource, "gpgKeyFile" | "gpgKeyUrl" | "fingerprint">,
-  deps: Pick<ScriptDeps, "files" | "timeoutMs" | "signal">,
+  deps: Pick<ScriptDeps, "files" | "timeoutMs" | "signal" | "proxy">,
 ): Promise<Buffer> {
   const origin = keyOrigin(source);
   if (origin.kind === "url") return fetchOrFail(origin.url, "signing key", deps);

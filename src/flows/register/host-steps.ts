@@ -111,7 +111,12 @@ export const installScriptStep: Step<RegisterRun> = {
     const verb = source.insecureSkipVerify ? "download" : "download and verify";
     return change(`${verb} ${describeSource(source)}`, async () => {
       run.verifiedScript = (
-        await obtainVerifiedScript(source, { ...run.deps.host, timeoutMs: 60_000, signal })
+        await obtainVerifiedScript(source, {
+          ...run.deps.host,
+          timeoutMs: 60_000,
+          signal,
+          proxy: run.input.proxy,
+        })
       ).bytes;
       return {
         summary: `${source.insecureSkipVerify ? "downloaded" : "verified"} ${describeSource(source)}`,

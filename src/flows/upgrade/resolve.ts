@@ -54,14 +54,10 @@ export async function resolveTarget(ctx: UpgradeContext, component: Component): 
   const key = component === "ecs" ? input.ecsKey : input.ssmKey;
   const arch = observed.arch;
   const location = packageLocation(component, source, wanted, format, arch);
-  const file = await fetchVerifiedPackage(
-    ctx.host,
-    location,
-    key,
-    ctx.workDir,
-    `${pkg} ${wanted}`,
-    input.downloadTimeoutMs,
-  );
+  const file = await fetchVerifiedPackage(ctx.host, location, key, ctx.workDir, `${pkg} ${wanted}`, {
+    timeoutMs: input.downloadTimeoutMs,
+    proxy: input.proxy,
+  });
   const to = await fileVersion(ctx.host, format, file);
   if (to === installed) return { needed: false, summary: `${pkg} is already at ${installed} (${wanted})` };
   const target = { from: installed, to, file, url: location.url };
@@ -96,14 +92,10 @@ async function previousPackage(
   }
   const key = component === "ecs" ? ctx.input.ecsKey : ctx.input.ssmKey;
   const what = `${NAME[component]} ${installed}`;
-  const file = await fetchVerifiedPackage(
-    ctx.host,
-    location,
-    key,
-    ctx.workDir,
-    what,
-    ctx.input.downloadTimeoutMs,
-  );
+  const file = await fetchVerifiedPackage(ctx.host, location, key, ctx.workDir, what, {
+    timeoutMs: ctx.input.downloadTimeoutMs,
+    proxy: ctx.input.proxy,
+  });
   const version = await fileVersion(ctx.host, format, file);
   if (version !== installed) throw new Error(`${location.url} holds ${version}, not ${installed}`);
   return { file, url: location.url };

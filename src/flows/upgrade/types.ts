@@ -1,3 +1,4 @@
+import type { ProxyRoute } from "../../adapters/aws/proxy-agent.ts";
 import type { AgentMetadata } from "../../adapters/host/introspection.ts";
 import type { HostContext } from "../../app/host.ts";
 import type { SigningKey } from "../../components/agent-packages/packages.ts";
@@ -21,6 +22,8 @@ export interface UpgradeInput {
   drainTimeoutMs: number;
   verifyTimeoutMs: number;
   downloadTimeoutMs: number;
+  /** The host's HTTP proxy, which the package downloads go through (field notes §10.7); none: direct. */
+  proxy?: ProxyRoute | undefined;
   /** On a failed verification: reinstall the previous version (default) or stop where it failed. */
   rollback: boolean;
   dryRun: boolean;

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startConnectProxy } from "../../support/connect-proxy.ts";
 import {
   NEW,
   OLD,
@@ -108,6 +109,25 @@ describe("upgrade: ecs-init and the ECS agent (fake package manager, old -> new)
       /^Plan for this host: upgrade the agents\.\n {2}PLAN upgrade-ecs: upgrade amazon-ecs-init 1\.89\.0-1 -> 1\.90\.0-1\n/,
     );
     expect(text.stdout.trim().split("\n").at(-1)).toBe("dry run: nothing was changed");
+  });
+
+  it("behind a proxy (HTTPS_PROXY here), downloads the packages and their signatures through it", async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const noProxy = { NO_PROXY: "", no_proxy: "" };
+      const { run, report } = await w.upgradeJson(["--component", "ecs", "--dry-run"], {
+        HTTPS_PROXY: proxy.url,
+        ...noProxy,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(step(report, "upgrade-ecs")).toMatchObject({ status: "planned" });
+      // The new package, the old one for the rollback, and a signature each: one tunnel per download.
+      const packageServer = new URL(w.packages.ecsSource).host;
+      expect(proxy.tunnels.filter((target) => target === packageServer)).toHaveLength(4);
+      expect(w.packages.requests()).toHaveLength(4);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("--drain: with tasks running, DRAINING first, waits for them, upgrades, then ACTIVE again", async () => {
