@@ -1,4 +1,4 @@
-import { createAwsPorts } from "../adapters/aws/clients.ts";
+import { createControlPlanePorts } from "../adapters/aws/clients.ts";
 import type { AwsPorts } from "../adapters/aws/ports.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { App } from "../app/app.ts";
@@ -43,10 +43,10 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
   const proxy = resolveProxy(config, app.deps.env);
   // One set of clients for the daemon's life; the SDK reads the credentials file again before each call, so a
   // rotation needs no new client (a client per key kept adding compiled code and heap).
-  let ports: Promise<AwsPorts> | undefined;
+  let ports: Promise<Pick<AwsPorts, "ecs" | "ssm">> | undefined;
   const controlPlane = async (): Promise<ControlPlane> => {
     if (region === undefined) throw new Error("no region known");
-    ports ??= createAwsPorts({
+    ports ??= createControlPlanePorts({
       region,
       env: Object.fromEntries(
         Object.entries(app.deps.env).filter(([name]) => name.startsWith("AWS_ENDPOINT_URL")),

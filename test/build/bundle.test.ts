@@ -147,7 +147,7 @@ describe("what a run loads", () => {
     expect(sourcesLoaded(setup.loaded).some((source) => SDK.test(source))).toBe(true);
   });
 
-  it("status loads no AWS SDK, metrics, notifier or execa unless control-plane checks are on", async () => {
+  it("status loads no AWS SDK, metrics, notifier or execa unless control-plane checks are on, then ECS and SSM only", async () => {
     const world = await startDaemonWorld();
     try {
       makeRegistered(world.host, new Date());
@@ -178,7 +178,11 @@ describe("what a run loads", () => {
           /@aws-sdk|@smithy|prom-client|systemd-notify|node_modules\/execa\//.test(source),
         ),
       ).toEqual([]);
-      expect(sources.true?.some((source) => /node_modules\/@aws-sdk\/client-ecs\//.test(source))).toBe(true);
+      // The control-plane checks ask ECS and SSM only: IAM's and STS's clients stay unloaded.
+      const clients = new Set(
+        sources.true?.flatMap((source) => /@aws-sdk\/(client-[a-z]+)\//.exec(source)?.[1] ?? []),
+      );
+      expect([...clients].sort()).toEqual(["client-ecs", "client-ssm"]);
     } finally {
       await world.stop();
     }

@@ -78,9 +78,92 @@ export function endpointFor(
  * (--help, --version, config validate) load none of them.
  */
 export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
+  const client = await clientMaker(settings);
+  const [iamSdk, stsSdk, iamPort, stsPort, plane] = await Promise.all([
+    import("@aws-sdk/client-iam"),
+    import("@aws-sdk/client-sts"),
+    import("./iam.ts"),
+    import("./sts.ts"),
+    controlPlanePorts(client),
+  ]);
+  const sts = stsPort.createStsPort(client(stsSdk.STSClient, "STS"));
+  // field notes §5.8: IAM is global per partition; its requests are signed for that partition's IAM region
+  // (us-east-1, cn-north-1, us-gov-west-1), which also picks its endpoint.
+  const iam = iamPort.createIamPort(client(iamSdk.IAMClient, "IAM", iamSigningRegion(settings.region)), () =>
+    sts.getCallerIdentity(),
+  );
+  return { sts, iam, ...plane };
+}
+
+/**
+ * The ECS and SSM ports only, for the daemon's control-plane checks: the IAM and STS modules (the larger part of
+ * the SDK code the other commands load) stay unloaded in a process that runs for months.
+ */
+export async function createControlPlanePorts(settings: AwsSettings): Promise<Pick<AwsPorts, "ecs" | "ssm">> {
+  return controlPlanePorts(await clientMaker(settings));
+}
+
+async function controlPlanePorts(client: ClientMaker): Promise<Pick<AwsPorts, "ecs" | "ssm">> {
+  const [ssmSdk, ecsSdk, ssmPort, ecsPort] = await Promise.all([
+    import("@aws-sdk/client-ssm"),
+    import("@aws-sdk/client-ecs"),
+    import("./ssm.ts"),
+    import("./ecs.ts"),
+  ]);
+  return {
+    ssm: ssmPort.createSsmPort(client(ssmSdk.SSMClient, "SSM")),
+    ecs: ecsPort.createEcsPort(client(ecsSdk.ECSClient, "ECS")),
+  };
+}
+
+type SendingClient = { send: (...args: never[]) => unknown };
+/** Makes one SDK client of a set of ports, in `region` (the settings' own when absent). */
+type ClientMaker = <T extends SendingClient>(
+  Client: new (config: ClientSettings) => T,
+  service: Service,
+  region?: string,
+) => T;
+type ClientSettings = ReturnType<typeof clientSettings>;
+
+/** What every client of one set of ports shares: credentials, timeouts, endpoints, the proxy, the wrappers. */
+async function clientMaker(settings: AwsSettings): Promise<ClientMaker> {
   const { env, redactor } = settings;
   redactor.add(env.AWS_SECRET_ACCESS_KEY);
   redactor.add(env.AWS_SESSION_TOKEN);
+  const timeoutMs = settings.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  // field notes §10.7: the SDK reads no proxy variable; it takes agents that tunnel through the proxy.
+  const agents =
+    settings.proxy === undefined ? undefined : (await import("./proxy-agent.ts")).proxyAgents(settings.proxy);
+  return (Client, service, region = settings.region) =>
+    withEndpoint(
+      cancellable(
+        paced(
+          logRetries(
+            new Client(clientSettings(settings, service, region, timeoutMs, agents)),
+            service,
+            settings.maxAttempts ?? 5,
+            settings.log,
+            settings.progress,
+          ),
+          settings.pacing,
+          settings.signal,
+        ),
+        settings.signal,
+      ),
+      endpointLabel(env, service, region, settings.endpoints),
+      timeoutMs,
+    );
+}
+
+/** One SDK client's configuration. */
+function clientSettings(
+  settings: AwsSettings,
+  service: Service,
+  region: string,
+  timeoutMs: number,
+  agents: Record<string, unknown> | undefined,
+) {
+  const { env, credentials } = settings;
   const staticCredentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && settings.profile === undefined
       ? {
@@ -91,81 +174,26 @@ export async function createAwsPorts(settings: AwsSettings): Promise<AwsPorts> {
       : undefined;
   // An expiration in the past makes the SDK ask the provider again before each call (it memoizes an identity
   // until five minutes before it expires): one client follows every rotation, none is rebuilt per key.
-  const { credentials } = settings;
   const rotating =
     credentials === undefined
       ? undefined
       : async () => ({ ...(await credentials()), expiration: new Date(0) });
-  const timeoutMs = settings.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
-  // field notes §10.7: the SDK reads no proxy variable; it takes agents that tunnel through the proxy.
-  const agents =
-    settings.proxy === undefined ? undefined : (await import("./proxy-agent.ts")).proxyAgents(settings.proxy);
-  const base = (service: Service, region: string) => {
-    const endpoint = endpointFor(env, service, settings.endpoints);
-    return {
-      region,
-      maxAttempts: settings.maxAttempts ?? 5,
-      retryMode: "standard",
-      // A connection that never opens, or an answer that never comes, fails the attempt with a TimeoutError,
-      // which the SDK retries; the SDK's own default is 15 minutes of socket silence.
-      requestHandler: {
-        connectionTimeout: timeoutMs,
-        requestTimeout: timeoutMs,
-        throwOnRequestTimeout: true,
-        ...agents,
-      },
-      ...(endpoint ? { endpoint } : {}),
-      ...(settings.profile ? { profile: settings.profile } : {}),
-      ...(rotating ? { credentials: rotating } : staticCredentials ? { credentials: staticCredentials } : {}),
-    };
-  };
-
-  const [iamSdk, stsSdk, ssmSdk, ecsSdk, iamPort, stsPort, ssmPort, ecsPort] = await Promise.all([
-    import("@aws-sdk/client-iam"),
-    import("@aws-sdk/client-sts"),
-    import("@aws-sdk/client-ssm"),
-    import("@aws-sdk/client-ecs"),
-    import("./iam.ts"),
-    import("./sts.ts"),
-    import("./ssm.ts"),
-    import("./ecs.ts"),
-  ]);
-  const wrap = <T extends { send: (...args: never[]) => unknown }>(
-    client: T,
-    service: Service,
-    region: string,
-  ) =>
-    withEndpoint(
-      cancellable(
-        paced(
-          logRetries(client, service, settings.maxAttempts ?? 5, settings.log, settings.progress),
-          settings.pacing,
-          settings.signal,
-        ),
-        settings.signal,
-      ),
-      endpointLabel(env, service, region, settings.endpoints),
-      timeoutMs,
-    );
-  const sts = stsPort.createStsPort(
-    wrap(new stsSdk.STSClient(base("STS", settings.region)), "STS", settings.region),
-  );
-  // field notes §5.8: IAM is global per partition; its requests are signed for that partition's IAM region
-  // (us-east-1, cn-north-1, us-gov-west-1), which also picks its endpoint.
-  const iamRegion = iamSigningRegion(settings.region);
-  const iam = iamPort.createIamPort(
-    wrap(new iamSdk.IAMClient(base("IAM", iamRegion)), "IAM", iamRegion),
-    () => sts.getCallerIdentity(),
-  );
+  const endpoint = endpointFor(env, service, settings.endpoints);
   return {
-    sts,
-    iam,
-    ssm: ssmPort.createSsmPort(
-      wrap(new ssmSdk.SSMClient(base("SSM", settings.region)), "SSM", settings.region),
-    ),
-    ecs: ecsPort.createEcsPort(
-      wrap(new ecsSdk.ECSClient(base("ECS", settings.region)), "ECS", settings.region),
-    ),
+    region,
+    maxAttempts: settings.maxAttempts ?? 5,
+    retryMode: "standard",
+    // A connection that never opens, or an answer that never comes, fails the attempt with a TimeoutError,
+    // which the SDK retries; the SDK's own default is 15 minutes of socket silence.
+    requestHandler: {
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+      ...agents,
+    },
+    ...(endpoint ? { endpoint } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    ...(rotating ? { credentials: rotating } : staticCredentials ? { credentials: staticCredentials } : {}),
   };
 }
 
