@@ -8,7 +8,7 @@ import { judgeClockSkew, measureClockSkew } from "../checks/network.ts";
 import { DOCKER } from "../components/docker/files.ts";
 import { desiredKeys, type FilePlan, planEcsConfigFiles } from "../components/ecs-agent/config-files.ts";
 import { ECS_AGENT } from "../components/ecs-agent/files.ts";
-import { type DropInPlan, planDropIns, proxyToRemove, readDropIns } from "../components/proxy/converge.ts";
+import { planDropIns, proxyToRemove, readDropIns } from "../components/proxy/converge.ts";
 import { dropInSource, PROXY_ECS_KEYS, proxyEcsConfigKeys } from "../components/proxy/render.ts";
 import type { ProxySettings } from "../components/proxy/settings.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
@@ -30,8 +30,6 @@ export interface PassFacts {
   inactiveUnits: { role: UnitRole; unit: string }[];
   /** The ecs.config plans when a file differs from what the config wants. */
   drift?: { plans: FilePlan[]; current: { etc: string | undefined; lib: string | undefined } };
-  /** The proxy drop-ins that differ from what the proxy settings want (field notes §10.3, §10.4). */
-  proxyDrift?: DropInPlan[];
   credentialsExpireAt?: Date;
   clockSkewSeconds?: number;
   agentConnected?: boolean;
@@ -263,7 +261,9 @@ const ecsConfigProbe: Probe = {
 /**
  * The proxy in every consumer (field notes §10.1-§10.5): the docker and SSM agent drop-ins hold what the settings
  * want (or are gone when no proxy is configured), and ecs.config's proxy keys agree (that file is the ecs-config
- * probe's to repair). Not critical: a host with a stale proxy may still work, and the repair rewrites it.
+ * probe's to repair). The drop-ins are only reported: the daemon writes nothing under /etc/systemd/system (a
+ * drop-in there runs as root outside its sandbox), `register` rewrites them. Not critical: a host with a stale
+ * proxy may still work.
  */
 const proxyProbe: Probe = {
   name: "proxy",
@@ -277,22 +277,29 @@ const proxyProbe: Probe = {
     const ecsDrift = PROXY_ECS_KEYS.filter(
       (key) => wanted[key] !== etc.get(key) && (ctx.proxy !== undefined || plans.length > 0),
     );
+    const dropIns = plans.map((plan) =>
+      plan.next === undefined
+        ? `${plan.path} still holds a proxy the config no longer has`
+        : `${plan.path} ${plan.current === undefined ? "is missing" : "differs from the config's proxy"}`,
+    );
     const problems = [
-      ...plans.map((plan) =>
-        plan.next === undefined
-          ? `${plan.path} still holds a proxy the config no longer has`
-          : `${plan.path} ${plan.current === undefined ? "is missing" : "differs from the config's proxy"}`,
-      ),
+      ...(dropIns.length === 0
+        ? []
+        : [`${dropIns.join("; ")} (\`ecs-anywhere-agent register\` rewrites the drop-ins)`]),
       ...(ecsDrift.length === 0
         ? []
         : [`${ECS_AGENT.config}: ${ecsDrift.join(", ")} differ from the config's proxy`]),
     ];
-    if (plans.length > 0) ctx.facts.proxyDrift = plans;
     if (problems.length > 0) {
-      return warned(
-        problems.join("; "),
-        "the daemon rewrites them (health.repair), or run `ecs-anywhere-agent register` again",
-      );
+      const fixes = [
+        ...(dropIns.length === 0
+          ? []
+          : [
+              "run `ecs-anywhere-agent register` (it reloads systemd and restarts the units whose drop-in changed)",
+            ]),
+        ...(ecsDrift.length === 0 ? [] : ["the daemon rewrites ecs.config's keys (health.repair)"]),
+      ];
+      return warned(problems.join("; "), fixes.join("; "));
     }
     if (ctx.proxy === undefined) {
       const kept = [...files.values()].some((text) => dropInSource(text) === "environment");
