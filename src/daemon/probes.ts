@@ -11,6 +11,13 @@ import { ECS_AGENT } from "../components/ecs-agent/files.ts";
 import { planDropIns, proxyToRemove, readDropIns } from "../components/proxy/converge.ts";
 import { dropInSource, PROXY_ECS_KEYS, proxyEcsConfigKeys } from "../components/proxy/render.ts";
 import type { ProxySettings } from "../components/proxy/settings.ts";
+import {
+  desiredSsmAgentKeys,
+  readEndpointRecord,
+  SSM_AGENT_CONFIG,
+  ssmAgentConfigDrift,
+  UnreadableSsmAgentConfig,
+} from "../components/ssm-agent/endpoint-config.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent, ssmUnit } from "../components/ssm-agent/registration.ts";
 import type { Config } from "../config/schema.ts";
@@ -315,6 +322,53 @@ const proxyProbe: Probe = {
   },
 };
 
+/**
+ * The SSM agent's endpoint overrides (field notes §10.10): amazon-ssm-agent.json holds the keys the config's
+ * endpoints call for, and no longer those `register` set for endpoints since removed (its record says which).
+ * Only reported: the file is `register`'s to write (the unit keeps /etc read-only), and the agent restarts to read
+ * it. Present in the report when the config names an endpoint the SSM agent uses.
+ */
+const ssmEndpointsProbe: Probe = {
+  name: "ssm-endpoints",
+  critical: false,
+  enabled: (ctx) =>
+    ctx.region !== undefined && Object.keys(desiredSsmAgentKeys(ctx.config.endpoints, ctx.region)).length > 0,
+  async run(ctx) {
+    const desired = desiredSsmAgentKeys(ctx.config.endpoints, ctx.region ?? "");
+    const [text, record] = await Promise.all([
+      ctx.host.fs.readText(SSM_AGENT_CONFIG),
+      readEndpointRecord(ctx.host.fs),
+    ]);
+    let drift: ReturnType<typeof ssmAgentConfigDrift>;
+    try {
+      drift = ssmAgentConfigDrift(text, desired, record.ssmAgent);
+    } catch (error) {
+      if (!(error instanceof UnreadableSsmAgentConfig)) throw error;
+      return warned(
+        `${error.message}: the SSM agent cannot read it either`,
+        `fix ${SSM_AGENT_CONFIG} (the SSM agent reads plain JSON) or move it away, then run \`ecs-anywhere-agent register\``,
+      );
+    }
+    const problems = [
+      ...(text === undefined
+        ? [`${SSM_AGENT_CONFIG} does not exist`]
+        : drift.missing.length > 0
+          ? [`${SSM_AGENT_CONFIG} lacks the configured ${drift.missing.join(", ")}`]
+          : []),
+      ...(drift.stale.length > 0
+        ? [`${SSM_AGENT_CONFIG} still holds ${drift.stale.join(", ")}, which the config no longer has`]
+        : []),
+    ];
+    if (problems.length > 0) {
+      return warned(
+        `${problems.join("; ")} (\`ecs-anywhere-agent register\` writes the SSM agent's endpoint overrides)`,
+        "run `ecs-anywhere-agent register`: it writes the file and restarts the SSM agent to read it",
+      );
+    }
+    return ok(`${SSM_AGENT_CONFIG} holds the configured endpoints (${Object.keys(desired).join(", ")})`);
+  },
+};
+
 function parseEcsKeys(text: string | undefined): Map<string, string> {
   return new Map([...parseEcsConfig(text ?? "").values].map(([key, value]) => [key.trim(), value.trim()]));
 }
@@ -428,6 +482,7 @@ export const PROBES: readonly Probe[] = [
   dockerProbe,
   ecsConfigProbe,
   proxyProbe,
+  ssmEndpointsProbe,
   clockSkewProbe,
   diskProbe,
   shadowingProbe,

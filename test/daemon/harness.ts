@@ -49,6 +49,26 @@ export async function startDaemonWorld(extraEnv: Record<string, string> = {}): P
   };
 }
 
+/** A daemon world whose config file the test rewrites between passes; empty at first. */
+export interface ConfigurableWorld extends DaemonWorld {
+  configure(text: string): void;
+}
+
+export async function startConfigurableWorld(): Promise<ConfigurableWorld> {
+  const dir = mkdtempSync(join(tmpdir(), "daemon-config-"));
+  const configFile = join(dir, "config.yaml");
+  writeFileSync(configFile, "");
+  const world = await startDaemonWorld({ ECS_ANYWHERE_CONFIG: configFile });
+  return {
+    ...world,
+    configure: (text) => writeFileSync(configFile, text),
+    stop: async () => {
+      await world.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * A host as `register` leaves it: agent answering, units active, SSM registered, fresh credentials. `ids` are the
  * container instance and managed instance it holds (ones an emulator knows, say).

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dockerDropIn, ssmDropIn } from "../../src/components/proxy/render.ts";
 import { resolveProxy } from "../../src/components/proxy/settings.ts";
 import {
+  type ConfigurableWorld,
   configFromSchema,
-  type DaemonWorld,
   ecsConfigText,
   loopFor,
   makeRegistered,
-  startDaemonWorld,
+  startConfigurableWorld,
 } from "./harness.ts";
 
 const PASSWORD = "daemon-proxy-pass-0001";
@@ -19,13 +17,11 @@ const DOCKER = "/etc/systemd/system/docker.service.d/http-proxy.conf";
 const SSM = "/etc/systemd/system/amazon-ssm-agent.service.d/http-proxy.conf";
 const never = new AbortController().signal;
 
-let world: DaemonWorld;
-let configFile: string;
-const configure = (text: string) => writeFileSync(configFile, text);
+let world: ConfigurableWorld;
+const configure = (text: string) => world.configure(text);
 
 beforeAll(async () => {
-  configFile = join(mkdtempSync(join(tmpdir(), "daemon-proxy-")), "config.yaml");
-  world = await startDaemonWorld({ ECS_ANYWHERE_CONFIG: configFile });
+  world = await startConfigurableWorld();
 });
 afterAll(() => world.stop());
 beforeEach(() => {
