@@ -6,7 +6,7 @@ import { ECS_AGENT } from "../components/ecs-agent/files.ts";
 import { runSteps } from "../engine/run.ts";
 import { change, type Plan, type Step } from "../engine/step.ts";
 import type { Logger } from "../util/logger.ts";
-import type { PassFacts, UnitRole } from "./probes.ts";
+import type { PassFacts, UnitRole } from "./probes/probe.ts";
 import type { RepairRecord } from "./status.ts";
 
 export const REPAIR_ACTIONS = [
