@@ -74,8 +74,8 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   );
   const notifier = createNotifier(app.deps.env, log);
   const stop = new AbortController();
-  // Every probe of a pass listens on it at once (withTimeout in loop.ts): more than Node's default of 10 is no
-  // leak, and the warning would land in the journal on every start.
+  // Every probe of a pass listens on it at once (withTimeout, probe-timeout.ts): more than Node's default of 10 is
+  // no leak, and the warning would land in the journal on every start.
   setMaxListeners(2 * PROBES.length, stop.signal);
   const onStop = () => stop.abort(app.signal.reason);
   app.signal.addEventListener("abort", onStop, { once: true });

@@ -5,9 +5,17 @@ import { describeError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { DaemonMetrics } from "./metrics.ts";
-import { type PassFacts, type Probe, type ProbeContext, type ProbeVerdict, probeCrashed } from "./probes.ts";
+import { logChanges, passReport } from "./pass-report.ts";
+import { ProbeTimeout, withTimeout } from "./probe-timeout.ts";
+import {
+  type PassFacts,
+  type Probe,
+  type ProbeContext,
+  type ProbeVerdict,
+  probeCrashed,
+} from "./probes/probe.ts";
 import { neededRepairs, type RepairPolicy, repair } from "./repair.ts";
-import { type CheckResult, type DaemonStatus, failingChecks, type RepairRecord } from "./status.ts";
+import type { CheckResult, DaemonStatus, RepairRecord } from "./status.ts";
 
 /** What a pass needs that may change on SIGHUP. */
 export interface LoopSettings {
@@ -148,9 +156,18 @@ export class ProbeLoop {
     this.#repairs = [...this.#repairs, ...repairs].slice(-KEPT_REPAIRS);
     const finished = clock.now();
     const previous = this.#status;
-    this.#status = this.#report(checks, facts, started, finished);
+    this.#status = passReport({
+      config,
+      version: this.#deps.version,
+      checks,
+      facts,
+      repairs: this.#repairs,
+      passes: previous.passes + 1,
+      started,
+      finished,
+    });
     this.#progress();
-    this.#logChanges(previous, this.#status);
+    logChanges(log, previous, this.#status);
     this.#deps.metrics?.observe(this.#status, facts, repairs, finished);
     log.debug({ passes: this.#status.passes, durationMs: this.#status.lastPassDurationMs }, "probe pass");
     return this.#status;
@@ -222,56 +239,6 @@ export class ProbeLoop {
     }
   }
 
-  #report(checks: CheckResult[], facts: PassFacts, started: number, finished: Date): DaemonStatus {
-    const { config } = this.#settings;
-    const registered = facts.registered === true;
-    const failing = failingChecks({ checks });
-    const ready = registered && failing.length === 0;
-    const passing = checks.filter((check) => check.status !== "failed").length;
-    const summary = ready
-      ? `registered in ${config.cluster}, ${passing}/${checks.length} checks passing`
-      : `${registered ? "registered" : "not registered"} in ${config.cluster}; failing: ${failing.map((c) => c.name).join(", ") || "none"}`;
-    const region = config.region ?? facts.ssmRegion;
-    return {
-      schema: 1,
-      version: this.#deps.version,
-      ready,
-      registered,
-      summary,
-      cluster: config.cluster,
-      ...(region === undefined ? {} : { region }),
-      ...(facts.containerInstanceArn === undefined
-        ? {}
-        : { containerInstanceArn: facts.containerInstanceArn }),
-      ...(facts.managedInstanceId === undefined ? {} : { managedInstanceId: facts.managedInstanceId }),
-      passes: this.#status.passes + 1,
-      lastPassAt: finished.toISOString(),
-      lastPassDurationMs: finished.getTime() - started,
-      checks,
-      repairs: this.#repairs,
-    };
-  }
-
-  /** One log line per change of state, not per pass. */
-  #logChanges(previous: DaemonStatus, next: DaemonStatus): void {
-    const { log } = this.#deps;
-    const before = new Map(previous.checks.map((check) => [check.name, check]));
-    for (const check of next.checks) {
-      const was = before.get(check.name);
-      // A status change, not a new wording ("expire in 41 min" changes every minute).
-      if (was?.status === check.status) continue;
-      if (was === undefined && check.status === "ok") continue;
-      const fields = { check: check.name, status: check.status, was: was?.status, message: check.message };
-      if (check.status === "failed" || check.status === "warn") log.warn(fields, "check changed");
-      else log.info(fields, "check changed");
-    }
-    if (previous.passes === 0 || previous.ready !== next.ready) {
-      const fields = { ready: next.ready, registered: next.registered, summary: next.summary };
-      if (next.ready) log.info(fields, "ready");
-      else log.warn(fields, "not ready");
-    }
-  }
-
   #progress(): void {
     this.#progressAt = this.#deps.clock.now().getTime();
   }
@@ -286,37 +253,5 @@ export class ProbeLoop {
         Object.entries(this.#deps.policy.size()).map(([key, value]) => [`policy_${key}`, value]),
       ),
     };
-  }
-}
-
-export class ProbeTimeout extends Error {
-  override readonly name = "ProbeTimeout";
-}
-
-/**
- * Runs `fn` with a signal that fires after `ms` (a real timer: a hung socket or child does not stop on a
- * fake clock) or with `outer`. Rejects with ProbeTimeout at the deadline even if `fn` ignores its signal.
- */
-export async function withTimeout<T>(
-  fn: (signal: AbortSignal) => Promise<T>,
-  ms: number,
-  outer: AbortSignal,
-): Promise<T> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(outer.reason);
-  outer.addEventListener("abort", onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new ProbeTimeout(`no answer within ${ms} ms`);
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-    outer.removeEventListener("abort", onAbort);
   }
 }

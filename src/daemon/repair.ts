@@ -3,18 +3,16 @@ import type { HostContext } from "../app/host.ts";
 import { applyEcsConfigFiles } from "../components/ecs-agent/config-files.ts";
 import { effectiveValuesDiffer } from "../components/ecs-agent/effective-config.ts";
 import { ECS_AGENT } from "../components/ecs-agent/files.ts";
-import { applyDropIns } from "../components/proxy/converge.ts";
 import { runSteps } from "../engine/run.ts";
 import { change, type Plan, type Step } from "../engine/step.ts";
 import type { Logger } from "../util/logger.ts";
-import type { PassFacts, UnitRole } from "./probes.ts";
+import type { PassFacts, UnitRole } from "./probes/probe.ts";
 import type { RepairRecord } from "./status.ts";
 
 export const REPAIR_ACTIONS = [
   "restart-docker",
   "restart-ssm-agent",
   "rewrite-ecs-config",
-  "rewrite-proxy",
   "restart-ecs",
 ] as const;
 export type RepairAction = (typeof REPAIR_ACTIONS)[number];
@@ -153,28 +151,11 @@ const rewriteEcsConfig = repairStep(
   },
 );
 
-/**
- * Rewrites (or removes) the drifted proxy drop-ins of docker and the SSM agent, then daemon-reload and a restart of
- * each changed unit that runs (field notes §10.3, §10.4). ecs.config's proxy keys are rewrite-ecs-config's.
- */
-const rewriteProxy = repairStep(
-  "rewrite-proxy",
-  (run) => {
-    const plans = run.facts.proxyDrift;
-    if (plans === undefined || plans.length === 0) return undefined;
-    return plans
-      .map((plan) => `${plan.next === undefined ? "remove" : "rewrite"} ${plan.path}`)
-      .join(" and ");
-  },
-  async (run) => (await applyDropIns(run.host.fs, run.systemd, run.facts.proxyDrift ?? [])).join("; "),
-);
-
 /** Docker first (the ECS agent runs in it), then the SSM agent (it vends credentials), then ecs. */
 export const REPAIR_STEPS: readonly Step<RepairRun>[] = [
   restartStep("restart-docker", "docker"),
   restartStep("restart-ssm-agent", "ssm-agent"),
   rewriteEcsConfig,
-  rewriteProxy,
   restartStep("restart-ecs", "ecs"),
 ];
 
@@ -185,7 +166,6 @@ export function neededRepairs(facts: PassFacts): RepairAction[] {
   if (roles.has("docker")) needed.push("restart-docker");
   if (roles.has("ssm-agent")) needed.push("restart-ssm-agent");
   if (facts.drift !== undefined) needed.push("rewrite-ecs-config");
-  if ((facts.proxyDrift ?? []).length > 0) needed.push("rewrite-proxy");
   if (roles.has("ecs")) needed.push("restart-ecs");
   return needed;
 }

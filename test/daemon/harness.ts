@@ -8,7 +8,8 @@ import { desiredKeys } from "../../src/components/ecs-agent/config-files.ts";
 import { daemonRegion, probeContexts } from "../../src/daemon/context.ts";
 import { ProbeLoop } from "../../src/daemon/loop.ts";
 import { DaemonMetrics } from "../../src/daemon/metrics.ts";
-import { PROBES, type Probe } from "../../src/daemon/probes.ts";
+import type { Probe } from "../../src/daemon/probes/probe.ts";
+import { PROBES } from "../../src/daemon/probes.ts";
 import { RepairPolicy } from "../../src/daemon/repair.ts";
 import type { Clock } from "../../src/util/clock.ts";
 import { startEmulator } from "../emulator/index.ts";
@@ -45,6 +46,26 @@ export async function startDaemonWorld(extraEnv: Record<string, string> = {}): P
     stop: async () => {
       await host.cleanup();
       await emu.stop();
+    },
+  };
+}
+
+/** A daemon world whose config file the test rewrites between passes; empty at first. */
+export interface ConfigurableWorld extends DaemonWorld {
+  configure(text: string): void;
+}
+
+export async function startConfigurableWorld(): Promise<ConfigurableWorld> {
+  const dir = mkdtempSync(join(tmpdir(), "daemon-config-"));
+  const configFile = join(dir, "config.yaml");
+  writeFileSync(configFile, "");
+  const world = await startDaemonWorld({ ECS_ANYWHERE_CONFIG: configFile });
+  return {
+    ...world,
+    configure: (text) => writeFileSync(configFile, text),
+    stop: async () => {
+      await world.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HostFs } from "../../src/adapters/host/fs.ts";
 import { createSystemInfo } from "../../src/adapters/host/system.ts";
 import { acquireLock } from "../../src/components/agent-state/lock.ts";
-import { PROBED_UNITS, PROBES, type Probe } from "../../src/daemon/probes.ts";
+import { PROBED_UNITS } from "../../src/daemon/pass-units.ts";
+import type { Probe } from "../../src/daemon/probes/probe.ts";
+import { PROBES } from "../../src/daemon/probes.ts";
 import { fakeClock } from "../support/clock.ts";
 import {
   ARN,

@@ -1,10 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dockerDropIn } from "../../src/components/proxy/render.ts";
+import { dockerDropIn, ssmDropIn } from "../../src/components/proxy/render.ts";
 import { resolveProxy } from "../../src/components/proxy/settings.ts";
-import { type DaemonWorld, ecsConfigText, loopFor, makeRegistered, startDaemonWorld } from "./harness.ts";
+import {
+  type ConfigurableWorld,
+  configFromSchema,
+  ecsConfigText,
+  loopFor,
+  makeRegistered,
+  startConfigurableWorld,
+} from "./harness.ts";
 
 const PASSWORD = "daemon-proxy-pass-0001";
 const PROXY = `http://agent:${PASSWORD}@proxy.example.net:3128`;
@@ -12,13 +17,11 @@ const DOCKER = "/etc/systemd/system/docker.service.d/http-proxy.conf";
 const SSM = "/etc/systemd/system/amazon-ssm-agent.service.d/http-proxy.conf";
 const never = new AbortController().signal;
 
-let world: DaemonWorld;
-let configFile: string;
-const configure = (text: string) => writeFileSync(configFile, text);
+let world: ConfigurableWorld;
+const configure = (text: string) => world.configure(text);
 
 beforeAll(async () => {
-  configFile = join(mkdtempSync(join(tmpdir(), "daemon-proxy-")), "config.yaml");
-  world = await startDaemonWorld({ ECS_ANYWHERE_CONFIG: configFile });
+  world = await startConfigurableWorld();
 });
 afterAll(() => world.stop());
 beforeEach(() => {
@@ -26,80 +29,104 @@ beforeEach(() => {
   for (const path of [DOCKER, SSM]) rmSync(world.host.path(path), { force: true });
 });
 
-const checkOf = (status: { checks: { name: string; status: string; message: string }[] }, name: string) =>
-  status.checks.find((check) => check.name === name);
+/** The proxy of `proxy: {https: PROXY}`, as `register` renders it into the drop-ins. */
+const configured = () => resolveProxy(configFromSchema({ proxy: { https: PROXY } }), {}) as never;
+/** What `register` leaves once it converged the drop-ins for PROXY. */
+const registerWritesDropIns = () => {
+  world.host.writeFile(DOCKER, dockerDropIn(configured()), 0o600);
+  world.host.writeFile(SSM, ssmDropIn(configured(), "amazon-ssm-agent"), 0o600);
+};
+/** daemon-reload and restarts since call number `from`. */
+const reloadsAndRestarts = (from: number) =>
+  world.host
+    .systemctlCalls()
+    .slice(from)
+    .filter((c) => /^(daemon-reload|restart)/.test(c));
+const REGISTER_FIXES = "(`ecs-anywhere-agent register` rewrites the drop-ins)";
 
-describe("the proxy probe and its repair", () => {
-  it("a configured proxy missing from every consumer: warns, repairs all three, then passes", async () => {
+const checkOf = (
+  status: { checks: { name: string; status: string; message: string; remediation?: string }[] },
+  name: string,
+) => status.checks.find((check) => check.name === name);
+
+describe("the proxy probe: reports the drop-ins, repairs only ecs.config", () => {
+  it("a configured proxy missing from every consumer: warns, rewrites ecs.config's keys, never writes a drop-in", async () => {
     configure(`proxy:\n  https: ${PROXY}\n`);
     const { loop, logs } = await loopFor(world);
     const before = world.host.systemctlCalls().length;
     const first = await loop.pass(never);
-    expect(checkOf(first, "proxy")).toMatchObject({ status: "warn" });
-    expect(checkOf(first, "proxy")?.message).toContain(`${DOCKER} is missing`);
-    expect(checkOf(first, "proxy")?.message).toContain("HTTP_PROXY, HTTPS_PROXY, NO_PROXY differ");
-    expect(first.repairs.map((r) => [r.action, r.result])).toEqual([
-      ["rewrite-ecs-config", "ok"],
-      ["rewrite-proxy", "ok"],
-    ]);
-    expect(world.host.readFile(DOCKER)).toContain(`Environment="HTTPS_PROXY=${PROXY}"`);
-    expect(world.host.readFile(SSM)).toContain(`Environment="https_proxy=${PROXY}"`);
+    expect(checkOf(first, "proxy")).toMatchObject({
+      status: "warn",
+      message: `${DOCKER} is missing; ${SSM} is missing ${REGISTER_FIXES}; /etc/ecs/ecs.config: HTTP_PROXY, HTTPS_PROXY, NO_PROXY differ from the config's proxy`,
+      remediation:
+        "run `ecs-anywhere-agent register` (it reloads systemd and restarts the units whose drop-in changed); the daemon rewrites ecs.config's keys (health.repair)",
+    });
+    expect(first.repairs.map((r) => [r.action, r.result])).toEqual([["rewrite-ecs-config", "ok"]]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toContain(`HTTPS_PROXY=${PROXY}\n`);
-    expect(
-      world.host
-        .systemctlCalls()
-        .slice(before)
-        .filter((c) => /^(daemon-reload|restart)/.test(c)),
-    ).toEqual(["restart ecs", "daemon-reload", "restart docker", "restart amazon-ssm-agent"]);
+    expect(world.host.exists(DOCKER)).toBe(false);
+    expect(world.host.exists(SSM)).toBe(false);
+    expect(reloadsAndRestarts(before)).toEqual(["restart ecs"]);
+
+    // ecs.config is converged; the drop-ins stay missing, and reported, until `register` writes them.
     const next = await loop.pass(never);
-    expect(checkOf(next, "proxy")).toMatchObject({ status: "ok" });
     expect(checkOf(next, "ecs-config")).toMatchObject({ status: "ok" });
-    expect(next.repairs).toHaveLength(2); // the first pass's, kept; nothing new
+    expect(checkOf(next, "proxy")).toMatchObject({
+      status: "warn",
+      message: `${DOCKER} is missing; ${SSM} is missing ${REGISTER_FIXES}`,
+      remediation:
+        "run `ecs-anywhere-agent register` (it reloads systemd and restarts the units whose drop-in changed)",
+    });
+    expect(next.repairs).toHaveLength(1); // the first pass's, kept; nothing new
+    registerWritesDropIns();
+    expect(checkOf(await loop.pass(never), "proxy")).toMatchObject({ status: "ok" });
     expect(JSON.stringify([first, next, logs])).not.toContain(PASSWORD);
   });
 
-  it("drift in one drop-in: only that file is rewritten and only its unit restarted", async () => {
+  it("drift in one drop-in: reported with the fix, the file and the units left alone", async () => {
     configure(`proxy:\n  https: ${PROXY}\n`);
-    const { loop, clock } = await loopFor(world);
-    await loop.pass(never); // converges
-    clock.advance(60_000); // past the repair's backoff
-    world.host.writeFile(
-      DOCKER,
-      dockerDropIn(resolveProxy({}, { HTTPS_PROXY: "http://elsewhere:1" }) as never),
-      0o644,
-    );
+    registerWritesDropIns();
+    const { loop } = await loopFor(world);
+    await loop.pass(never); // ecs.config converges
+    const elsewhere = dockerDropIn(resolveProxy({}, { HTTPS_PROXY: "http://elsewhere:1" }) as never);
+    world.host.writeFile(DOCKER, elsewhere, 0o644);
     const before = world.host.systemctlCalls().length;
     const status = await loop.pass(never);
-    expect(checkOf(status, "proxy")?.message).toBe(`${DOCKER} differs from the config's proxy`);
-    expect(status.repairs.at(-1)).toMatchObject({ action: "rewrite-proxy", result: "ok" });
-    expect(world.host.readFile(DOCKER)).toContain(PROXY);
-    expect(
-      world.host
-        .systemctlCalls()
-        .slice(before)
-        .filter((c) => /^(daemon-reload|restart)/.test(c)),
-    ).toEqual(["daemon-reload", "restart docker"]);
+    expect(checkOf(status, "proxy")).toMatchObject({
+      status: "warn",
+      message: `${DOCKER} differs from the config's proxy ${REGISTER_FIXES}`,
+    });
+    expect(status.repairs.map((r) => r.action)).toEqual(["rewrite-ecs-config"]); // the first pass's
+    expect(world.host.readFile(DOCKER)).toBe(elsewhere);
+    expect(reloadsAndRestarts(before)).toEqual([]);
   });
 
-  it("the proxy taken out of the config: keys and drop-ins go, the units restart, then ok", async () => {
+  it("the proxy taken out of the config: the keys leave ecs.config, the drop-ins stay reported until register", async () => {
     configure(`proxy:\n  https: ${PROXY}\n`);
+    registerWritesDropIns();
     await (await loopFor(world)).loop.pass(never);
-    expect(world.host.exists(DOCKER)).toBe(true);
     configure("");
     const { loop } = await loopFor(world);
     const status = await loop.pass(never);
-    expect(checkOf(status, "proxy")?.message).toContain(
-      `${DOCKER} still holds a proxy the config no longer has`,
-    );
-    expect(status.repairs.map((r) => [r.action, r.result])).toEqual([
-      ["rewrite-ecs-config", "ok"],
-      ["rewrite-proxy", "ok"],
-    ]);
-    expect(world.host.exists(DOCKER)).toBe(false);
-    expect(world.host.exists(SSM)).toBe(false);
+    expect(checkOf(status, "proxy")).toMatchObject({
+      status: "warn",
+      message: `${DOCKER} still holds a proxy the config no longer has; ${SSM} still holds a proxy the config no longer has ${REGISTER_FIXES}; /etc/ecs/ecs.config: HTTP_PROXY, HTTPS_PROXY, NO_PROXY differ from the config's proxy`,
+    });
+    expect(status.repairs.map((r) => [r.action, r.result])).toEqual([["rewrite-ecs-config", "ok"]]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(ecsConfigText());
+    expect(world.host.exists(DOCKER)).toBe(true);
+    expect(world.host.exists(SSM)).toBe(true);
     const next = await loop.pass(never);
-    expect(checkOf(next, "proxy")).toMatchObject({ status: "ok", message: "no proxy configured" });
+    expect(checkOf(next, "ecs-config")).toMatchObject({ status: "ok" });
+    expect(checkOf(next, "proxy")).toMatchObject({
+      status: "warn",
+      message: `${DOCKER} still holds a proxy the config no longer has; ${SSM} still holds a proxy the config no longer has ${REGISTER_FIXES}`,
+    });
+    // What `register` does once `proxy:` is gone.
+    for (const path of [DOCKER, SSM]) rmSync(world.host.path(path));
+    expect(checkOf(await loop.pass(never), "proxy")).toMatchObject({
+      status: "ok",
+      message: "no proxy configured",
+    });
   });
 
   it("leaves a proxy `register` took from its environment alone when the daemon's has none", async () => {

@@ -365,12 +365,12 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("keeps everything the daemon does working under the unit's hardening, and stops the rest", async () => {
-      // What a registered host has: /etc/ecs and the SSM-vended credentials (written into the sandbox's
-      // in-memory root, not on this machine).
+      // What a registered host has: /etc/ecs, the SSM-vended credentials and docker's proxy drop-in folder
+      // (written into the sandbox's in-memory root, not on this machine).
       const prepared = await sd.exec([
         "sh",
         "-c",
-        "mkdir -p /etc/ecs /root/.aws && printf '[default]\\n' > /root/.aws/credentials",
+        "mkdir -p /etc/ecs /root/.aws /etc/systemd/system/docker.service.d && printf '[default]\\n' > /root/.aws/credentials",
       ]);
       expect(prepared.code).toBe(0);
       expect((await sd.systemctl(["start", RESTARTED_UNIT])).code).toBe(0);
@@ -418,6 +418,7 @@ describe.skipIf(skipReason !== undefined)(
       refused("write-usr", "EROFS");
       refused("write-var-lib-ecs", "EROFS");
       refused("write-run-systemd", "EROFS");
+      refused("write-etc-systemd-drop-in", "EROFS");
       refused("write-root-credentials", "EROFS");
       refused("write-kernel-tunable", "EROFS");
       refused("make-cgroup", "EROFS");

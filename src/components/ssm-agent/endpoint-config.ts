@@ -66,18 +66,7 @@ export function planSsmAgentConfig(
   if (Object.keys(desired).length === 0 && stale.length === 0) {
     return { next: current ?? null, changes: [], changed: false, owned: {} };
   }
-  let document: Record<string, unknown> = {};
-  if (current !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(current);
-    } catch {
-      throw new UnreadableSsmAgentConfig(`${SSM_AGENT_CONFIG} is not valid JSON`);
-    }
-    if (!isPlainObject(parsed))
-      throw new UnreadableSsmAgentConfig(`${SSM_AGENT_CONFIG} is not a JSON object`);
-    document = structuredClone(parsed) as Record<string, unknown>;
-  }
+  const document = parseSsmAgentConfig(current);
   const changes: string[] = [];
   for (const [key, value] of Object.entries(desired)) {
     const before = read(document, key);
@@ -107,6 +96,38 @@ export function planSsmAgentConfig(
   const next = removesAll ? null : `${JSON.stringify(document, null, 2)}\n`;
   const changed = removesAll ? current !== undefined : next !== current;
   return { next, changes, changed, owned: nextOwned };
+}
+
+/**
+ * The keys `planSsmAgentConfig` would set or remove, without the rewrite: desired keys the file lacks or holds
+ * another value for, and recorded keys no longer desired that still hold the value recorded. How the file is
+ * formatted is not drift.
+ */
+export function ssmAgentConfigDrift(
+  current: string | undefined,
+  desired: SsmAgentKeys,
+  owned: SsmAgentKeys,
+): { missing: string[]; stale: string[] } {
+  const document = parseSsmAgentConfig(current);
+  return {
+    missing: Object.keys(desired).filter((key) => read(document, key) !== desired[key]),
+    stale: Object.keys(owned).filter(
+      (key) => !Object.hasOwn(desired, key) && read(document, key) === owned[key],
+    ),
+  };
+}
+
+/** The file's object (a copy; empty when there is no file); UnreadableSsmAgentConfig when it is not one. */
+function parseSsmAgentConfig(current: string | undefined): Record<string, unknown> {
+  if (current === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(current);
+  } catch {
+    throw new UnreadableSsmAgentConfig(`${SSM_AGENT_CONFIG} is not valid JSON`);
+  }
+  if (!isPlainObject(parsed)) throw new UnreadableSsmAgentConfig(`${SSM_AGENT_CONFIG} is not a JSON object`);
+  return structuredClone(parsed) as Record<string, unknown>;
 }
 
 function read(document: Record<string, unknown>, key: string): unknown {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RunCommand, RunResult } from "../../../src/adapters/host/exec.ts";
 import { createSystemd, parseShow, SystemdError } from "../../../src/adapters/host/systemd.ts";
 import { ssmUnit } from "../../../src/components/ssm-agent/registration.ts";
-import { PROBED_UNITS, passUnits } from "../../../src/daemon/probes.ts";
+import { PROBED_UNITS, passUnits } from "../../../src/daemon/pass-units.ts";
 import { OperationError } from "../../../src/errors.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 
