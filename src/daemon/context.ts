@@ -9,7 +9,8 @@ import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
 import { sdkEndpoints } from "../config/endpoints.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
-import { type ControlPlane, type PassFacts, type ProbeContext, passUnits } from "./probes.ts";
+import { passUnits } from "./pass-units.ts";
+import type { ControlPlane, PassFacts, ProbeContext } from "./probes/probe.ts";
 
 /** The region the config, flags or environment name; undefined when none does (not an error for the daemon). */
 export function configuredRegion(app: App): string | undefined {

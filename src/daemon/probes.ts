@@ -6,10 +6,6 @@ import { proxyProbe } from "./probes/proxy.ts";
 import { credentialsFreshProbe, ssmEndpointsProbe, ssmRegistrationProbe } from "./probes/ssm-agent.ts";
 import { UNIT_PROBES } from "./probes/units.ts";
 
-// What the per-pass probe context is made of, for the code that builds it.
-export { passUnits } from "./pass-units.ts";
-export type { ControlPlane, PassFacts, ProbeContext } from "./probes/probe.ts";
-
 /** Every probe, in report order. */
 export const PROBES: readonly Probe[] = [
   ecsAgentProbe,
