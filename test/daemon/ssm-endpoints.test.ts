@@ -41,7 +41,7 @@ const keysFor = (endpoints: Record<string, string>) =>
   desiredSsmAgentKeys(configFromSchema({ endpoints }).endpoints, REGION);
 /** What `register` leaves: the file with the keys merged into `current`, and its record of them. */
 const registerWrites = (endpoints: Record<string, string>, current?: string) => {
-  const plan = planSsmAgentConfig(current, keysFor(endpoints), {});
+  const plan = planSsmAgentConfig(current, keysFor(endpoints), {}, false);
   world.host.writeFile(SSM_JSON, plan.next as string, 0o644);
   record(plan.owned);
 };

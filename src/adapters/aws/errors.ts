@@ -67,6 +67,8 @@ interface SdkFailure {
   $endpoint?: string;
   /** Set by the clients too: how long each attempt could wait for an answer. */
   $timeoutMs?: number;
+  /** The HTTP proxy that could not be reached, as host:port (ProxyUnreachableError, proxy-agent.ts). */
+  proxy?: string;
   $metadata?: { attempts?: number; httpStatusCode?: number };
 }
 
@@ -91,7 +93,16 @@ function connectionError(call: AwsCallContext, failure: SdkFailure, code: string
   const endpoint = endpointOf(failure);
   const permission = `${call.service}:${call.action}`;
   const tried = plural(attemptsOf(failure), "attempt");
-  const message = `${permission}: could not reach ${endpoint}: ${problem}${NETWORK[code] ? ` (${code})` : ""}; gave up after ${tried}`;
+  const why = `${problem}${NETWORK[code] ? ` (${code})` : ""}`;
+  if (typeof failure.proxy === "string") {
+    return new AwsCallError(
+      call,
+      code,
+      `${permission}: cannot reach the proxy ${failure.proxy} for ${endpoint}: ${why}; gave up after ${tried}`,
+      `check that the proxy ${failure.proxy} runs and this host reaches it, or the proxy settings (proxy.https, HTTPS_PROXY); then re-run`,
+    );
+  }
+  const message = `${permission}: could not reach ${endpoint}: ${why}; gave up after ${tried}`;
   const remediation = TLS.test(code)
     ? `check the system clock and any TLS-inspecting proxy on the way to ${endpoint} (its CA goes in NODE_EXTRA_CA_CERTS), and AWS_ENDPOINT_URL if it is set`
     : `check the network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY) on the way to ${endpoint}, and AWS_ENDPOINT_URL if it is set; then re-run`;

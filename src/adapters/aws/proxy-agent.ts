@@ -25,6 +25,27 @@ export class ProxyConnectError extends Error {
   }
 }
 
+/**
+ * The proxy could not be reached at all (refused, no such host, unreachable); the message names it by host and port
+ * only, with Node's code and the target. Its name stays "Error" and `code` is Node's, as for any connection that
+ * failed, so the SDK retries it and toAwsCallError (errors.ts) reads the code.
+ */
+export class ProxyUnreachableError extends Error {
+  constructor(
+    /** `host:port`, never its credentials. */
+    readonly proxy: string,
+    readonly code: string,
+    target: string,
+  ) {
+    super(`cannot reach the proxy ${proxy} (${code}) for ${target}`);
+  }
+
+  /** The same failure, naming the target as the caller knows it (a URL rather than host:port). */
+  for(target: string): ProxyUnreachableError {
+    return new ProxyUnreachableError(this.proxy, this.code, target);
+  }
+}
+
 /** The most a proxy's answer to CONNECT may be before it counts as broken. */
 const MAX_ANSWER = 16 * 1024;
 
@@ -86,7 +107,8 @@ export function openTunnel(
   callback: (error: Error | null, socket?: Socket) => void,
 ): void {
   const proxy = new URL(proxyUrl);
-  const where = `proxy ${proxy.hostname}:${proxy.port || "80"}`;
+  const proxyAddress = `${proxy.hostname}:${proxy.port || "80"}`;
+  const where = `proxy ${proxyAddress}`;
   const authority = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   const socket = netConnect({ host: proxy.hostname.replace(/^\[|\]$/g, ""), port: Number(proxy.port || 80) });
   let answer = Buffer.alloc(0);
@@ -103,7 +125,7 @@ export function openTunnel(
     } else callback(null, socket);
   };
   const onError = (error: NodeJS.ErrnoException) =>
-    finish(Object.assign(new Error(`${where}: ${error.code ?? error.message}`), { code: error.code }));
+    finish(new ProxyUnreachableError(proxyAddress, error.code ?? error.message, authority));
   const onClose = () =>
     finish(
       new ProxyConnectError(

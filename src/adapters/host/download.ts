@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { ProxyRoute } from "../aws/proxy-agent.ts";
+import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-agent.ts";
 import { clientFor } from "./http-probe.ts";
 
 /** What a download produced, as data: the body, or why there is none. Never throws. */
@@ -28,7 +28,15 @@ export async function openGet(
     const { client, agent } = connection;
     const request = { method: "GET", agent, signal, headers: { connection: "close" } };
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      client.request(target, request, resolve).on("error", reject).end();
+      client
+        .request(target, request, resolve)
+        .on("error", (error) =>
+          // The URL without its query (a signed URL's signature) or userinfo: what was being fetched.
+          reject(
+            error instanceof ProxyUnreachableError ? error.for(`${target.origin}${target.pathname}`) : error,
+          ),
+        )
+        .end();
     });
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined) return response;
@@ -61,10 +69,14 @@ export async function openBody(
   return { ok: false, error };
 }
 
-/** Why a download under `signal` failed: cancelled, timed out, or the error's code (else its message). */
+/**
+ * Why a download under `signal` failed: cancelled, timed out, the proxy that could not be reached (by host and port,
+ * with the target), or the error's code (else its message).
+ */
 export function downloadFailure(error: unknown, signal: AbortSignal): string {
   if (signal.aborted)
     return (signal.reason as Error | undefined)?.name === "TimeoutError" ? "timed out" : "cancelled";
+  if (error instanceof ProxyUnreachableError) return error.message;
   const code = (error as NodeJS.ErrnoException).code;
   return typeof code === "string" && code !== "" ? code : (error as Error).message;
 }

@@ -1,11 +1,12 @@
 import http, { type IncomingMessage } from "node:http";
-import type { ProxyRoute } from "../aws/proxy-agent.ts";
+import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-agent.ts";
 
 /**
  * Small, read-only HTTP(S) probes. They connect directly, or through the host's HTTP proxy when given one (field
  * notes §10.7: CONNECT tunnels, hosts in its NO_PROXY directly); no redirects, no keep-alive; and they never
  * throw: a network failure comes back as its error code (ECONNREFUSED, ENOTFOUND, ECONNRESET, a TLS code such
- * as UNABLE_TO_VERIFY_LEAF_SIGNATURE) or "timeout" once `timeoutMs` has passed.
+ * as UNABLE_TO_VERIFY_LEAF_SIGNATURE), as the proxy that could not be reached (by host and port), or "timeout"
+ * once `timeoutMs` has passed.
  */
 export type ProbeFailure = { ok: false; error: string };
 
@@ -143,6 +144,8 @@ async function request(
 }
 
 function errorCode(error: unknown): string {
+  // The target's code would blame the endpoint for what the proxy did.
+  if (error instanceof ProxyUnreachableError) return error.message;
   const code = (error as NodeJS.ErrnoException).code;
   if (typeof code === "string" && code !== "") return code;
   return error instanceof Error ? error.message : String(error);

@@ -116,14 +116,21 @@ export async function installPackageFile(
   }
 }
 
-/** field notes §10.13: snapd refreshes the snap (no package file, no signature of ours to check). */
-export async function refreshSnap(host: Pick<HostContext, "run" | "redactor">, pkg: string): Promise<void> {
-  const result = await host.run("snap", ["refresh", pkg], {
+/**
+ * field notes §10.13: snapd refreshes the snap (no package file, no signature of ours to check); `revert` goes back
+ * to the revision snapd kept from before the refresh (the rollback).
+ */
+export async function changeSnap(
+  host: Pick<HostContext, "run" | "redactor">,
+  verb: "refresh" | "revert",
+  pkg: string,
+): Promise<void> {
+  const result = await host.run("snap", [verb, pkg], {
     timeoutMs: INSTALL_TIMEOUT_MS,
     redactor: host.redactor,
   });
   if (result.exitCode !== 0 || result.timedOut) {
-    throw new OperationError(`snap refresh ${pkg} failed: ${describeFailure(result)}`);
+    throw new OperationError(`snap ${verb} ${pkg} failed: ${describeFailure(result)}`);
   }
 }
 

@@ -2,7 +2,8 @@ import path from "node:path";
 // The SSM agent's endpoint overrides (field notes §10.10): keys of /etc/amazon/ssm/amazon-ssm-agent.json, merged
 // into what the file holds. The agent records which keys it set, with their values, in a file of its own (with
 // ECS_BACKEND_HOST, components/ecs-agent/backend-host.ts), so that removing an endpoint from the config removes
-// exactly those keys, and a key someone else changed since is left.
+// exactly those keys, and a key someone else changed since is left. The file itself goes only when this agent
+// created it and nothing else is left in it.
 import type { HostFs } from "../../adapters/host/fs.ts";
 import type { EndpointsConfig } from "../../config/schema.ts";
 import { isPlainObject } from "../../config/values.ts";
@@ -47,6 +48,8 @@ export interface SsmAgentConfigPlan {
   changed: boolean;
   /** What the record holds once the plan is applied. */
   owned: SsmAgentKeys;
+  /** Whether the record says this agent created the file, once the plan is applied. */
+  created: boolean;
 }
 
 /** The existing file is not a JSON object: neither this agent nor the SSM agent can read it. */
@@ -55,17 +58,20 @@ export class UnreadableSsmAgentConfig extends Error {}
 /**
  * Merges `desired` into the file's text (undefined: no file). Keys in `owned` (set by an earlier run) that are no
  * longer desired are removed when they still hold the value recorded, and left with a line saying so otherwise.
- * Every other key of the file is kept as it is. Pure and idempotent.
+ * Every other key of the file is kept as it is; the file is removed only when `createdByAgent` (or it does not
+ * exist yet) and nothing is left in it. Pure and idempotent.
  */
 export function planSsmAgentConfig(
   current: string | undefined,
   desired: SsmAgentKeys,
   owned: SsmAgentKeys,
+  createdByAgent: boolean,
 ): SsmAgentConfigPlan {
   const stale = Object.keys(owned).filter((key) => !Object.hasOwn(desired, key));
   if (Object.keys(desired).length === 0 && stale.length === 0) {
-    return { next: current ?? null, changes: [], changed: false, owned: {} };
+    return { next: current ?? null, changes: [], changed: false, owned: {}, created: false };
   }
+  const created = createdByAgent || current === undefined;
   const document = parseSsmAgentConfig(current);
   const changes: string[] = [];
   for (const [key, value] of Object.entries(desired)) {
@@ -92,10 +98,10 @@ export function planSsmAgentConfig(
     if (Object.keys(section).length === 0) delete document[key.split(".")[0] as string];
     changes.push(`removed ${key} (no longer configured)`);
   }
-  const removesAll = Object.keys(document).length === 0 && Object.keys(desired).length === 0;
+  const removesAll = created && Object.keys(document).length === 0 && Object.keys(desired).length === 0;
   const next = removesAll ? null : `${JSON.stringify(document, null, 2)}\n`;
   const changed = removesAll ? current !== undefined : next !== current;
-  return { next, changes, changed, owned: nextOwned };
+  return { next, changes, changed, owned: nextOwned, created: created && next !== null };
 }
 
 /**
@@ -161,6 +167,8 @@ function sectionOf(
  */
 export interface EndpointRecord {
   ssmAgent: SsmAgentKeys;
+  /** This agent created the SSM agent's file (there was none): it may remove it once it holds nothing else. */
+  ssmAgentCreated: boolean;
   ecsConfig: Record<string, string>;
 }
 
@@ -173,12 +181,17 @@ export async function readEndpointRecord(fs: HostFs): Promise<EndpointRecord> {
           Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
         )
       : {};
-  if (text === undefined) return { ssmAgent: {}, ecsConfig: {} };
+  const empty: EndpointRecord = { ssmAgent: {}, ssmAgentCreated: false, ecsConfig: {} };
+  if (text === undefined) return empty;
   try {
-    const parsed = JSON.parse(text) as { ssmAgent?: unknown; ecsConfig?: unknown };
-    return { ssmAgent: strings(parsed.ssmAgent), ecsConfig: strings(parsed.ecsConfig) };
+    const parsed = JSON.parse(text) as { ssmAgent?: unknown; ssmAgentCreated?: unknown; ecsConfig?: unknown };
+    return {
+      ssmAgent: strings(parsed.ssmAgent),
+      ssmAgentCreated: parsed.ssmAgentCreated === true,
+      ecsConfig: strings(parsed.ecsConfig),
+    };
   } catch {
-    return { ssmAgent: {}, ecsConfig: {} };
+    return empty;
   }
 }
 
@@ -217,7 +230,11 @@ export async function applySsmAgentConfig(
   observed: ObservedSsmAgentConfig,
   record: EndpointRecord,
 ): Promise<void> {
-  await writeEndpointRecord(fs, { ...record, ssmAgent: { ...record.ssmAgent, ...plan.owned } });
+  await writeEndpointRecord(fs, {
+    ...record,
+    ssmAgent: { ...record.ssmAgent, ...plan.owned },
+    ssmAgentCreated: record.ssmAgentCreated || plan.created,
+  });
   if (plan.next === null) await fs.remove(SSM_AGENT_CONFIG);
   else {
     await fs.mkdir(path.dirname(SSM_AGENT_CONFIG), 0o755);
@@ -227,5 +244,6 @@ export async function applySsmAgentConfig(
     });
   }
   record.ssmAgent = plan.owned;
+  record.ssmAgentCreated = plan.created;
   await writeEndpointRecord(fs, record);
 }

@@ -14,6 +14,7 @@ import {
   removeCommand,
   removePackages,
 } from "./packages.ts";
+import { type EndpointKeysPurge, planEndpointKeysPurge } from "./purge-endpoints.ts";
 import type { DeregisterStep } from "./types.ts";
 
 /** What the packages and the agent leave behind (field notes §1-§4), removed after the packages. */
@@ -26,6 +27,7 @@ export const PURGE_FOLDERS = [
 
 interface PurgeWork {
   units: { unit: string; active: boolean; enabled: boolean }[];
+  endpoints: EndpointKeysPurge;
   removals: { manager: PackageManager | undefined; packages: string[] }[];
   folders: string[];
 }
@@ -34,14 +36,24 @@ interface PurgeWork {
 // once it has released it.
 const LOCK_NAME = AGENT_STATE.lock.slice(AGENT_STATE.dir.length + 1);
 
-/** `--purge`: stop and disable both units, remove both packages, then their folders. Continues past failures. */
+/**
+ * `--purge`: stop and disable both units, take the endpoint keys register set out of the SSM agent's file, remove
+ * both packages, then their folders (the SSM agent's file stays when it holds more). Continues past failures.
+ */
 export const purgeAction: DeregisterStep = {
   id: "purge",
   async plan({ host, observed }) {
     const work = await findWork(host, observed.ssmUnit);
     const steps = describe(work);
-    if (steps.length === 0) return { status: "ok", summary: "nothing left to purge" };
-    return { summary: steps.join("; "), apply: () => purge(host, work) };
+    const { details, problem } = work.endpoints;
+    if (steps.length === 0 && problem === undefined) {
+      return { status: "ok", summary: "nothing left to purge" };
+    }
+    return {
+      summary: [...steps, ...(problem === undefined ? [] : [problem])].join("; "),
+      ...(details.length > 0 ? { details } : {}),
+      apply: () => purge(host, work),
+    };
   },
 };
 
@@ -55,6 +67,7 @@ async function findWork(host: HostContext, ssmUnit: string): Promise<PurgeWork> 
       enabled: await host.systemd.isEnabled(unit),
     })),
   );
+  const endpoints = await planEndpointKeysPurge(host.fs);
   const removals: PurgeWork["removals"] = [];
   for (const pkg of AGENT_PACKAGES) {
     const manager = managerFor(pkg, distro, ssmUnit);
@@ -64,26 +77,41 @@ async function findWork(host: HostContext, ssmUnit: string): Promise<PurgeWork> 
     else removals.push({ manager, packages: [pkg] });
   }
   const folders: string[] = [];
-  for (const folder of PURGE_FOLDERS) if ((await leftIn(host, folder)).length > 0) folders.push(folder);
-  return { units: units.filter((u) => u.active || u.enabled), removals, folders };
+  for (const folder of PURGE_FOLDERS) {
+    if ((await leftIn(host, folder, endpoints)).length > 0) folders.push(folder);
+  }
+  return { units: units.filter((u) => u.active || u.enabled), endpoints, removals, folders };
 }
 
-/** What purge would remove of the folder: the folder itself, or (the agent's own) what is in it but the lock. */
-async function leftIn(host: HostContext, folder: string): Promise<string[]> {
-  if (folder !== AGENT_STATE.dir) return (await host.fs.exists(folder)) ? [folder] : [];
-  return (await host.fs.list(folder)).filter((name) => name !== LOCK_NAME).map((name) => `${folder}/${name}`);
+/**
+ * What purge would remove of the folder: the folder itself, or what is in it but what stays (the lock in the
+ * agent's own folder, the SSM agent's file when it holds more than this agent's keys).
+ */
+async function leftIn(host: HostContext, folder: string, endpoints: EndpointKeysPurge): Promise<string[]> {
+  const kept =
+    folder === AGENT_STATE.dir ? LOCK_NAME : folder === endpoints.folder ? endpoints.kept : undefined;
+  if (kept === undefined) return (await host.fs.exists(folder)) ? [folder] : [];
+  return (await host.fs.list(folder)).filter((name) => name !== kept).map((name) => `${folder}/${name}`);
 }
 
 function describe(work: PurgeWork): string[] {
   return [
     ...(work.units.length > 0 ? [`stop and disable ${work.units.map((u) => u.unit).join(", ")}`] : []),
+    ...(work.endpoints.summary === undefined ? [] : [work.endpoints.summary]),
     ...work.removals.map(({ manager, packages }) =>
       manager === undefined
         ? `remove ${packages.join(", ")} (no known package manager)`
         : removeCommand(manager, packages).flat().join(" "),
     ),
-    ...(work.folders.length > 0 ? [`remove ${work.folders.join(", ")}`] : []),
+    ...(work.folders.length > 0
+      ? [`remove ${work.folders.map((folder) => named(work, folder)).join(", ")}`]
+      : []),
   ];
+}
+
+function named(work: PurgeWork, folder: string): string {
+  const { kept } = work.endpoints;
+  return folder === work.endpoints.folder && kept !== undefined ? `${folder} (all but ${kept})` : folder;
 }
 
 async function purge(host: HostContext, work: PurgeWork): Promise<Applied> {
@@ -101,6 +129,8 @@ async function purge(host: HostContext, work: PurgeWork): Promise<Applied> {
       if (enabled) await host.systemd.disable(unit);
     });
   }
+  if (work.endpoints.problem !== undefined) problems.push(work.endpoints.problem);
+  else await attempt(work.endpoints.apply);
   for (const { manager, packages } of work.removals) {
     await attempt(async () => {
       if (manager === undefined) {
@@ -113,7 +143,9 @@ async function purge(host: HostContext, work: PurgeWork): Promise<Applied> {
   }
   for (const folder of work.folders) {
     await attempt(async () => {
-      for (const path of await leftIn(host, folder)) await host.fs.remove(path, { recursive: true });
+      for (const path of await leftIn(host, folder, work.endpoints)) {
+        await host.fs.remove(path, { recursive: true });
+      }
     });
   }
   if (problems.length > 0) {

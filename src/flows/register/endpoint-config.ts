@@ -36,7 +36,7 @@ export const endpointConfigStep: Step<RegisterRun> = {
     const desired = desiredSsmAgentKeys(endpoints, run.input.region);
     let ssm: SsmAgentConfigPlan;
     try {
-      ssm = planSsmAgentConfig(observed.text, desired, record.ssmAgent);
+      ssm = planSsmAgentConfig(observed.text, desired, record.ssmAgent, record.ssmAgentCreated);
     } catch (error) {
       if (!(error instanceof UnreadableSsmAgentConfig)) throw error;
       return failure(

@@ -29,6 +29,9 @@ export async function resolveTarget(ctx: UpgradeContext, component: Component): 
   const installed = component === "ecs" ? observed.ecsVersion : observed.ssmVersion;
   const wanted = component === "ecs" ? input.ecsVersion : input.ssmVersion;
   const manager = component === "ecs" ? observed.manager : observed.ssmManager;
+  // Without a package manager the installed version cannot even be asked for.
+  if (manager === undefined)
+    return unsupported(pkg, "no package manager known for this distribution (/etc/os-release)");
   if (installed === undefined) {
     return {
       needed: false,
@@ -41,15 +44,9 @@ export async function resolveTarget(ctx: UpgradeContext, component: Component): 
     return { needed: false, summary: `${pkg} is already at ${installed}` };
   }
   if (manager === "snap") return resolveSnap(ctx, installed, wanted);
-  const format = manager === undefined ? undefined : formatOf(manager);
-  if (format === undefined || observed.arch === undefined) {
-    return {
-      needed: false,
-      status: "failed",
-      summary: `cannot upgrade ${pkg} here: ${format === undefined ? "no package manager known for this distribution (/etc/os-release)" : "an architecture other than x86_64 or aarch64"}`,
-      remediation: "upgrade it by hand with the distribution's package manager",
-    };
-  }
+  const format = formatOf(manager);
+  if (format === undefined) return unsupported(pkg, `no package file format for ${manager}`);
+  if (observed.arch === undefined) return unsupported(pkg, "an architecture other than x86_64 or aarch64");
   const source = component === "ecs" ? input.ecsSource : input.ssmSource;
   const key = component === "ecs" ? input.ecsKey : input.ssmKey;
   const arch = observed.arch;
@@ -73,6 +70,16 @@ export async function resolveTarget(ctx: UpgradeContext, component: Component): 
       remediation: `put the verified package in ${PACKAGE_CACHE}, or re-run with --no-rollback to upgrade without a way back`,
     };
   }
+}
+
+/** A host this flow cannot upgrade `pkg` on: the step fails (exit 1), saying why and what to do instead. */
+function unsupported(pkg: string, why: string): Resolution {
+  return {
+    needed: false,
+    status: "failed",
+    summary: `cannot upgrade ${pkg} here: ${why}`,
+    remediation: "upgrade it by hand with the distribution's package manager",
+  };
 }
 
 /** The installed version's package: kept in the cache by the last upgrade, else downloaded and verified now. */

@@ -3,10 +3,10 @@ import { posix } from "node:path";
 import type { AwsPorts, EcsPort } from "../../adapters/aws/ports.ts";
 import type { AgentMetadata } from "../../adapters/host/introspection.ts";
 import {
+  changeSnap,
   installedVersion,
   installPackageFile,
   PACKAGE_CACHE,
-  refreshSnap,
 } from "../../components/agent-packages/packages.ts";
 import { agentVersionOf, type Component, upstream } from "../../components/agent-packages/sources.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
@@ -143,6 +143,7 @@ function planFor(
   pkg: string,
   apply: (target: Target) => Promise<{ summary: string }>,
   verifyWhat: string,
+  rollback: boolean,
 ): Plan {
   if (!resolution.needed) {
     return {
@@ -161,9 +162,11 @@ function planFor(
         summary: `upgrade ${pkg} ${target.from} -> ${target.to}, then ${verifyWhat}`,
         details: [
           target.file === "" ? "through snapd (snap refresh)" : `from ${target.url} (signature verified)`,
-          target.previous
-            ? `rollback: ${target.from} from ${target.previous.url} (signature verified), reinstalled if the verification fails`
-            : "rollback: none (--no-rollback): a failed verification stops the run",
+          !rollback
+            ? "rollback: none (--no-rollback): a failed verification stops the run"
+            : target.file === ""
+              ? `rollback: snap revert ${pkg} (the revision snapd kept), if the verification fails`
+              : `rollback: ${target.from} from ${target.previous?.url} (signature verified), reinstalled if the verification fails`,
         ],
         apply: () => apply(target),
       },
@@ -179,6 +182,7 @@ export const upgradeEcsStep: UpgradeStep = {
       ECS_AGENT.package,
       (target) => upgradeEcs(ctx, target),
       "restart ecs and verify the agent reconnects",
+      ctx.input.rollback,
     );
   },
 };
@@ -191,6 +195,7 @@ export const upgradeSsmStep: UpgradeStep = {
       SSM_AGENT.package,
       (target) => upgradeSsm(ctx, target),
       `restart ${ctx.observed.ssmUnit} and verify it runs the new version`,
+      ctx.input.rollback,
     );
   },
 };
@@ -330,29 +335,59 @@ async function upgradeSsm(ctx: UpgradeContext, target: Target): Promise<{ summar
   const pkg = SSM_AGENT.package;
   const unit = ctx.observed.ssmUnit;
   if (target.file === "") {
-    await refreshSnap(ctx.host, pkg);
-    await verifySsm(ctx, "snap", undefined);
-    return { summary: `refreshed the ${pkg} snap (was ${target.from})` };
+    await changeSnap(ctx.host, "refresh", pkg);
+    await verifySsmOrRollBack(ctx, target, "snap", {
+      run: () => changeSnap(ctx.host, "revert", pkg),
+      byHand: `snap revert ${pkg}`,
+    });
+    return { summary: `refreshed the ${pkg} snap ${target.from} -> ${target.to}` };
   }
   const manager = packageManager(ctx, "ssm");
+  const previous = target.previous;
   await keepPrevious(ctx, target);
   await installPackageFile(ctx.host, manager, target.file, false);
+  await verifySsmOrRollBack(
+    ctx,
+    target,
+    manager,
+    previous && {
+      run: () => installPackageFile(ctx.host, manager, previous.file, true),
+      byHand: `install ${previous.file} with the package manager and restart ${unit}`,
+    },
+  );
+  await cacheInstalled(ctx, "ssm", target, manager);
+  return { summary: `upgraded ${pkg} ${target.from} -> ${target.to}` };
+}
+
+/**
+ * Verifies the new SSM agent; when that fails, runs the rollback (none with --no-rollback) and verifies the
+ * previous version. Throws when the new version did not verify, saying whether the rollback did.
+ */
+async function verifySsmOrRollBack(
+  ctx: UpgradeContext,
+  target: Target,
+  manager: PackageManager,
+  rollback: { run: () => Promise<void>; byHand: string } | undefined,
+): Promise<void> {
+  const pkg = SSM_AGENT.package;
   try {
     await verifySsm(ctx, manager, target.to);
+    return;
   } catch (error) {
     const why = describeError(error);
-    if (target.previous === undefined) {
+    if (rollback === undefined || !ctx.input.rollback) {
       throw new OperationError(`${pkg} ${target.to} is installed but failed verification: ${why}`, {
-        remediation: `see /var/log/amazon/ssm/errors.log and systemctl status ${unit}`,
+        remediation: `see /var/log/amazon/ssm/errors.log and systemctl status ${ctx.observed.ssmUnit}`,
       });
     }
+    ctx.host.progress(`[upgrade] ${pkg} ${target.to} failed verification; rolling back to ${target.from}`);
     try {
-      await installPackageFile(ctx.host, manager, target.previous.file, true);
+      await rollback.run();
       await verifySsm(ctx, manager, target.from);
     } catch (again) {
       throw new OperationError(
         `${pkg} ${target.to} failed verification (${why}), and the rollback to ${target.from} failed too: ${describeError(again)}`,
-        { remediation: `install ${target.previous.file} with the package manager and restart ${unit}` },
+        { remediation: rollback.byHand },
       );
     }
     throw new OperationError(
@@ -362,19 +397,12 @@ async function upgradeSsm(ctx: UpgradeContext, target: Target): Promise<{ summar
       },
     );
   }
-  await cacheInstalled(ctx, "ssm", target, manager);
-  return { summary: `upgraded ${pkg} ${target.from} -> ${target.to}` };
 }
 
-async function verifySsm(
-  ctx: UpgradeContext,
-  manager: PackageManager,
-  version: string | undefined,
-): Promise<void> {
+async function verifySsm(ctx: UpgradeContext, manager: PackageManager, version: string): Promise<void> {
   const unit = ctx.observed.ssmUnit;
   await ctx.host.systemd.restart(unit);
   if (!(await ctx.host.systemd.isActive(unit))) throw new Error(`${unit} is not running after the restart`);
-  if (version === undefined) return;
   const installed = await installedVersion(ctx.host, manager, SSM_AGENT.package);
   if (installed !== version)
     throw new Error(`the package database holds ${installed ?? "nothing"}, not ${version}`);

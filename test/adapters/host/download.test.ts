@@ -4,8 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProxyRoute } from "../../../src/adapters/aws/proxy-agent.ts";
 import { download, openGet } from "../../../src/adapters/host/download.ts";
 import { type ConnectProxy, startConnectProxy } from "../../support/connect-proxy.ts";
+import { refusingPort } from "../../support/refusing-port.ts";
 
 const MIB = 1024 * 1024;
+const PASSWORD = "pr0xy-pa55word";
+const SIGNATURE = "d3adb33fsignature";
+
 let server: http.Server;
 let base = "";
 let sent = 0;
@@ -90,15 +94,35 @@ describe("download through the host's HTTP proxy", () => {
     expect(proxy.tunnels).toEqual([]);
   });
 
-  it("fails when the proxy is not there (no direct retry), and gives up on endless redirects", async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+  it("fails when the proxy is not there (no direct retry), naming the proxy and the target", async () => {
+    const port = await refusingPort();
     const gone = `http://127.0.0.1:${port}`;
     expect(
       await download(`${base}/script`, 5_000, undefined, { http: gone, https: gone, noProxy: [] }),
-    ).toEqual({ ok: false, error: "ECONNREFUSED" });
+    ).toEqual({
+      ok: false,
+      error: `cannot reach the proxy 127.0.0.1:${port} (ECONNREFUSED) for ${base}/script`,
+    });
+  });
+
+  it("names a refusing proxy by host and port only: never its credentials, nor the target's query", async () => {
+    const port = await refusingPort();
+    const withPassword = `http://alice%40example:${PASSWORD}@127.0.0.1:${port}`;
+    const through = { http: withPassword, https: withPassword, noProxy: [] };
+    for (const target of ["https://packages.example/amazon-ecs-init.deb", `${base}/script`]) {
+      const answer = await download(`${target}?X-Amz-Signature=${SIGNATURE}`, 5_000, undefined, through);
+      expect(answer).toEqual({
+        ok: false,
+        error: `cannot reach the proxy 127.0.0.1:${port} (ECONNREFUSED) for ${target}`,
+      });
+      const text = JSON.stringify(answer);
+      for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), "alice", SIGNATURE]) {
+        expect(text).not.toContain(secret);
+      }
+    }
+  });
+
+  it("gives up on endless redirects", async () => {
     await expect(openGet(`${base}/loop`, AbortSignal.timeout(5_000), route())).rejects.toThrow(
       "more than 5 redirects",
     );

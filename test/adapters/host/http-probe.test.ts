@@ -59,6 +59,17 @@ describe("probeReachable", () => {
     expect(await probeReachable(await closedPort(), 2_000)).toEqual({ ok: false, error: "ECONNREFUSED" });
   });
 
+  it("names a proxy that refuses the connection by host and port, never the endpoint nor the password", async () => {
+    const proxy = new URL(await closedPort());
+    const route = { http: `http://alice:pr0xy-pa55word@${proxy.host}`, https: "", noProxy: [] };
+    const result = await probeReachable("http://ecs.test.invalid/", 2_000, route);
+    expect(result).toEqual({
+      ok: false,
+      error: `cannot reach the proxy ${proxy.host} (ECONNREFUSED) for ecs.test.invalid:80`,
+    });
+    expect(JSON.stringify(result)).not.toMatch(/pr0xy-pa55word|alice/);
+  });
+
   it("reports timeout when the server never answers", async () => {
     const url = await serve(() => {});
     expect(await probeReachable(url, 100)).toEqual({ ok: false, error: "timeout" });

@@ -3,7 +3,7 @@ import { PURGE_FOLDERS } from "../../../src/flows/deregister/purge.ts";
 import { cli } from "../../support/cli.ts";
 import { fakeClock } from "../../support/clock.ts";
 import { LOCK, startWorld, type World } from "../register/harness.ts";
-import { ALWAYS, deregisterJson, registered, statuses } from "./helpers.ts";
+import { ALWAYS, action, deregisterJson, registered, statuses } from "./helpers.ts";
 
 const ROCKY_9 = `NAME="Rocky Linux"
 VERSION="9.3 (Blue Onyx)"
@@ -11,6 +11,10 @@ ID="rocky"
 ID_LIKE="rhel centos fedora"
 VERSION_ID="9.3"
 `;
+
+const SSM_JSON = "/etc/amazon/ssm/amazon-ssm-agent.json";
+const SSM_ENDPOINT = "https://vpce-0a1b2c3d4e5f60718-abcdefgh.ssm.eu-west-1.vpce.amazonaws.com";
+const OPERATOR_FILE = '{\n  "Profile": { "ShareCreds": true }\n}\n';
 
 let world: World;
 beforeEach(async () => {
@@ -78,6 +82,27 @@ describe("deregister --purge", () => {
     expect(statuses(report)).toEqual([...ALWAYS, "purge", "state"].map((name) => [name, "ok"]));
     expect(removals()).toHaveLength(1);
     expect(world.emu.mutatingCalls()).toEqual([]);
+  });
+
+  it("takes out of the SSM agent's file exactly the endpoint keys register set: planned in --dry-run, then done", async () => {
+    world.host.writeFile(SSM_JSON, OPERATOR_FILE, 0o640);
+    const config = await world.operatorFile("config.yaml", `endpoints:\n  ssm: ${SSM_ENDPOINT}\n`);
+    expect((await world.register(["--config", config])).code).toBe(0);
+    expect(JSON.parse(world.host.readFile(SSM_JSON)).Ssm).toEqual({ Endpoint: SSM_ENDPOINT });
+
+    const dry = await deregisterJson(world, ["--purge", "--dry-run"]);
+    expect(dry.run.code).toBe(0);
+    expect(action(dry.report, "purge")).toMatchObject({
+      status: "planned",
+      summary: expect.stringContaining(`remove the endpoint keys register set from ${SSM_JSON}`),
+    });
+    expect(JSON.parse(world.host.readFile(SSM_JSON)).Ssm).toEqual({ Endpoint: SSM_ENDPOINT });
+
+    expect((await deregisterJson(world, ["--purge"])).run.code).toBe(0);
+    expect(world.host.readFile(SSM_JSON)).toBe(`${JSON.stringify(JSON.parse(OPERATOR_FILE), null, 2)}\n`);
+
+    const again = await deregisterJson(world, ["--purge"]);
+    expect(action(again.report, "purge")).toMatchObject({ status: "ok", summary: "nothing left to purge" });
   });
 
   it("on Rocky Linux removes the packages with dnf", async () => {

@@ -329,6 +329,33 @@ describe("upgrade on an rpm distribution", () => {
   });
 });
 
+describe("upgrade on a distribution without a known package manager", () => {
+  let w: UpgradeWorld;
+  beforeEach(async () => {
+    w = await startUpgradeWorld();
+    w.world.host.writeFile("/etc/os-release", 'NAME="Arch Linux"\nID=arch\n');
+  });
+  afterEach(() => w.stop());
+
+  it("exits 1, saying for each component that it cannot upgrade it here and why; installs nothing", async () => {
+    const before = packageCalls(w.world).length;
+    const { run, report } = await w.upgradeJson();
+    expect(run.code).toBe(1);
+    for (const [id, pkg] of [
+      ["upgrade-ecs", "amazon-ecs-init"],
+      ["upgrade-ssm", "amazon-ssm-agent"],
+    ] as const) {
+      expect(step(report, id)).toMatchObject({
+        status: "failed",
+        summary: `cannot upgrade ${pkg} here: no package manager known for this distribution (/etc/os-release)`,
+        remediation: "upgrade it by hand with the distribution's package manager",
+      });
+    }
+    expect(packageCalls(w.world).slice(before)).toEqual([]);
+    expect(w.packages.requests()).toEqual([]);
+  });
+});
+
 describe("upgrade: the SSM agent", () => {
   let w: UpgradeWorld;
   beforeEach(async () => {
