@@ -61,9 +61,11 @@ async function reading(waitMs: number): Promise<MemoryReading> {
   await new Promise((resolve) => setTimeout(resolve, waitMs));
   collect?.();
   collect?.();
-  const { rss, heapUsed, heapTotal } = process.memoryUsage();
-  const young = getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
-  return { rss, heapUsed, heapTotal, young };
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  const heapSpaces = getHeapSpaceStatistics();
+  const young = heapSpaces.find((space) => space.space_name === "new_space")?.space_size ?? 0;
+  const spaces = Object.fromEntries(heapSpaces.map((space) => [space.space_name, space.space_used_size]));
+  return { rss, heapUsed, heapTotal, young, spaces, external };
 }
 
 /**

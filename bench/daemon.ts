@@ -17,7 +17,7 @@ import { DEFAULT_CREDENTIALS, type Emulator, startEmulator } from "../test/emula
 import { createFakeHost, type FakeHost } from "../test/fixtures/host.ts";
 import { cli, emulatorEnv } from "../test/support/cli.ts";
 import { printRows, type Row } from "./results.ts";
-import { instanceKey, type SoakMessage, type SoakSpec } from "./soak-spec.ts";
+import { instanceKey, type MemoryReading, type SoakMessage, type SoakSpec } from "./soak-spec.ts";
 import { median } from "./timing.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -64,6 +64,19 @@ const UNIT_MALLOC_ENV: Record<string, string> = Object.fromEntries(
     .map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)])
     .filter(([name]) => name?.startsWith("MALLOC_")),
 );
+
+/**
+ * The passes at which a soak reads its memory: a tenth of the run and its end (growth is measured between the
+ * first and the last), or BENCH_CHECKPOINTS (comma-separated passes, e.g. to follow a longer run's plateau).
+ */
+function checkpointsOf(cycles: number, list = process.env.BENCH_CHECKPOINTS): number[] {
+  if (list === undefined || list.trim() === "") return [Math.round(cycles / 10), cycles];
+  const passes = list.split(",").map((item) => Number(item.trim()));
+  if (passes.some((pass) => !Number.isInteger(pass) || pass < 1 || pass > cycles)) {
+    throw new Error(`BENCH_CHECKPOINTS: want passes between 1 and ${cycles}, got ${list}`);
+  }
+  return [...new Set(passes)].sort((a, b) => a - b);
+}
 
 /** RSS of a node process that does nothing, read as the soak reads its own: after a short wait and two gc(). */
 function bareNodeRss(): number {
@@ -199,7 +212,7 @@ async function startSoak(
   idle: boolean,
   cycles = CYCLES,
 ): Promise<Soak> {
-  const checkpoints = [Math.round(cycles / 10), cycles];
+  const checkpoints = checkpointsOf(cycles);
   const host = controlPlane ? world.hosts.controlPlane : world.hosts.plain;
   const spec: SoakSpec = {
     root: host.root,
@@ -210,10 +223,14 @@ async function startSoak(
     rotateEvery: ROTATE_EVERY,
     idle,
   };
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ["--expose-gc", bundle], {
-    env: { ...world.env(host, controlPlane), BENCH_SOAK_SPEC: JSON.stringify(spec), ...UNIT_MALLOC_ENV },
-    stdio: "pipe",
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [...(process.env.EXP_NODE_FLAGS ?? "").split(" ").filter(Boolean), "--expose-gc", bundle],
+    {
+      env: { ...world.env(host, controlPlane), BENCH_SOAK_SPEC: JSON.stringify(spec), ...UNIT_MALLOC_ENV },
+      stdio: "pipe",
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr = `${stderr}${chunk.toString("utf8")}`.slice(-4000);
@@ -334,9 +351,18 @@ function timeRun(args: string[], env: Record<string, string>): Promise<{ ms: num
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const signedMb = (bytes: number) => `${bytes >= 0 ? "+" : "-"}${(Math.abs(bytes) / MB).toFixed(2)} MB`;
 
+/** How the JavaScript heap moved between two readings: used, committed (heapTotal) and compiled code. */
+function heapGrowth(early: MemoryReading, late: MemoryReading): string {
+  const code = (reading: MemoryReading) => reading.spaces.code_space ?? 0;
+  return [late.heapUsed - early.heapUsed, late.heapTotal - early.heapTotal, code(late) - code(early)]
+    .map(signedMb)
+    .join(", ");
+}
+
 /** The rows of one soak: RSS against bare node, growth from the early checkpoint, the loop's kept state. */
 function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: number, key: string): Row[] {
-  const [early, late] = soak.checkpoints;
+  const early = soak.checkpoints[0];
+  const late = soak.checkpoints.at(-1);
   if (early === undefined || late === undefined) throw new Error("the soak reported no checkpoints");
   const ratio = late.idle.rss / bare;
   const growth = late.idle.rss - early.idle.rss;
@@ -355,12 +381,28 @@ function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: num
       figures: { [key]: Math.round(ratio * 100) / 100 },
     },
     {
-      metric: `... RSS growth from pass ${early.cycle} to ${late.cycle} (heap used)`,
-      value: `${signedMb(growth)} (${signedMb(late.idle.heapUsed - early.idle.heapUsed)})`,
+      metric: `... RSS growth from pass ${early.cycle} to ${late.cycle} (heap used, heap committed, code)`,
+      value: `${signedMb(growth)} (${heapGrowth(early.idle, late.idle)})`,
       goal: "< 2 MB",
       met: growth < 2 * MB,
       figures: { [`${key.replace("_vs_node", "")}_growth_mb`]: Math.round((growth / MB) * 100) / 100 },
     },
+    // BENCH_CHECKPOINTS with more than two passes: the readings in between, to tell a steady climb from a plateau.
+    ...(soak.checkpoints.length > 2
+      ? [
+          {
+            metric: "... RSS / heap used / heap committed at each checkpoint",
+            value: soak.checkpoints
+              .map(
+                ({ cycle, idle }) =>
+                  `${cycle}: ${[idle.rss, idle.heapUsed, idle.heapTotal].map(mb).join(" / ")}`,
+              )
+              .join("; "),
+            goal: "reported",
+            met: true,
+          },
+        ]
+      : []),
     {
       metric: `... loop's debugSizes() at pass ${early.cycle} and ${late.cycle}`,
       value: `${sameSizes ? "same" : `differ (${JSON.stringify(early.sizes)})`}: ${sizes}`,

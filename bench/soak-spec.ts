@@ -25,6 +25,10 @@ export interface MemoryReading {
   heapTotal: number;
   /** V8's young generation (new space), committed. */
   young: number;
+  /** Each V8 heap space's used bytes (old_space, code_space, ...), for telling data from compiled code. */
+  spaces: Record<string, number>;
+  /** Memory of C++ objects bound to JS objects (buffers, sockets), process.memoryUsage().external. */
+  external: number;
 }
 
 /** One child message per stdout line. */
