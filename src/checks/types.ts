@@ -1,4 +1,4 @@
-import type { ProxyRoute } from "../adapters/aws/proxy-agent.ts";
+import type { ProxyRoute } from "../adapters/aws/proxy-route.ts";
 import type { RunCommand } from "../adapters/host/exec.ts";
 import type { HostFs } from "../adapters/host/fs.ts";
 import type { IntrospectionClient } from "../adapters/host/introspection.ts";

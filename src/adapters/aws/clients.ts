@@ -6,7 +6,7 @@ import { isThrottlingError } from "./errors.ts";
 import { Pacer } from "./pacing.ts";
 import { dnsSuffix, iamSigningRegion, type Partition, partitionOfRegion } from "./partition.ts";
 import type { AwsPorts } from "./ports.ts";
-import type { ProxyRoute } from "./proxy-agent.ts";
+import type { ProxyRoute } from "./proxy-route.ts";
 
 export interface AwsSettings {
   region: string;

@@ -6,45 +6,7 @@ import { Agent as HttpsAgent, type RequestOptions } from "node:https";
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
-
-/** Where requests go: the proxy per scheme, and the hosts reached directly (Go's NO_PROXY rules). */
-export interface ProxyRoute {
-  http: string;
-  https: string;
-  noProxy: readonly string[];
-}
-
-/** A proxy's answer that was not 200 to CONNECT; the message names the proxy's host and port, never credentials. */
-export class ProxyConnectError extends Error {
-  override readonly name = "ProxyConnectError";
-  constructor(
-    message: string,
-    readonly statusCode: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * The proxy could not be reached at all (refused, no such host, unreachable); the message names it by host and port
- * only, with Node's code and the target. Its name stays "Error" and `code` is Node's, as for any connection that
- * failed, so the SDK retries it and toAwsCallError (errors.ts) reads the code.
- */
-export class ProxyUnreachableError extends Error {
-  constructor(
-    /** `host:port`, never its credentials. */
-    readonly proxy: string,
-    readonly code: string,
-    target: string,
-  ) {
-    super(`cannot reach the proxy ${proxy} (${code}) for ${target}`);
-  }
-
-  /** The same failure, naming the target as the caller knows it (a URL rather than host:port). */
-  for(target: string): ProxyUnreachableError {
-    return new ProxyUnreachableError(this.proxy, this.code, target);
-  }
-}
+import { ProxyConnectError, type ProxyRoute, ProxyUnreachableError } from "./proxy-route.ts";
 
 /** The most a proxy's answer to CONNECT may be before it counts as broken. */
 const MAX_ANSWER = 16 * 1024;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-agent.ts";
+import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-route.ts";
 import { clientFor } from "./http-probe.ts";
 
 /** What a download produced, as data: the body, or why there is none. Never throws. */

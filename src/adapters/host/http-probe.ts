@@ -1,5 +1,5 @@
 import http, { type IncomingMessage } from "node:http";
-import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-agent.ts";
+import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-route.ts";
 
 /**
  * Small, read-only HTTP(S) probes. They connect directly, or through the host's HTTP proxy when given one (field

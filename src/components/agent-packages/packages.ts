@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import type { ProxyRoute } from "../../adapters/aws/proxy-agent.ts";
+import type { ProxyRoute } from "../../adapters/aws/proxy-route.ts";
 import { downloadFailure, openBody } from "../../adapters/host/download.ts";
 import { CommandStartError, describeFailure } from "../../adapters/host/exec.ts";
 import type { HostContext } from "../../app/host.ts";

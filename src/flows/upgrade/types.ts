@@ -1,4 +1,4 @@
-import type { ProxyRoute } from "../../adapters/aws/proxy-agent.ts";
+import type { ProxyRoute } from "../../adapters/aws/proxy-route.ts";
 import type { AgentMetadata } from "../../adapters/host/introspection.ts";
 import type { HostContext } from "../../app/host.ts";
 import type { SigningKey } from "../../components/agent-packages/packages.ts";

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProxyRoute } from "../../../src/adapters/aws/proxy-agent.ts";
+import type { ProxyRoute } from "../../../src/adapters/aws/proxy-route.ts";
 import { download, openGet } from "../../../src/adapters/host/download.ts";
 import { type ConnectProxy, startConnectProxy } from "../../support/connect-proxy.ts";
 import { refusingPort } from "../../support/refusing-port.ts";
