@@ -5,34 +5,21 @@ import { createHash } from "node:crypto";
 import {
   cpSync,
   existsSync,
-  lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { listing, temp } from "./tree.ts";
 
 const REPO = resolve(".");
 const SCRIPT = join(REPO, "scripts/install.sh");
 const PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 const CODE = "opt/ecs-anywhere-agent";
-
-const temps: string[] = [];
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
 
 /** A release tarball as `npm pack` makes it (everything under package/), of this build with `version`. */
 function tarball(version: string, change?: (pkg: string) => void): { file: string; sha256: string } {
@@ -58,30 +45,6 @@ function tarball(version: string, change?: (pkg: string) => void): { file: strin
 function install(args: string[], dest: string) {
   const run = spawnSync("bash", [SCRIPT, ...args], { env: { PATH, DESTDIR: dest }, encoding: "utf8" });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** Every entry under `dir` as "path type [-> target | content hash]", sorted. */
-function listing(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel))) {
-      const path = rel === "" ? name : `${rel}/${name}`;
-      const stat = lstatSync(join(dir, path));
-      if (stat.isSymbolicLink()) out.push(`${path} -> ${readlinkSync(join(dir, path))}`);
-      else if (stat.isDirectory()) {
-        out.push(`${path}/`);
-        walk(path);
-      } else
-        out.push(
-          `${path} ${createHash("sha256")
-            .update(readFileSync(join(dir, path)))
-            .digest("hex")
-            .slice(0, 12)}`,
-        );
-    }
-  };
-  walk("");
-  return out.sort();
 }
 
 const link = (dest: string, path: string) => readlinkSync(join(dest, path));

@@ -1,25 +1,21 @@
 // scripts/install.sh, run for real with DESTDIR (the suite's pretest builds dist/, which it installs).
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
   cpSync,
   existsSync,
-  lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
+import { hash, listing, temp } from "./tree.ts";
 
 const REPO = resolve(".");
 const IS_ROOT = process.getuid?.() === 0;
@@ -27,18 +23,6 @@ const NOBODY = 65534;
 const NODE_PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 const haveSetpriv = spawnSync("setpriv", ["--version"]).status === 0;
 const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
-
-const temps: string[] = [];
-/** A fresh folder that other users may enter (the source tree is run as another user too). */
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(dir, 0o755);
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
 
 /**
  * A copy of what the script installs from (itself, dist/, package.json, systemd/*.service, the example config),
@@ -70,27 +54,6 @@ function install(tree: string, args: string[], env: Record<string, string> = {},
   const run = spawnSync(file as string, rest, { env: { PATH: NODE_PATH, ...env }, encoding: "utf8" });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
-
-/** Every entry under `dir`, as "path type mode [-> link target | content hash]", sorted. */
-function listing(dir: string): string[] {
-  const entries: string[] = [];
-  const walk = (relative: string) => {
-    for (const name of readdirSync(join(dir, relative))) {
-      const path = relative === "" ? name : `${relative}/${name}`;
-      const stat = lstatSync(join(dir, path));
-      const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
-      if (stat.isSymbolicLink()) entries.push(`${path} link -> ${readlinkSync(join(dir, path))}`);
-      else if (stat.isDirectory()) {
-        entries.push(`${path} dir ${mode}`);
-        walk(path);
-      } else entries.push(`${path} file ${mode} ${hash(readFileSync(join(dir, path)))}`);
-    }
-  };
-  walk("");
-  return entries.sort();
-}
-
-const hash = (data: Buffer) => createHash("sha256").update(data).digest("hex").slice(0, 16);
 
 /** What an install of `tree` under a DESTDIR must hold, and nothing else. */
 function expectedListing(tree: string, prefix = "opt/ecs-anywhere-agent"): string[] {
