@@ -20,6 +20,21 @@ afterAll(async () => {
   await world.stop();
 });
 
+/** A daemon with control-plane checks (no repairs) on the world's host, and its control-plane check from /status. */
+async function startControlPlaneDaemon() {
+  const daemon = await startDaemon(
+    { emu: world.emu, host: world.host, env: world.env, logs: [], stop: async () => {} },
+    `region: ${REGION}\ncluster: ${CLUSTER}\nhealth:\n  repair: false\n  controlPlane: true\n`,
+  );
+  const plane = async () => {
+    const status = (await (await fetch(`${daemon.url}/status`)).json()) as {
+      checks: { name: string; status: string; message: string }[];
+    };
+    return status.checks.find((check) => check.name === "control-plane");
+  };
+  return { daemon, plane };
+}
+
 describe("daemon --register-on-start", () => {
   it("registers an unregistered host first (the register steps, the activation deleted), then serves it ready", async () => {
     const activation = await world.supplyActivation();
@@ -83,16 +98,7 @@ describe("daemon --register-on-start", () => {
 
   it("with control-plane checks on, asks ECS and SSM about its own host with the instance role's credentials", async () => {
     world.emu.clearCalls();
-    const daemon = await startDaemon(
-      { emu: world.emu, host: world.host, env: world.env, logs: [], stop: async () => {} },
-      `region: ${REGION}\ncluster: ${CLUSTER}\nhealth:\n  repair: false\n  controlPlane: true\n`,
-    );
-    const plane = async () => {
-      const status = (await (await fetch(`${daemon.url}/status`)).json()) as {
-        checks: { name: string; status: string; message: string }[];
-      };
-      return status.checks.find((check) => check.name === "control-plane");
-    };
+    const { daemon, plane } = await startControlPlaneDaemon();
     try {
       expect(await plane()).toMatchObject({
         status: "ok",
@@ -126,16 +132,7 @@ describe("daemon --register-on-start", () => {
   });
 
   it("reads the instance credentials again before each control-plane call: a rotation needs no restart", async () => {
-    const daemon = await startDaemon(
-      { emu: world.emu, host: world.host, env: world.env, logs: [], stop: async () => {} },
-      `region: ${REGION}\ncluster: ${CLUSTER}\nhealth:\n  repair: false\n  controlPlane: true\n`,
-    );
-    const plane = async () => {
-      const status = (await (await fetch(`${daemon.url}/status`)).json()) as {
-        checks: { name: string; status: string; message: string }[];
-      };
-      return status.checks.find((check) => check.name === "control-plane");
-    };
+    const { daemon, plane } = await startControlPlaneDaemon();
     const file = "/root/.aws/credentials";
     const good = world.host.readFile(file);
     expect(good).toContain("fake-world-secret");
