@@ -29,14 +29,24 @@ export function hostOptions(options: HostFlags) {
   };
 }
 
+/**
+ * An http(s) URL flag. A user or password in it is refused: plans, progress and errors name these URLs, and
+ * nothing would mask them there.
+ */
 export function parseUrl(flag: string, value: string): string {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    if (url.protocol === "http:" || url.protocol === "https:") return value;
+    url = new URL(value);
   } catch {
     // reported below
   }
-  throw new UsageError(`${flag}: must be an http:// or https:// URL`);
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new UsageError(`${flag}: must be an http:// or https:// URL`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new UsageError(`${flag}: must not carry a user or password (it would show in plans and logs)`);
+  }
+  return value;
 }
 
 /** One string flag of commander's options (a repeated flag is bad input). */

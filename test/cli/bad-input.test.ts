@@ -143,7 +143,29 @@ const cases: [string, () => Promise<{ argv: string[]; env?: Record<string, strin
     /region: not set/,
   ],
   ["bad --max-attempts", async () => ({ argv: ["setup", "--max-attempts", "0"] }), /--max-attempts/],
+  [
+    "raw @ in a proxy password (only the part before it would be masked)",
+    async () => ({
+      argv: [
+        "config",
+        "validate",
+        "--config",
+        await configFile("at.yaml", `proxy:\n  https: http://u:${SECRET}@x@proxy:3128\n`),
+      ],
+    }),
+    /proxy\.https: has an @ in its user or password: URL-encode it as %40/,
+  ],
+  [
+    "a password in a mirror URL (plans and errors print it)",
+    async () => ({
+      argv: ["upgrade", "--dry-run", "--ecs-source", `https://u:${SECRET}@mirror.example/ecs`],
+    }),
+    /--ecs-source: must not carry a user or password/,
+  ],
 ];
+
+/** Planted in the two cases above: never echoed. */
+const SECRET = "s3cret-Passw0rd-77";
 
 describe("bad input exits 2 with a one-line message naming the field, and calls nothing", () => {
   it.each(cases)("%s", async (_name, arrange, names) => {
@@ -155,5 +177,6 @@ describe("bad input exits 2 with a one-line message naming the field, and calls 
     expect(run.stderr).toMatch(names);
     expect(run.stderr.trim().split("\n")[0]).toMatch(/^error/);
     expect(emu.calls()).toEqual([]);
+    expect(run.stderr).not.toContain(SECRET);
   });
 });

@@ -53,6 +53,11 @@ export function proxyUrlProblem(text: string): string | undefined {
   if (!/^http:\/\//i.test(text)) {
     return "must be an http:// URL: the proxy is spoken to in plain HTTP (https:// traffic is tunnelled through it with CONNECT)";
   }
+  // URL() takes the last @ as the end of the userinfo, while every masker (and a reader) stops at the first: a
+  // raw @ in a password would leave its rest unmasked.
+  if ((/^http:\/\/([^/?#]*)/i.exec(text)?.[1] ?? "").split("@").length > 2) {
+    return "has an @ in its user or password: URL-encode it as %40";
+  }
   let url: URL;
   try {
     url = new URL(text);
