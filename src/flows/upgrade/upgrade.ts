@@ -1,4 +1,5 @@
 import type { HostContext } from "../../app/host.ts";
+import { readOsRelease } from "../../checks/distribution.ts";
 import { installedVersion, PACKAGE_CACHE } from "../../components/agent-packages/packages.ts";
 import { packageArch } from "../../components/agent-packages/sources.ts";
 import { AGENT_STATE } from "../../components/agent-state/paths.ts";
@@ -16,7 +17,7 @@ import type { Resolution, UpgradeContext, UpgradeInput, UpgradeObservation, Upgr
 /** The host as it is before the upgrade: package manager, architecture, installed versions, the running agent. */
 export async function observeForUpgrade(host: HostContext): Promise<UpgradeObservation> {
   const [osRelease, unit, metadata] = await Promise.all([
-    host.fs.readText("/etc/os-release"),
+    readOsRelease(host.fs),
     ssmUnit(host.systemd),
     host.introspection.metadata(),
   ]);

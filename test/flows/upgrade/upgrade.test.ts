@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startConnectProxy } from "../../support/connect-proxy.ts";
 import {
@@ -326,6 +326,14 @@ describe("upgrade on an rpm distribution", () => {
     expect(calls.some((line) => line.startsWith("apt-get") || line.startsWith("dpkg"))).toBe(false);
     expect(w.installed("amazon-ecs-init")).toBe(NEW);
     expect(agentVersion(w)).toBe("Amazon ECS Agent - v1.90.0 (fake0001)");
+  });
+
+  it("reads /usr/lib/os-release when /etc has none (os-release(5)), as the distribution check does", async () => {
+    w.world.host.writeFile("/usr/lib/os-release", w.world.host.readFile("/etc/os-release"));
+    rmSync(w.world.host.path("/etc/os-release"));
+    const { run } = await w.upgradeJson(["--component", "ecs", "--dry-run"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(packageCalls(w.world)).toContain("rpm -q --queryformat %{VERSION}-%{RELEASE} amazon-ecs-init");
   });
 });
 
