@@ -1,3 +1,4 @@
+import { inCidr } from "../adapters/aws/proxy-route.ts";
 import { DOCKER } from "../components/docker/files.ts";
 import { ECS_AGENT } from "../components/ecs-agent/files.ts";
 import { readEcsConfigFiles } from "../components/ecs-agent/observe.ts";
@@ -79,21 +80,4 @@ export const proxyCheck = defineCheck(
 
 function plain(env: EnvMap): Record<string, string> {
   return Object.fromEntries([...env.values()].map(({ name, value }) => [name, value]));
-}
-
-function inCidr(ip: string, cidr: string): boolean {
-  const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(cidr);
-  const address = ipv4(ip);
-  if (match === null || address === undefined) return false;
-  const network = ipv4(match[1] ?? "");
-  const bits = Number(match[2]);
-  if (network === undefined || bits > 32) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (address & mask) >>> 0 === (network & mask) >>> 0;
-}
-
-function ipv4(text: string): number | undefined {
-  const parts = text.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-  return parts.reduce((acc, p) => ((acc << 8) | p) >>> 0, 0);
 }

@@ -6,7 +6,7 @@ import { Agent as HttpsAgent, type RequestOptions } from "node:https";
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
-import { ProxyConnectError, type ProxyRoute, ProxyUnreachableError } from "./proxy-route.ts";
+import { inCidr, ProxyConnectError, type ProxyRoute, ProxyUnreachableError } from "./proxy-route.ts";
 
 /** The most a proxy's answer to CONNECT may be before it counts as broken. */
 const MAX_ANSWER = 16 * 1024;
@@ -33,22 +33,6 @@ export function bypassesProxy(noProxy: readonly string[], host: string, port: nu
     if (entry.startsWith(".")) return name.endsWith(entry);
     return name === entry || name.endsWith(`.${entry}`);
   });
-}
-
-function inCidr(ip: string, cidr: string): boolean {
-  const [network = "", bitsText = ""] = cidr.split("/");
-  const bits = Number(bitsText);
-  const address = ipv4(ip);
-  const base = ipv4(network);
-  if (address === undefined || base === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32)
-    return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (address & mask) >>> 0 === (base & mask) >>> 0;
-}
-
-function ipv4(text: string): number | undefined {
-  if (isIP(text) !== 4) return undefined;
-  return text.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
 }
 
 /** `Basic base64(user:password)` for a proxy URL with credentials (decoded as URL userinfo is). */

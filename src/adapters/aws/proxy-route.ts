@@ -1,6 +1,7 @@
 // What the code that reaches AWS and downloads needs to know of a proxy: where requests go, and how a proxied
 // connection fails. No node:tls or node:https here: a probe that only names these errors loads neither
 // (proxy-agent.ts, which opens the tunnels, is imported when a proxy is configured).
+import { isIP } from "node:net";
 
 /** Where requests go: the proxy per scheme, and the hosts reached directly (Go's NO_PROXY rules). */
 export interface ProxyRoute {
@@ -39,4 +40,20 @@ export class ProxyUnreachableError extends Error {
   for(target: string): ProxyUnreachableError {
     return new ProxyUnreachableError(this.proxy, this.code, target);
   }
+}
+
+/** Whether the IPv4 address `ip` falls in the IPv4 CIDR block `cidr` ("10.0.0.0/8"); false for anything else. */
+export function inCidr(ip: string, cidr: string): boolean {
+  const match = /^([^/]+)\/(\d{1,2})$/.exec(cidr);
+  const address = ipv4(ip);
+  const network = ipv4(match?.[1] ?? "");
+  const bits = Number(match?.[2]);
+  if (address === undefined || network === undefined || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (address & mask) >>> 0 === (network & mask) >>> 0;
+}
+
+function ipv4(text: string): number | undefined {
+  if (isIP(text) !== 4) return undefined;
+  return text.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
 }

@@ -308,6 +308,9 @@ describe("bypassesProxy (Go's NO_PROXY rules, for the agent's own SDK calls)", (
     [["169.254.169.254"], "169.254.169.254", 80, true],
     [["10.0.0.0/8"], "10.1.2.3", 443, true],
     [["10.0.0.0/8"], "11.1.2.3", 443, false],
+    // A block without its bits is no block (it used to read as /0, which covers every address).
+    [["10.0.0.0/"], "11.1.2.3", 443, false],
+    [["10.0.0.0/33"], "10.1.2.3", 443, false],
     [["amazonaws.com"], "ssm.eu-west-1.amazonaws.com", 443, true],
     [["amazonaws.com"], "amazonaws.com", 443, true],
     [[".amazonaws.com"], "amazonaws.com", 443, false],
