@@ -1,4 +1,5 @@
 import { dnsSuffix } from "../adapters/aws/partition.ts";
+import { endpointFromEnv } from "../config/endpoints.ts";
 import type { EndpointKey, EndpointsConfig } from "../config/schema.ts";
 
 /**
@@ -73,12 +74,6 @@ export interface Endpoint {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL (as the SDK reads them, field notes §10.11). */
-function envOverride(env: Env, envId: string | undefined): string | undefined {
-  if (envId === undefined) return undefined;
-  return nonEmpty(env[`AWS_ENDPOINT_URL_${envId}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
-}
-
 /**
  * Resolves a service endpoint as the agent's own clients do: `AWS_ENDPOINT_URL_<SERVICE>` beats
  * `AWS_ENDPOINT_URL`, which beats the config's `endpoints:` key, else `https://<service>.<region>.amazonaws.com`
@@ -92,7 +87,7 @@ export function resolveEndpoint(
 ): Endpoint {
   const spec = HOST_SERVICES.find((candidate) => candidate.name === service);
   if (spec === undefined) throw new Error(`unknown service ${service}`);
-  const override = envOverride(env, spec.envId);
+  const override = endpointFromEnv(env, spec.envId);
   if (override !== undefined) return { name: service, url: override };
   const configured = endpoints?.[spec.key];
   if (configured !== undefined) return { name: service, url: configured, configured: spec.key };
@@ -114,7 +109,7 @@ export function hostEndpoints(env: Env, region: string, endpoints?: EndpointsCon
   for (const { key, envId } of CONFIGURED_ONLY) {
     const configured = endpoints?.[key];
     if (configured === undefined) continue;
-    const override = envOverride(env, envId);
+    const override = endpointFromEnv(env, envId);
     found.push(
       override === undefined ? { name: key, url: configured, configured: key } : { name: key, url: override },
     );

@@ -49,3 +49,18 @@ export function sdkEndpoints(endpoints: EndpointsConfig | undefined): Partial<Re
   }
   return out;
 }
+
+/**
+ * The endpoint the environment sets for a service, as the SDK reads it (field notes §10.11):
+ * AWS_ENDPOINT_URL_<SERVICE> beats AWS_ENDPOINT_URL; an empty variable is unset. Both beat the config's
+ * `endpoints:`, as the environment beats the file everywhere else.
+ */
+export function endpointFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  envId: string | undefined,
+): string | undefined {
+  if (envId === undefined) return undefined;
+  const set = (value: string | undefined) =>
+    value === undefined || value.trim() === "" ? undefined : value.trim();
+  return set(env[`AWS_ENDPOINT_URL_${envId}`]) ?? set(env.AWS_ENDPOINT_URL);
+}

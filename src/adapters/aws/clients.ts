@@ -1,3 +1,4 @@
+import { endpointFromEnv } from "../../config/endpoints.ts";
 import type { Clock } from "../../util/clock.ts";
 import { formatDuration } from "../../util/duration.ts";
 import { PROGRESS_EVERY_MS, type ProgressSink } from "../../util/progress.ts";
@@ -60,17 +61,13 @@ export interface RetryLog {
   debug(fields: Record<string, unknown>, message: string): void;
 }
 
-/**
- * AWS_ENDPOINT_URL_<SERVICE> beats AWS_ENDPOINT_URL, as in the SDK's own resolution (field notes §10.11); both
- * beat the config file's endpoint, as the environment beats the file everywhere else. An empty variable is unset.
- */
+/** The endpoint of `service`: the environment's (endpointFromEnv), else the config file's. */
 export function endpointFor(
   env: AwsSettings["env"],
   service: Service,
   configured?: AwsSettings["endpoints"],
 ): string | undefined {
-  const set = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value);
-  return set(env[`AWS_ENDPOINT_URL_${service}`]) ?? set(env.AWS_ENDPOINT_URL) ?? configured?.[service];
+  return endpointFromEnv(env, service) ?? configured?.[service];
 }
 
 /**
