@@ -1,3 +1,4 @@
+import { proxyVariables } from "../../checks/proxy.ts";
 import { DOCKER } from "../../components/docker/files.ts";
 import { ECS_CONFIG_FILES } from "../../components/ecs-agent/files.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
@@ -130,9 +131,8 @@ async function learnHostSecrets(ctx: CollectContext): Promise<void> {
     const read = await fs.readTail(hostPath, 256 * 1024).catch(() => undefined);
     if (read !== undefined) learnSecrets(redactor, hostPath, read.text);
   }
-  for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) {
-    const value = ctx.app.deps.env[name];
-    if (value !== undefined) learnSecrets(redactor, name, `${name}=${value}`);
+  for (const name of proxyVariables(ctx.app.deps.env)) {
+    learnSecrets(redactor, name, `${name}=${ctx.app.deps.env[name]}`);
   }
 }
 

@@ -8,11 +8,11 @@ import { describeError } from "../../errors.ts";
 import { choosePackageManager } from "../deregister/packages.ts";
 import type { CollectContext, Sink } from "./collect.ts";
 import { runForBundle } from "./host-commands.ts";
+import { maskUserinfo } from "./redact-files.ts";
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax.
 const DPKG_VERSION_FORMAT = "-f=${Version}\\n";
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]+@/gi;
 
 /** The facts the preflight checks decide on, as they are on this host (read-only, no AWS call). */
 export async function hostFacts(ctx: CollectContext, sink: Sink): Promise<void> {
@@ -47,7 +47,7 @@ export async function hostFacts(ctx: CollectContext, sink: Sink): Promise<void> 
     // The agent's own proxy environment, credentials in URLs masked (field notes §10.7).
     proxyEnvironment: Object.fromEntries(
       [...proxyVariables(env), ...["NO_PROXY", "no_proxy"].filter((name) => env[name] !== undefined)].map(
-        (name) => [name, (env[name] ?? "").replace(USERINFO, "$1****@")],
+        (name) => [name, maskUserinfo(env[name] ?? "")],
       ),
     ),
   };

@@ -5,6 +5,11 @@ import { MASK, type Redactor } from "../../util/redact.ts";
 const ALSO_MASKED: ReadonlySet<string> = new Set(["AWS_ACCESS_KEY_ID"]);
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]+@/gi;
 
+/** `text` with the userinfo (user and password) of every URL in it masked: http://****@proxy:3128. */
+export function maskUserinfo(text: string): string {
+  return text.replace(USERINFO, `$1${MASK}@`);
+}
+
 /**
  * An ecs.config for a support bundle: every setting's KEY kept; the value masked whole when the key may hold a
  * secret (ECS_ENGINE_AUTH_DATA, AWS keys, *_PASSWORD, ...), else with the userinfo of any URL in it masked
@@ -21,8 +26,7 @@ export function redactEcsConfig(text: string): string {
       const key = equals < 0 ? "" : trimmed.slice(0, equals).trim();
       if (!KEY_PATTERN.test(key)) return `# (line ${index + 1}: not a setting, not shown)`;
       const value = trimmed.slice(equals + 1);
-      const masked =
-        isSecretKey(key) || ALSO_MASKED.has(key.toUpperCase()) ? MASK : value.replace(USERINFO, `$1${MASK}@`);
+      const masked = isSecretKey(key) || ALSO_MASKED.has(key.toUpperCase()) ? MASK : maskUserinfo(value);
       return `${trimmed.slice(0, equals)}=${masked}`;
     })
     .join("\n");
