@@ -3,6 +3,8 @@ import type { AwsPorts } from "../adapters/aws/ports.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { App } from "../app/app.ts";
 import type { Host } from "../app/host-build.ts";
+import { ECS_AGENT } from "../components/ecs-agent/files.ts";
+import { type DropInFiles, readDropIns } from "../components/proxy/converge.ts";
 import { resolveProxy } from "../components/proxy/settings.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
 import { observeSsmAgent } from "../components/ssm-agent/registration.ts";
@@ -10,7 +12,7 @@ import { sdkEndpoints } from "../config/endpoints.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { passUnits } from "./pass-units.ts";
-import type { ControlPlane, PassFacts, ProbeContext } from "./probes/probe.ts";
+import type { ControlPlane, PassFacts, PassFiles, ProbeContext } from "./probes/probe.ts";
 
 /** The region the config, flags or environment name; undefined when none does (not an error for the daemon). */
 export function configuredRegion(app: App): string | undefined {
@@ -76,6 +78,7 @@ export function probeContexts(app: App, host: Host, config: Config, region: stri
     };
   };
   return (facts: PassFacts): ProbeContext => ({
+    files: passFiles(host),
     host: host.host,
     systemd: passUnits(systemd),
     repairSystemd,
@@ -109,5 +112,15 @@ async function instanceCredentials(host: Host, app: App) {
     AWS_ACCESS_KEY_ID: accessKey,
     AWS_SECRET_ACCESS_KEY: secret,
     ...(token === undefined ? {} : { AWS_SESSION_TOKEN: token }),
+  };
+}
+
+/** One pass's reads of the files two probes look at: the first probe to ask reads, the other gets the same text. */
+export function passFiles(host: Pick<Host, "host">): PassFiles {
+  let ecsConfig: Promise<string | undefined> | undefined;
+  let dropIns: Promise<DropInFiles> | undefined;
+  return {
+    ecsConfig: () => (ecsConfig ??= host.host.fs.readText(ECS_AGENT.config)),
+    dropIns: () => (dropIns ??= readDropIns(host.host.fs)),
   };
 }

@@ -1,7 +1,7 @@
 import { judgeRegistration } from "../../adapters/host/introspection.ts";
 import { desiredKeys, planEcsConfigFiles } from "../../components/ecs-agent/config-files.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
-import { proxyToRemove, readDropIns } from "../../components/proxy/converge.ts";
+import { proxyToRemove } from "../../components/proxy/converge.ts";
 import { PROXY_ECS_KEYS } from "../../components/proxy/render.ts";
 import { failed, ok, type Probe, warned } from "./probe.ts";
 
@@ -40,7 +40,7 @@ export const ecsConfigProbe: Probe = {
       };
     }
     const [etc, lib, installed] = await Promise.all([
-      ctx.host.fs.readText(ECS_AGENT.config),
+      ctx.files.ecsConfig(),
       ctx.host.fs.readText(ECS_AGENT.configLib),
       ctx.host.fs.exists(ECS_AGENT.ecsInit),
     ]);
@@ -52,7 +52,7 @@ export const ecsConfigProbe: Probe = {
     // field notes §10: the proxy keys go once the config's proxy has gone (never one register took from its
     // environment: the daemon's environment rarely has one, see RemovalScope).
     const absent =
-      ctx.proxy === undefined && proxyToRemove(await readDropIns(ctx.host.fs), "config")
+      ctx.proxy === undefined && proxyToRemove(await ctx.files.dropIns(), "config")
         ? [...PROXY_ECS_KEYS]
         : [];
     const plans = planEcsConfigFiles(

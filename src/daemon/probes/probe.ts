@@ -2,6 +2,7 @@ import type { Systemd } from "../../adapters/host/systemd.ts";
 import type { HostContext } from "../../app/host.ts";
 import type { CheckContext } from "../../checks/index.ts";
 import type { FilePlan } from "../../components/ecs-agent/config-files.ts";
+import type { DropInFiles } from "../../components/proxy/converge.ts";
 import type { ProxySettings } from "../../components/proxy/settings.ts";
 import type { Config } from "../../config/schema.ts";
 import { describeError } from "../../errors.ts";
@@ -47,8 +48,17 @@ export interface ProbeContext {
   /** The configured region, else the one SSM registered in; undefined before registration. */
   region: string | undefined;
   facts: PassFacts;
+  /** Files more than one probe reads, each read once per pass. */
+  files: PassFiles;
   /** The control plane with the instance role's own credentials (built on first use; loads the SDK). */
   controlPlane?: () => Promise<ControlPlane>;
+}
+
+export interface PassFiles {
+  /** /etc/ecs/ecs.config (the ecs-config and proxy probes). */
+  ecsConfig(): Promise<string | undefined>;
+  /** The docker and SSM agent proxy drop-ins (the ecs-config and proxy probes). */
+  dropIns(): Promise<DropInFiles>;
 }
 
 export interface ControlPlane {

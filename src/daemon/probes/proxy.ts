@@ -1,5 +1,5 @@
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
-import { planDropIns, readDropIns } from "../../components/proxy/converge.ts";
+import { planDropIns } from "../../components/proxy/converge.ts";
 import { dropInSource, PROXY_ECS_KEYS, proxyEcsConfigKeys } from "../../components/proxy/render.ts";
 import { ssmUnit } from "../../components/ssm-agent/registration.ts";
 import { parseEcsConfig } from "../../ecsconfig/index.ts";
@@ -16,10 +16,10 @@ export const proxyProbe: Probe = {
   name: "proxy",
   critical: false,
   async run(ctx) {
-    const files = await readDropIns(ctx.host.fs);
+    const files = await ctx.files.dropIns();
     const unit = await ssmUnit(ctx.systemd);
     const plans = planDropIns(ctx.proxy, files, unit, "config").filter((plan) => plan.changed);
-    const etc = parseEcsKeys(await ctx.host.fs.readText(ECS_AGENT.config));
+    const etc = parseEcsKeys(await ctx.files.ecsConfig());
     const wanted: Record<string, string> = ctx.proxy === undefined ? {} : proxyEcsConfigKeys(ctx.proxy);
     const ecsDrift = PROXY_ECS_KEYS.filter(
       (key) => wanted[key] !== etc.get(key) && (ctx.proxy !== undefined || plans.length > 0),
