@@ -11,7 +11,7 @@ export default {
   mutate: [
     "src/ecsconfig/*.ts",
     "src/policies/*.ts",
-    "src/config/schema.ts",
+    "src/config/schema*.ts",
     "src/engine/*.ts",
     "src/flows/register/mode.ts",
     "src/flows/register/report.ts",

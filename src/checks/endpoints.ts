@@ -1,6 +1,7 @@
 import { dnsSuffix } from "../adapters/aws/partition.ts";
 import { endpointFromEnv } from "../config/endpoints.ts";
-import type { EndpointKey, EndpointsConfig } from "../config/schema.ts";
+import type { EndpointsConfig } from "../config/schema.ts";
+import type { EndpointKey } from "../config/schema-network.ts";
 
 /**
  * The AWS services a registered host talks to, with the SDK's endpoint-override variable suffix and the

@@ -1,6 +1,7 @@
 // The `endpoints:` section and who uses each key (field notes §10.8-§10.11). One table, so the README, the SSM
 // agent's file, the install script's flag, the agent's own SDK clients and preflight never disagree.
-import type { EndpointKey, EndpointsConfig } from "./schema.ts";
+import type { EndpointsConfig } from "./schema.ts";
+import type { EndpointKey } from "./schema-network.ts";
 
 /** The SDK clients of this agent (adapters/aws/clients.ts). */
 export type SdkService = "IAM" | "STS" | "SSM" | "ECS";

@@ -1,8 +1,8 @@
 import { type ConfigError, clip, MAX_ECHO, oneLine, problemError, showValue, suggest } from "./errors.ts";
 import { type LoadedFile, lineOf } from "./file.ts";
 import { configSchema } from "./schema.ts";
-import type { AnySchema } from "./validate.ts";
 import type { ErrorMap, Issue, IssueDetails } from "./validate-issues.ts";
+import type { AnySchema } from "./validate-schema.ts";
 import { kindOf } from "./values.ts";
 
 /** A config value set by a flag or environment variable rather than by the file. */

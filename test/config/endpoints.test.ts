@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { endpointFor as sdkEndpointFor } from "../../src/adapters/aws/clients.ts";
 import { endpointFor, hostEndpoints } from "../../src/checks/endpoints.ts";
 import { configuredEndpoints, ENDPOINT_USES, sdkEndpoints } from "../../src/config/endpoints.ts";
-import { configSchema, ENDPOINT_KEYS } from "../../src/config/schema.ts";
+import { configSchema } from "../../src/config/schema.ts";
+import { ENDPOINT_KEYS } from "../../src/config/schema-network.ts";
 import { cli } from "../support/cli.ts";
 
 const SSM = "https://vpce-0a1b2c3d4e5f60718-abcdefgh.ssm.eu-west-1.vpce.amazonaws.com";
