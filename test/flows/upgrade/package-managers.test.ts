@@ -11,8 +11,10 @@ import { packageArch } from "../../../src/components/agent-packages/sources.ts";
 import { runSteps, type StepResult } from "../../../src/engine/run.ts";
 import type { PackageManager } from "../../../src/flows/deregister/packages.ts";
 import { resolveTarget } from "../../../src/flows/upgrade/resolve.ts";
-import { upgradeEcsStep, upgradeSsmStep } from "../../../src/flows/upgrade/steps.ts";
+
 import type { Resolution, UpgradeContext, UpgradeStep } from "../../../src/flows/upgrade/types.ts";
+import { upgradeEcsStep } from "../../../src/flows/upgrade/upgrade-ecs.ts";
+import { upgradeSsmStep } from "../../../src/flows/upgrade/upgrade-ssm.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 import { createFakeHost, type FakeHost } from "../../fixtures/host.ts";
 import { inProcessTools } from "../../fixtures/in-process-tools.ts";
