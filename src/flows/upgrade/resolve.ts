@@ -13,7 +13,6 @@ import {
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
 import { describeError } from "../../errors.ts";
-import type { PackageManager } from "../deregister/packages.ts";
 import type { Resolution, UpgradeContext } from "./types.ts";
 
 const NAME: Record<Component, string> = { ecs: ECS_AGENT.package, ssm: SSM_AGENT.package };
@@ -128,17 +127,4 @@ async function resolveSnap(ctx: UpgradeContext, installed: string, wanted: strin
     return { needed: false, summary: `${pkg} (snap) is already at the newest version, ${installed}` };
   const to = row.split(/\s+/)[1] ?? "newer";
   return { needed: true, from: installed, to, file: "", url: "snap refresh" };
-}
-
-/** Cache file name of a version (what the rollback of the NEXT upgrade looks for). */
-export function cacheName(
-  ctx: UpgradeContext,
-  component: Component,
-  version: string,
-  manager: PackageManager,
-): string | undefined {
-  const format = formatOf(manager);
-  if (format === undefined || ctx.observed.arch === undefined) return undefined;
-  const source = component === "ecs" ? ctx.input.ecsSource : ctx.input.ssmSource;
-  return `${PACKAGE_CACHE}/${packageLocation(component, source, version, format, ctx.observed.arch).fileName}`;
 }

@@ -10,9 +10,11 @@ import { DRY_RUN_LINE, renderSteps } from "../../engine/render.ts";
 import { runSteps, type StepResult } from "../../engine/run.ts";
 import { choosePackageManager, managerFor } from "../deregister/packages.ts";
 import type { AwsAccess } from "../deregister/types.ts";
+import { activateStep, drainStep, unlessDrainFailed } from "./container-instance.ts";
 import { resolveTarget } from "./resolve.ts";
-import { activateStep, drainStep, unlessDrainFailed, upgradeEcsStep, upgradeSsmStep } from "./steps.ts";
 import type { Resolution, UpgradeContext, UpgradeInput, UpgradeObservation, UpgradeStep } from "./types.ts";
+import { upgradeEcsStep } from "./upgrade-ecs.ts";
+import { upgradeSsmStep } from "./upgrade-ssm.ts";
 
 /** The host as it is before the upgrade: package manager, architecture, installed versions, the running agent. */
 export async function observeForUpgrade(host: HostContext): Promise<UpgradeObservation> {

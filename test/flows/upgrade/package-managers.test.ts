@@ -11,8 +11,9 @@ import { packageArch } from "../../../src/components/agent-packages/sources.ts";
 import { runSteps, type StepResult } from "../../../src/engine/run.ts";
 import type { PackageManager } from "../../../src/flows/deregister/packages.ts";
 import { resolveTarget } from "../../../src/flows/upgrade/resolve.ts";
-import { upgradeEcsStep, upgradeSsmStep } from "../../../src/flows/upgrade/steps.ts";
 import type { Resolution, UpgradeContext, UpgradeStep } from "../../../src/flows/upgrade/types.ts";
+import { upgradeEcsStep } from "../../../src/flows/upgrade/upgrade-ecs.ts";
+import { upgradeSsmStep } from "../../../src/flows/upgrade/upgrade-ssm.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 import { createFakeHost, type FakeHost } from "../../fixtures/host.ts";
 import { inProcessTools } from "../../fixtures/in-process-tools.ts";
@@ -20,6 +21,7 @@ import { fakePackage } from "../../fixtures/package-server.ts";
 import { fakeClock } from "../../support/clock.ts";
 import { NEW, OLD, SSM_NEW, SSM_OLD } from "./harness.ts";
 
+const RHEL_9 = 'NAME="Red Hat Enterprise Linux"\nID="rhel"\nVERSION_ID="9.4"\nID_LIKE="fedora"\n';
 const AMAZON_LINUX_2 = 'NAME="Amazon Linux"\nID="amzn"\nVERSION_ID="2"\nID_LIKE="centos rhel fedora"\n';
 const SLES_15 = 'NAME="SLES"\nID="sles"\nVERSION_ID="15.5"\nID_LIKE="suse"\n';
 const UBUNTU = 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n';
@@ -180,22 +182,47 @@ function rpmTarget(b: Bench, component: "ecs" | "ssm"): Resolution {
 
 const real = (b: Bench, hostPath: string) => b.fake.path(hostPath);
 
-/** The summary of a step whose new version failed verification and whose rollback verified. */
-const rolledBack = (pkg: string, to: string, from: string) =>
-  new RegExp(`^${pkg} ${to} failed verification \\(.*\\); rolled back to ${from}, which is verified$`);
+const restart = (unit: string) => ["systemctl", "restart", unit];
 
-describe.each<[string, string, Exclude<PackageManager, "apt" | "dnf" | "snap">]>([
-  ["Amazon Linux 2", AMAZON_LINUX_2, "yum"],
-  ["SLES", SLES_15, "zypper"],
-])("upgrade on %s (%s)", (_distro, osRelease, manager) => {
-  const install = (file: string) =>
-    manager === "yum"
-      ? ["yum", "install", "-y", file]
-      : ["zypper", "--non-interactive", "install", "--allow-unsigned-rpm", "--oldpackage", file];
+/**
+ * A step whose new version failed verification and was rolled back: it failed naming both versions, and its calls
+ * to `tool` and its restarts of `unit` (each verification begins with one) were exactly `sequence`, in order: the
+ * rollback came after the failed verification of `to`, and `from` was verified again after it.
+ */
+function expectRolledBack(
+  b: Bench,
+  result: StepResult,
+  change: { pkg: string; to: string; from: string; tool: string; unit: string },
+  sequence: string[][],
+): void {
+  const { pkg, to, from, tool, unit } = change;
+  expect(result.status).toBe("failed");
+  expect(result.summary).toMatch(
+    new RegExp(`^${pkg} ${to} failed verification \\(.*\\); rolled back to ${from}, which is verified$`),
+  );
+  const calls = b.calls.filter(
+    ([cmd, verb, name]) => cmd === tool || (cmd === "systemctl" && verb === "restart" && name === unit),
+  );
+  expect(calls).toEqual(sequence);
+}
+
+describe.each<[string, Exclude<PackageManager, "apt" | "snap">, string]>([
+  ["RHEL 9", "dnf", RHEL_9],
+  ["Amazon Linux 2", "yum", AMAZON_LINUX_2],
+  ["SLES", "zypper", SLES_15],
+])("upgrade on %s (%s)", (_distro, manager, osRelease) => {
+  // zypper installs the older package as it installs the newer one; dnf and yum have a verb for it.
+  const zypper = (file: string) => [
+    "zypper",
+    "--non-interactive",
+    "install",
+    "--allow-unsigned-rpm",
+    "--oldpackage",
+    file,
+  ];
+  const install = (file: string) => (manager === "zypper" ? zypper(file) : [manager, "install", "-y", file]);
   const rollBack = (file: string) =>
-    manager === "yum"
-      ? ["yum", "downgrade", "-y", file]
-      : ["zypper", "--non-interactive", "install", "--allow-unsigned-rpm", "--oldpackage", file];
+    manager === "zypper" ? zypper(file) : [manager, "downgrade", "-y", file];
 
   /** ecs-init at OLD, registered and running, the NEW rpm its target. */
   async function ecsBench(env: Record<string, string> = {}): Promise<Bench> {
@@ -238,11 +265,12 @@ describe.each<[string, string, Exclude<PackageManager, "apt" | "dnf" | "snap">]>
 
     const result = await b.run(upgradeEcsStep);
 
-    expect(result.status).toBe("failed");
-    expect(result.summary).toMatch(rolledBack("amazon-ecs-init", NEW, OLD));
-    expect(b.callsOf(manager)).toEqual([
+    const change = { pkg: "amazon-ecs-init", to: NEW, from: OLD, tool: manager, unit: "ecs" };
+    expectRolledBack(b, result, change, [
       install(real(b, `${RUN_DIR}/amazon-ecs-init-${NEW}.x86_64.rpm`)),
+      restart("ecs"),
       rollBack(real(b, `${PACKAGE_CACHE}/amazon-ecs-init-${OLD}.x86_64.rpm`)),
+      restart("ecs"),
     ]);
     expect(b.fake.readFile("/.fake/packages/amazon-ecs-init.version").trim()).toBe(OLD);
   });
@@ -274,11 +302,18 @@ describe.each<[string, string, Exclude<PackageManager, "apt" | "dnf" | "snap">]>
 
     const result = await b.run(upgradeSsmStep);
 
-    expect(result.status).toBe("failed");
-    expect(result.summary).toMatch(rolledBack("amazon-ssm-agent", SSM_RPM_NEW, SSM_RPM_OLD));
-    expect(b.callsOf(manager)).toEqual([
+    const change = {
+      pkg: "amazon-ssm-agent",
+      to: SSM_RPM_NEW,
+      from: SSM_RPM_OLD,
+      tool: manager,
+      unit: "amazon-ssm-agent",
+    };
+    expectRolledBack(b, result, change, [
       install(real(b, `${RUN_DIR}/amazon-ssm-agent-${SSM_RPM_NEW}.amd64.rpm`)),
+      restart("amazon-ssm-agent"),
       rollBack(real(b, `${PACKAGE_CACHE}/amazon-ssm-agent-${SSM_RPM_OLD}.amd64.rpm`)),
+      restart("amazon-ssm-agent"),
     ]);
     expect(await b.ctx.host.systemd.isActive("amazon-ssm-agent")).toBe(true);
   });
@@ -336,12 +371,13 @@ describe("upgrade of the SSM agent snap (snap refresh)", () => {
 
     const result = await b.run(upgradeSsmStep);
 
-    expect(result.status).toBe("failed");
-    expect(result.summary).toMatch(rolledBack("amazon-ssm-agent", SSM_NEW, SSM_OLD));
-    expect(b.callsOf("snap")).toEqual([
+    const change = { pkg: "amazon-ssm-agent", to: SSM_NEW, from: SSM_OLD, tool: "snap", unit: SNAP_UNIT };
+    expectRolledBack(b, result, change, [
       ["snap", "refresh", "--list"],
       ["snap", "refresh", "amazon-ssm-agent"],
+      restart(SNAP_UNIT),
       ["snap", "revert", "amazon-ssm-agent"],
+      restart(SNAP_UNIT),
       ["snap", "list", "amazon-ssm-agent"],
     ]);
     expect(JSON.parse(b.fake.readFile("/.fake/snaps/amazon-ssm-agent.json")).version).toBe(SSM_OLD);
