@@ -49,6 +49,18 @@ const checkOf = (
   name: string,
 ) => status.checks.find((check) => check.name === name);
 
+/** A host `register` and one daemon pass converged on PROXY, then `drift`: one pass of a new loop over it. */
+async function passAfterDrift(drift: () => void) {
+  configure(`proxy:\n  https: ${PROXY}\n`);
+  registerWritesDropIns();
+  await (await loopFor(world)).loop.pass(never);
+  drift();
+  const { loop } = await loopFor(world);
+  const before = world.host.systemctlCalls().length;
+  const status = await loop.pass(never);
+  return { loop, status, restarts: reloadsAndRestarts(before) };
+}
+
 /** Which of the two checks that look at the proxy's files are not ok, by name. */
 const proxyChecksNotOk = (status: { checks: { name: string; status: string }[] }) =>
   status.checks
@@ -92,14 +104,8 @@ describe("the proxy probe reports the drop-ins; ecs.config's proxy keys are the 
   });
 
   it("drift in one drop-in: the proxy probe alone warns, with the fix; the file and the units left alone", async () => {
-    configure(`proxy:\n  https: ${PROXY}\n`);
-    registerWritesDropIns();
-    await (await loopFor(world)).loop.pass(never); // ecs.config converges
     const elsewhere = dockerDropIn(resolveProxy({}, { HTTPS_PROXY: "http://elsewhere:1" }) as never);
-    world.host.writeFile(DOCKER, elsewhere, 0o644);
-    const { loop } = await loopFor(world);
-    const before = world.host.systemctlCalls().length;
-    const status = await loop.pass(never);
+    const { status, restarts } = await passAfterDrift(() => world.host.writeFile(DOCKER, elsewhere, 0o644));
     expect(proxyChecksNotOk(status)).toEqual(["proxy"]);
     expect(checkOf(status, "proxy")).toMatchObject({
       status: "warn",
@@ -107,22 +113,16 @@ describe("the proxy probe reports the drop-ins; ecs.config's proxy keys are the 
     });
     expect(status.repairs).toEqual([]);
     expect(world.host.readFile(DOCKER)).toBe(elsewhere);
-    expect(reloadsAndRestarts(before)).toEqual([]);
+    expect(restarts).toEqual([]);
   });
 
   it("a drifted HTTPS_PROXY in ecs.config: one warning (ecs-config) and one repair, the proxy probe ok", async () => {
-    configure(`proxy:\n  https: ${PROXY}\n`);
-    registerWritesDropIns();
-    await (await loopFor(world)).loop.pass(never); // ecs.config converges
-    const converged = world.host.readFile("/etc/ecs/ecs.config");
-    world.host.writeFile(
-      "/etc/ecs/ecs.config",
-      converged.replace(/^HTTPS_PROXY=.*$/m, "HTTPS_PROXY=http://elsewhere:1"),
-      0o600,
-    );
-    const { loop } = await loopFor(world);
-    const before = world.host.systemctlCalls().length;
-    const status = await loop.pass(never);
+    let converged = "";
+    const { loop, status, restarts } = await passAfterDrift(() => {
+      converged = world.host.readFile("/etc/ecs/ecs.config");
+      const drifted = converged.replace(/^HTTPS_PROXY=.*$/m, "HTTPS_PROXY=http://elsewhere:1");
+      world.host.writeFile("/etc/ecs/ecs.config", drifted, 0o600);
+    });
     expect(proxyChecksNotOk(status)).toEqual(["ecs-config"]);
     expect(checkOf(status, "ecs-config")).toMatchObject({
       status: "warn",
@@ -135,7 +135,7 @@ describe("the proxy probe reports the drop-ins; ecs.config's proxy keys are the 
       message: "docker and the SSM agent (amazon-ssm-agent) use the configured proxy",
     });
     expect(status.repairs.map((r) => [r.action, r.result])).toEqual([["rewrite-ecs-config", "ok"]]);
-    expect(reloadsAndRestarts(before)).toEqual(["restart ecs"]);
+    expect(restarts).toEqual(["restart ecs"]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(converged);
     expect(proxyChecksNotOk(await loop.pass(never))).toEqual([]);
     expect(JSON.stringify(status)).not.toContain(PASSWORD);
