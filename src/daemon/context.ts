@@ -3,7 +3,6 @@ import type { AwsPorts } from "../adapters/aws/ports.ts";
 import { createSystemd } from "../adapters/host/systemd.ts";
 import type { App } from "../app/app.ts";
 import type { Host } from "../app/host-build.ts";
-import { ECS_AGENT } from "../components/ecs-agent/files.ts";
 import { type DropInFiles, readDropIns } from "../components/proxy/converge.ts";
 import { resolveProxy } from "../components/proxy/settings.ts";
 import { SSM_AGENT } from "../components/ssm-agent/files.ts";
@@ -117,10 +116,8 @@ async function instanceCredentials(host: Host, app: App) {
 
 /** One pass's reads of the files two probes look at: the first probe to ask reads, the other gets the same text. */
 export function passFiles(host: Pick<Host, "host">): PassFiles {
-  let ecsConfig: Promise<string | undefined> | undefined;
   let dropIns: Promise<DropInFiles> | undefined;
   return {
-    ecsConfig: () => (ecsConfig ??= host.host.fs.readText(ECS_AGENT.config)),
     dropIns: () => (dropIns ??= readDropIns(host.host.fs)),
   };
 }

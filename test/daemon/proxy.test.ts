@@ -49,7 +49,25 @@ const checkOf = (
   name: string,
 ) => status.checks.find((check) => check.name === name);
 
-describe("the proxy probe: reports the drop-ins, repairs only ecs.config", () => {
+/** A host `register` and one daemon pass converged on PROXY, then `drift`: one pass of a new loop over it. */
+async function passAfterDrift(drift: () => void) {
+  configure(`proxy:\n  https: ${PROXY}\n`);
+  registerWritesDropIns();
+  await (await loopFor(world)).loop.pass(never);
+  drift();
+  const { loop } = await loopFor(world);
+  const before = world.host.systemctlCalls().length;
+  const status = await loop.pass(never);
+  return { loop, status, restarts: reloadsAndRestarts(before) };
+}
+
+/** Which of the two checks that look at the proxy's files are not ok, by name. */
+const proxyChecksNotOk = (status: { checks: { name: string; status: string }[] }) =>
+  status.checks
+    .filter((check) => ["ecs-config", "proxy"].includes(check.name) && check.status !== "ok")
+    .map((check) => check.name);
+
+describe("the proxy probe reports the drop-ins; ecs.config's proxy keys are the ecs-config probe's", () => {
   it("a configured proxy missing from every consumer: warns, rewrites ecs.config's keys, never writes a drop-in", async () => {
     configure(`proxy:\n  https: ${PROXY}\n`);
     const { loop, logs } = await loopFor(world);
@@ -57,10 +75,13 @@ describe("the proxy probe: reports the drop-ins, repairs only ecs.config", () =>
     const first = await loop.pass(never);
     expect(checkOf(first, "proxy")).toMatchObject({
       status: "warn",
-      message: `${DOCKER} is missing; ${SSM} is missing ${REGISTER_FIXES}; /etc/ecs/ecs.config: HTTP_PROXY, HTTPS_PROXY, NO_PROXY differ from the config's proxy`,
+      message: `${DOCKER} is missing; ${SSM} is missing ${REGISTER_FIXES}`,
       remediation:
-        "run `ecs-anywhere-agent register` (it reloads systemd and restarts the units whose drop-in changed); the daemon rewrites ecs.config's keys (health.repair)",
+        "run `ecs-anywhere-agent register` (it reloads systemd and restarts the units whose drop-in changed)",
     });
+    expect(checkOf(first, "ecs-config")?.message).toMatch(
+      /^drift in \/etc\/ecs\/ecs\.config: .*added HTTP_PROXY=.*added HTTPS_PROXY=.*added NO_PROXY=/,
+    );
     expect(first.repairs.map((r) => [r.action, r.result])).toEqual([["rewrite-ecs-config", "ok"]]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toContain(`HTTPS_PROXY=${PROXY}\n`);
     expect(world.host.exists(DOCKER)).toBe(false);
@@ -82,22 +103,42 @@ describe("the proxy probe: reports the drop-ins, repairs only ecs.config", () =>
     expect(JSON.stringify([first, next, logs])).not.toContain(PASSWORD);
   });
 
-  it("drift in one drop-in: reported with the fix, the file and the units left alone", async () => {
-    configure(`proxy:\n  https: ${PROXY}\n`);
-    registerWritesDropIns();
-    const { loop } = await loopFor(world);
-    await loop.pass(never); // ecs.config converges
+  it("drift in one drop-in: the proxy probe alone warns, with the fix; the file and the units left alone", async () => {
     const elsewhere = dockerDropIn(resolveProxy({}, { HTTPS_PROXY: "http://elsewhere:1" }) as never);
-    world.host.writeFile(DOCKER, elsewhere, 0o644);
-    const before = world.host.systemctlCalls().length;
-    const status = await loop.pass(never);
+    const { status, restarts } = await passAfterDrift(() => world.host.writeFile(DOCKER, elsewhere, 0o644));
+    expect(proxyChecksNotOk(status)).toEqual(["proxy"]);
     expect(checkOf(status, "proxy")).toMatchObject({
       status: "warn",
       message: `${DOCKER} differs from the config's proxy ${REGISTER_FIXES}`,
     });
-    expect(status.repairs.map((r) => r.action)).toEqual(["rewrite-ecs-config"]); // the first pass's
+    expect(status.repairs).toEqual([]);
     expect(world.host.readFile(DOCKER)).toBe(elsewhere);
-    expect(reloadsAndRestarts(before)).toEqual([]);
+    expect(restarts).toEqual([]);
+  });
+
+  it("a drifted HTTPS_PROXY in ecs.config: one warning (ecs-config) and one repair, the proxy probe ok", async () => {
+    let converged = "";
+    const { loop, status, restarts } = await passAfterDrift(() => {
+      converged = world.host.readFile("/etc/ecs/ecs.config");
+      const drifted = converged.replace(/^HTTPS_PROXY=.*$/m, "HTTPS_PROXY=http://elsewhere:1");
+      world.host.writeFile("/etc/ecs/ecs.config", drifted, 0o600);
+    });
+    expect(proxyChecksNotOk(status)).toEqual(["ecs-config"]);
+    expect(checkOf(status, "ecs-config")).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(
+        /^drift in \/etc\/ecs\/ecs\.config: changed HTTPS_PROXY from http:\/\/elsewhere:1 to /,
+      ),
+    });
+    expect(checkOf(status, "proxy")).toMatchObject({
+      status: "ok",
+      message: "docker and the SSM agent (amazon-ssm-agent) use the configured proxy",
+    });
+    expect(status.repairs.map((r) => [r.action, r.result])).toEqual([["rewrite-ecs-config", "ok"]]);
+    expect(restarts).toEqual(["restart ecs"]);
+    expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(converged);
+    expect(proxyChecksNotOk(await loop.pass(never))).toEqual([]);
+    expect(JSON.stringify(status)).not.toContain(PASSWORD);
   });
 
   it("the proxy taken out of the config: the keys leave ecs.config, the drop-ins stay reported until register", async () => {
@@ -109,7 +150,11 @@ describe("the proxy probe: reports the drop-ins, repairs only ecs.config", () =>
     const status = await loop.pass(never);
     expect(checkOf(status, "proxy")).toMatchObject({
       status: "warn",
-      message: `${DOCKER} still holds a proxy the config no longer has; ${SSM} still holds a proxy the config no longer has ${REGISTER_FIXES}; /etc/ecs/ecs.config: HTTP_PROXY, HTTPS_PROXY, NO_PROXY differ from the config's proxy`,
+      message: `${DOCKER} still holds a proxy the config no longer has; ${SSM} still holds a proxy the config no longer has ${REGISTER_FIXES}`,
+    });
+    expect(checkOf(status, "ecs-config")).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/^drift in \/etc\/ecs\/ecs\.config: .*removed HTTPS_PROXY/),
     });
     expect(status.repairs.map((r) => [r.action, r.result])).toEqual([["rewrite-ecs-config", "ok"]]);
     expect(world.host.readFile("/etc/ecs/ecs.config")).toBe(ecsConfigText());

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { HostFs } from "../../adapters/host/fs.ts";
 import { buildHost } from "../../app/host-build.ts";
-import { observeSsmAgent } from "../../components/ssm-agent/registration.ts";
 import { configuredRegion } from "../../daemon/context.ts";
 import { UsageError } from "../../errors.ts";
 import { buildBundle } from "../../flows/support-bundle/bundle.ts";
@@ -44,9 +43,8 @@ export default async function supportBundle(ctx: Context, raw: Record<string, un
     return 0;
   }
 
-  const region = fromConfig ?? (await observeSsmAgent(built.host.fs, ctx.redactor)).region;
   const { archive, manifest } = await buildBundle(
-    { app: ctx, built, hostFlags: flags, region, agentVersion: VERSION },
+    { app: ctx, built, hostFlags: flags, region: fromConfig, agentVersion: VERSION },
     BUNDLE_CONTENTS,
     folder,
   );

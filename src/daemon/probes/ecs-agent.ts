@@ -28,7 +28,10 @@ export const ecsAgentProbe: Probe = {
   },
 };
 
-/** The desired keys in /etc/ecs/ecs.config, and /var/lib/ecs/ecs.config without duplicates (field notes §3). */
+/**
+ * The desired keys in /etc/ecs/ecs.config, the proxy's included (field notes §3, §10): every key of that file is
+ * this probe's to report and its repair's (`rewrite-ecs-config`) to rewrite; the proxy probe looks at the drop-ins.
+ */
 export const ecsConfigProbe: Probe = {
   name: "ecs-config",
   critical: false,
@@ -40,7 +43,7 @@ export const ecsConfigProbe: Probe = {
       };
     }
     const [etc, lib, installed] = await Promise.all([
-      ctx.files.ecsConfig(),
+      ctx.host.fs.readText(ECS_AGENT.config),
       ctx.host.fs.readText(ECS_AGENT.configLib),
       ctx.host.fs.exists(ECS_AGENT.ecsInit),
     ]);

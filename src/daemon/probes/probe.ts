@@ -55,8 +55,6 @@ export interface ProbeContext {
 }
 
 export interface PassFiles {
-  /** /etc/ecs/ecs.config (the ecs-config and proxy probes). */
-  ecsConfig(): Promise<string | undefined>;
   /** The docker and SSM agent proxy drop-ins (the ecs-config and proxy probes). */
   dropIns(): Promise<DropInFiles>;
 }

@@ -13,6 +13,7 @@ import {
   collectAll,
   type NotCollected,
 } from "./collect.ts";
+import { observeBundleHost } from "./facts.ts";
 import { learnSecrets } from "./redact-files.ts";
 
 /** Host files read only to learn their secrets (never put in the bundle), so those are masked wherever they show. */
@@ -53,16 +54,21 @@ export interface Bundle {
   manifest: Manifest;
 }
 
+/** What `buildBundle` is given: `region` is the configured one (undefined when the config names none). */
+export type BundleInput = Omit<CollectContext, "observed">;
+
 /**
- * Collects everything, runs the secret scan over every entry, and builds the archive: `<folder>/MANIFEST.json`
- * and one regular file (0600) per entry. Throws an OperationError (and builds nothing) when masking did not hold:
- * a second scan of the masked text still finds a secret.
+ * Observes the host once (observeBundleHost), collects everything, runs the secret scan over every entry, and
+ * builds the archive: `<folder>/MANIFEST.json` and one regular file (0600) per entry. Throws an OperationError
+ * (and builds nothing) when masking did not hold: a second scan of the masked text still finds a secret.
  */
 export async function buildBundle(
-  ctx: CollectContext,
+  input: BundleInput,
   collectors: readonly Collector[],
   folder: string,
 ): Promise<Bundle> {
+  const observed = await observeBundleHost(input.built.host);
+  const ctx: CollectContext = { ...input, region: input.region ?? observed.ssm.region, observed };
   await learnHostSecrets(ctx);
   const collection = await collectAll(ctx, collectors);
   const { redactor } = ctx.app;

@@ -1,6 +1,7 @@
 import type { App } from "../../app/app.ts";
 import type { Host } from "../../app/host-build.ts";
 import { describeError } from "../../errors.ts";
+import type { BundleHost } from "./facts.ts";
 
 /** One file of the bundle, before the secret scan. */
 export interface BundleFile {
@@ -30,6 +31,8 @@ export interface CollectContext {
   region: string | undefined;
   /** This agent's version (the CLI's). */
   agentVersion: string;
+  /** What the collectors share, observed once per bundle (observeBundleHost). */
+  observed: BundleHost;
 }
 
 /** Where a collector puts what it found. */

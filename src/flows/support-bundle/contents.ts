@@ -2,7 +2,6 @@ import { AGENT_STATE } from "../../components/agent-state/paths.ts";
 import { DOCKER } from "../../components/docker/files.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
-import { ssmUnit } from "../../components/ssm-agent/registration.ts";
 import { addCommandReport, addResolvedConfig } from "./agent-reports.ts";
 import { addHostFile, type CollectContext, type Collector, type Sink } from "./collect.ts";
 import { hostFacts, versions } from "./facts.ts";
@@ -25,9 +24,8 @@ const file = (name: string, hostPath: string, maxBytes: number, transform?: (tex
 });
 
 /** The units whose journals and drop-ins go in: the ECS agent, the SSM agent (deb or snap), Docker, this agent. */
-async function bundleUnits(ctx: CollectContext): Promise<string[]> {
-  const ssm = await ssmUnit(ctx.built.host.systemd);
-  return [ECS_AGENT.unit, ssm, DOCKER.unit, ...AGENT_STATE.units];
+function bundleUnits(ctx: CollectContext): string[] {
+  return [ECS_AGENT.unit, ctx.observed.ssmUnit, DOCKER.unit, ...AGENT_STATE.units];
 }
 
 /**
@@ -90,7 +88,7 @@ export const BUNDLE_CONTENTS: readonly Collector[] = [
     name: "systemd/UNIT.service.d/*.conf",
     source: "/etc/systemd/system/UNIT.service.d/*.conf of each unit below (proxy drop-ins among them)",
     collect: async (ctx, sink) => {
-      for (const unit of await bundleUnits(ctx)) {
+      for (const unit of bundleUnits(ctx)) {
         const dir = `/etc/systemd/system/${unit}.service.d`;
         for (const name of (await ctx.built.host.fs.list(dir)).filter((n) => n.endsWith(".conf"))) {
           // A host's file name goes into the archive: only a plain one (ustar keeps names short).
@@ -111,7 +109,7 @@ export const BUNDLE_CONTENTS: readonly Collector[] = [
     name: "journal/UNIT.log",
     source: `journalctl -u UNIT -n ${JOURNAL_LINES} --no-pager -o short-iso, for ${ECS_AGENT.unit}, the SSM agent (${SSM_AGENT.unit} or ${SSM_AGENT.snapUnit}), ${DOCKER.unit}, ${AGENT_STATE.units.join(", ")}`,
     collect: async (ctx, sink) => {
-      for (const unit of await bundleUnits(ctx)) {
+      for (const unit of bundleUnits(ctx)) {
         await runForBundle(ctx, sink, `journal/${unit}.log`, "journalctl", journalArgs(unit, JOURNAL_LINES));
       }
     },

@@ -1,9 +1,10 @@
+import type { Host } from "../../app/host-build.ts";
 import { parseOsRelease, readOsRelease } from "../../checks/distribution.ts";
 import { proxyVariables } from "../../checks/proxy.ts";
 import { DOCKER } from "../../components/docker/files.ts";
 import { ECS_AGENT } from "../../components/ecs-agent/files.ts";
 import { SSM_AGENT } from "../../components/ssm-agent/files.ts";
-import { observeSsmAgent, ssmUnit } from "../../components/ssm-agent/registration.ts";
+import { observeSsmAgent, type SsmObservation, ssmUnit } from "../../components/ssm-agent/registration.ts";
 import { describeError } from "../../errors.ts";
 import { choosePackageManager } from "../deregister/packages.ts";
 import type { CollectContext, Sink } from "./collect.ts";
@@ -14,17 +15,35 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax.
 const DPKG_VERSION_FORMAT = "-f=${Version}\\n";
 
+/** What several collectors need of the host, read once per bundle: os-release, the SSM agent's unit and files. */
+export interface BundleHost {
+  /** os-release(5) as read (undefined when neither /etc nor /usr/lib has it). */
+  osRelease: string | undefined;
+  /** The SSM agent's unit: the snap one when systemd has it loaded (one `systemctl show`). */
+  ssmUnit: string;
+  ssm: SsmObservation;
+}
+
+export async function observeBundleHost(host: Host["host"]): Promise<BundleHost> {
+  const [osRelease, unit, ssm] = await Promise.all([
+    readOsRelease(host.fs),
+    ssmUnit(host.systemd),
+    observeSsmAgent(host.fs, host.redactor),
+  ]);
+  return { osRelease, ssmUnit: unit, ssm };
+}
+
 /** The facts the preflight checks decide on, as they are on this host (read-only, no AWS call). */
 export async function hostFacts(ctx: CollectContext, sink: Sink): Promise<void> {
-  const { fs, system, systemd } = ctx.built.host;
+  const { fs, system } = ctx.built.host;
+  const { ssm } = ctx.observed;
   const env = ctx.app.deps.env;
-  const osRelease = parseOsRelease((await readOsRelease(fs)) ?? "");
+  const osRelease = parseOsRelease(ctx.observed.osRelease ?? "");
   const existing = async (paths: readonly string[]) => {
     for (const path of paths) if (await fs.exists(path)) return path;
     return undefined;
   };
   const free = await system.freeBytes("/var/lib").catch((error: unknown) => describeError(error));
-  const ssm = await observeSsmAgent(fs, ctx.built.host.redactor);
   const facts = {
     root: fs.root,
     hostname: system.hostname(),
@@ -39,7 +58,7 @@ export async function hostFacts(ctx: CollectContext, sink: Sink): Promise<void> 
     docker: { binary: (await existing(DOCKER.binaries)) ?? null, socket: await fs.exists(DOCKER.socket) },
     ecsInit: await fs.exists(ECS_AGENT.ecsInit),
     ssmAgent: {
-      unit: await ssmUnit(systemd),
+      unit: ctx.observed.ssmUnit,
       registered: ssm.registered,
       managedInstanceId: ssm.managedInstanceId ?? null,
       region: ssm.region ?? null,
@@ -59,9 +78,9 @@ export async function hostFacts(ctx: CollectContext, sink: Sink): Promise<void> 
  * (ecs-init, the SSM agent: deb, rpm or snap), Docker, the kernel. The raw outputs go in as commands/*.txt.
  */
 export async function versions(ctx: CollectContext, sink: Sink): Promise<void> {
-  const { fs, introspection, systemd } = ctx.built.host;
-  const manager = choosePackageManager(await readOsRelease(fs));
-  const snap = (await ssmUnit(systemd)) === SSM_AGENT.snapUnit;
+  const { fs, introspection } = ctx.built.host;
+  const manager = choosePackageManager(ctx.observed.osRelease);
+  const snap = ctx.observed.ssmUnit === SSM_AGENT.snapUnit;
   const packageQuery = async (pkg: string, viaSnap: boolean) => {
     const name = `commands/package-${pkg}.txt`;
     const [cmd, args]: [string, string[]] = viaSnap
@@ -86,7 +105,7 @@ export async function versions(ctx: CollectContext, sink: Sink): Promise<void> {
     "version",
   ]);
   const kernel = await runForBundle(ctx, sink, "commands/uname.txt", "uname", ["-srvmo"]);
-  const osRelease = parseOsRelease((await readOsRelease(fs)) ?? "");
+  const osRelease = parseOsRelease(ctx.observed.osRelease ?? "");
   const summary = {
     ecsAnywhereAgent: ctx.agentVersion,
     node: process.version,

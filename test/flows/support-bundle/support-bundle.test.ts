@@ -2,11 +2,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RunCommand, run as realRun } from "../../../src/adapters/host/exec.ts";
+import { HostFs } from "../../../src/adapters/host/fs.ts";
 import { createApp } from "../../../src/app/app.ts";
+import { buildHost } from "../../../src/app/host-build.ts";
 import supportBundle from "../../../src/cli/commands/support-bundle.ts";
 import { OperationError } from "../../../src/errors.ts";
+import { buildBundle } from "../../../src/flows/support-bundle/bundle.ts";
+import { BUNDLE_CONTENTS } from "../../../src/flows/support-bundle/contents.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 import { CLUSTER, type DaemonWorld, makeRegistered, startDaemonWorld } from "../../daemon/harness.ts";
 import { cli } from "../../support/cli.ts";
@@ -274,6 +278,36 @@ describe("support-bundle", () => {
     );
     expect(badUrl.code).toBe(2);
     expect(() => statSync(join(scratch, "y.tar.gz"))).toThrow();
+  });
+
+  it("observes the SSM agent's unit with one systemctl show and reads os-release once", async () => {
+    // Every collector but the in-process check and status, which observe the host as those commands do.
+    const collectors = BUNDLE_CONTENTS.filter((c) => !/^agent\/(check|status)\.json$/.test(c.name));
+    const app = createApp(
+      { env: world.env, stdout: () => {}, stderr: () => {}, ...deps() },
+      { output: "json", logLevel: "silent", config: configFile },
+    );
+    const hostFlags = { root: world.host.root, ecsAgentUrl: world.host.introspectionUrl };
+    const built = await buildHost(app, hostFlags, "eu-west-1");
+    const reads = vi.spyOn(HostFs.prototype, "readText");
+    const from = world.host.systemctlCalls().length;
+    try {
+      const { manifest } = await buildBundle(
+        { app, built, hostFlags, region: undefined, agentVersion: "0.0.0-test" },
+        collectors,
+        "observed-once",
+      );
+      expect(manifest.entries.map((entry) => entry.name)).toContain("journal/amazon-ssm-agent.log");
+      const ssmShows = world.host
+        .systemctlCalls()
+        .slice(from)
+        .filter((call) => call.startsWith("show ") && call.includes("amazon-ssm-agent"));
+      expect(ssmShows).toEqual(["show --property=LoadState snap.amazon-ssm-agent.amazon-ssm-agent.service"]);
+      const osReleaseReads = reads.mock.calls.filter(([hostPath]) => hostPath.endsWith("/os-release"));
+      expect(osReleaseReads).toEqual([["/etc/os-release"]]);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("a masking that does not hold fails the command and writes nothing", async () => {
