@@ -1,20 +1,13 @@
 import { setMaxListeners } from "node:events";
-import { acquireLock } from "../components/agent-state/lock.ts";
 import type { Config } from "../config/schema.ts";
-import { describeError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { DaemonMetrics } from "./metrics.ts";
+import { repairUnderLock } from "./pass-repair.ts";
 import { logChanges, passReport } from "./pass-report.ts";
-import { ProbeTimeout, withTimeout } from "./probe-timeout.ts";
-import {
-  type PassFacts,
-  type Probe,
-  type ProbeContext,
-  type ProbeVerdict,
-  probeCrashed,
-} from "./probes/probe.ts";
-import { neededRepairs, type RepairPolicy, repair } from "./repair.ts";
+import { checkProbe } from "./probe-check.ts";
+import type { PassFacts, Probe, ProbeContext } from "./probes/probe.ts";
+import type { RepairPolicy } from "./repair.ts";
 import type { CheckResult, DaemonStatus, RepairRecord } from "./status.ts";
 
 /** What a pass needs that may change on SIGHUP. */
@@ -173,6 +166,7 @@ export class ProbeLoop {
     return this.#status;
   }
 
+  /** A probe's cached verdict while it is younger than the probe's `minIntervalMs`, else a fresh check. */
   async #probe(probe: Probe, ctx: ProbeContext, signal: AbortSignal): Promise<CheckResult> {
     const { clock } = this.#deps;
     const started = clock.now().getTime();
@@ -180,61 +174,19 @@ export class ProbeLoop {
     if (cached && probe.minIntervalMs !== undefined && started - cached.ranAt < probe.minIntervalMs) {
       return cached.result;
     }
-    const timeoutMs = ctx.config.health.probeTimeout * 1000;
-    const verdict = await withTimeout((inner) => probe.run(ctx, inner), timeoutMs, signal).catch(
-      (error: unknown): ProbeVerdict =>
-        error instanceof ProbeTimeout
-          ? {
-              status: "failed",
-              message: `no answer within ${timeoutMs} ms`,
-              remediation: "see the component's log",
-            }
-          : probeCrashed(error),
-    );
-    const finished = clock.now();
-    const durationMs = Math.max(0, finished.getTime() - started);
-    const result: CheckResult = {
-      name: probe.name,
-      status: verdict.status,
-      critical: probe.critical,
-      message: ctx.host.redactor.scrub(verdict.message),
-      ...(verdict.remediation === undefined
-        ? {}
-        : { remediation: ctx.host.redactor.scrub(verdict.remediation) }),
-      observedAt: finished.toISOString(),
-      durationMs,
-    };
+    const result = await checkProbe(probe, ctx, { clock, startedAt: started, signal });
     this.#last.set(probe.name, { result, ranAt: started });
-    this.#deps.metrics?.timed(probe.name, durationMs);
+    this.#deps.metrics?.timed(probe.name, result.durationMs);
     this.#progress();
     return result;
   }
 
-  /** Repairs under the agent's lock; while register or deregister holds it, the pass repairs nothing. */
+  /** The pass's repairs (pass-repair.ts); their end is progress too, whatever they did. */
   async #repair(ctx: ProbeContext, facts: PassFacts, signal: AbortSignal): Promise<RepairRecord[]> {
-    const needed = neededRepairs(facts);
-    if (needed.length === 0) return [];
-    const { host } = ctx;
-    const now = this.#deps.clock.now().getTime();
-    let lock: { release(): Promise<void> };
+    const { clock, policy, log } = this.#deps;
     try {
-      lock = await acquireLock(host.fs, host.system, host.clock, "daemon (repair)", 0, signal);
-    } catch (error) {
-      const message = host.redactor.scrub(`not repaired: ${describeError(error)}`);
-      return needed.map((action) => ({
-        action,
-        result: "skipped",
-        at: new Date(now).toISOString(),
-        message,
-      }));
-    }
-    try {
-      return await repair(
-        { host, systemd: ctx.repairSystemd, facts, policy: this.#deps.policy, now },
-        { signal, log: this.#deps.log },
-      );
+      return await repairUnderLock(ctx, facts, { clock, policy, log, signal });
     } finally {
-      await lock.release();
       this.#progress();
     }
   }

@@ -8,22 +8,18 @@ import { type RunReport, runSteps } from "../../engine/run.ts";
 import { change, defineStep, nothing, type Step } from "../../engine/step.ts";
 import { describeError } from "../../errors.ts";
 import { activationStep, discardActivation } from "./activation.ts";
+import { ecsConfigStep, normalizeStep } from "./ecs-config.ts";
 import { endpointConfigStep } from "./endpoint-config.ts";
-import {
-  ecsConfigStep,
-  installScriptStep,
-  normalizeStep,
-  proxyStep,
-  runScriptStep,
-  verifyStep,
-} from "./host-steps.ts";
+import { installScriptStep, runScriptStep } from "./install-script.ts";
 import { chooseMode } from "./mode.ts";
 import { observeHost } from "./observe.ts";
 import { preflightStep } from "./preflight.ts";
+import { proxyStep } from "./proxy.ts";
 import type { RegisterReport } from "./report.ts";
 import type { RegisterRun } from "./run.ts";
 import { deleteLeftoverActivation, saveState } from "./state.ts";
 import type { RegisterDeps, RegisterInput } from "./types.ts";
+import { verifyStep } from "./verify.ts";
 
 export { REGISTER_PHASES, type RegisterDeps, type RegisterInput, SKIPPABLE_PHASES } from "./types.ts";
 
