@@ -10,7 +10,6 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { systemdWords } from "../src/checks/host-files.ts";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { CLUSTER, makeRegistered, REGION } from "../test/daemon/harness.ts";
 import { DEFAULT_CREDENTIALS, type Emulator, startEmulator } from "../test/emulator/index.ts";
@@ -19,6 +18,7 @@ import { cli, emulatorEnv } from "../test/support/cli.ts";
 import { printRows, type Row } from "./results.ts";
 import { instanceKey, type MemoryReading, type SoakMessage, type SoakSpec } from "./soak-spec.ts";
 import { median } from "./timing.ts";
+import { nodeOf, PRODUCTION_NODE, THIS_NODE, UNIT_ENV } from "./unit-env.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CYCLES = Number(process.env.BENCH_DAEMON_PASSES ?? 10_000);
@@ -53,19 +53,6 @@ async function bundleSoak(outdir: string): Promise<string> {
 }
 
 /**
- * The malloc settings of the daemon's unit (field notes §9.7): the soaks run the daemon, and the bare node its
- * baseline, with them, as systemd runs the daemon. Read from the unit's own `Environment=` lines.
- */
-const UNIT_MALLOC_ENV: Record<string, string> = Object.fromEntries(
-  readFileSync("systemd/ecs-anywhere-agent.service", "utf8")
-    .split("\n")
-    .flatMap((line) => /^Environment=(.*)$/.exec(line.trim())?.slice(1) ?? [])
-    .flatMap((value) => systemdWords(value))
-    .map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)])
-    .filter(([name]) => name?.startsWith("MALLOC_")),
-);
-
-/**
  * The passes at which a soak reads its memory: a tenth of the run and its end (growth is measured between the
  * first and the last), or BENCH_CHECKPOINTS (comma-separated passes, e.g. to follow a longer run's plateau).
  */
@@ -78,14 +65,14 @@ function checkpointsOf(cycles: number, list = process.env.BENCH_CHECKPOINTS): nu
   return [...new Set(passes)].sort((a, b) => a - b);
 }
 
-/** RSS of a node process that does nothing, read as the soak reads its own: after a short wait and two gc(). */
-function bareNodeRss(): number {
+/** RSS of a `node` process that does nothing, read as the soak reads its own: after a short wait and two gc(). */
+function bareNodeRss(node: string): number {
   const script =
     "setTimeout(() => { gc(); gc(); process.stdout.write(String(process.memoryUsage().rss)); }, 100)";
   const samples = Array.from({ length: 5 }, () => {
-    const run = spawnSync(process.execPath, ["--expose-gc", "-e", script], {
+    const run = spawnSync(node, ["--expose-gc", "-e", script], {
       encoding: "utf8",
-      env: { ...process.env, ...UNIT_MALLOC_ENV },
+      env: { ...process.env, ...UNIT_ENV },
     });
     if (run.status !== 0) throw new Error(`bare node exited ${run.status}: ${run.stderr}`);
     return Number(run.stdout);
@@ -211,6 +198,7 @@ async function startSoak(
   controlPlane: boolean,
   idle: boolean,
   cycles = CYCLES,
+  node = process.execPath,
 ): Promise<Soak> {
   const checkpoints = checkpointsOf(cycles);
   const host = controlPlane ? world.hosts.controlPlane : world.hosts.plain;
@@ -223,14 +211,10 @@ async function startSoak(
     rotateEvery: ROTATE_EVERY,
     idle,
   };
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    [...(process.env.EXP_NODE_FLAGS ?? "").split(" ").filter(Boolean), "--expose-gc", bundle],
-    {
-      env: { ...world.env(host, controlPlane), BENCH_SOAK_SPEC: JSON.stringify(spec), ...UNIT_MALLOC_ENV },
-      stdio: "pipe",
-    },
-  );
+  const child: ChildProcessWithoutNullStreams = spawn(node, ["--expose-gc", bundle], {
+    env: { ...world.env(host, controlPlane), BENCH_SOAK_SPEC: JSON.stringify(spec), ...UNIT_ENV },
+    stdio: "pipe",
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr = `${stderr}${chunk.toString("utf8")}`.slice(-4000);
@@ -360,7 +344,15 @@ function heapGrowth(early: MemoryReading, late: MemoryReading): string {
 }
 
 /** The rows of one soak: RSS against bare node, growth from the early checkpoint, the loop's kept state. */
-function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: number, key: string): Row[] {
+/** The rows of one soak, its figures `<prefix>_vs_node<suffix>` and `<prefix>_growth_mb<suffix>`. */
+function soakRows(
+  label: string,
+  soak: Soak,
+  done: Done,
+  bare: number,
+  goal: number,
+  figure: { prefix: string; suffix: string },
+): Row[] {
   const early = soak.checkpoints[0];
   const late = soak.checkpoints.at(-1);
   if (early === undefined || late === undefined) throw new Error("the soak reported no checkpoints");
@@ -378,14 +370,14 @@ function soakRows(label: string, soak: Soak, done: Done, bare: number, goal: num
       value: `${ratio.toFixed(2)}x (${mb(late.idle.rss)} vs ${mb(bare)}; busy ${mb(late.busy.rss)})`,
       goal: `<= ${goal}x`,
       met: ratio <= goal && done.exitCode === 0 && done.fallbackExecs === 0,
-      figures: { [key]: Math.round(ratio * 100) / 100 },
+      figures: { [`${figure.prefix}_vs_node${figure.suffix}`]: Math.round(ratio * 100) / 100 },
     },
     {
       metric: `... RSS growth from pass ${early.cycle} to ${late.cycle} (heap used, heap committed, code)`,
       value: `${signedMb(growth)} (${heapGrowth(early.idle, late.idle)})`,
       goal: "< 2 MB",
       met: growth < 2 * MB,
-      figures: { [`${key.replace("_vs_node", "")}_growth_mb`]: Math.round((growth / MB) * 100) / 100 },
+      figures: { [`${figure.prefix}_growth_mb${figure.suffix}`]: Math.round((growth / MB) * 100) / 100 },
     },
     // BENCH_CHECKPOINTS with more than two passes: the readings in between, to tell a steady climb from a plateau.
     ...(soak.checkpoints.length > 2
@@ -470,12 +462,6 @@ async function statusRows(world: World, listen: string, rounds: number): Promise
 }
 
 /**
- * The daemon's memory, without and with the control-plane checks: two soaks side by side, each `CYCLES` passes in
- * a child on a clock that skips the waits, RSS read after gc() at pass CYCLES/10 and CYCLES, against a bare node's
- * RSS read the same way. The soak with the control plane keeps serving afterwards, so that `status` is timed against
- * a daemon that answers as well as with --no-daemon (which probes itself).
- */
-/**
  * One daemon (no control-plane checks) through `cycles` passes in a child process, scraped meanwhile: its two
  * checkpoints (at a tenth of the passes and at the end) and how it ended. The soak test in npm test uses it.
  */
@@ -496,48 +482,62 @@ export async function soakOnce(
   }
 }
 
+/**
+ * The daemon's memory, without and with the control-plane checks: two soaks side by side, each `CYCLES` passes in
+ * a child on a clock that skips the waits, RSS read after gc() at pass CYCLES/10 and CYCLES, against a bare node's
+ * RSS read the same way; all in the unit's environment (UNIT_ENV), on this Node and on production's. This Node's
+ * soak with the control plane keeps serving afterwards, so that `status` is timed against a daemon that answers as
+ * well as with --no-daemon (which probes itself).
+ */
 export async function daemonRows(rounds = Number(process.env.BENCH_ROUNDS ?? 15)): Promise<Row[]> {
   const bundleDir = mkdtempSync(join(tmpdir(), "bench-daemon-soak-"));
   const world = await startWorld(Math.ceil(CYCLES / ROTATE_EVERY) + 1);
   const soaks: Soak[] = [];
   try {
     const bundle = await bundleSoak(bundleDir);
-    const bare = bareNodeRss();
-    world.emu.clearCalls();
-    const plain = await startSoak(bundle, world, false, false);
-    soaks.push(plain);
-    const withPlane = await startSoak(bundle, world, true, true);
-    soaks.push(withPlane);
-    const plainDone = await plain.done;
-    await withPlane.measured;
-    // The control-plane daemon waits now, its last report cached; the other one has exited.
-    const status = await statusRows(world, withPlane.listen, rounds);
-    withPlane.stop();
-    const withPlaneDone = await withPlane.done;
-    const calls = world.emu.calls();
-    const count = (action: string) => calls.filter((call) => call.action === action).length;
-    const ecs = count("DescribeContainerInstances");
-    const ssm = count("DescribeInstanceInformation");
-    // At most once a minute: with 15 s passes, on the first pass a minute or more after the last (60-75 s).
-    const minutes = (withPlane.checkpoints.at(-1)?.fakeElapsedMs ?? 0) / 60_000;
-    return [
-      ...soakRows("no control-plane checks", plain, plainDone, bare, 1.5, "daemon_rss_vs_node"),
-      ...soakRows(
-        "control-plane checks",
-        withPlane,
-        withPlaneDone,
-        bare,
-        2.5,
-        "daemon_control_plane_rss_vs_node",
-      ),
-      {
-        metric: "... DescribeContainerInstances / DescribeInstanceInformation calls",
-        value: `${ecs} / ${ssm} in ${Math.round(minutes)} min of the daemon's time`,
-        goal: "one each 60-75 s",
-        met: [ecs, ssm].every((n) => n >= minutes / 1.25 && n <= minutes + 1),
-      },
-      ...status,
-    ];
+    const rows: Row[] = [];
+    // This Node's soaks first (the published keys, measured so from the start), then production's (keys ending
+    // _node<major>).
+    for (const major of new Set([THIS_NODE, PRODUCTION_NODE])) {
+      const node = major === THIS_NODE ? process.execPath : nodeOf(major);
+      const suffix = major === THIS_NODE ? "" : `_node${major}`;
+      const bare = bareNodeRss(node);
+      world.emu.clearCalls();
+      const plain = await startSoak(bundle, world, false, false, CYCLES, node);
+      soaks.push(plain);
+      const withPlane = await startSoak(bundle, world, true, true, CYCLES, node);
+      soaks.push(withPlane);
+      const plainDone = await plain.done;
+      await withPlane.measured;
+      // The control-plane daemon waits now, its last report cached; the other one has exited.
+      const status = major === THIS_NODE ? await statusRows(world, withPlane.listen, rounds) : [];
+      withPlane.stop();
+      const withPlaneDone = await withPlane.done;
+      const calls = world.emu.calls();
+      const count = (action: string) => calls.filter((call) => call.action === action).length;
+      const ecs = count("DescribeContainerInstances");
+      const ssm = count("DescribeInstanceInformation");
+      // At most once a minute: with 15 s passes, on the first pass a minute or more after the last (60-75 s).
+      const minutes = (withPlane.checkpoints.at(-1)?.fakeElapsedMs ?? 0) / 60_000;
+      rows.push(
+        ...soakRows(`Node ${major}, no control-plane checks`, plain, plainDone, bare, 1.5, {
+          prefix: "daemon_rss",
+          suffix,
+        }),
+        ...soakRows(`Node ${major}, control-plane checks`, withPlane, withPlaneDone, bare, 2.5, {
+          prefix: "daemon_control_plane_rss",
+          suffix,
+        }),
+        {
+          metric: "... DescribeContainerInstances / DescribeInstanceInformation calls",
+          value: `${ecs} / ${ssm} in ${Math.round(minutes)} min of the daemon's time`,
+          goal: "one each 60-75 s",
+          met: [ecs, ssm].every((n) => n >= minutes / 1.25 && n <= minutes + 1),
+        },
+        ...status,
+      );
+    }
+    return rows;
   } finally {
     for (const soak of soaks) soak.kill();
     await world.stop();

@@ -1,6 +1,7 @@
 // The health server under a Prometheus-like load: GET /metrics against a registry the size of the daemon's.
 // `npx tsx bench/health.ts` runs only these rows; `npm run bench` includes them.
 
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +18,7 @@ import { createLogger } from "../src/util/logger.ts";
 import { Redactor } from "../src/util/redact.ts";
 import { printRows, type Row } from "./results.ts";
 import { median } from "./timing.ts";
+import { UNIT_ENV } from "./unit-env.ts";
 
 const CHECKS = ["ecs-agent", "ssm-agent", "docker", "clock-skew", "credentials", "ecs-config", "signing-key"];
 const CHECKS_MORE = ["endpoints", "disk", "agent-db"];
@@ -293,7 +295,26 @@ function median3(runs: Load[]): Load {
   return [...runs].sort((a, b) => a.result.requests.average - b.result.requests.average)[1] as Load;
 }
 
+/**
+ * The rows measured in the daemon's environment: in a child process with its unit's (UNIT_ENV: its NODE_OPTIONS
+ * size V8's young generation, which every request allocates in).
+ */
+export function healthServerRowsAsDaemon(): Row[] {
+  const stdout = execFileSync(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(import.meta.url), "--json"],
+    {
+      encoding: "utf8",
+      env: { ...process.env, ...UNIT_ENV },
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout) as Row[];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = await healthServerRows();
-  printRows(rows);
+  if (process.argv.includes("--json")) process.stdout.write(JSON.stringify(rows));
+  else printRows(rows);
 }

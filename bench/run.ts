@@ -1,6 +1,5 @@
 // `npm run bench`: performance as ratios against baselines measured in the same run, and AWS call counts.
 
-import { execFileSync } from "node:child_process";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { type Emulator, startEmulator } from "../test/emulator/index.ts";
 import { createFakeHost } from "../test/fixtures/host.ts";
@@ -8,10 +7,11 @@ import { startSignedInstallScript } from "../test/fixtures/signed-script.ts";
 import { type CliResult, cli, emulatorEnv } from "../test/support/cli.ts";
 import { daemonRows } from "./daemon.ts";
 import { fleetRows } from "./fleet.ts";
-import { healthServerRows } from "./health.ts";
+import { healthServerRowsAsDaemon } from "./health.ts";
 import { proofRows } from "./proof.ts";
 import { printRows, type Row, writeResults } from "./results.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
+import { nodeOf, PRODUCTION_NODE, THIS_NODE } from "./unit-env.ts";
 import { unitExposure } from "./unit-security.ts";
 
 dropSdkNodeVersionWarning();
@@ -43,8 +43,8 @@ function startupRow(
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-const node22 = execFileSync("bash", ["scripts/node-runtime.sh", "22"], { encoding: "utf8" }).trim();
-const major = Number(process.versions.node.split(".")[0]);
+const node22 = nodeOf(PRODUCTION_NODE);
+const major = THIS_NODE;
 rows.push(
   startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8, process.env, "cli_version_vs_node"),
 );
@@ -168,8 +168,9 @@ try {
   });
 }
 
-// 5. The daemon's health server under a Prometheus-like load on /metrics (bench/health.ts runs it alone).
-rows.push(...(await healthServerRows()));
+// 5. The daemon's health server under a Prometheus-like load on /metrics, in the environment of the daemon's unit;
+// `npx tsx bench/health.ts` runs it alone, in this process.
+rows.push(...healthServerRowsAsDaemon());
 
 // 6. The daemon's memory over 10,000 passes, and `status` (bench/daemon.ts runs them alone).
 rows.push(...(await daemonRows()));

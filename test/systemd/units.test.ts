@@ -88,6 +88,20 @@ describe("the agent (daemon) unit", () => {
     expect(values(text, "Environment")).toContain("MALLOC_MMAP_THRESHOLD_=131072");
   });
 
+  it("caps V8's young generation through NODE_OPTIONS, which node accepts there (field notes §9.8)", () => {
+    const options = values(text, "Environment")
+      .filter((line) => line.startsWith("NODE_OPTIONS="))
+      .map((line) => line.slice("NODE_OPTIONS=".length));
+    expect(options).toEqual(["--max-semi-space-size=1"]);
+    // node refuses to start on an option NODE_OPTIONS does not allow (most V8 flags); this one must be taken.
+    const run = spawnSync(process.execPath, ["-e", "0"], {
+      env: { ...process.env, NODE_OPTIONS: options[0] },
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+  });
+
   it("starts after the register unit and never waits for cloud-init (field notes §6.10)", () => {
     const after = values(text, "After").flatMap((line) => line.split(/\s+/));
     expect(after).toContain("ecs-anywhere-register.service");
