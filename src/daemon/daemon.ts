@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import { describeError } from "../errors.ts";
 import { configuredRegion, daemonRegion, probeContexts } from "./context.ts";
 import { ProbeLoop } from "./loop.ts";
+import { MemoryTrim, processMemory } from "./memory-trim.ts";
 import { DaemonMetrics } from "./metrics.ts";
 import { createNotifier } from "./notify.ts";
 import { PROBES } from "./probes.ts";
@@ -73,6 +74,7 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
     },
   );
   const notifier = createNotifier(app.deps.env, log);
+  const trim = new MemoryTrim(processMemory());
   const stop = new AbortController();
   // Every probe of a pass listens on it at once (withTimeout, probe-timeout.ts): more than Node's default of 10 is
   // no leak, and the warning would land in the journal on every start.
@@ -119,7 +121,14 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   const stopReload = options.onReload?.(() => void reload()) ?? (() => {});
 
   try {
-    await loop.run(stop.signal, (status) => void notifier.status(status.summary));
+    await loop.run(stop.signal, (status) => {
+      void notifier.status(status.summary);
+      const trimmed = trim.afterPass();
+      if (trimmed !== undefined) {
+        const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+        log.debug({ beforeMb: mb(trimmed.beforeBytes), afterMb: mb(trimmed.afterBytes) }, "memory trimmed");
+      }
+    });
   } catch (error) {
     log.error({ error: describeError(error) }, "the probe loop failed");
     return 1;

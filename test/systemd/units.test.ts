@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemdWords } from "../../src/checks/host-files.ts";
 
 const REGISTER_UNIT = "systemd/ecs-anywhere-register.service";
 const AGENT_UNIT = "systemd/ecs-anywhere-agent.service";
@@ -88,13 +89,14 @@ describe("the agent (daemon) unit", () => {
     expect(values(text, "Environment")).toContain("MALLOC_MMAP_THRESHOLD_=131072");
   });
 
-  it("caps V8's young generation through NODE_OPTIONS, which node accepts there (field notes §9.8)", () => {
+  it("caps V8's young generation and exposes gc through NODE_OPTIONS, which node accepts (field notes §9.8)", () => {
     const options = values(text, "Environment")
-      .filter((line) => line.startsWith("NODE_OPTIONS="))
-      .map((line) => line.slice("NODE_OPTIONS=".length));
-    expect(options).toEqual(["--max-semi-space-size=1"]);
+      .flatMap((line) => systemdWords(line))
+      .filter((word) => word.startsWith("NODE_OPTIONS="))
+      .map((word) => word.slice("NODE_OPTIONS=".length));
+    expect(options).toEqual(["--max-semi-space-size=1 --expose-gc"]);
     // node refuses to start on an option NODE_OPTIONS does not allow (most V8 flags); this one must be taken.
-    const run = spawnSync(process.execPath, ["-e", "0"], {
+    const run = spawnSync(process.execPath, ["-e", "if (typeof gc !== 'function') process.exit(3)"], {
       env: { ...process.env, NODE_OPTIONS: options[0] },
       encoding: "utf8",
     });
