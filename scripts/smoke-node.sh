@@ -18,7 +18,8 @@ bundle=dist/ecs-anywhere-agent.mjs
 expected="$(node -p 'require("./package.json").version')"
 got="$("$runtime" "$bundle" --version)"
 [ "$got" = "$expected" ] || { echo "--version printed '$got', expected '$expected'" >&2; exit 1; }
-"$runtime" "$bundle" --help | grep -q "activation" || { echo "--help is missing commands" >&2; exit 1; }
+help="$("$runtime" "$bundle" --help)"
+grep -q "activation" <<<"$help" || { echo "--help is missing commands" >&2; exit 1; }
 
 # `json_check FILE [JS]`: FILE holds exactly one JSON document, `doc`; then runs JS (which throws to fail).
 json_check() {

@@ -14,6 +14,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+// A reader that stops early (`| head`, `| grep -q`) closes the pipe: what is left to print has nowhere to go, which
+// is no failure of the command. Unheard, Node throws that EPIPE as an uncaught error and a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+});
+
 // The process's real streams, environment, clock and signals.
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
