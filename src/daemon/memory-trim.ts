@@ -25,7 +25,6 @@ export class MemoryTrim {
   readonly #memory: ProcessMemory;
   readonly #afterGrowthBytes: number;
   #reference: number | undefined;
-  #trims = 0;
 
   constructor(memory: ProcessMemory, afterGrowthBytes = TRIM_AFTER_GROWTH_BYTES) {
     this.#memory = memory;
@@ -42,14 +41,9 @@ export class MemoryTrim {
     }
     if (beforeBytes - this.#reference < this.#afterGrowthBytes) return undefined;
     this.#memory.collect();
-    this.#trims += 1;
     const afterBytes = this.#memory.rss();
     this.#reference = afterBytes;
     return { beforeBytes, afterBytes };
-  }
-
-  get trims(): number {
-    return this.#trims;
   }
 }
 
