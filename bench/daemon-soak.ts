@@ -11,6 +11,7 @@ import { getHeapSpaceStatistics } from "node:v8";
 import { run as realRun } from "../src/adapters/host/exec.ts";
 import { runCli } from "../src/cli/main.ts";
 import { ProbeLoop } from "../src/daemon/loop.ts";
+import { processMemory } from "../src/daemon/memory-trim.ts";
 import type { Clock } from "../src/util/clock.ts";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { inProcessTools } from "../test/fixtures/in-process-tools.ts";
@@ -20,6 +21,12 @@ dropSdkNodeVersionWarning();
 const spec = JSON.parse(process.env.BENCH_SOAK_SPEC ?? "null") as SoakSpec;
 const collect = (globalThis as { gc?: () => void }).gc;
 if (spec === null || collect === undefined) throw new Error("run by bench/daemon.ts, with node --expose-gc");
+const twice = () => {
+  collect();
+  collect();
+};
+const trimCollection = processMemory().collect;
+if (trimCollection === undefined) throw new Error("this node has no inspector: the daemon cannot trim");
 const send = (message: SoakMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 // runDaemon builds its probe loop inside; the bench sees it when it runs its first pass, for its pass count and
@@ -57,10 +64,12 @@ function rotateCredentials(now: number): void {
   );
 }
 
-async function reading(waitMs: number): Promise<MemoryReading> {
+async function reading(
+  waitMs: number,
+  collection: () => void | Promise<void> = twice,
+): Promise<MemoryReading> {
   await new Promise((resolve) => setTimeout(resolve, waitMs));
-  collect?.();
-  collect?.();
+  await collection();
   const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   const heapSpaces = getHeapSpaceStatistics();
   const young = heapSpaces.find((space) => space.space_name === "new_space")?.space_size ?? 0;
@@ -69,11 +78,12 @@ async function reading(waitMs: number): Promise<MemoryReading> {
 }
 
 /**
- * Memory at a checkpoint, twice. Right away (after 100 ms, for the sockets of requests that just ended to close),
- * V8's young generation is still as large as the run's allocation rate made it: passes back to back allocate a
- * thousand times faster than the real daemon, which waits `health.interval` between them. Then after an idle wait
+ * Memory at a checkpoint, three times. Right away (after 100 ms, for the sockets of requests that just ended to
+ * close), V8's young generation is still as large as the run's allocation rate made it: passes back to back allocate
+ * a thousand times faster than the real daemon, which waits `health.interval` between them. Then after an idle wait
  * longer than the 5 s over which V8 judges the allocation rate, as between two real passes: the next gc() finds it
- * low and shrinks the young generation.
+ * low and shrinks the young generation. Last, after the daemon's own trim: where the daemon stands at any moment
+ * depends on how long ago it last trimmed (up to 2 MB above that level); the trimmed level does not.
  */
 let measuringMs = 0;
 async function measure(cycle: number): Promise<void> {
@@ -83,12 +93,14 @@ async function measure(cycle: number): Promise<void> {
   // The lowest of three idle readings: RSS also moves with what the allocator happens to keep at that instant.
   const idles = [await reading(6_000), await reading(500), await reading(500)];
   const idle = idles.reduce((low, next) => (next.rss < low.rss ? next : low));
+  const trimmed = await reading(0, trimCollection);
   measuringMs += performance.now() - from;
   send({
     event: "checkpoint",
     cycle,
     busy,
     idle,
+    trimmed,
     sizes: { ...loop?.debugSizes(), activeResources: process.getActiveResourcesInfo().length },
     fakeElapsedMs: now - fakeStart,
     realMs: performance.now() - started - measuringMs,

@@ -1,8 +1,6 @@
 // What bench/daemon.ts and its child, bench/daemon-soak.ts, share: the run's spec and the instance credentials the
 // child rotates through (the emulator must know each of them beforehand).
 
-import { createHash } from "node:crypto";
-
 export interface SoakSpec {
   root: string;
   ecsAgentUrl: string;
@@ -43,6 +41,11 @@ export type SoakMessage =
       busy: MemoryReading;
       /** Read after an idle wait, as between two passes of the real daemon. */
       idle: MemoryReading;
+      /**
+       * Read after the daemon's own trim (src/daemon/memory-trim.ts), which it runs whenever its resident memory
+       * has grown 2 MB since the last: the level it comes back to.
+       */
+      trimmed: MemoryReading;
       sizes: Record<string, number>;
       /** How far the daemon's clock has moved since it started. */
       fakeElapsedMs: number;
@@ -60,13 +63,26 @@ export type SoakMessage =
       lastLogs: string[];
     };
 
-/** The n-th instance-role credentials SSM writes: unique, with a session token as long as a real one (~900). */
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The n-th instance-role credentials SSM writes: unique, with a session token as long as a real one (~900). The
+ * characters come from a small linear congruential generator, not node:crypto: the soak's child would otherwise
+ * load OpenSSL (2-3 MB of its resident memory) that the daemon without control-plane checks never loads.
+ */
 export function instanceKey(n: number): { accessKeyId: string; secret: string; token: string } {
-  const digest = (part: number) =>
-    createHash("sha256").update(`bench-instance-key-${n}-${part}`).digest("base64url");
+  const chars = (part: number, length: number) => {
+    let state = (n * 1_000_003 + part * 7_919 + 1) >>> 0;
+    let text = "";
+    for (let i = 0; i < length; i++) {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      text += BASE64URL[state >>> 26];
+    }
+    return text;
+  };
   return {
     accessKeyId: `ASIABENCH${String(n).padStart(11, "0")}`,
-    secret: digest(0).slice(0, 40),
-    token: Array.from({ length: 21 }, (_, part) => digest(part + 1)).join(""),
+    secret: chars(0, 40),
+    token: chars(1, 903),
   };
 }

@@ -123,11 +123,14 @@ export async function runDaemon(app: App, options: DaemonOptions): Promise<numbe
   try {
     await loop.run(stop.signal, (status) => {
       void notifier.status(status.summary);
-      const trimmed = trim.afterPass();
-      if (trimmed !== undefined) {
-        const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-        log.debug({ beforeMb: mb(trimmed.beforeBytes), afterMb: mb(trimmed.afterBytes) }, "memory trimmed");
-      }
+      void trim.afterPass().then(
+        (trimmed) => {
+          if (trimmed === undefined) return;
+          const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+          log.debug({ beforeMb: mb(trimmed.beforeBytes), afterMb: mb(trimmed.afterBytes) }, "memory trimmed");
+        },
+        (error: unknown) => log.warn({ error: describeError(error) }, "memory trim failed"),
+      );
     });
   } catch (error) {
     log.error({ error: describeError(error) }, "the probe loop failed");

@@ -1,6 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "../util/clock.ts";
 import type { PassFacts } from "./probes/probe.ts";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "./prom-client.ts";
 import { REPAIR_ACTIONS } from "./repair.ts";
 import type { DaemonStatus, RepairRecord } from "./status.ts";
 

@@ -1,12 +1,14 @@
 // The shipped bundle (built by `npm run build`, which `npm test` runs first; see scripts/build.mjs): an entry and
 // chunks split at the sources' dynamic import()s, so --version and --help load only the CLI parser and each
 // command loads its own code (the AWS SDK above all) when it runs. Nothing is compiled from strings.
+import { spawn } from "node:child_process";
 import { access, cp, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { nodeOf, PRODUCTION_NODE } from "../../bench/unit-env.ts";
 import packageJson from "../../package.json" with { type: "json" };
 import { makeRegistered, startDaemonWorld } from "../daemon/harness.ts";
 import { startEmulator } from "../emulator/index.ts";
@@ -22,21 +24,27 @@ const HEAVY = /node_modules\/(@aws-sdk|@smithy|pino|yaml)\/|^src\/.*(config|logg
 const SDK = /node_modules\/@aws-sdk\//;
 
 /**
- * Every module a bundle file loads: static imports and re-exports, `import()` and `require()` with a literal name.
- * Parsed, not scanned: a lexer-level scan (ts.preProcessFile) loses track of strings in minified code after some
- * regular expressions and reads `"--import"` inside a string as an import.
+ * Every module a bundle file loads: static imports and re-exports, `import()` and `require()` with a literal name,
+ * and how. Parsed, not scanned: a lexer-level scan (ts.preProcessFile) loses track of strings in minified code
+ * after some regular expressions and reads `"--import"` inside a string as an import.
  */
-function moduleSpecifiers(file: string, code: string): string[] {
-  const found: string[] = [];
+function moduleSpecifiers(file: string, code: string): { specifier: string; by: "import" | "require" }[] {
+  const found: { specifier: string; by: "import" | "require" }[] = [];
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
-      if (ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
+      if (ts.isStringLiteral(node.moduleSpecifier))
+        found.push({ specifier: node.moduleSpecifier.text, by: "import" });
     } else if (ts.isCallExpression(node)) {
       const [first] = node.arguments;
-      const loads =
-        node.expression.kind === ts.SyntaxKind.ImportKeyword ||
-        (ts.isIdentifier(node.expression) && node.expression.text === "require");
-      if (loads && first !== undefined && ts.isStringLiteralLike(first)) found.push(first.text);
+      const by =
+        node.expression.kind === ts.SyntaxKind.ImportKeyword
+          ? "import"
+          : ts.isIdentifier(node.expression) && node.expression.text === "require"
+            ? "require"
+            : undefined;
+      if (by !== undefined && first !== undefined && ts.isStringLiteralLike(first)) {
+        found.push({ specifier: first.text, by });
+      }
     }
     ts.forEachChild(node, visit);
   };
@@ -57,21 +65,28 @@ describe("the bundle", () => {
     expect((await stat(BUNDLE)).mode & 0o111).toBe(0o111);
   });
 
-  it("imports only Node built-ins and its own chunks", async () => {
-    const seen: string[] = [];
+  // An ES import of a built-in makes Node 22 build its ES module facade, which reads every export, lazy ones too:
+  // node:http's WebSocket alone loads undici, TLS, HTTP/2 and zlib (scripts/bundle-options.mjs).
+  it("imports its own chunks and requires Node built-ins, never imports one", async () => {
+    const seen: { specifier: string; by: string }[] = [];
     for (const file of files) {
       const code = await readFile(join(DIST, file), "utf8");
       const specifiers = moduleSpecifiers(file, code);
       seen.push(...specifiers);
-      for (const specifier of specifiers) {
-        if (isBuiltin(specifier)) continue;
+      for (const { specifier, by } of specifiers) {
+        if (isBuiltin(specifier)) {
+          expect(by, `${file} imports ${specifier}`).toBe("require");
+          continue;
+        }
         expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\//);
         await access(resolve(DIST, dirname(file), specifier));
       }
     }
-    // The parse finds what is there: the entry loads its chunks, the chunks load Node built-ins.
-    expect(seen.some((specifier) => specifier.startsWith("./chunks/"))).toBe(true);
-    expect(seen.some((specifier) => isBuiltin(specifier))).toBe(true);
+    // The parse finds what is there: the entry loads its chunks. The built-ins the sources import come from
+    // process.getBuiltinModule (node:http among them); CommonJS packages' require() is minified to another name.
+    expect(seen.some(({ specifier }) => specifier.startsWith("./chunks/"))).toBe(true);
+    const texts = await Promise.all(files.map((file) => readFile(join(DIST, file), "utf8")));
+    expect(texts.some((text) => text.includes('process.getBuiltinModule("node:http")'))).toBe(true);
   });
 
   it("holds no code compiled from strings", async () => {
@@ -134,6 +149,50 @@ describe("what a run loads", () => {
     expect(run.stderr).toContain("NativeModule fs\n"); // the report works
     expect(run.stderr).not.toContain("NativeModule crypto\n");
   });
+
+  // Production's runtime. The daemon serves HTTP and requests the ECS agent's introspection API over node:http, whose
+  // ES module facade on Node 22 would load undici (http.WebSocket), node:tls, node:crypto (OpenSSL), node:http2
+  // and node:zlib: 10 MB of the daemon's memory (scripts/bundle-options.mjs).
+  it("the daemon on Node 22 loads no undici, TLS, OpenSSL, HTTP/2 or zlib, nor prom-client's push gateway", async () => {
+    const node22 = nodeOf(PRODUCTION_NODE);
+    const world = await startDaemonWorld();
+    try {
+      makeRegistered(world.host, new Date());
+      const config = join(await mkdtemp(join(tmpdir(), "ecsa-daemon-")), "config.yaml");
+      await writeFile(config, "region: eu-west-1\ncluster: edge\n");
+      const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
+      const args = [
+        "--root",
+        world.host.root,
+        "--ecs-agent-url",
+        world.host.introspectionUrl,
+        "--listen",
+        "127.0.0.1:0",
+      ];
+      const child = spawn(node22, ["--import", `data:text/javascript,${report}`, BUNDLE, "daemon", ...args], {
+        env: { ...world.env, ECS_ANYWHERE_CONFIG: config, ECS_ANYWHERE_LOG_LEVEL: "info" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      const closed = new Promise<number | null>((done) => child.on("close", done));
+      await new Promise<void>((passed, failed) => {
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString("utf8");
+          // the first pass is over and the server listens: what the daemon loads, it has loaded
+          if (stderr.includes('"msg":"serving"')) passed();
+        });
+        child.on("close", () => failed(new Error(`the daemon exited early: ${stderr}`)));
+      });
+      child.kill("SIGTERM");
+      expect(await closed).toBe(0);
+      expect(stderr).toContain("NativeModule _http_server\n"); // the report works
+      for (const name of ["internal/deps/undici/undici", "tls", "crypto", "http2", "zlib", "https"]) {
+        expect(stderr).not.toContain(`NativeModule ${name}\n`);
+      }
+    } finally {
+      await world.stop();
+    }
+  }, 120_000); // scripts/node-runtime.sh installs Node 22 from the registry on first use
 
   it("a command loads its code when it runs: config validate without the AWS SDK, setup with it", async () => {
     const env = emulatorEnv(emu.url, { HOME: await mkdtemp(join(tmpdir(), "ecsa-bundle-")) });
