@@ -156,9 +156,10 @@ describe("what a run loads", () => {
   it("the daemon on Node 22 loads no undici, TLS, OpenSSL, HTTP/2 or zlib, nor prom-client's push gateway", async () => {
     const node22 = nodeOf(PRODUCTION_NODE);
     const world = await startDaemonWorld();
+    let child: ReturnType<typeof spawn> | undefined;
     try {
       makeRegistered(world.host, new Date());
-      const config = join(await mkdtemp(join(tmpdir(), "ecsa-daemon-")), "config.yaml");
+      const config = join(world.host.root, "daemon-config.yaml"); // removed with the fake host
       await writeFile(config, "region: eu-west-1\ncluster: edge\n");
       const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
       const args = [
@@ -169,27 +170,33 @@ describe("what a run loads", () => {
         "--listen",
         "127.0.0.1:0",
       ];
-      const child = spawn(node22, ["--import", `data:text/javascript,${report}`, BUNDLE, "daemon", ...args], {
-        env: { ...world.env, ECS_ANYWHERE_CONFIG: config, ECS_ANYWHERE_LOG_LEVEL: "info" },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      const daemon = spawn(
+        node22,
+        ["--import", `data:text/javascript,${report}`, BUNDLE, "daemon", ...args],
+        {
+          env: { ...world.env, ECS_ANYWHERE_CONFIG: config, ECS_ANYWHERE_LOG_LEVEL: "info" },
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      child = daemon;
       let stderr = "";
-      const closed = new Promise<number | null>((done) => child.on("close", done));
+      const closed = new Promise<number | null>((done) => daemon.on("close", done));
       await new Promise<void>((passed, failed) => {
-        child.stderr.on("data", (chunk: Buffer) => {
+        daemon.stderr.on("data", (chunk: Buffer) => {
           stderr += chunk.toString("utf8");
           // the first pass is over and the server listens: what the daemon loads, it has loaded
           if (stderr.includes('"msg":"serving"')) passed();
         });
-        child.on("close", () => failed(new Error(`the daemon exited early: ${stderr}`)));
+        daemon.on("close", () => failed(new Error(`the daemon exited early: ${stderr}`)));
       });
-      child.kill("SIGTERM");
+      daemon.kill("SIGTERM");
       expect(await closed).toBe(0);
       expect(stderr).toContain("NativeModule _http_server\n"); // the report works
       for (const name of ["internal/deps/undici/undici", "tls", "crypto", "http2", "zlib", "https"]) {
         expect(stderr).not.toContain(`NativeModule ${name}\n`);
       }
     } finally {
+      if (child?.exitCode === null) child.kill("SIGKILL"); // a daemon that never said "serving"
       await world.stop();
     }
   }, 120_000); // scripts/node-runtime.sh installs Node 22 from the registry on first use
