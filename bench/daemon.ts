@@ -311,10 +311,14 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** Wall time and stdout of one run, without blocking this process (it serves the fake host the command talks to). */
-function timeRun(args: string[], env: Record<string, string>): Promise<{ ms: number; stdout: string }> {
+function timeRun(
+  node: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ ms: number; stdout: string }> {
   return new Promise((resolveTime, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(node, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -419,8 +423,16 @@ interface Variant {
   source: string | undefined;
 }
 
-/** `status --output json` with the probes run in the command and with a daemon answering, each / `node -e 0`. */
-async function statusRows(world: World, listen: string, rounds: number): Promise<Row[]> {
+/**
+ * `status --output json` with the probes run in the command and with a daemon answering, each / `node -e 0`, on
+ * the given runtime (`suffix` on the figures' keys: "" for this Node's, "_node22" for production's).
+ */
+async function statusRows(
+  world: World,
+  listen: string,
+  rounds: number,
+  runtime: { node: string; major: number; suffix: string },
+): Promise<Row[]> {
   const base = ["dist/ecs-anywhere-agent.mjs", "status", "--output", "json"];
   // The idle daemon's host, probed without the control plane by --no-daemon.
   const { controlPlane: fakeHost } = world.hosts;
@@ -436,7 +448,7 @@ async function statusRows(world: World, listen: string, rounds: number): Promise
   // each report came from where it should.
   for (let round = -1; round < rounds; round++) {
     for (const [name, variant] of Object.entries(variants) as [keyof typeof variants, Variant][]) {
-      const { ms, stdout } = await timeRun(variant.args, env);
+      const { ms, stdout } = await timeRun(runtime.node, variant.args, env);
       if (round >= 0) times[name].push(ms);
       else if (variant.source !== undefined && JSON.parse(stdout).source !== variant.source) {
         throw new Error(`status: the report came from ${JSON.parse(stdout).source}, not ${variant.source}`);
@@ -453,9 +465,9 @@ async function statusRows(world: World, listen: string, rounds: number): Promise
     const ms = median(times[name]);
     // `status --output json` as an operator runs it on a host with the daemon answers from the daemon: that is
     // status_vs_node; the fallback that probes itself (no daemon, or --no-daemon) is status_probes_vs_node.
-    const key = name === "probes" ? "status_probes_vs_node" : "status_vs_node";
+    const key = `${name === "probes" ? "status_probes_vs_node" : "status_vs_node"}${runtime.suffix}`;
     return {
-      metric: `status --output json wall time / node -e 0, ${label}`,
+      metric: `status --output json wall time / node -e 0, Node ${runtime.major}, ${label}`,
       value: `${(ms / bareMs).toFixed(2)}x (${ms.toFixed(1)} ms vs ${bareMs.toFixed(1)} ms)`,
       goal: "<= 3x",
       met: ms / bareMs <= 3,
@@ -488,9 +500,9 @@ export async function soakOnce(
 /**
  * The daemon's memory, without and with the control-plane checks: two soaks side by side, each `CYCLES` passes in
  * a child on a clock that skips the waits, RSS read after gc() at pass CYCLES/10 and CYCLES, against a bare node's
- * RSS read the same way; all in the unit's environment (UNIT_ENV), on this Node and on production's. This Node's
- * soak with the control plane keeps serving afterwards, so that `status` is timed against a daemon that answers as
- * well as with --no-daemon (which probes itself).
+ * RSS read the same way; all in the unit's environment (UNIT_ENV), on this Node and on production's. Each runtime's
+ * soak with the control plane keeps serving afterwards, so that `status` (on that runtime) is timed against a daemon
+ * that answers as well as with --no-daemon (which probes itself).
  */
 export async function daemonRows(rounds = Number(process.env.BENCH_ROUNDS ?? 15)): Promise<Row[]> {
   const bundleDir = mkdtempSync(join(tmpdir(), "bench-daemon-soak-"));
@@ -513,7 +525,7 @@ export async function daemonRows(rounds = Number(process.env.BENCH_ROUNDS ?? 15)
       const plainDone = await plain.done;
       await withPlane.measured;
       // The control-plane daemon waits now, its last report cached; the other one has exited.
-      const status = major === THIS_NODE ? await statusRows(world, withPlane.listen, rounds) : [];
+      const status = await statusRows(world, withPlane.listen, rounds, { node, major, suffix });
       withPlane.stop();
       const withPlaneDone = await withPlane.done;
       const calls = world.emu.calls();

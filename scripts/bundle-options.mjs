@@ -1,6 +1,10 @@
 // How the CLI is bundled: the esbuild options scripts/build.mjs builds dist/ with, and bench/daemon.ts its daemon
 // soak (the daemon measured as it ships). Entry points and output folder are the caller's.
 import { builtinModules } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * commander requires node:child_process when it loads, for executable subcommands (this CLI has none); loading
@@ -49,6 +53,49 @@ const builtinsWithoutFacade = {
   },
 };
 
+/**
+ * CommonJS packages whose code runs on first use rather than when the chunk holding them loads: their default
+ * export is a stand-in that loads the package (esbuild's require wrapper, so still bundled) when it is called or
+ * a property is read. pino: src/util/logger.ts makes its logger on the first line at an enabled level, and
+ * loading pino (its code, node:worker_threads and node:assert) is a fifth of a bare node's start-up, which most
+ * runs of a one-shot command never need (field notes §9.10). test/build/bundle.test.ts checks `status` runs
+ * without it.
+ */
+const LAZY_PACKAGES = /^pino$/;
+const deferredPackages = {
+  name: "deferred-packages",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: LAZY_PACKAGES }, (args) =>
+      args.namespace === "deferred" ? undefined : { path: args.path, namespace: "deferred" },
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "deferred" }, (args) => ({
+      // __esModule is read by esbuild's interop when the stand-in is imported: answered without loading.
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy(function () {}, {
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  get: (_, key) => (key === "__esModule" ? undefined : load()[key]),
+});`,
+      resolveDir: root,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * The ES module build of yaml (its package's "browser" build: the same code, without the CommonJS wrappers, whose
+ * functions V8 parses twice, and with console.warn for process.emitWarning). The config is parsed with
+ * logLevel "error", so neither is called. Loading yaml this way costs half as much (field notes §9.10).
+ */
+const yamlAsEsm = {
+  name: "yaml-as-esm",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^yaml$/ }, () => ({
+      path: resolve(root, "node_modules/yaml/browser/dist/index.js"),
+    }));
+  },
+};
+
 /** @type {import("esbuild").BuildOptions} */
 export const BUNDLE_OPTIONS = {
   entryNames: "[name]",
@@ -66,7 +113,7 @@ export const BUNDLE_OPTIONS = {
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  plugins: [lazyChildProcessForCommander, builtinsWithoutFacade],
+  plugins: [lazyChildProcessForCommander, builtinsWithoutFacade, deferredPackages, yamlAsEsm],
   banner: {
     // Bundled CommonJS packages (commander, pino, execa's cross-spawn) require() Node built-ins, and in ESM
     // output esbuild's require shim needs a real require. Every file gets one (esbuild picks the chunk that

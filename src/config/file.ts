@@ -1,5 +1,5 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { readTextFileSync } from "../adapters/host/fs.ts";
+import { readTextFileSync } from "../adapters/host/bounded-read.ts";
 import { readFailure } from "../util/files.ts";
 import { envValue, RESERVED_ENV } from "./env.ts";
 import { ConfigError, clip } from "./errors.ts";
@@ -73,7 +73,12 @@ export function loadFile(sources: ConfigFileSources): LoadedFile | undefined {
   }
 
   const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    prettyErrors: false,
+    lineCounter: lines,
+    uniqueKeys: true,
+    logLevel: "error",
+  });
   const [syntaxError] = doc.errors;
   if (syntaxError !== undefined) {
     const { line, col } = lines.linePos(syntaxError.pos[0]);

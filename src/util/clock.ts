@@ -31,3 +31,12 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
+
+/**
+ * Milliseconds on a monotonic clock, for how long something took (a command, a request): never the time of day,
+ * which is the Clock's. process.hrtime, not performance.now(): the `performance` global loads node:perf_hooks
+ * on first use, 4 ms of a one-shot command's start-up (field notes §9.10).
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -13,7 +13,7 @@ import packageJson from "../../package.json" with { type: "json" };
 import { makeRegistered, startDaemonWorld } from "../daemon/harness.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
-import { emulatorEnv, spawnBundle } from "../support/cli.ts";
+import { type CliResult, emulatorEnv, spawnBundle } from "../support/cli.ts";
 import { type Build, buildCopy, ENTRY, outputFiles, traceRun } from "./outputs.ts";
 
 const DIST = resolve("dist");
@@ -22,6 +22,13 @@ const NO_STRING_CODE = ["--disallow-code-generation-from-strings"];
 /** Sources --version and --help must not load: the AWS SDK, the logger (pino) and config (yaml, src/). */
 const HEAVY = /node_modules\/(@aws-sdk|@smithy|pino|yaml)\/|^src\/.*(config|logger)/;
 const SDK = /node_modules\/@aws-sdk\//;
+/** A script for --import that prints, at exit, every module the process loaded (built-ins as "NativeModule x"). */
+const LOAD_REPORT = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
+
+/** `status` probing once on the daemon harness's fake host. */
+function statusNoDaemon(world: Awaited<ReturnType<typeof startDaemonWorld>>): string[] {
+  return ["status", "--no-daemon", "--root", world.host.root, "--ecs-agent-url", world.host.introspectionUrl];
+}
 
 /**
  * Every module a bundle file loads: static imports and re-exports, `import()` and `require()` with a literal name,
@@ -115,6 +122,12 @@ describe("what a run loads", () => {
     expect(sources.filter((source) => /node_modules\/zod\//.test(source))).toEqual([]);
   });
 
+  it("holds yaml's ES module build, not its CommonJS one (parsed once, not twice: scripts/bundle-options.mjs)", async () => {
+    const sources = (await outputFiles(build.dir)).flatMap((file) => build.sourcesOf(join(build.dir, file)));
+    expect(sources).toContain("node_modules/yaml/browser/dist/index.js");
+    expect(sources.filter((source) => source.startsWith("node_modules/yaml/dist/"))).toEqual([]);
+  });
+
   it("--version and --help load only the eager chunks: no AWS SDK, logger or config module", async () => {
     for (const flag of ["--version", "--help"]) {
       const run = await traceRun(build.dir, [flag], {});
@@ -127,11 +140,10 @@ describe("what a run loads", () => {
   });
 
   it("--version does not load node:child_process (commander gets it lazily: scripts/build.mjs)", async () => {
-    const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
     const run = await spawnBundle(
       ["--version"],
       {},
-      { nodeArgs: ["--import", `data:text/javascript,${report}`] },
+      { nodeArgs: ["--import", `data:text/javascript,${LOAD_REPORT}`] },
     );
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("NativeModule fs\n"); // the report works
@@ -139,11 +151,10 @@ describe("what a run loads", () => {
   });
 
   it("config validate does not load node:crypto (OpenSSL): modules get it on first use", async () => {
-    const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
     const run = await spawnBundle(
       ["config", "validate", "--config", "/dev/null"],
       {},
-      { nodeArgs: ["--import", `data:text/javascript,${report}`] },
+      { nodeArgs: ["--import", `data:text/javascript,${LOAD_REPORT}`] },
     );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain("NativeModule fs\n"); // the report works
@@ -161,7 +172,6 @@ describe("what a run loads", () => {
       makeRegistered(world.host, new Date());
       const config = join(world.host.root, "daemon-config.yaml"); // removed with the fake host
       await writeFile(config, "region: eu-west-1\ncluster: edge\n");
-      const report = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
       const args = [
         "--root",
         world.host.root,
@@ -172,7 +182,7 @@ describe("what a run loads", () => {
       ];
       const daemon = spawn(
         node22,
-        ["--import", `data:text/javascript,${report}`, BUNDLE, "daemon", ...args],
+        ["--import", `data:text/javascript,${LOAD_REPORT}`, BUNDLE, "daemon", ...args],
         {
           env: { ...world.env, ECS_ANYWHERE_CONFIG: config, ECS_ANYWHERE_LOG_LEVEL: "info" },
           stdio: ["ignore", "ignore", "pipe"],
@@ -225,15 +235,10 @@ describe("what a run loads", () => {
           config,
           `region: eu-west-1\ncluster: edge\nhealth:\n  controlPlane: ${controlPlane}\n`,
         );
-        const args = [
-          "status",
-          "--no-daemon",
-          "--root",
-          world.host.root,
-          "--ecs-agent-url",
-          world.host.introspectionUrl,
-        ];
-        const run = await traceRun(build.dir, args, { ...world.env, ECS_ANYWHERE_CONFIG: config });
+        const run = await traceRun(build.dir, statusNoDaemon(world), {
+          ...world.env,
+          ECS_ANYWHERE_CONFIG: config,
+        });
         expect(run.stdout, run.stderr).toMatch(/READY/);
         sources[String(controlPlane)] = sourcesLoaded(run.loaded);
       }
@@ -250,6 +255,35 @@ describe("what a run loads", () => {
         sources.true?.flatMap((source) => /@aws-sdk\/(client-[a-z]+)\//.exec(source)?.[1] ?? []),
       );
       expect([...clients].sort()).toEqual(["client-ecs", "client-ssm"]);
+    } finally {
+      await world.stop();
+    }
+  });
+
+  // pino loads node:worker_threads (thread-stream) and node:assert (sonic-boom) when it loads: neither is loaded
+  // by anything else a `status` run does, so they tell whether pino ran.
+  it("status runs pino only when it logs a line: not at the default level, at debug it does", async () => {
+    const world = await startDaemonWorld();
+    try {
+      makeRegistered(world.host, new Date());
+      const config = join(world.host.root, "config.yaml");
+      await writeFile(config, "region: eu-west-1\ncluster: edge\n");
+      const runs = [];
+      for (const level of ["info", "debug"]) {
+        runs.push(
+          await spawnBundle(
+            [...statusNoDaemon(world), "--log-level", level],
+            { ...world.env, ECS_ANYWHERE_CONFIG: config },
+            { nodeArgs: ["--import", `data:text/javascript,${LOAD_REPORT}`] },
+          ),
+        );
+      }
+      const [info, debug] = runs as [CliResult, CliResult];
+      expect(info.stdout, info.stderr).toMatch(/READY/);
+      expect(info.stderr).toContain("NativeModule child_process\n"); // the report works: the pass ran systemctl
+      expect(info.stderr).not.toMatch(/NativeModule (worker_threads|assert)\n/);
+      expect(debug.stderr).toMatch(/"level":"debug"/);
+      expect(debug.stderr).toContain("NativeModule worker_threads\n");
     } finally {
       await world.stop();
     }
@@ -296,6 +330,14 @@ describe("the bundle at run time", () => {
     const version = await spawnBundle(["--version"], {}, { bundle: bin, cwd: home });
     expect(version).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
     await expectSetup(spawnBundle(["setup", "--output", "json"], env, { bundle: bin, cwd: home }));
+  });
+
+  it("a config the YAML library would warn about is refused in one line (its warnings stay off)", async () => {
+    const config = join(env.HOME as string, "list-key.yaml");
+    await writeFile(config, "cluster: edge\nhealth:\n  ? [a, b]\n  : 1\n");
+    const run = await spawnBundle(["config", "validate", "--config", config], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error \(input\): config: health\["\[ a, b \]"\]: unknown key [^\n]*\n$/);
   });
 
   it("an AWS error raised inside an AWS chunk is still reported with its remediation", async () => {

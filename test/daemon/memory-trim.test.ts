@@ -127,7 +127,9 @@ describe("MemoryTrim (field notes §9.8)", () => {
       };
       expect(result.kept).toBe(80_000);
       expect(result.trimmed).toBeDefined();
-      expect(result.trimmed?.beforeBytes).toBe(result.before);
+      // The trim's own reading before it collects: V8's background threads (sweeping, unmapping) may move RSS a
+      // little between the script's reading and that one.
+      expect(Math.abs((result.trimmed?.beforeBytes ?? 0) - result.before)).toBeLessThan(4 * MB);
       // The objects took about 40 MB, a fifth of them live: plain collections kept the pages, the trim unmapped
       // most of them (about 60 MB on either runtime).
       expect((result.trimmed?.beforeBytes ?? 0) - (result.trimmed?.afterBytes ?? 0)).toBeGreaterThan(20 * MB);

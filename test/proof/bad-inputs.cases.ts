@@ -158,6 +158,15 @@ export const CLI_CASES: CliCase[] = [
     says: /^error \(input\): config: cluster: must be a string \(got an object\) \(\S+ line 1\)$/,
   },
   {
+    // The YAML library warns about such a key through process.emitWarning unless told not to: one line means one.
+    name: "a mapping key that is itself a list",
+    area: "config file",
+    arrange: configRow("list-key.yaml", "cluster: edge\nhealth:\n  ? [a, b]\n  : 1\n"),
+    run: setupWithConfig("list-key.yaml"),
+    exit: 2,
+    says: /^error \(input\): config: health\["\[ a, b \]"\]: unknown key \(expected one of interval, /,
+  },
+  {
     name: "a list at the top level",
     area: "config file",
     arrange: configRow("list.yaml", "- cluster: edge\n"),

@@ -73,3 +73,50 @@ describe("log lines name their level", () => {
     expect(lines[0]).toContain('"level":"info"');
   });
 });
+
+describe("levels and children (the logger makes its pino logger on the first line it writes)", () => {
+  it("answers isLevelEnabled by rank, and writes only enabled lines", () => {
+    const { log, lines } = capture("warn");
+    expect(
+      ["fatal", "error", "warn", "info", "debug", "trace"].map((level) =>
+        log.isLevelEnabled(level as LogLevel),
+      ),
+    ).toEqual([true, true, true, false, false, false]);
+    log.info("not written");
+    log.debug({ detail: 1 }, "not written");
+    log.error({ code: 7 }, "written");
+    expect(lines.map((line) => JSON.parse(line) as { msg: string; code: number })).toMatchObject([
+      { level: "error", msg: "written", code: 7 },
+    ]);
+  });
+
+  it("writes nothing when silent", () => {
+    const { log, lines } = capture("silent");
+    expect(log.isLevelEnabled("fatal")).toBe(false);
+    log.fatal("not written");
+    log.child({ step: "a" }).error("not written");
+    expect(lines).toEqual([]);
+  });
+
+  it("a child adds its bindings, keeps the parent's level, or has its own", () => {
+    const { log, lines } = capture("info");
+    const step = log.child({ step: "install" });
+    const quiet = log.child({ step: "probe" }, { level: "error" });
+    const nested = step.child({ attempt: 2 });
+    expect(step.isLevelEnabled("info")).toBe(true);
+    expect(quiet.isLevelEnabled("warn")).toBe(false);
+    step.debug("not written");
+    step.info("step line");
+    quiet.warn("not written");
+    quiet.error("quiet line");
+    nested.info({ ok: true }, "nested line");
+    log.info("root line");
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([
+      { step: "install", msg: "step line" },
+      { step: "probe", msg: "quiet line", level: "error" },
+      { step: "install", attempt: 2, ok: true, msg: "nested line" },
+      { msg: "root line" },
+    ]);
+    expect(JSON.parse(lines[3] as string)).not.toHaveProperty("step");
+  });
+});

@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { monotonicMs } from "../../util/clock.ts";
 import type { Redactor } from "../../util/redact.ts";
 
 export type OutputStream = "stdout" | "stderr";
@@ -85,7 +86,7 @@ export const run: RunCommand = async (cmd, args, options) => {
   const { redactor } = options;
   const command = redactor.scrub([cmd, ...args].join(" "));
   const lineErrors: unknown[] = [];
-  const startedAt = performance.now();
+  const startedAt = monotonicMs();
   let timedOut = false;
   const child = options.onLine
     ? await streamed(cmd, args, options, lineErrors)
@@ -124,7 +125,7 @@ export const run: RunCommand = async (cmd, args, options) => {
     stderr: redactor.scrub(result.stderr),
     timedOut,
     cancelled,
-    durationMs: Math.round(performance.now() - startedAt),
+    durationMs: Math.round(monotonicMs() - startedAt),
   };
 };
 

@@ -1,9 +1,10 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import path from "node:path";
 import { crypto } from "../../util/builtins.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
-import { HostFileError, INPUT_FILE_LIMIT, refuseUnlessRegular, tooBig } from "./file-error.ts";
+import { OPEN_INPUT_FLAGS, readOpenFile } from "./bounded-read.ts";
+import { HostFileError, INPUT_FILE_LIMIT, refuseUnlessRegular } from "./file-error.ts";
 
 export { HostFileError, INPUT_FILE_LIMIT } from "./file-error.ts";
 
@@ -69,24 +70,10 @@ export class HostFs {
     hostPath: string,
     limit = INPUT_FILE_LIMIT,
   ): Promise<{ bytes: Buffer; mode: number } | undefined> {
-    const real = this.resolve(hostPath);
-    const handle = await ifExists(
-      fsp.open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY),
-    );
+    const handle = await ifExists(fsp.open(this.resolve(hostPath), OPEN_INPUT_FLAGS));
     if (handle === undefined) return undefined;
     try {
-      const stats = await handle.stat();
-      refuseUnlessRegular(stats, limit);
-      // Sized by the limit, not by st_size (which can lie, e.g. 0 for /proc files or a file still growing).
-      const buffer = Buffer.alloc(limit + 1);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length > limit) throw tooBig(limit);
-      }
-      return { bytes: buffer.subarray(0, length), mode: stats.mode & 0o7777 };
+      return await readOpenFile(handle, limit);
     } finally {
       await handle.close();
     }
@@ -410,35 +397,5 @@ async function ifExists<T>(pending: Promise<T>): Promise<T | undefined> {
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
-  }
-}
-
-/**
- * The text of the input file at `path` as given (not joined under a HostFs root), or undefined when it does
- * not exist; other errors are thrown. Bounded like HostFs.readInputFile: only a regular file of at most
- * `limit` bytes is read, a FIFO or device is refused without blocking. Synchronous because config loading is.
- */
-export function readTextFileSync(file: string, limit = INPUT_FILE_LIMIT): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-  try {
-    const stats = fstatSync(fd);
-    refuseUnlessRegular(stats, limit);
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-      if (length > limit) throw tooBig(limit);
-    }
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage } from "node:http";
+import { monotonicMs } from "../../util/clock.ts";
 import { type ProxyRoute, ProxyUnreachableError } from "../aws/proxy-route.ts";
 
 /**
@@ -43,10 +44,10 @@ export async function probeDate(
   timeoutMs: number,
   proxy?: ProxyRoute,
 ): Promise<DateProbeResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const answer = await request(url, "HEAD", timeoutMs, false, undefined, proxy);
   if (!answer.ok) return answer;
-  const rttMs = Math.round(performance.now() - started);
+  const rttMs = Math.round(monotonicMs() - started);
   const header = answer.headers.date;
   const date = header === undefined ? undefined : new Date(header);
   if (date === undefined || Number.isNaN(date.getTime())) {

@@ -3,13 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, symlink, truncate, writeFile } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  HostFileError,
-  HostFs,
-  type HostFsFaults,
-  INPUT_FILE_LIMIT,
-  readTextFileSync,
-} from "../../../src/adapters/host/fs.ts";
+import { readTextFileSync } from "../../../src/adapters/host/bounded-read.ts";
+import { HostFileError, HostFs, type HostFsFaults, INPUT_FILE_LIMIT } from "../../../src/adapters/host/fs.ts";
 import { fakeClock } from "../../support/clock.ts";
 
 let root: string;
