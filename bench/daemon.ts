@@ -19,7 +19,7 @@ import { cli, emulatorEnv } from "../test/support/cli.ts";
 import { printRows, type Row } from "./results.ts";
 import { instanceKey, type MemoryReading, type SoakMessage, type SoakSpec } from "./soak-spec.ts";
 import { median } from "./timing.ts";
-import { nodeOf, PRODUCTION_NODE, THIS_NODE, UNIT_ENV } from "./unit-env.ts";
+import { nodeOf, PRODUCTION_NODE, plainEnv, THIS_NODE, UNIT_ENV } from "./unit-env.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CYCLES = Number(process.env.BENCH_DAEMON_PASSES ?? 10_000);
@@ -69,7 +69,7 @@ function bareNodeRss(node: string): number {
     const samples = Array.from({ length: 5 }, () => {
       const run = spawnSync(node, ["--expose-gc", script], {
         encoding: "utf8",
-        env: { ...process.env, ...UNIT_ENV },
+        env: { ...plainEnv(), ...UNIT_ENV },
       });
       if (run.status !== 0) throw new Error(`bare node exited ${run.status}: ${run.stderr}`);
       return Number(run.stdout);

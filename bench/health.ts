@@ -18,7 +18,7 @@ import { createLogger } from "../src/util/logger.ts";
 import { Redactor } from "../src/util/redact.ts";
 import { printRows, type Row } from "./results.ts";
 import { median } from "./timing.ts";
-import { UNIT_ENV } from "./unit-env.ts";
+import { plainEnv, UNIT_ENV } from "./unit-env.ts";
 
 const CHECKS = ["ecs-agent", "ssm-agent", "docker", "clock-skew", "credentials", "ecs-config", "signing-key"];
 const CHECKS_MORE = ["endpoints", "disk", "agent-db"];
@@ -305,7 +305,7 @@ export function healthServerRowsAsDaemon(): Row[] {
     ["--import", "tsx", fileURLToPath(import.meta.url), "--json"],
     {
       encoding: "utf8",
-      env: { ...process.env, ...UNIT_ENV },
+      env: { ...plainEnv(), ...UNIT_ENV },
       stdio: ["ignore", "pipe", "inherit"],
       maxBuffer: 1024 * 1024,
     },

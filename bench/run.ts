@@ -11,7 +11,7 @@ import { healthServerRowsAsDaemon } from "./health.ts";
 import { proofRows } from "./proof.ts";
 import { printRows, type Row, writeResults } from "./results.ts";
 import { ratioAgainstBaseline, timeCommand } from "./timing.ts";
-import { nodeOf, PRODUCTION_NODE, THIS_NODE } from "./unit-env.ts";
+import { nodeOf, PRODUCTION_NODE, plainEnv, THIS_NODE } from "./unit-env.ts";
 import { unitExposure } from "./unit-security.ts";
 
 dropSdkNodeVersionWarning();
@@ -25,7 +25,7 @@ function startupRow(
   node: string,
   label: string,
   goal: number | undefined,
-  env = process.env,
+  env: NodeJS.ProcessEnv = plainEnv(),
   figure?: string,
 ): Row {
   const startup = ratioAgainstBaseline(
@@ -46,12 +46,12 @@ const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 
 const node22 = nodeOf(PRODUCTION_NODE);
 const major = THIS_NODE;
 rows.push(
-  startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8, process.env, "cli_version_vs_node"),
+  startupRow(process.execPath, `Node ${major}`, major >= 22 ? 1.5 : 1.8, plainEnv(), "cli_version_vs_node"),
 );
 rows.push(startupRow(node22, "Node 22", 1.5));
 rows.push(
   startupRow(node22, "Node 22, no compile cache", undefined, {
-    ...process.env,
+    ...plainEnv(),
     NODE_DISABLE_COMPILE_CACHE: "1",
   }),
 );

@@ -26,3 +26,17 @@ export function nodeOf(major: number): string {
 
 /** This process's Node major. */
 export const THIS_NODE = Number(process.versions.node.split(".")[0]);
+
+/**
+ * This process's environment without Node's own variables (NODE_EXTRA_CA_CERTS, NODE_OPTIONS, ...): what the bench
+ * times or measures (a command and the bare node it is compared with) runs without them, whatever the machine that
+ * runs the bench has set. NODE_EXTRA_CA_CERTS alone makes every node read and parse a certificate bundle at
+ * start-up (about 40 ms and 2 MB here), which would hide the cost of what is measured (field notes §9.10).
+ */
+export function plainEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).flatMap(([name, value]) =>
+      value === undefined || name.startsWith("NODE_") ? [] : [[name, value]],
+    ),
+  );
+}
