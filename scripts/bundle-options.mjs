@@ -55,8 +55,9 @@ const builtinsWithoutFacade = {
 
 /**
  * CommonJS packages whose code runs on first use rather than when the chunk holding them loads: their default
- * export is a stand-in that loads the package (esbuild's require wrapper, so still bundled) when it is called or
- * a property is read. pino: src/util/logger.ts makes its logger on the first line at an enabled level, and
+ * export is a stand-in that loads the package (esbuild's require wrapper, so still bundled) when it is called,
+ * constructed or a property is read. Only the default import is supported: a named import would read the stand-in's
+ * own keys, not the package's. pino: src/util/logger.ts makes its logger on the first line at an enabled level, and
  * loading pino (its code, node:worker_threads and node:assert) is a fifth of a bare node's start-up, which most
  * runs of a one-shot command never need (field notes §9.10). test/build/bundle.test.ts checks `status` runs
  * without it.
@@ -74,6 +75,7 @@ const deferredPackages = {
 const load = () => (real ??= require(${JSON.stringify(args.path)}));
 module.exports = new Proxy(function () {}, {
   apply: (_, self, args) => Reflect.apply(load(), self, args),
+  construct: (_, args) => Reflect.construct(load(), args),
   get: (_, key) => (key === "__esModule" ? undefined : load()[key]),
 });`,
       resolveDir: root,
@@ -83,9 +85,10 @@ module.exports = new Proxy(function () {}, {
 };
 
 /**
- * The ES module build of yaml (its package's "browser" build: the same code, without the CommonJS wrappers, whose
- * functions V8 parses twice, and with console.warn for process.emitWarning). The config is parsed with
- * logLevel "error", so neither is called. Loading yaml this way costs half as much (field notes §9.10).
+ * The ES module build of yaml (its package's "browser" build: the same parser, without the CommonJS wrappers, whose
+ * functions V8 parses twice; its warnings go to console.warn rather than process.emitWarning, and a !!binary value
+ * becomes a Uint8Array rather than a Buffer). The config is parsed and printed with logLevel "error", so neither
+ * build warns. Loading yaml this way costs half as much (field notes §9.10).
  */
 const yamlAsEsm = {
   name: "yaml-as-esm",

@@ -4,7 +4,10 @@ import { LOG_LEVELS, type LogLevel } from "./log-levels.ts";
 import type { Redactor } from "./redact.ts";
 
 /** One log call: fields (or an Error) and a fixed message, or just the message. */
-export type LogFn = (fieldsOrMessage: object | string, message?: string) => void;
+export interface LogFn {
+  (message: string): void;
+  (fields: object, message?: string): void;
+}
 
 /** The logging the agent does: pino's calls it uses, nothing else (so that pino is loaded only when needed). */
 export interface Logger {
@@ -25,11 +28,12 @@ export interface Logger {
  * shows no control characters. An error in any field is logged as its one-line message; its stack trace only
  * at the debug and trace levels. Each line carries its level by name.
  *
- * pino itself (and the worker-thread and assert modules it loads) is created on the first line at an enabled
- * level: most runs of a one-shot command such as `status` log nothing, and loading it is a fifth of a bare
- * node's start-up (the bundle defers the package's code the same way: scripts/bundle-options.mjs; field notes §9.10).
+ * The pino logger is made on the first line at an enabled level: most runs of a one-shot command such as `status`
+ * log nothing, and in the bundle, which runs pino's code only then (scripts/bundle-options.mjs), loading pino and
+ * the worker-thread and assert modules it loads is a fifth of a bare node's start-up (field notes §9.10).
  */
 export function createLogger(level: LogLevel, redactor: Redactor, sink: (line: string) => void): Logger {
+  const withStacks = level === "debug" || level === "trace";
   let root: pino.Logger | undefined;
   const make = () => {
     root ??= pino(
@@ -48,7 +52,6 @@ export function createLogger(level: LogLevel, redactor: Redactor, sink: (line: s
     );
     return root;
   };
-  const withStacks = level === "debug" || level === "trace";
   return new LazyLogger(level, make);
 }
 
@@ -70,17 +73,19 @@ class LazyLogger implements Logger {
     return RANK[level] >= RANK[this.level];
   }
 
+  /** As pino's: the bindings as they are now (a copy; pino serializes them at once). */
   child(bindings: Record<string, unknown>, options?: { level?: LogLevel }): Logger {
     const level = options?.level ?? this.level;
-    return new LazyLogger(level, () => this.#pino().child(bindings, { level }));
+    const fixed = { ...bindings };
+    return new LazyLogger(level, () => this.#pino().child(fixed, { level }));
   }
 
-  fatal: LogFn = (fields, message) => this.#write("fatal", fields, message);
-  error: LogFn = (fields, message) => this.#write("error", fields, message);
-  warn: LogFn = (fields, message) => this.#write("warn", fields, message);
-  info: LogFn = (fields, message) => this.#write("info", fields, message);
-  debug: LogFn = (fields, message) => this.#write("debug", fields, message);
-  trace: LogFn = (fields, message) => this.#write("trace", fields, message);
+  fatal: LogFn = (fields: object | string, message?: string) => this.#write("fatal", fields, message);
+  error: LogFn = (fields: object | string, message?: string) => this.#write("error", fields, message);
+  warn: LogFn = (fields: object | string, message?: string) => this.#write("warn", fields, message);
+  info: LogFn = (fields: object | string, message?: string) => this.#write("info", fields, message);
+  debug: LogFn = (fields: object | string, message?: string) => this.#write("debug", fields, message);
+  trace: LogFn = (fields: object | string, message?: string) => this.#write("trace", fields, message);
 
   #pino(): pino.Logger {
     this.#real ??= this.make();

@@ -262,7 +262,7 @@ describe("what a run loads", () => {
 
   // pino loads node:worker_threads (thread-stream) and node:assert (sonic-boom) when it loads: neither is loaded
   // by anything else a `status` run does, so they tell whether pino ran.
-  it("status runs pino only when it logs a line: not at the default level, at debug it does", async () => {
+  it("status runs pino only when it logs a line: at info (above the default, warn) it writes none, at debug it does", async () => {
     const world = await startDaemonWorld();
     try {
       makeRegistered(world.host, new Date());

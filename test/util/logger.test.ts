@@ -119,4 +119,20 @@ describe("levels and children (the logger makes its pino logger on the first lin
     ]);
     expect(JSON.parse(lines[3] as string)).not.toHaveProperty("step");
   });
+
+  it("a child's lines are redacted and escaped like the root's, and its bindings are those given to child()", () => {
+    const redactor = new Redactor();
+    redactor.add("s3cr3t-activation-code");
+    const lines: string[] = [];
+    const log = createLogger("info", redactor, (line) => lines.push(line));
+    const bindings: Record<string, unknown> = { step: "activation" };
+    const child = log.child(bindings);
+    bindings.step = "changed later";
+    child.info({ code: "s3cr3t-activation-code", note: "a\u001b[2Jb" }, "used s3cr3t-activation-code");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("s3cr3t-activation-code");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting that none are left
+    expect((lines[0] as string).replace(/\n$/, "")).not.toMatch(/[\u0000-\u001f]/);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ step: "activation" });
+  });
 });

@@ -30,7 +30,7 @@ export default async function configValidate(ctx: Context): Promise<number> {
       ? "# config file: none (--config /dev/null)"
       : `# config file: none found (looked for ${file.path})`;
   ctx.io.out(
-    `# configuration is valid; resolved (flags > env > file > defaults):\n${source}\n${stringify(resolved)}`,
+    `# configuration is valid; resolved (flags > env > file > defaults):\n${source}\n${stringify(resolved, { logLevel: "error" })}`,
   );
   return 0;
 }
