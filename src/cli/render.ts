@@ -1,6 +1,8 @@
 import { DRY_RUN_LINE, flatChanges, renderSteps, renderWhere } from "../engine/render.ts";
 import type { RunReport } from "../engine/run.ts";
 import type { CloudRun } from "../flows/setup.ts";
+import type { Context } from "./context.ts";
+import { printJson } from "./io.ts";
 
 /** The JSON document of a cloud command: every step, and every change flattened with its step. */
 export function cloudDocument(run: CloudRun, dryRun: boolean) {
@@ -35,4 +37,11 @@ export function renderCloud(run: CloudRun, dryRun: boolean): string {
 
 function countWrites(report: RunReport): number {
   return flatChanges(report.steps).filter((change) => change.action !== "none").length;
+}
+
+/** The dry-run plan of a command that makes one change (`activation create`): as JSON, or readable. */
+export function printOneChangePlan(ctx: Context, region: string, id: string, summary: string): void {
+  if (ctx.output === "json") {
+    printJson(ctx.io, { dryRun: true, changes: [{ id, action: "create", summary, reason: "requested" }] });
+  } else ctx.io.out([`Plan for ${renderWhere({ region })}:`, `  + ${summary}`, DRY_RUN_LINE].join("\n"));
 }
