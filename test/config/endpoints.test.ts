@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { endpointFor as sdkEndpointFor } from "../../src/adapters/aws/clients.ts";
+import { endpointFor as sdkEndpointFor } from "../../src/adapters/aws/client-wrappers.ts";
 import { endpointFor, hostEndpoints } from "../../src/checks/endpoints.ts";
 import { configuredEndpoints, ENDPOINT_USES, sdkEndpoints } from "../../src/config/endpoints.ts";
 import { configSchema } from "../../src/config/schema.ts";
