@@ -63,7 +63,7 @@ interface SdkFailure {
   address?: string;
   port?: number;
   hostname?: string;
-  /** Set by the clients (clients.ts): the endpoint the call went to, as host:port. */
+  /** Set by the clients (client-wrappers.ts): the endpoint the call went to, as host:port. */
   $endpoint?: string;
   /** Set by the clients too: how long each attempt could wait for an answer. */
   $timeoutMs?: number;
@@ -109,7 +109,7 @@ function connectionError(call: AwsCallContext, failure: SdkFailure, code: string
   return new AwsCallError(call, code, message, remediation);
 }
 
-/** Every attempt ran into the attempt timeout: no connection, or no answer, in time (clients.ts sets it). */
+/** Every attempt ran into the attempt timeout: no connection, or no answer, in time (client-wrappers.ts sets it). */
 function timeoutError(call: AwsCallContext, failure: SdkFailure): AwsCallError {
   const endpoint = endpointOf(failure);
   const within =
