@@ -6,26 +6,6 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * commander requires node:child_process when it loads, for executable subcommands (this CLI has none); loading
- * it (and node:net, node:stream behind it) is about a tenth of `node -e 0`. Commander gets it on first use.
- */
-const lazyChildProcessForCommander = {
-  name: "lazy-child-process-for-commander",
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
-        ? { path: "child_process", namespace: "lazy-builtin" }
-        : undefined,
-    );
-    pluginBuild.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, () => ({
-      contents:
-        'let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= require("node:child_process"))[key] });',
-      loader: "js",
-    }));
-  },
-};
-
 const builtin = new RegExp(
   `^(node:)?(${builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|")})$`,
 );
@@ -54,21 +34,30 @@ const builtinsWithoutFacade = {
 };
 
 /**
- * CommonJS packages whose code runs on first use rather than when the chunk holding them loads: their default
- * export is a stand-in that loads the package (esbuild's require wrapper, so still bundled) when it is called,
- * constructed or a property is read. Only the default import is supported: a named import would read the stand-in's
- * own keys, not the package's. pino: src/util/logger.ts makes its logger on the first line at an enabled level, and
- * loading pino (its code, node:worker_threads and node:assert) is a fifth of a bare node's start-up, which most
- * runs of a one-shot command never need (field notes §9.10). test/build/bundle.test.ts checks `status` runs
- * without it.
+ * Modules whose code runs on first use rather than when the chunk requiring them loads: the importer gets a
+ * stand-in that loads the module (a bundled package through esbuild's require wrapper, so still bundled; a
+ * built-in through require) when it is called, constructed or a property is read. Only a default import (or a
+ * require) is supported: a named import would read the stand-in's own keys, not the module's.
+ * - pino: src/util/logger.ts makes its logger on the first line at an enabled level, and loading pino (its code,
+ *   node:worker_threads and node:assert) is a fifth of a bare node's start-up, which most runs of a one-shot command
+ *   never need (field notes §9.10). test/build/bundle.test.ts checks `status` runs without it.
+ * - node:child_process, for commander, which requires it when it loads for executable subcommands (this CLI has
+ *   none); loading it (and node:net, node:stream behind it) is about a tenth of `node -e 0`.
  */
-const LAZY_PACKAGES = /^pino$/;
-const deferredPackages = {
-  name: "deferred-packages",
+const DEFERRED = [
+  { module: /^pino$/, importer: /./ },
+  { module: /^(node:)?child_process$/, importer: /[\\/]node_modules[\\/]commander[\\/]/ },
+];
+const deferred = {
+  name: "deferred-modules",
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: LAZY_PACKAGES }, (args) =>
-      args.namespace === "deferred" ? undefined : { path: args.path, namespace: "deferred" },
-    );
+    for (const { module, importer } of DEFERRED) {
+      pluginBuild.onResolve({ filter: module }, (args) =>
+        args.namespace === "deferred" || !importer.test(args.importer)
+          ? undefined
+          : { path: args.path, namespace: "deferred" },
+      );
+    }
     pluginBuild.onLoad({ filter: /.*/, namespace: "deferred" }, (args) => ({
       // __esModule is read by esbuild's interop when the stand-in is imported: answered without loading.
       contents: `let real;
@@ -116,7 +105,7 @@ export const BUNDLE_OPTIONS = {
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  plugins: [lazyChildProcessForCommander, builtinsWithoutFacade, deferredPackages, yamlAsEsm],
+  plugins: [deferred, builtinsWithoutFacade, yamlAsEsm],
   banner: {
     // Bundled CommonJS packages (commander, pino, execa's cross-spawn) require() Node built-ins, and in ESM
     // output esbuild's require shim needs a real require. Every file gets one (esbuild picks the chunk that

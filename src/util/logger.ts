@@ -34,9 +34,8 @@ export interface Logger {
  */
 export function createLogger(level: LogLevel, redactor: Redactor, sink: (line: string) => void): Logger {
   const withStacks = level === "debug" || level === "trace";
-  let root: pino.Logger | undefined;
-  const make = () => {
-    root ??= pino(
+  const make = () =>
+    pino(
       {
         level,
         base: undefined,
@@ -50,8 +49,7 @@ export function createLogger(level: LogLevel, redactor: Redactor, sink: (line: s
       // pino writes each line with one synchronous write() call.
       { write: (line: string) => sink(escapeControls(redactor.scrub(line))) },
     );
-    return root;
-  };
+  // Each LazyLogger makes its pino logger once: the root's with `make`, a child's from its parent's.
   return new LazyLogger(level, make);
 }
 

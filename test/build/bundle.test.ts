@@ -10,7 +10,7 @@ import ts from "typescript";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { nodeOf, PRODUCTION_NODE } from "../../bench/unit-env.ts";
 import packageJson from "../../package.json" with { type: "json" };
-import { makeRegistered, startDaemonWorld } from "../daemon/harness.ts";
+import { hostArgs, makeRegistered, startDaemonWorld } from "../daemon/harness.ts";
 import { startEmulator } from "../emulator/index.ts";
 import type { Emulator } from "../emulator/types.ts";
 import { type CliResult, emulatorEnv, spawnBundle } from "../support/cli.ts";
@@ -24,11 +24,6 @@ const HEAVY = /node_modules\/(@aws-sdk|@smithy|pino|yaml)\/|^src\/.*(config|logg
 const SDK = /node_modules\/@aws-sdk\//;
 /** A script for --import that prints, at exit, every module the process loaded (built-ins as "NativeModule x"). */
 const LOAD_REPORT = `process.on("exit", () => console.error(process.moduleLoadList.join("\\n")))`;
-
-/** `status` probing once on the daemon harness's fake host. */
-function statusNoDaemon(world: Awaited<ReturnType<typeof startDaemonWorld>>): string[] {
-  return ["status", "--no-daemon", "--root", world.host.root, "--ecs-agent-url", world.host.introspectionUrl];
-}
 
 /**
  * Every module a bundle file loads: static imports and re-exports, `import()` and `require()` with a literal name,
@@ -172,14 +167,7 @@ describe("what a run loads", () => {
       makeRegistered(world.host, new Date());
       const config = join(world.host.root, "daemon-config.yaml"); // removed with the fake host
       await writeFile(config, "region: eu-west-1\ncluster: edge\n");
-      const args = [
-        "--root",
-        world.host.root,
-        "--ecs-agent-url",
-        world.host.introspectionUrl,
-        "--listen",
-        "127.0.0.1:0",
-      ];
+      const args = [...hostArgs(world), "--listen", "127.0.0.1:0"];
       const daemon = spawn(
         node22,
         ["--import", `data:text/javascript,${LOAD_REPORT}`, BUNDLE, "daemon", ...args],
@@ -235,7 +223,7 @@ describe("what a run loads", () => {
           config,
           `region: eu-west-1\ncluster: edge\nhealth:\n  controlPlane: ${controlPlane}\n`,
         );
-        const run = await traceRun(build.dir, statusNoDaemon(world), {
+        const run = await traceRun(build.dir, ["status", "--no-daemon", ...hostArgs(world)], {
           ...world.env,
           ECS_ANYWHERE_CONFIG: config,
         });
@@ -272,7 +260,7 @@ describe("what a run loads", () => {
       for (const level of ["info", "debug"]) {
         runs.push(
           await spawnBundle(
-            [...statusNoDaemon(world), "--log-level", level],
+            ["status", "--no-daemon", ...hostArgs(world), "--log-level", level],
             { ...world.env, ECS_ANYWHERE_CONFIG: config },
             { nodeArgs: ["--import", `data:text/javascript,${LOAD_REPORT}`] },
           ),

@@ -34,6 +34,11 @@ export interface DaemonWorld {
   stop(): Promise<void>;
 }
 
+/** The flags that point a command at the world's fake host and its ECS agent. */
+export function hostArgs(world: DaemonWorld): string[] {
+  return ["--root", world.host.root, "--ecs-agent-url", world.host.introspectionUrl];
+}
+
 export async function startDaemonWorld(extraEnv: Record<string, string> = {}): Promise<DaemonWorld> {
   const emu = await startEmulator({ clusters: [{ name: CLUSTER, region: REGION }] });
   const host = await createFakeHost({ emulatorUrl: emu.url });
@@ -257,35 +262,23 @@ export async function startDaemon(
   const controller = new AbortController();
   const lines: string[] = [];
   let reloadListener: (() => void) | undefined;
-  const exit = runCli(
-    [
-      "daemon",
-      "--root",
-      world.host.root,
-      "--ecs-agent-url",
-      world.host.introspectionUrl,
-      "--listen",
-      "127.0.0.1:0",
-      ...args,
-    ],
-    {
-      env: { ...world.env, ECS_ANYWHERE_CONFIG: configFile, ECS_ANYWHERE_LOG_LEVEL: "info", ...env },
-      clock,
-      signal: controller.signal,
-      onReload: (listener) => {
-        reloadListener = listener;
-        return () => {
-          reloadListener = undefined;
-        };
-      },
-      stdout: () => {},
-      stderr: (text) => {
-        if (process.env.DEBUG_DAEMON) process.stderr.write(`DAEMON ${text}`);
-        lines.push(...text.split("\n").filter((line) => line !== ""));
-      },
-      host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
+  const exit = runCli(["daemon", ...hostArgs(world), "--listen", "127.0.0.1:0", ...args], {
+    env: { ...world.env, ECS_ANYWHERE_CONFIG: configFile, ECS_ANYWHERE_LOG_LEVEL: "info", ...env },
+    clock,
+    signal: controller.signal,
+    onReload: (listener) => {
+      reloadListener = listener;
+      return () => {
+        reloadListener = undefined;
+      };
     },
-  );
+    stdout: () => {},
+    stderr: (text) => {
+      if (process.env.DEBUG_DAEMON) process.stderr.write(`DAEMON ${text}`);
+      lines.push(...text.split("\n").filter((line) => line !== ""));
+    },
+    host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
+  });
   // JSON log lines; a warning from a register run on start (--register-on-start) is plain text.
   const logs = () =>
     lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);

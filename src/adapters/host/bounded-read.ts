@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { INPUT_FILE_LIMIT, refuseUnlessRegular, tooBig } from "./file-error.ts";
+import { INPUT_FILE_LIMIT, isMissing, refuseUnlessRegular, tooBig } from "./file-error.ts";
 
 // Reading an input file (config, activation, code, script, key, a probe's state file) whole but bounded: only a
 // regular file (checked with fstat on a descriptor opened non-blocking, so a FIFO or device in its place is
@@ -52,8 +52,7 @@ export function readTextFileSync(file: string, limit = INPUT_FILE_LIMIT): string
   try {
     fd = openSync(file, OPEN_INPUT_FLAGS);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
   try {

@@ -55,6 +55,12 @@ function describeKind(stats: Stats): string {
   return "not a regular file";
 }
 
+/** The error says the path does not exist (it, or a folder on the way, is missing). */
+export function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 export function tooBig(limit: number): Error {
   return Object.assign(new Error(`it is larger than the ${limit / 1024 / 1024} MiB limit`), {
     code: "EFBIG",

@@ -4,7 +4,7 @@ import path from "node:path";
 import { crypto } from "../../util/builtins.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import { OPEN_INPUT_FLAGS, readOpenFile } from "./bounded-read.ts";
-import { HostFileError, INPUT_FILE_LIMIT, refuseUnlessRegular } from "./file-error.ts";
+import { HostFileError, INPUT_FILE_LIMIT, isMissing, refuseUnlessRegular } from "./file-error.ts";
 
 export { HostFileError, INPUT_FILE_LIMIT } from "./file-error.ts";
 
@@ -382,12 +382,6 @@ async function fsyncPath(file: string, flags: number): Promise<void> {
 /** A low-level error as a HostFileError naming `realPath` (one that already is one passes through). */
 function asHostFileError(action: string, realPath: string, error: unknown): HostFileError {
   return error instanceof HostFileError ? error : new HostFileError(action, realPath, error);
-}
-
-/** The error says the path does not exist (it, or a folder on the way, is missing). */
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
 }
 
 /** Resolves to undefined instead of rejecting when the path does not exist. */
