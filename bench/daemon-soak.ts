@@ -12,6 +12,7 @@ import { run as realRun } from "../src/adapters/host/exec.ts";
 import { runCli } from "../src/cli/main.ts";
 import { ProbeLoop } from "../src/daemon/loop.ts";
 import { processMemory } from "../src/daemon/memory-trim.ts";
+import { tuneDaemonRuntime } from "../src/daemon/runtime.ts";
 import type { Clock } from "../src/util/clock.ts";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { inProcessTools } from "../test/fixtures/in-process-tools.ts";
@@ -170,6 +171,8 @@ const exitCode = await runCli(
       }
     },
     host: { system: { uid: () => 0 }, run: tools },
+    // As bin.ts runs the daemon: with its V8 flags.
+    tuneDaemon: tuneDaemonRuntime,
   },
 );
 send({

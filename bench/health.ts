@@ -11,6 +11,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { HealthSource } from "../src/daemon/health-routes.ts";
 import { DaemonMetrics } from "../src/daemon/metrics.ts";
 import { PROBE_NAMES } from "../src/daemon/probes.ts";
+import { tuneDaemonRuntime } from "../src/daemon/runtime.ts";
 import { startHealthServer } from "../src/daemon/server.ts";
 import type { DaemonStatus } from "../src/daemon/status.ts";
 import { systemClock } from "../src/util/clock.ts";
@@ -314,6 +315,9 @@ export function healthServerRowsAsDaemon(): Row[] {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // The server as the daemon runs it: with the daemon's V8 flags (and, from healthServerRowsAsDaemon, its unit's
+  // environment).
+  tuneDaemonRuntime();
   const rows = await healthServerRows();
   if (process.argv.includes("--json")) process.stdout.write(JSON.stringify(rows));
   else printRows(rows);

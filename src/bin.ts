@@ -1,4 +1,5 @@
 import { runCli } from "./cli/main.ts";
+import { tuneDaemonRuntime } from "./daemon/runtime.ts";
 import { systemClock } from "./util/clock.ts";
 import { dropSdkNodeVersionWarning } from "./util/warnings.ts";
 
@@ -30,6 +31,7 @@ const code = await runCli(process.argv.slice(2), {
     process.on("SIGHUP", listener);
     return () => process.off("SIGHUP", listener);
   },
+  tuneDaemon: tuneDaemonRuntime,
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
   ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
   stdout: (text) => process.stdout.write(text),

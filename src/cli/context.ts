@@ -16,6 +16,8 @@ export interface CliDeps extends Sinks {
   signal?: AbortSignal;
   /** SIGHUP (bin.ts): the daemon reloads its config; returns the function that stops listening. */
   onReload?: (listener: () => void) => () => void;
+  /** bin.ts: the V8 settings of a long-running daemon (src/daemon/runtime.ts), applied when `daemon` starts. */
+  tuneDaemon?: () => void;
   /** Overrides how AWS ports are built (tests never need it: they point the real SDK at the emulator). */
   createAws?: (config: Config, region: string) => Promise<AwsPorts>;
   /** Overrides parts of the host (system facts, the exec function); tests run unprivileged in a temp ROOT. */

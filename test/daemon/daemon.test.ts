@@ -98,6 +98,25 @@ describe("the daemon", () => {
     expect(await daemon.exit).toBe(0);
   });
 
+  it("applies the daemon's V8 settings (bin.ts's tuneDaemon) once, before its first pass", async () => {
+    makeRegistered(world.host, new Date());
+    let callsWhenTuned: number | undefined;
+    const tune = vi.fn(() => {
+      callsWhenTuned = world.host.systemctlCalls().length;
+    });
+    const before = world.host.systemctlCalls().length;
+    const daemon = await startIn(world, CONFIG, {}, [], tune);
+    try {
+      await daemon.nextPass();
+      expect(tune).toHaveBeenCalledTimes(1);
+      // No systemctl call (a pass asks for the units' states) had been made when the settings were applied.
+      expect(callsWhenTuned).toBe(before);
+    } finally {
+      daemon.stop();
+    }
+    expect(await daemon.exit).toBe(0);
+  });
+
   it("SIGTERM: stops the loop, closes the server and exits 0 within the deadline", async () => {
     makeRegistered(world.host, new Date());
     const daemon = await startDaemon(CONFIG);

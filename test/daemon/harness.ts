@@ -248,12 +248,16 @@ export interface RunningDaemon {
   nextPass: () => Promise<void>;
 }
 
-/** The daemon command in-process (a manual clock, SIGHUP and SIGTERM by hand), with `configText` as its config. */
+/**
+ * The daemon command in-process (a manual clock, SIGHUP and SIGTERM by hand), with `configText` as its config.
+ * `tuneDaemon` stands in for bin.ts's V8 settings (left out, the test process keeps its own).
+ */
 export async function startDaemon(
   world: DaemonWorld,
   configText: string,
   env: Record<string, string> = {},
   args: string[] = [],
+  tuneDaemon?: () => void,
 ): Promise<RunningDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "daemon-config-"));
   const configFile = join(dir, "config.yaml");
@@ -278,6 +282,7 @@ export async function startDaemon(
       lines.push(...text.split("\n").filter((line) => line !== ""));
     },
     host: { system: { uid: () => 0, freeBytes: async () => 50 * 2 ** 30 } },
+    ...(tuneDaemon === undefined ? {} : { tuneDaemon }),
   });
   // JSON log lines; a warning from a register run on start (--register-on-start) is plain text.
   const logs = () =>

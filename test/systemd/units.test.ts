@@ -94,7 +94,7 @@ describe("the agent (daemon) unit", () => {
       .flatMap((line) => systemdWords(line))
       .filter((word) => word.startsWith("NODE_OPTIONS="))
       .map((word) => word.slice("NODE_OPTIONS=".length));
-    expect(options).toEqual(["--max-semi-space-size=1"]);
+    expect(options).toEqual(["--max-semi-space-size=1 --v8-pool-size=1"]);
     // node refuses to start on an option NODE_OPTIONS does not allow (most V8 flags); this one must be taken, and
     // then a burst of allocations leaves the young generation at 2 MiB (two semi-spaces) instead of 32.
     const burst = `let x; for (let i = 0; i < 3e6; i++) x = { i, s: "a" + i };
@@ -111,6 +111,25 @@ describe("the agent (daemon) unit", () => {
     };
     expect(youngWith(options[0] ?? "")).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(youngWith("")).toBeGreaterThan(8 * 1024 * 1024); // the burst does grow it without the cap
+  });
+
+  it("runs V8 with one worker thread instead of four (field notes §9.12)", () => {
+    const [nodeOptions] = values(text, "Environment")
+      .flatMap((line) => systemdWords(line))
+      .filter((word) => word.startsWith("NODE_OPTIONS="))
+      .map((word) => word.slice("NODE_OPTIONS=".length));
+    const threadsWith = (options: string) => {
+      const run = spawnSync(
+        process.execPath,
+        ["-e", 'process.stdout.write(String(require("fs").readdirSync("/proc/self/task").length))'],
+        { env: { ...process.env, NODE_OPTIONS: options }, encoding: "utf8" },
+      );
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      return Number(run.stdout);
+    };
+    // node's own threads, plus V8's platform workers: four by default, one with the unit's options.
+    expect(threadsWith("") - threadsWith(nodeOptions ?? "")).toBe(3);
   });
 
   it("starts after the register unit and never waits for cloud-init (field notes §6.10)", () => {

@@ -15,6 +15,7 @@ export default async function daemon(ctx: Context, raw: Record<string, unknown>)
     throw new UsageError("--activation-file goes with --register-on-start");
   }
   const failpoints = failpointsOf(ctx.deps.env);
+  ctx.deps.tuneDaemon?.();
   return runDaemon(ctx, {
     ...host,
     ...(listen === undefined ? {} : { listen }),
