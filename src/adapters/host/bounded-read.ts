@@ -8,6 +8,8 @@ import { INPUT_FILE_LIMIT, isMissing, refuseUnlessRegular, tooBig } from "./file
 // /proc files, stale for a file still growing). The buffer starts at the size the file claims, not at the limit:
 // a pass of the daemon reads a dozen small files, and a zero-filled 1 MiB buffer for each was most of the
 // reading's cost (field notes §9.10).
+// Reading the tail of a file (a log for a support bundle) is bounded the other way: a regular file of any size,
+// of which only the last bytes are read.
 
 /** How an input file is opened: read-only, never blocking (a FIFO), never becoming a controlling terminal. */
 export const OPEN_INPUT_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -71,4 +73,27 @@ export function readTextFileSync(file: string, limit = INPUT_FILE_LIMIT): string
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The last `maxBytes` of the open `handle` (a regular file of any size, else ENOTREG or EISDIR), starting at a whole
+ * line when older content was left out.
+ */
+export async function readTailOfOpenFile(
+  handle: FileHandle,
+  maxBytes: number,
+): Promise<{ text: string; size: number; truncated: boolean }> {
+  const stats = await handle.stat();
+  refuseUnlessRegular(stats, Number.MAX_SAFE_INTEGER);
+  const start = Math.max(0, stats.size - maxBytes);
+  const buffer = Buffer.alloc(Math.min(stats.size, maxBytes));
+  let length = 0;
+  while (length < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, start + length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  let text = buffer.subarray(0, length).toString("utf8");
+  if (start > 0) text = text.slice(text.indexOf("\n") + 1);
+  return { text, size: stats.size, truncated: start > 0 };
 }

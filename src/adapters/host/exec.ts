@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import { monotonicMs } from "../../util/clock.ts";
 import type { Redactor } from "../../util/redact.ts";
+import { killGroup, scheduleGroupKill, signalGroup } from "./process-group.ts";
 
 export type OutputStream = "stdout" | "stderr";
 
@@ -58,8 +59,6 @@ export class CommandStartError extends Error {
     super(message);
   }
 }
-
-const DEFAULT_KILL_GRACE_MS = 2_000;
 
 /** How the command ended, before the adapter scrubs and shapes it. */
 interface Ended {
@@ -218,34 +217,4 @@ async function streamed(
     return { ...base, startError: { code: result.code, message: cause } };
   });
   return { pid: subprocess.pid, ended };
-}
-
-/** SIGTERM the whole group now, then SIGKILL it after the grace period (the timer does not hold the process). */
-function killGroup(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS): void {
-  if (pid === undefined) return;
-  signalGroup(pid, "SIGTERM");
-  setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs).unref();
-}
-
-/** On timeout, SIGTERM the whole group, then SIGKILL it after the grace period. Returns a canceller. */
-function scheduleGroupKill(pid: number | undefined, options: RunOptions, onTimeout: () => void): () => void {
-  if (pid === undefined) return () => {};
-  let graceTimer: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    onTimeout();
-    signalGroup(pid, "SIGTERM");
-    graceTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-  }, options.timeoutMs);
-  return () => {
-    clearTimeout(timer);
-    clearTimeout(graceTimer);
-  };
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal); // a negative pid addresses the process group the child leads
-  } catch {
-    // ESRCH: every process in the group has already exited.
-  }
 }

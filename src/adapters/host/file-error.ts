@@ -1,4 +1,5 @@
-// Why a host file operation failed (named path, plain cause, a fix), and which input files are refused unread.
+// Why a host file operation failed (named path, plain cause, a fix), which input files are refused unread, and the
+// two small helpers every HostFs operation uses on a low-level error.
 import type { Stats } from "node:fs";
 import { OperationError } from "../../errors.ts";
 
@@ -74,4 +75,19 @@ export function refuseUnlessRegular(stats: Stats, limit: number): void {
     throw Object.assign(new Error(`it is ${describeKind(stats)}, not a regular file`), { code: "ENOTREG" });
   }
   if (stats.size > limit) throw tooBig(limit);
+}
+
+/** A low-level error as a HostFileError naming `realPath` (one that already is one passes through). */
+export function asHostFileError(action: string, realPath: string, error: unknown): HostFileError {
+  return error instanceof HostFileError ? error : new HostFileError(action, realPath, error);
+}
+
+/** Resolves to undefined instead of rejecting when the path does not exist. */
+export async function ifExists<T>(pending: Promise<T>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
 }

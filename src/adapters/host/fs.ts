@@ -1,20 +1,13 @@
 import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import path from "node:path";
-import { crypto } from "../../util/builtins.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
-import { OPEN_INPUT_FLAGS, readOpenFile } from "./bounded-read.ts";
-import { HostFileError, INPUT_FILE_LIMIT, isMissing, refuseUnlessRegular } from "./file-error.ts";
+import { OPEN_INPUT_FLAGS, readOpenFile, readTailOfOpenFile } from "./bounded-read.ts";
+import { type HostFsFaults, tempNameFor, writeNewFile, writeThenRename } from "./durable-write.ts";
+import { asHostFileError, INPUT_FILE_LIMIT, ifExists, isMissing } from "./file-error.ts";
 
+export type { HostFsFaults } from "./durable-write.ts";
 export { HostFileError, INPUT_FILE_LIMIT } from "./file-error.ts";
-
-/**
- * Test hooks: `beforeWrite` runs on the real path of each file about to receive content and may throw an
- * errno-style error, so a full disk (ENOSPC) or a read-only file system (EROFS) can be simulated.
- */
-export interface HostFsFaults {
-  beforeWrite?(realPath: string): void;
-}
 
 export interface WriteFileOptions {
   /** Permission bits the file must end up with, regardless of the umask (e.g. 0o600). */
@@ -99,22 +92,9 @@ export class HostFs {
           code: "ENOTREG",
         });
       }
-      const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW;
-      const handle = await fsp.open(target, flags);
+      const handle = await fsp.open(target, OPEN_INPUT_FLAGS | constants.O_NOFOLLOW);
       try {
-        const stats = await handle.stat();
-        refuseUnlessRegular(stats, Number.MAX_SAFE_INTEGER);
-        const start = Math.max(0, stats.size - maxBytes);
-        const buffer = Buffer.alloc(Math.min(stats.size, maxBytes));
-        let length = 0;
-        while (length < buffer.length) {
-          const { bytesRead } = await handle.read(buffer, length, buffer.length - length, start + length);
-          if (bytesRead === 0) break;
-          length += bytesRead;
-        }
-        let text = buffer.subarray(0, length).toString("utf8");
-        if (start > 0) text = text.slice(text.indexOf("\n") + 1);
-        return { text, size: stats.size, truncated: start > 0 };
+        return await readTailOfOpenFile(handle, maxBytes);
       } finally {
         await handle.close();
       }
@@ -320,76 +300,5 @@ export class HostFs {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw error;
       }
     }
-  }
-}
-
-function tempNameFor(target: string): string {
-  return path.join(
-    path.dirname(target),
-    `.${path.basename(target)}.tmp-${crypto().randomBytes(6).toString("hex")}`,
-  );
-}
-
-async function writeThenRename(
-  target: string,
-  content: Buffer,
-  mode: number,
-  faults: HostFsFaults,
-): Promise<void> {
-  const dir = path.dirname(target);
-  const temp = tempNameFor(target);
-  try {
-    await writeNewFile(temp, content, mode, faults);
-    await fsp.rename(temp, target);
-  } catch (error) {
-    await fsp.rm(temp, { force: true });
-    throw error;
-  }
-  await fsyncPath(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-}
-
-/** Creates the file exclusively, sets its mode before writing (umask-proof), writes and fsyncs it. */
-async function writeNewFile(
-  file: string,
-  content: Buffer,
-  mode: number,
-  faults: HostFsFaults,
-): Promise<void> {
-  const handle = await fsp.open(
-    file,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-    0o600 & mode,
-  );
-  try {
-    await handle.chmod(mode);
-    faults.beforeWrite?.(file);
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fsyncPath(file: string, flags: number): Promise<void> {
-  const handle = await fsp.open(file, flags);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** A low-level error as a HostFileError naming `realPath` (one that already is one passes through). */
-function asHostFileError(action: string, realPath: string, error: unknown): HostFileError {
-  return error instanceof HostFileError ? error : new HostFileError(action, realPath, error);
-}
-
-/** Resolves to undefined instead of rejecting when the path does not exist. */
-async function ifExists<T>(pending: Promise<T>): Promise<T | undefined> {
-  try {
-    return await pending;
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
   }
 }
