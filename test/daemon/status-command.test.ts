@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { cli } from "../support/cli.ts";
 import { expectNotPrinted } from "../support/secrets.ts";
 import {
@@ -47,8 +47,14 @@ describe("status", () => {
 
   it("exit 1 with the failing checks (JSON), and never repairs what it sees", async () => {
     stopUnit(world.host, "docker");
-    const run = await cli(["status", ...hostFlags(), "--no-daemon", "--output", "json"], world.env, { host });
+    const tuneDaemon = vi.fn();
+    const run = await cli(["status", ...hostFlags(), "--no-daemon", "--output", "json"], world.env, {
+      host,
+      tuneDaemon,
+    });
     expect(run.code).toBe(1);
+    // Probing once is no daemon: the process keeps V8's defaults (src/daemon/runtime.ts is the daemon's alone).
+    expect(tuneDaemon).not.toHaveBeenCalled();
     const document = JSON.parse(run.stdout);
     expect(document).toMatchObject({ ok: false, ready: false, source: "probed now", cluster: CLUSTER });
     expect(document.checks.find((c: { name: string }) => c.name === "docker-unit")).toMatchObject({

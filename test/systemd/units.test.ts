@@ -38,6 +38,14 @@ function values(text: string, key: string): string[] {
   return [...text.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((match) => match[1] as string);
 }
 
+/** The NODE_OPTIONS values the unit's Environment= lines set. */
+function nodeOptions(text: string): string[] {
+  return values(text, "Environment")
+    .flatMap((line) => systemdWords(line))
+    .filter((word) => word.startsWith("NODE_OPTIONS="))
+    .map((word) => word.slice("NODE_OPTIONS=".length));
+}
+
 /** A systemd time span in seconds ("30s", "1min 30s", "90"): the forms this project's units use. */
 function seconds(span: string): number {
   let total = 0;
@@ -90,10 +98,7 @@ describe("the agent (daemon) unit", () => {
   });
 
   it("caps V8's young generation through NODE_OPTIONS, which node accepts (field notes §9.8)", () => {
-    const options = values(text, "Environment")
-      .flatMap((line) => systemdWords(line))
-      .filter((word) => word.startsWith("NODE_OPTIONS="))
-      .map((word) => word.slice("NODE_OPTIONS=".length));
+    const options = nodeOptions(text);
     expect(options).toEqual(["--max-semi-space-size=1 --v8-pool-size=1"]);
     // node refuses to start on an option NODE_OPTIONS does not allow (most V8 flags); this one must be taken, and
     // then a burst of allocations leaves the young generation at 2 MiB (two semi-spaces) instead of 32.
@@ -114,10 +119,7 @@ describe("the agent (daemon) unit", () => {
   });
 
   it("runs V8 with one worker thread instead of four (field notes §9.12)", () => {
-    const [nodeOptions] = values(text, "Environment")
-      .flatMap((line) => systemdWords(line))
-      .filter((word) => word.startsWith("NODE_OPTIONS="))
-      .map((word) => word.slice("NODE_OPTIONS=".length));
+    const [unitOptions] = nodeOptions(text);
     const threadsWith = (options: string) => {
       const run = spawnSync(
         process.execPath,
@@ -129,7 +131,7 @@ describe("the agent (daemon) unit", () => {
       return Number(run.stdout);
     };
     // node's own threads, plus V8's platform workers: four by default, one with the unit's options.
-    expect(threadsWith("") - threadsWith(nodeOptions ?? "")).toBe(3);
+    expect(threadsWith("") - threadsWith(unitOptions ?? "")).toBe(3);
   });
 
   it("starts after the register unit and never waits for cloud-init (field notes §6.10)", () => {
