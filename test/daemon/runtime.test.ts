@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { nodeOf, PRODUCTION_NODE } from "../../bench/unit-env.ts";
 import { DAEMON_V8_FLAGS } from "../../src/daemon/runtime.ts";
 
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const RUNTIME = fileURLToPath(new URL("../../src/daemon/runtime.ts", import.meta.url));
 const MARK = "-- tuned --";
 
@@ -34,7 +35,7 @@ function baselineCompilesAfterTuning(node: string, tuned: boolean): number {
       script,
       tuned ? "tuned" : "plain",
     ],
-    { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
+    { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, cwd: REPO },
   );
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);

@@ -1,5 +1,5 @@
 // Why a host file operation failed (named path, plain cause, a fix), which input files are refused unread, and the
-// two small helpers every HostFs operation uses on a low-level error.
+// two small helpers most HostFs operations use on a low-level error.
 import type { Stats } from "node:fs";
 import { OperationError } from "../../errors.ts";
 
