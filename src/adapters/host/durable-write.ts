@@ -1,7 +1,8 @@
 // How HostFs writes a file so that a crash, a signal or a full disk leaves the old content or the new one, never a
 // mix, an empty file or a file with looser permissions: the content goes to a new file in the same folder whose mode
 // is set before anything is written, is fsynced, and only then takes the target's name (rename, or a hard link
-// where the name must not be replaced); the folder is fsynced after a rename.
+// where the name must not be replaced); the folder is fsynced after a rename. A backup of the old content is such a
+// new file too, under a name of its own.
 import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import path from "node:path";
@@ -61,6 +62,29 @@ export async function writeNewFile(
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Keeps `content` (a file's previous content) as `<target>.bak.<time>`, a new file that never replaces another
+ * backup: a second one in the same second gets `.1`, `.2`, ... after the time.
+ */
+export async function writeBackup(
+  target: string,
+  content: Buffer,
+  mode: number,
+  now: Date,
+  faults: HostFsFaults,
+): Promise<void> {
+  const stamp = now.toISOString().replace(/[-:]/g, "");
+  for (let attempt = 0; ; attempt++) {
+    const candidate = `${target}.bak.${stamp}${attempt === 0 ? "" : `.${attempt}`}`;
+    try {
+      await writeNewFile(candidate, content, mode, faults);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw error;
+    }
   }
 }
 

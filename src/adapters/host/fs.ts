@@ -3,7 +3,13 @@ import * as fsp from "node:fs/promises";
 import path from "node:path";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import { OPEN_INPUT_FLAGS, readOpenFile, readTailOfOpenFile } from "./bounded-read.ts";
-import { type HostFsFaults, tempNameFor, writeNewFile, writeThenRename } from "./durable-write.ts";
+import {
+  type HostFsFaults,
+  tempNameFor,
+  writeBackup,
+  writeNewFile,
+  writeThenRename,
+} from "./durable-write.ts";
 import { asHostFileError, INPUT_FILE_LIMIT, ifExists, isMissing } from "./file-error.ts";
 
 export type { HostFsFaults } from "./durable-write.ts";
@@ -151,7 +157,7 @@ export class HostFs {
       }
       if (previous !== undefined && options.backup) {
         // Never looser than either the old or the new file: the old one may hold a secret too.
-        await this.#writeBackup(target, previous, previousMode & options.mode);
+        await writeBackup(target, previous, previousMode & options.mode, this.#clock.now(), this.#faults);
       }
       await writeThenRename(target, next, options.mode, this.#faults);
       return true;
@@ -287,18 +293,5 @@ export class HostFs {
   /** Entry names in the folder, sorted; empty when the folder does not exist. */
   async list(hostPath: string): Promise<string[]> {
     return ((await ifExists(fsp.readdir(this.resolve(hostPath)))) ?? []).sort();
-  }
-
-  async #writeBackup(target: string, content: Buffer, mode: number): Promise<void> {
-    const stamp = this.#clock.now().toISOString().replace(/[-:]/g, "");
-    for (let attempt = 0; ; attempt++) {
-      const candidate = `${target}.bak.${stamp}${attempt === 0 ? "" : `.${attempt}`}`;
-      try {
-        await writeNewFile(candidate, content, mode, this.#faults);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw error;
-      }
-    }
   }
 }
