@@ -1,7 +1,8 @@
+import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CommandStartError, type OutputStream, run } from "../../../src/adapters/host/exec.ts";
 import { Redactor } from "../../../src/util/redact.ts";
 
@@ -16,6 +17,40 @@ async function isAlive(pid: number): Promise<boolean> {
   }
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
   return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+}
+
+/**
+ * Whether `pid` has ended within 5 s. A signal is delivered when the kernel next schedules its target, so a process
+ * of the killed group can still be running for a moment after the command's result is in, most of all a grandchild
+ * that holds none of the command's pipes. Polls on setImmediate (setTimeout may be faked).
+ */
+async function ends(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 5_000;
+  while (await isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return true;
+}
+
+/**
+ * The text `file` holds once the script has written it whole (a line). Polls on setImmediate, so it works while
+ * setTimeout is faked: the timeout tests fire the adapter's timer only once the script is where the test needs it,
+ * however long a loaded machine takes to start bash.
+ */
+async function whenWritten(file: string): Promise<string> {
+  for (;;) {
+    const text = await readFile(file, "utf8").catch(() => "");
+    if (text.endsWith("\n")) return text;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The signals a process ignores, from /proc/PID/status (SigIgn, a hex mask: bit N-1 is signal N). */
+async function ignoresSignal(pid: number, signal: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const mask = BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0"}`);
+  return (mask & (1n << BigInt(signal - 1))) !== 0n;
 }
 
 // Captured output goes through node:child_process, streamed lines through execa: every behaviour holds for both.
@@ -34,8 +69,11 @@ describe.each(WAYS)("run, output %s", (_way, way) => {
     dir = await mkdtemp(path.join(tmpdir(), "exec-test-"));
   });
   afterEach(async () => {
+    vi.useRealTimers();
     await rm(dir, { recursive: true, force: true });
   });
+  // Only the adapter's timers: the polling above and the child processes' I/O run on real time.
+  const fakeTimers = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
 
   it("returns a failing command's exit code and output as data instead of throwing", async () => {
     const result = await run("bash", ["-c", "echo out; echo err >&2; exit 3"], {
@@ -81,49 +119,76 @@ describe.each(WAYS)("run, output %s", (_way, way) => {
   });
 
   it("kills the whole process group on timeout, grandchildren included", async () => {
+    fakeTimers();
     const pidfile = path.join(dir, "pid");
-    const result = await run("bash", ["-c", `sleep 30 & echo $! > ${pidfile}; wait`], {
+    const running = run("bash", ["-c", `sleep 30 & echo $! > ${pidfile}; wait`], {
       timeoutMs: 300,
       killGraceMs: 300,
       redactor,
       ...way,
     });
+    const grandchild = Number(await whenWritten(pidfile));
+    expect(grandchild).toBeGreaterThan(0);
+    expect(await isAlive(grandchild)).toBe(true);
+    vi.advanceTimersByTime(299);
+    expect(await isAlive(grandchild)).toBe(true);
+    vi.advanceTimersByTime(1);
+    const result = await running;
     expect(result.timedOut).toBe(true);
     expect(result.signal).toBe("SIGTERM");
     expect(result.exitCode).toBe(143);
     expect(result.durationMs).toBeLessThan(5_000);
-    const grandchild = Number(await readFile(pidfile, "utf8"));
-    expect(grandchild).toBeGreaterThan(0);
-    expect(await isAlive(grandchild)).toBe(false);
+    expect(await ends(grandchild)).toBe(true);
   });
 
   it("kills a grandchild that no longer shares the command's output pipes", async () => {
+    fakeTimers();
     const pidfile = path.join(dir, "pid");
     const script = `sleep 30 >/dev/null 2>&1 & echo $! > ${pidfile}; wait`;
-    const result = await run("bash", ["-c", script], { timeoutMs: 300, killGraceMs: 300, redactor, ...way });
-    expect(result.timedOut).toBe(true);
-    expect(await isAlive(Number(await readFile(pidfile, "utf8")))).toBe(false);
+    const running = run("bash", ["-c", script], { timeoutMs: 300, killGraceMs: 300, redactor, ...way });
+    const grandchild = Number(await whenWritten(pidfile));
+    vi.advanceTimersByTime(300);
+    expect((await running).timedOut).toBe(true);
+    expect(await ends(grandchild)).toBe(true);
   });
 
   it("escalates to SIGKILL when the group ignores SIGTERM", async () => {
-    const result = await run("bash", ["-c", 'trap "" TERM; sleep 30'], {
+    fakeTimers();
+    const pidfile = path.join(dir, "pid");
+    const running = run("bash", ["-c", `trap "" TERM; sleep 30 & echo $! > ${pidfile}; wait`], {
       timeoutMs: 200,
       killGraceMs: 200,
       redactor,
       ...way,
     });
+    const grandchild = Number(await whenWritten(pidfile));
+    expect(await ignoresSignal(grandchild, constants.signals.SIGTERM)).toBe(true);
+    vi.advanceTimersByTime(200); // SIGTERM, which the whole group ignores
+    expect(await isAlive(grandchild)).toBe(true);
+    vi.advanceTimersByTime(200); // the grace is over: SIGKILL
+    const result = await running;
     expect(result).toMatchObject({ timedOut: true, signal: "SIGKILL", exitCode: 137 });
     expect(result.durationMs).toBeLessThan(5_000);
+    expect(await ends(grandchild)).toBe(true);
   });
 
   it("streams each line as it arrives, in order per stream, and keeps the output byte-exact", async () => {
     const seen: Array<[OutputStream, string]> = [];
-    const script = "echo one; sleep 0.05; echo two >&2; sleep 0.05; echo three; printf four";
+    // The script prints a line only once the callback has had the one before (it creates seen-N): each line is
+    // handed over while the command still runs, in the order printed, stdout and stderr alike.
+    const script =
+      'seen() { until [ -e "$DIR/seen-$1" ]; do sleep 0.01; done; }; ' +
+      "echo one; seen 1; echo two >&2; seen 2; echo three; seen 3; printf four";
     const result = await run("bash", ["-c", script], {
-      timeoutMs: 5_000,
+      timeoutMs: 30_000,
       redactor,
-      onLine: (stream, line) => seen.push([stream, line]),
+      env: { DIR: dir },
+      onLine: (stream, line) => {
+        seen.push([stream, line]);
+        writeFileSync(path.join(dir, `seen-${seen.length}`), "");
+      },
     });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false });
     expect(seen).toEqual([
       ["stdout", "one"],
       ["stderr", "two"],
@@ -180,6 +245,6 @@ describe.each(WAYS)("run, output %s", (_way, way) => {
     abort.abort();
     const result = await running;
     expect(result).toMatchObject({ cancelled: true, timedOut: false, signal: "SIGTERM", exitCode: 143 });
-    expect(await isAlive(Number(await readFile(pidfile, "utf8")))).toBe(false);
+    expect(await ends(Number(await readFile(pidfile, "utf8")))).toBe(true);
   });
 });
