@@ -241,21 +241,37 @@ describe.each(WAYS)("run, output %s", (_way, way) => {
     expect(extended.stdout).toBe(`${process.env.HOME ?? "none"} hi\n`);
   });
 
+  // Neither the timeout nor the SIGKILL after the grace can end these runs within a test's time: only what
+  // cancelling does at once.
+  const uncapped = { timeoutMs: 60_000, killGraceMs: 60_000 };
+
   it("cancels on the signal: the group gets SIGTERM, the result says cancelled", async () => {
     const pidfile = path.join(dir, "pid");
     const abort = new AbortController();
+    // The grandchild holds the command's output pipes: the run ends only once SIGTERM has reached it too.
     const running = run("bash", ["-c", `sleep 30 & echo $! > ${pidfile}; wait`], {
-      timeoutMs: 30_000,
-      killGraceMs: 300,
+      ...uncapped,
       redactor,
       signal: abort.signal,
       ...way,
     });
-    while ((await readFile(pidfile, "utf8").catch(() => "")) === "")
-      await new Promise((r) => setTimeout(r, 10));
+    const grandchild = Number(await whenWritten(pidfile));
     abort.abort();
     const result = await running;
     expect(result).toMatchObject({ cancelled: true, timedOut: false, signal: "SIGTERM", exitCode: 143 });
-    expect(await ends(Number(await readFile(pidfile, "utf8")))).toBe(true);
+    expect(await ends(grandchild)).toBe(true);
+  });
+
+  it("kills what of a cancelled group ignores SIGTERM as soon as the command itself has ended", async () => {
+    const pidfile = path.join(dir, "pid");
+    const abort = new AbortController();
+    // The subshell writes its pid once it ignores SIGTERM, then becomes the sleep (which keeps ignoring it).
+    const script = `( trap "" TERM; echo $BASHPID > ${pidfile}; exec sleep 30 ) >/dev/null 2>&1 & wait`;
+    const running = run("bash", ["-c", script], { ...uncapped, redactor, signal: abort.signal, ...way });
+    const grandchild = Number(await whenWritten(pidfile));
+    expect(await ignoresSignal(grandchild, constants.signals.SIGTERM)).toBe(true);
+    abort.abort();
+    expect(await running).toMatchObject({ cancelled: true, signal: "SIGTERM" });
+    expect(await ends(grandchild)).toBe(true);
   });
 });
