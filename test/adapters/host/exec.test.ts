@@ -20,32 +20,36 @@ async function isAlive(pid: number): Promise<boolean> {
 }
 
 /**
- * Whether `pid` has ended within 5 s. A signal is delivered when the kernel next schedules its target, so a process
- * of the killed group can still be running for a moment after the command's result is in, most of all a grandchild
- * that holds none of the command's pipes. Polls on setImmediate (setTimeout may be faked).
- */
-async function ends(pid: number): Promise<boolean> {
-  const deadline = Date.now() + 5_000;
-  while (await isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return true;
-}
-
-/**
- * The text `file` holds once the script has written it whole (a line). Polls on setImmediate, so it works while
+ * What `probe` gives once it gives something, or undefined after `ms`. Polls on setImmediate, so it works while
  * setTimeout is faked: the timeout tests fire the adapter's timer only once the script is where the test needs it,
  * however long a loaded machine takes to start bash.
  */
-async function whenWritten(file: string): Promise<string> {
-  const deadline = Date.now() + 10_000;
+async function poll<T>(probe: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
   for (;;) {
-    const text = await readFile(file, "utf8").catch(() => "");
-    if (text.endsWith("\n")) return text;
-    if (Date.now() > deadline) throw new Error(`${file} was not written within 10 s`);
+    const value = await probe();
+    if (value !== undefined || Date.now() > deadline) return value;
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/**
+ * Whether `pid` has ended within 5 s. A signal is delivered when the kernel next schedules its target, so a process
+ * of the killed group can still be running for a moment after the command's result is in, most of all a grandchild
+ * that holds none of the command's pipes.
+ */
+async function ends(pid: number): Promise<boolean> {
+  return (await poll(async () => ((await isAlive(pid)) ? undefined : true), 5_000)) ?? false;
+}
+
+/** The text `file` holds once the script has written it whole (a line); throws after 10 s. */
+async function whenWritten(file: string): Promise<string> {
+  const text = await poll(async () => {
+    const text = await readFile(file, "utf8").catch(() => "");
+    return text.endsWith("\n") ? text : undefined;
+  }, 10_000);
+  if (text === undefined) throw new Error(`${file} was not written within 10 s`);
+  return text;
 }
 
 /** The signals a process ignores, from /proc/PID/status (SigIgn, a hex mask: bit N-1 is signal N). */
@@ -185,8 +189,8 @@ describe.each(WAYS)("run, output %s", (_way, way) => {
 
   it("streams each line as it arrives, in order per stream, and keeps the output byte-exact", async () => {
     const seen: Array<[OutputStream, string]> = [];
-    // The script prints a line only once the callback has had the one before (the callback creates seen-N): each line is
-    // handed over while the command still runs, in the order printed, stdout and stderr alike.
+    // The script prints a line only once the callback has had the one before (the callback creates seen-N): each
+    // line is handed over while the command still runs, in the order printed, stdout and stderr alike.
     const script =
       'seen() { until [ -e "$DIR/seen-$1" ]; do sleep 0.01; done; }; ' +
       "echo one; seen 1; echo two >&2; seen 2; echo three; seen 3; printf four";
