@@ -146,43 +146,42 @@ const tools = inProcessTools(realRun);
 let logLines = 0;
 const logsByMessage: Record<string, number> = {};
 const lastLogs: string[] = [];
-const exitCode = await runCli(
-  ["daemon", "--root", spec.root, "--ecs-agent-url", spec.ecsAgentUrl, "--listen", "127.0.0.1:0"],
-  {
-    env: process.env,
-    clock,
-    signal: stop.signal,
-    stdout: () => {},
-    stderr: (text) => {
-      for (const line of text.split("\n")) {
-        if (line === "") continue;
-        logLines += 1;
-        lastLogs.push(line);
-        if (lastLogs.length > 5) lastLogs.shift();
-        let entry: { msg?: unknown; listen?: unknown } = {};
-        try {
-          entry = JSON.parse(line) as typeof entry;
-        } catch {
-          // not JSON: counted under "(text)"
-        }
-        const msg = typeof entry.msg === "string" ? entry.msg : "(text)";
-        logsByMessage[msg] = (logsByMessage[msg] ?? 0) + 1;
-        if (msg === "serving") send({ event: "serving", listen: String(entry.listen) });
+// No top-level await: the bundle's chunks are CommonJS (scripts/bundle.mjs).
+void runCli(["daemon", "--root", spec.root, "--ecs-agent-url", spec.ecsAgentUrl, "--listen", "127.0.0.1:0"], {
+  env: process.env,
+  clock,
+  signal: stop.signal,
+  stdout: () => {},
+  stderr: (text) => {
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      logLines += 1;
+      lastLogs.push(line);
+      if (lastLogs.length > 5) lastLogs.shift();
+      let entry: { msg?: unknown; listen?: unknown } = {};
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        // not JSON: counted under "(text)"
       }
-    },
-    host: { system: { uid: () => 0 }, run: tools },
-    // As bin.ts runs the daemon: with its V8 flags.
-    tuneDaemon: tuneDaemonRuntime,
+      const msg = typeof entry.msg === "string" ? entry.msg : "(text)";
+      logsByMessage[msg] = (logsByMessage[msg] ?? 0) + 1;
+      if (msg === "serving") send({ event: "serving", listen: String(entry.listen) });
+    }
   },
-);
-send({
-  event: "done",
-  exitCode,
-  cycles: loop?.status().passes ?? 0,
-  rotations,
-  fallbackExecs: tools.fallbacks(),
-  logLines,
-  logsByMessage,
-  lastLogs,
+  host: { system: { uid: () => 0 }, run: tools },
+  // As bin.ts runs the daemon: with its V8 flags.
+  tuneDaemon: tuneDaemonRuntime,
+}).then((exitCode) => {
+  send({
+    event: "done",
+    exitCode,
+    cycles: loop?.status().passes ?? 0,
+    rotations,
+    fallbackExecs: tools.fallbacks(),
+    logLines,
+    logsByMessage,
+    lastLogs,
+  });
+  process.exit(0);
 });
-process.exit(0);

@@ -9,8 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { BUNDLE_OPTIONS } from "../scripts/bundle-options.mjs";
+import { buildBundle } from "../scripts/bundle.mjs";
 import { dropSdkNodeVersionWarning } from "../src/util/warnings.ts";
 import { CLUSTER, makeRegistered, REGION } from "../test/daemon/harness.ts";
 import { DEFAULT_CREDENTIALS, type Emulator, startEmulator } from "../test/emulator/index.ts";
@@ -30,12 +29,15 @@ const ROTATE_EVERY = Math.round(1800 / INTERVAL_S);
 const MB = 1024 * 1024;
 const SOAK_DEADLINE_MS = 10 * 60_000;
 
-/** The soak's entry bundled as the daemon ships (ESM, split chunks, minified), so node runs it without a loader. */
+/**
+ * The soak's entry bundled as the daemon ships (an entry that loads minified CommonJS chunks with the code cache:
+ * scripts/bundle.mjs), so node runs it as it runs the agent.
+ */
 async function bundleSoak(outdir: string): Promise<string> {
-  await build({
-    ...BUNDLE_OPTIONS,
-    absWorkingDir: ROOT,
-    entryPoints: { "daemon-soak": resolve(ROOT, "bench/daemon-soak.ts") },
+  await buildBundle({
+    root: ROOT,
+    main: resolve(ROOT, "bench/daemon-soak.ts"),
+    entry: "daemon-soak",
     outdir,
   });
   return join(outdir, "daemon-soak.mjs");

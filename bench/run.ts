@@ -19,7 +19,7 @@ const rows: Row[] = [];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 
 // 1. Start-up cost of the bundle: --version must not pay for the AWS SDK. On this Node and on Node 22 (production
-// runs 22/24), whose compile cache the bundle turns on: the warm-up run fills it, as an operator's first run does.
+// runs 22/24), with the bundle's code cache (src/boot/): the warm-up run fills it, as an operator's first run does.
 /** One start-up row: --version on `node` against `node -e 0` on the same binary. */
 function startupRow(
   node: string,
@@ -50,7 +50,7 @@ rows.push(
 );
 rows.push(startupRow(node22, "Node 22", 1.5));
 rows.push(
-  startupRow(node22, "Node 22, no compile cache", undefined, {
+  startupRow(node22, "Node 22, no code cache", undefined, {
     ...plainEnv(),
     NODE_DISABLE_COMPILE_CACHE: "1",
   }),

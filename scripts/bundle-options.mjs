@@ -88,28 +88,38 @@ const yamlAsEsm = {
   },
 };
 
-/** @type {import("esbuild").BuildOptions} */
-export const BUNDLE_OPTIONS = {
-  entryNames: "[name]",
-  chunkNames: "chunks/[name]-[hash]",
-  // .mjs everywhere: a copy of dist/ runs as ESM without a package.json saying "type": "module".
-  outExtension: { ".js": ".mjs" },
-  // The AWS SDK ships CommonJS as "main" and ESM as "module". A dynamic import() of a CommonJS chunk would
-  // only have a default export (esbuild cannot split CommonJS named exports); ESM keeps the named ones.
-  mainFields: ["module", "main"],
+/** What the chunks' build and the entry's share: one runtime, minified, warnings shown. */
+const COMMON = {
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20.19",
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  plugins: [deferred, builtinsWithoutFacade, yamlAsEsm],
-  banner: {
-    // Bundled CommonJS packages (commander, pino, execa's cross-spawn) require() Node built-ins, and in ESM
-    // output esbuild's require shim needs a real require. Every file gets one (esbuild picks the chunk that
-    // holds the shim), from process.getBuiltinModule, for the reason above.
-    js: 'const require=process.getBuiltinModule("node:module").createRequire(import.meta.url);',
-  },
 };
+
+/**
+ * The options of the chunks' build (scripts/bundle.mjs): ES modules split at the sources' dynamic import()s,
+ * written as .cjs, which bundle.mjs then turns into CommonJS one file at a time.
+ * @type {import("esbuild").BuildOptions}
+ */
+export const BUNDLE_OPTIONS = {
+  ...COMMON,
+  entryNames: "chunks/[name]-[hash]",
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".cjs" },
+  // The AWS SDK ships CommonJS as "main" and ESM as "module". A dynamic import() of a CommonJS chunk would
+  // only have a default export (esbuild cannot split CommonJS named exports); ESM keeps the named ones.
+  mainFields: ["module", "main"],
+  splitting: true,
+  plugins: [deferred, builtinsWithoutFacade, yamlAsEsm],
+  // Bundled CommonJS packages (commander, pino, execa's cross-spawn) require() Node built-ins: esbuild's require
+  // shim calls the `require` each chunk gets from the loader (src/boot/loader.ts), which gives built-ins only.
+};
+
+/**
+ * The options of the entry's build: one ES module, the loader and the code cache (src/boot/).
+ * @type {import("esbuild").BuildOptions}
+ */
+export const ENTRY_OPTIONS = { ...COMMON, plugins: [builtinsWithoutFacade] };

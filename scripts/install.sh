@@ -204,7 +204,7 @@ if [ ! -f "$entry" ]; then
   fail_usage "$entry is missing: run npm run build first"
 fi
 chunks=()
-for file in "$src"/dist/chunks/*.mjs; do
+for file in "$src"/dist/chunks/*.cjs; do
   [ -f "$file" ] && chunks+=("$file")
 done
 [ "${#chunks[@]}" -gt 0 ] || fail_usage "$src/dist/chunks has no chunks: run npm run build first"

@@ -29,15 +29,15 @@ json_check() {
 tmp="$(mktemp -d)"
 trap 'kill "${emulator_pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-# The compile cache: a private directory (0700) in TMPDIR, filled by a run; a symlink in its place is not followed.
+# The code cache: a private directory (0700) in TMPDIR, filled by a run; a symlink in its place is not followed.
 mkdir "$tmp/t1" "$tmp/t2" "$tmp/elsewhere"
-cache_name="ecs-anywhere-agent-$(id -u)-compile-cache"
+cache_name="ecs-anywhere-agent-$(id -u)-code-cache"
 TMPDIR="$tmp/t1" "$runtime" "$bundle" --version >/dev/null
-[ "$(stat -c %a "$tmp/t1/$cache_name")" = 700 ] || { echo "the compile cache is not a 0700 directory" >&2; exit 1; }
-[ -n "$(ls -A "$tmp/t1/$cache_name")" ] || { echo "the compile cache stayed empty" >&2; exit 1; }
+[ "$(stat -c %a "$tmp/t1/$cache_name")" = 700 ] || { echo "the code cache is not a 0700 directory" >&2; exit 1; }
+[ -n "$(ls -A "$tmp/t1/$cache_name")" ] || { echo "the code cache stayed empty" >&2; exit 1; }
 ln -s "$tmp/elsewhere" "$tmp/t2/$cache_name"
 TMPDIR="$tmp/t2" "$runtime" "$bundle" --version >/dev/null
-[ -z "$(ls -A "$tmp/elsewhere")" ] || { echo "the compile cache followed a symlink" >&2; exit 1; }
+[ -z "$(ls -A "$tmp/elsewhere")" ] || { echo "the code cache followed a symlink" >&2; exit 1; }
 
 # A config validation exercises the validator and yaml loading; stdout must be exactly one JSON document.
 ECS_ANYWHERE_REGION=eu-west-1 "$runtime" "$bundle" config validate --config /dev/null --output json >"$tmp/validate.json"

@@ -22,7 +22,8 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 // The process's real streams, environment, clock and signals.
-const code = await runCli(process.argv.slice(2), {
+// No top-level await: the bundle's chunks are CommonJS (scripts/bundle.mjs).
+void runCli(process.argv.slice(2), {
   env: process.env,
   clock: systemClock,
   signal: cancel.signal,
@@ -36,5 +37,6 @@ const code = await runCli(process.argv.slice(2), {
   ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+}).then((code) => {
+  process.exitCode = code;
 });
-process.exitCode = code;

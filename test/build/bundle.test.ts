@@ -1,8 +1,20 @@
-// The shipped bundle (built by `npm run build`, which `npm test` runs first; see scripts/build.mjs): an entry and
-// chunks split at the sources' dynamic import()s, so --version and --help load only the CLI parser and each
-// command loads its own code (the AWS SDK above all) when it runs. Nothing is compiled from strings.
+// The shipped bundle (built by `npm run build`, which `npm test` runs first; see scripts/bundle.mjs): an entry and
+// CommonJS chunks split at the sources' dynamic import()s, so --version and --help load only the CLI parser and
+// each command loads its own code (the AWS SDK above all) when it runs; the entry loads them with V8's code cache.
+// Nothing is compiled from strings but the chunks' files.
 import { spawn } from "node:child_process";
-import { access, cp, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  access,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -62,33 +74,36 @@ describe("the bundle", () => {
 
   it("is an executable entry with a node shebang, and chunks beside it", async () => {
     expect(files).toContain(ENTRY);
-    for (const file of files) expect(file === ENTRY || /^chunks\/[\w-]+\.mjs$/.test(file)).toBe(true);
+    for (const file of files) expect(file === ENTRY || /^chunks\/[\w-]+\.cjs$/.test(file)).toBe(true);
     expect((await readFile(BUNDLE, "utf8")).startsWith("#!/usr/bin/env node\n")).toBe(true);
     expect((await stat(BUNDLE)).mode & 0o111).toBe(0o111);
   });
 
   // An ES import of a built-in makes Node 22 build its ES module facade, which reads every export, lazy ones too:
   // node:http's WebSocket alone loads undici, TLS, HTTP/2 and zlib (scripts/bundle-options.mjs).
-  it("imports its own chunks and requires Node built-ins, never imports one", async () => {
+  it("its chunks require their own chunks and Node built-ins only; the entry imports nothing and names the CLI's chunk", async () => {
     const seen: { specifier: string; by: string }[] = [];
-    for (const file of files) {
+    for (const file of files.filter((name) => name !== ENTRY)) {
       const code = await readFile(join(DIST, file), "utf8");
       const specifiers = moduleSpecifiers(file, code);
       seen.push(...specifiers);
       for (const { specifier, by } of specifiers) {
-        if (isBuiltin(specifier)) {
-          expect(by, `${file} imports ${specifier}`).toBe("require");
-          continue;
-        }
-        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\//);
+        expect(by, `${file} imports ${specifier}`).toBe("require");
+        if (isBuiltin(specifier)) continue;
+        expect(specifier, `${file} requires ${specifier}`).toMatch(/^\.\.?\/[\w-]+\.cjs$/);
         await access(resolve(DIST, dirname(file), specifier));
       }
     }
-    // The parse finds what is there: the entry loads its chunks. The built-ins the sources import come from
+    // The parse finds what is there: chunks require chunks. The built-ins the sources import come from
     // process.getBuiltinModule (node:http among them); CommonJS packages' require() is minified to another name.
-    expect(seen.some(({ specifier }) => specifier.startsWith("./chunks/"))).toBe(true);
+    expect(seen.some(({ specifier }) => /^\.\/[\w-]+\.cjs$/.test(specifier))).toBe(true);
     const texts = await Promise.all(files.map((file) => readFile(join(DIST, file), "utf8")));
     expect(texts.some((text) => text.includes('process.getBuiltinModule("node:http")'))).toBe(true);
+    const entry = await readFile(BUNDLE, "utf8");
+    expect(moduleSpecifiers(ENTRY, entry)).toEqual([]);
+    const main = /"(chunks\/ecs-anywhere-agent-\w+\.cjs)"/.exec(entry)?.[1];
+    expect(main, "the entry names the CLI's chunk").toBeDefined();
+    expect(files).toContain(main);
   });
 
   it("holds no code compiled from strings", async () => {
@@ -318,6 +333,51 @@ describe("the bundle at run time", () => {
     const version = await spawnBundle(["--version"], {}, { bundle: bin, cwd: home });
     expect(version).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
     await expectSetup(spawnBundle(["setup", "--output", "json"], env, { bundle: bin, cwd: home }));
+  });
+
+  // src/boot/: V8's code per command, in a private folder; V8 checks its data against the source's length only.
+  it("keeps V8's code in a private cache, reuses it, and never runs the code of a chunk that changed since", async () => {
+    const home = await mkdtemp(join(tmpdir(), "ecsa-cache-"));
+    await cp(DIST, join(home, "lib"), { recursive: true });
+    // Whole seconds, as a release archive unpacks them: an mtime that can be put back exactly.
+    const chunks = join(home, "lib", "chunks");
+    const unpacked = new Date("2026-11-01T00:00:00Z");
+    for (const name of await readdir(chunks)) await utimes(join(chunks, name), unpacked, unpacked);
+    const bin = join(home, "lib", ENTRY);
+    const tmp = join(home, "tmp");
+    await mkdir(tmp, { mode: 0o700 });
+    const version = () => spawnBundle(["--version"], { TMPDIR: tmp }, { bundle: bin });
+    expect(await version()).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
+    const folder = join(tmp, `ecs-anywhere-agent-${process.getuid?.()}-code-cache`);
+    const file = join(folder, `${process.version}-${process.arch}-default.bin`);
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    const first = await stat(file);
+    expect(first.mode & 0o777).toBe(0o600);
+    // Every chunk came from the cache: nothing to write back.
+    expect(await version()).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
+    expect(await stat(file)).toMatchObject({ ino: first.ino, mtimeMs: first.mtimeMs });
+
+    // The chunk that holds the version rewritten in place to one of the same length, its mtime put back: V8 would
+    // take the cache's data (and print the old version from it), the chunk's ctime tells it changed.
+    const other = packageJson.version.replace(/\d/g, (digit) => (digit === "9" ? "8" : "9"));
+    const holders = [];
+    for (const name of await readdir(chunks)) {
+      const path = join(chunks, name);
+      const code = await readFile(path, "utf8");
+      if (!code.includes(`"${packageJson.version}"`)) continue;
+      await writeFile(path, code.replaceAll(`"${packageJson.version}"`, `"${other}"`));
+      await utimes(path, unpacked, unpacked);
+      expect((await stat(path)).mtimeMs).toBe(unpacked.getTime());
+      holders.push(name);
+    }
+    expect(holders).toHaveLength(1);
+    expect(await version()).toEqual({ code: 0, stdout: `${other}\n`, stderr: "" });
+    expect((await stat(file)).ino).not.toBe(first.ino); // written again, for the chunk as it is now
+
+    // A cache file that is not one: ignored, and replaced.
+    await writeFile(file, "garbage", { mode: 0o600 });
+    expect(await version()).toEqual({ code: 0, stdout: `${other}\n`, stderr: "" });
+    expect((await stat(file)).size).toBeGreaterThan(1000);
   });
 
   it("a config the YAML library would warn about is refused in one line (its warnings stay off)", async () => {

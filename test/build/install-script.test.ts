@@ -140,7 +140,7 @@ describe("install.sh with DESTDIR", () => {
     expect(install(tree, [], { DESTDIR: dest }).status).toBe(0);
     const first = listing(dest);
     const chunks = join(dest, "opt/ecs-anywhere-agent/dist/chunks");
-    writeFileSync(join(chunks, "chunk-OLDBUILD.mjs"), "export {};\n");
+    writeFileSync(join(chunks, "chunk-OLDBUILD.cjs"), "export {};\n");
     chmodSync(join(dest, "opt/ecs-anywhere-agent"), 0o777);
     chmodSync(join(dest, "var/lib/ecs-anywhere-agent"), 0o755);
     const again = install(tree, [], { DESTDIR: dest });

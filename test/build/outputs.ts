@@ -1,10 +1,10 @@
-// Helpers for test/build: a fresh build with esbuild's metafile (which sources each output file holds), and
-// the output files a run of the bundle loads.
+// Helpers for test/build: a fresh build with esbuild's metafile (which sources each chunk holds), and the chunks a
+// run of the bundle loads.
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { type CliResult, spawnBundle } from "../support/cli.ts";
 
 export const ENTRY = "ecs-anywhere-agent.mjs";
@@ -21,17 +21,17 @@ export async function outputFiles(dir: string): Promise<string[]> {
 interface Metafile {
   outputs: Record<
     string,
-    { inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string }> }
+    { inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string }>; entryPoint?: string }
   >;
 }
 
 export interface Build {
   dir: string;
-  /** The sources (paths relative to the repository, packages under node_modules/) in an output file. */
+  /** The sources (paths relative to the repository, packages under node_modules/) in a chunk. */
   sourcesOf(file: string): string[];
   /**
-   * The output files loaded whatever the command: the entry, the CLI it imports (dynamically: see
-   * scripts/bundle-entry.ts) and their static imports, transitively.
+   * The chunks loaded whatever the command: the CLI's (which the entry loads: scripts/bundle-entry.ts) and the
+   * chunks it imports statically, transitively (absolute paths).
    */
   eager: Set<string>;
 }
@@ -47,16 +47,17 @@ export async function buildCopy(): Promise<Build> {
   const meta = JSON.parse(await readFile(metafile, "utf8")) as Metafile;
   const outputs = new Map(Object.entries(meta.outputs).map(([path, output]) => [resolve(path), output]));
   const eager = new Set<string>();
-  const visit = (path: string, kinds: string[]): void => {
+  const visit = (path: string): void => {
     if (eager.has(path)) return;
     eager.add(path);
     for (const imported of outputs.get(path)?.imports ?? []) {
-      if (kinds.includes(imported.kind) && outputs.has(resolve(imported.path))) {
-        visit(resolve(imported.path), ["import-statement"]);
-      }
+      if (imported.kind === "import-statement" && outputs.has(resolve(imported.path)))
+        visit(resolve(imported.path));
     }
   };
-  visit(join(dir, ENTRY), ["import-statement", "dynamic-import"]);
+  const cli = [...outputs].find(([, output]) => output.entryPoint === "src/bin.ts");
+  if (cli === undefined) throw new Error("the metafile has no chunk for src/bin.ts");
+  visit(cli[0]);
   return {
     dir,
     sourcesOf: (file) => Object.keys(outputs.get(file)?.inputs ?? {}),
@@ -64,9 +65,9 @@ export async function buildCopy(): Promise<Build> {
   };
 }
 
-const TRACER = pathToFileURL(resolve("test/support/trace-imports.mjs")).href;
+const TRACER = pathToFileURL(resolve("test/support/trace-chunks.mjs")).href;
 
-/** Runs the bundle in `dir` and returns its result and the files of `dir` it loaded (absolute paths). */
+/** Runs the bundle in `dir` and returns its result and the chunks of `dir` it loaded (absolute paths). */
 export async function traceRun(
   dir: string,
   argv: string[],
@@ -75,10 +76,10 @@ export async function traceRun(
   const file = join(await mkdtemp(join(tmpdir(), "ecsa-trace-")), "loaded.txt");
   const run = await spawnBundle(
     argv,
-    { ...env, TRACE_IMPORTS_FILE: file },
+    { ...env, TRACE_CHUNKS_FILE: file },
     { bundle: join(dir, ENTRY), nodeArgs: ["--import", TRACER] },
   );
-  const urls = (await readFile(file, "utf8")).split("\n").filter((url) => url.startsWith("file:"));
-  const loaded = new Set(urls.map((url) => fileURLToPath(url)).filter((path) => path.startsWith(`${dir}/`)));
+  const paths = (await readFile(file, "utf8")).split("\n");
+  const loaded = new Set(paths.filter((path) => path.startsWith(`${dir}/`)));
   return { ...run, loaded };
 }

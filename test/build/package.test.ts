@@ -26,7 +26,7 @@ const SOURCES = [
   "src",
   "systemd",
 ];
-const CHUNK = /^dist\/chunks\/[\w-]+-[A-Z0-9]{8}\.mjs$/;
+const CHUNK = /^dist\/chunks\/[\w-]+-[A-Z0-9]{8}\.cjs$/;
 
 let work: string;
 let tarball: string;
@@ -87,7 +87,7 @@ describe("the npm package", () => {
     const built = await readdir(join(work, "checkout", "dist", "chunks"));
     expect(chunks.map((chunk) => chunk.slice("dist/chunks/".length)).sort()).toEqual(built.sort());
     const rest = packed.filter((file) => !file.startsWith("dist/chunks/"));
-    expectGolden("package-files.txt", `${[...rest, "dist/chunks/*.mjs"].sort().join("\n")}\n`);
+    expectGolden("package-files.txt", `${[...rest, "dist/chunks/*.cjs"].sort().join("\n")}\n`);
   });
 
   it("installs globally offline and runs --version from the installed bin", async () => {

@@ -1,0 +1,67 @@
+// The bundle's start (scripts/bundle-entry.ts): loads the CLI's chunk through the chunk loader, with this user's
+// code cache (boot/code-cache.ts), and at exit writes back what the run compiled if the cache lacked any of it.
+import { statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type CacheEntry,
+  cacheDirectory,
+  cacheFileName,
+  readCacheFile,
+  sameFile,
+  serializeCache,
+  writeCacheFile,
+} from "./code-cache.ts";
+import { createChunkLoader, type LoadedChunk } from "./loader.ts";
+
+/** Runs the chunk `main` (relative to `root`, the bundle's folder) for the command line `argv`. */
+export function boot(
+  root: string,
+  main: string,
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): void {
+  const uid = process.getuid?.();
+  const directory = cacheDirectory(env, uid, tmpdir());
+  const file = directory === undefined ? undefined : join(directory, cacheFileName(argv));
+  const cache =
+    file === undefined || uid === undefined ? new Map<string, CacheEntry>() : readCacheFile(file, uid);
+  const loader = createChunkLoader(root, cache);
+  if (file !== undefined) {
+    process.once("exit", () => {
+      try {
+        const next = updatedCache(root, cache, loader.loaded);
+        if (next !== undefined) writeCacheFile(file, serializeCache(next));
+      } catch {
+        // No cache written: the next run compiles again. The run's own exit is not disturbed.
+      }
+    });
+  }
+  loader.load(join(root, main));
+}
+
+/**
+ * The cache to write after a run, or undefined when the cache already held every chunk the run loaded. The chunks
+ * the run loaded get V8's data as of now (all the functions compiled so far); `others`, the entries of the chunks
+ * the run did not load, stay while their files are unchanged (another path of the same command loads them), and
+ * go with their files.
+ */
+export function updatedCache(
+  root: string,
+  others: ReadonlyMap<string, CacheEntry>,
+  loaded: readonly LoadedChunk[],
+): Map<string, CacheEntry> | undefined {
+  if (loaded.every((chunk) => chunk.fromCache)) return undefined;
+  const next = new Map<string, CacheEntry>();
+  const names = new Set(loaded.map((chunk) => chunk.name));
+  for (const [name, entry] of others) {
+    if (names.has(name)) continue;
+    const stats = statSync(join(root, name), { throwIfNoEntry: false });
+    if (stats !== undefined && sameFile(entry, stats)) next.set(name, entry);
+  }
+  for (const { name, stats, script } of loaded) {
+    const { size, mtimeMs, ctimeMs, ino } = stats;
+    next.set(name, { size, mtimeMs, ctimeMs, ino, data: script.createCachedData() });
+  }
+  return next;
+}
