@@ -1,5 +1,5 @@
-// How the CLI is bundled: the esbuild options scripts/build.mjs builds dist/ with, and bench/daemon.ts its daemon
-// soak (the daemon measured as it ships). Entry points and output folder are the caller's.
+// How the CLI is bundled: the esbuild options and plugins of scripts/bundle.mjs, which builds dist/ (scripts/build.mjs)
+// and bench/daemon.ts's daemon soak (the daemon measured as it ships). Entry points and output folder are its own.
 import { builtinModules } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,8 +12,9 @@ const builtin = new RegExp(
 
 /**
  * Built-in modules that ES modules import (the agent's sources, execa) come from process.getBuiltinModule(), as
- * require() gives them. An `import` of a built-in makes Node build its ES module facade, which reads every export,
- * the lazy ones too: on Node 22, `import { createServer } from "node:http"` reads http.WebSocket and so loads
+ * require() gives them (the chunks end up CommonJS, where Node builds no facade anyway; the entry is an ES module).
+ * An `import` of a built-in makes Node build its ES module facade, which reads every export, the lazy ones too: on
+ * Node 22, `import { createServer } from "node:http"` reads http.WebSocket and so loads
  * undici, node:tls, node:crypto (OpenSSL), node:http2 and node:zlib, 10.7 MB of resident memory for a daemon that
  * uses none of them; node:process, node:util and node:fs add 2-4 MB each (field notes §9.9).
  * test/build/bundle.test.ts checks the daemon loads none of them.

@@ -3,10 +3,14 @@
 import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tuneDaemonRuntime } from "../daemon/runtime.ts";
 import {
   type CacheEntry,
   cacheDirectory,
   cacheFileName,
+  checksum,
+  commandWord,
+  pruneCache,
   readCacheFile,
   sameFile,
   serializeCache,
@@ -21,17 +25,24 @@ export function boot(
   argv: readonly string[],
   env: Record<string, string | undefined>,
 ): void {
+  // V8 refuses cached data made under other flags: the daemon's own (daemon/runtime.ts) are set before any chunk
+  // is compiled, or its cache, written under them at exit, would never be taken at the next start.
+  if (commandWord(argv) === "daemon") tuneDaemonRuntime();
   const uid = process.getuid?.();
   const directory = cacheDirectory(env, uid, tmpdir());
-  const file = directory === undefined ? undefined : join(directory, cacheFileName(argv));
+  const name = cacheFileName(argv, root, env.NODE_OPTIONS ?? "");
+  const file = directory === undefined ? undefined : join(directory, name);
   const cache =
     file === undefined || uid === undefined ? new Map<string, CacheEntry>() : readCacheFile(file, uid);
   const loader = createChunkLoader(root, cache);
-  if (file !== undefined) {
+  if (directory !== undefined && file !== undefined) {
     process.once("exit", () => {
       try {
         const next = updatedCache(root, cache, loader.loaded);
-        if (next !== undefined) writeCacheFile(file, serializeCache(next));
+        // The folder checked again: the daemon writes days after it started.
+        if (next === undefined || cacheDirectory(env, uid, tmpdir()) !== directory) return;
+        writeCacheFile(file, serializeCache(next));
+        pruneCache(directory, name, Date.now());
       } catch {
         // No cache written: the next run compiles again. The run's own exit is not disturbed.
       }
@@ -61,7 +72,8 @@ export function updatedCache(
   }
   for (const { name, stats, script } of loaded) {
     const { size, mtimeMs, ctimeMs, ino } = stats;
-    next.set(name, { size, mtimeMs, ctimeMs, ino, data: script.createCachedData() });
+    const data = script.createCachedData();
+    next.set(name, { size, mtimeMs, ctimeMs, ino, data, sum: checksum(data) });
   }
   return next;
 }

@@ -1,12 +1,12 @@
 // Loads the bundle's chunks (CommonJS files under dist/chunks, see scripts/bundle.mjs) with V8's code cache: each
 // chunk is compiled by vm.Script with the data the cache holds for it, if that data is for the very file (size,
-// mtime, inode) and V8 accepts it. A chunk requires other chunks by relative path and Node's built-ins by name;
-// nothing else.
+// mtime, ctime, inode), is whole (its checksum) and V8 accepts it. A chunk requires other chunks by relative path
+// and Node's built-ins by name; nothing else.
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { isBuiltin } from "node:module";
 import { dirname, relative, resolve, sep } from "node:path";
 import { Script } from "node:vm";
-import { type CacheEntry, sameFile } from "./code-cache.ts";
+import { type CacheEntry, checksum, sameFile } from "./code-cache.ts";
 
 /** One chunk a run loaded: its path relative to the bundle's root, the file it read, and its compiled script. */
 export interface LoadedChunk {
@@ -24,8 +24,9 @@ export interface ChunkLoader {
   readonly loaded: readonly LoadedChunk[];
 }
 
-// Node's own CommonJS wrapper: a chunk's code sees exports, require, module, __filename and __dirname.
-const WRAPPER = "(function (exports, require, module, __filename, __dirname) { ";
+// Node's own CommonJS wrapper: a chunk's code sees exports, require, module, __filename and __dirname. Strict, as
+// the ES modules the chunks were built from are (and esbuild minified them as such).
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) { "use strict"; ';
 
 /**
  * A loader for the chunks under `root`. It takes each chunk's entry out of `cache` as it loads the chunk (V8 has
@@ -49,6 +50,17 @@ export function createChunkLoader(root: string, cache: Map<string, CacheEntry>):
     if (known !== undefined) return known.exports;
     const module = { exports: {} };
     modules.set(file, module);
+    try {
+      run(file, module);
+    } catch (error) {
+      // As Node's own loader: a chunk that failed to load is loaded again by the next require, not left half-done.
+      modules.delete(file);
+      throw error;
+    }
+    return module.exports;
+  }
+
+  function run(file: string, module: { exports: unknown }): void {
     // One descriptor for the stats and the code: the cache is checked against the file that was read.
     const fd = openSync(file, "r");
     let stats: Stats;
@@ -62,7 +74,7 @@ export function createChunkLoader(root: string, cache: Map<string, CacheEntry>):
     const name = relative(root, file);
     const entry = cache.get(name);
     cache.delete(name);
-    const usable = entry !== undefined && sameFile(entry, stats);
+    const usable = entry !== undefined && sameFile(entry, stats) && checksum(entry.data) === entry.sum;
     const script = new Script(`${WRAPPER}${source}\n})`, {
       filename: file,
       columnOffset: -WRAPPER.length,
@@ -70,9 +82,8 @@ export function createChunkLoader(root: string, cache: Map<string, CacheEntry>):
     });
     loaded.push({ name, stats, script, fromCache: usable && !script.cachedDataRejected });
     const directory = dirname(file);
-    const run = script.runInThisContext() as (...args: unknown[]) => void;
-    run.call(module.exports, module.exports, requireFrom(directory), module, file, directory);
-    return module.exports;
+    const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+    wrapper.call(module.exports, module.exports, requireFrom(directory), module, file, directory);
   }
 
   return { load, loaded };

@@ -2,13 +2,13 @@ import { statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { updatedCache } from "../../src/boot/boot.ts";
-import type { CacheEntry } from "../../src/boot/code-cache.ts";
+import { type CacheEntry, checksum } from "../../src/boot/code-cache.ts";
 import { createChunkLoader, type LoadedChunk } from "../../src/boot/loader.ts";
 import { bundleFolder } from "./bundle-folder.ts";
 
 const entryOf = (root: string, name: string, data = "old"): CacheEntry => {
   const { size, mtimeMs, ctimeMs, ino } = statSync(join(root, name));
-  return { size, mtimeMs, ctimeMs, ino, data: Buffer.from(data) };
+  return { size, mtimeMs, ctimeMs, ino, data: Buffer.from(data), sum: checksum(Buffer.from(data)) };
 };
 
 describe("the cache written after a run", () => {

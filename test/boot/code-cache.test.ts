@@ -7,6 +7,7 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,8 +17,12 @@ import {
   type CacheEntry,
   cacheDirectory,
   cacheFileName,
+  checksum,
+  commandWord,
   parseCache,
+  pruneCache,
   readCacheFile,
+  STALE_MS,
   sameFile,
   serializeCache,
   writeCacheFile,
@@ -31,6 +36,7 @@ const entry = (text: string, ino = 7): CacheEntry => ({
   ctimeMs: 1_700_000_000_789.5,
   ino,
   data: Buffer.from(text),
+  sum: checksum(Buffer.from(text)),
 });
 
 describe("the cache file's format", () => {
@@ -50,7 +56,7 @@ describe("the cache file's format", () => {
 
   it("gives no entry for bytes that are not a whole cache file of its own", () => {
     const bytes = serializeCache(new Map([["chunks/a-1.cjs", entry("first")]]));
-    const header = Buffer.from("ecs-anywhere-agent code cache 1\n");
+    const header = Buffer.from("ecs-anywhere-agent code cache 2\n");
     const index = (json: string) => {
       const length = Buffer.alloc(4);
       length.writeUInt32LE(Buffer.byteLength(json));
@@ -63,14 +69,15 @@ describe("the cache file's format", () => {
       Buffer.concat([Buffer.from("another format\n"), bytes.subarray(header.length)]),
       index("{not json"),
       index('{"a":1}'),
-      index('[["a", 1, 2, 3, 4]]'), // an entry of the old shape
-      index('[["a", 1, 2, 3, 4, 99]]'), // data past the end
-      index('[["a", -1, 2, 3, 4, 0]]'),
-      index("[[1, 1, 2, 3, 4, 0]]"),
+      index('[["a", 1, 2, 3, 4, 0]]'), // an entry of the format before
+      index('[["a", 1, 2, 3, 4, 99, 0]]'), // data past the end
+      index('[["a", -1, 2, 3, 4, 0, 0]]'),
+      index('[["a", 1, 2, 3, 4, 0, "sum"]]'),
+      index("[[1, 1, 2, 3, 4, 0, 0]]"),
     ]) {
       expect(parseCache(bad).size).toBe(0);
     }
-    expect(parseCache(index('[["a", 1, 2, 3, 4, 0]]')).size).toBe(1); // the helper makes valid files too
+    expect(parseCache(index('[["a", 1, 2, 3, 4, 0, 0]]')).size).toBe(1); // the helper makes valid files too
   });
 
   it("knows a chunk by its size, mtime, ctime and inode", () => {
@@ -81,12 +88,30 @@ describe("the cache file's format", () => {
     }
   });
 
-  it("names a file per Node version, architecture and command word", () => {
-    const prefix = `${process.version}-${process.arch}-`;
-    expect(cacheFileName(["status", "--no-daemon"])).toBe(`${prefix}status.bin`);
-    expect(cacheFileName(["support-bundle"])).toBe(`${prefix}support-bundle.bin`);
+  it("sums the data so that a changed byte anywhere is seen", () => {
+    const data = Buffer.from(Array.from({ length: 1027 }, (_, i) => (i * 7) % 256));
+    const sum = checksum(data);
+    for (const at of [0, 3, 512, 1024, 1026]) {
+      const changed = Buffer.from(data);
+      changed[at] = (changed[at] as number) ^ 1;
+      expect(checksum(changed), `byte ${at}`).not.toBe(sum);
+    }
+    expect(checksum(Buffer.from(data))).toBe(sum);
+    expect(checksum(data.subarray(1))).toBe(checksum(Buffer.from(data.subarray(1)))); // unaligned as aligned
+  });
+
+  it("names a file per Node version, architecture, command word, bundle folder and node options", () => {
+    const name = (argv: string[], root = "/opt/a/dist", options = "") => cacheFileName(argv, root, options);
+    const prefix = `${process.version}-${process.arch}-status-`;
+    expect(name(["status", "--no-daemon"]).startsWith(prefix)).toBe(true);
+    expect(name(["status", "--no-daemon"]).slice(prefix.length)).toMatch(/^[0-9a-f]{8}\.bin$/);
+    expect(name(["status"])).toBe(name(["status", "--output", "json"]));
+    expect(name(["status"])).not.toBe(name(["check"]));
+    expect(name(["status"])).not.toBe(name(["status"], "/opt/b/dist"));
+    expect(name(["status"])).not.toBe(name(["status"], "/opt/a/dist", "--max-semi-space-size=1"));
+    expect(commandWord(["support-bundle"])).toBe("support-bundle");
     for (const argv of [[], ["--version"], ["../../etc/passwd"], ["Status"], ["a".repeat(41)], ["st atus"]]) {
-      expect(cacheFileName(argv)).toBe(`${prefix}default.bin`);
+      expect(commandWord(argv)).toBe("default");
     }
   });
 });
@@ -127,7 +152,7 @@ describe("where the cache lives", () => {
     expect(cacheDirectory({}, UID, open)).toBeDefined();
   });
 
-  it("is NODE_COMPILE_CACHE when set, if that is a directory of this user's that nobody else can write", () => {
+  it("is NODE_COMPILE_CACHE when set, if that is a directory of this user's that nobody else can write or move", () => {
     const chosen = temp();
     chmodSync(chosen, 0o755);
     expect(cacheDirectory({ NODE_COMPILE_CACHE: chosen }, UID, temp())).toBe(chosen);
@@ -142,6 +167,14 @@ describe("where the cache lives", () => {
     expect(
       cacheDirectory({ NODE_COMPILE_CACHE: chosen, NODE_DISABLE_COMPILE_CACHE: "1" }, UID, temp()),
     ).toBeUndefined();
+    const open = temp();
+    chmodSync(open, 0o777);
+    mkdirSync(join(open, "cache"), { mode: 0o700 });
+    expect(cacheDirectory({ NODE_COMPILE_CACHE: join(open, "cache") }, UID, temp())).toBeUndefined();
+    chmodSync(open, 0o1777);
+    expect(cacheDirectory({ NODE_COMPILE_CACHE: join(open, "cache") }, UID, temp())).toBe(
+      join(open, "cache"),
+    );
   });
 });
 
@@ -162,15 +195,24 @@ describe("reading and writing a cache file", () => {
     expect(readdirSync(join(file, ".."))).toEqual(["v-x-status.bin"]);
   });
 
-  it("writes nothing where its temporary file's name is taken (it never opens an existing file)", () => {
+  it("leaves nothing behind when it cannot write", () => {
     const dir = temp();
-    const file = join(dir, "v-x-status.bin");
-    const target = join(dir, "target");
-    writeFileSync(target, "keep");
-    symlinkSync(target, `${file}.${process.pid}.tmp`);
-    writeCacheFile(file, bytes);
-    expect(readFileSync(target, "utf8")).toBe("keep");
-    expect(readdirSync(dir).sort()).toEqual(["target"]); // the planted link went, no cache file came
+    writeCacheFile(join(dir, "missing", "v-x-status.bin"), bytes);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("prunes the files of its own format not written for 30 days, leftovers of killed writes too, and nothing else", () => {
+    const dir = temp();
+    const name = (command: string) => `v20.20.2-x64-${command}-0123abcd.bin`;
+    const stale = [name("status"), name("check"), `${name("setup")}.123-abc.tmp`, "other.bin", "v20.bin"];
+    for (const file of [...stale, name("daemon")]) writeFileSync(join(dir, file), "");
+    mkdirSync(join(dir, "node-compile-cache")); // Node's own, under NODE_COMPILE_CACHE
+    const now = Date.now();
+    const old = new Date(now - STALE_MS - 1000);
+    for (const file of stale) utimesSync(join(dir, file), old, old);
+    pruneCache(dir, name("status"), now);
+    const left = [name("daemon"), name("status"), "node-compile-cache", "other.bin", "v20.bin"];
+    expect(readdirSync(dir).sort()).toEqual(left.sort());
   });
 
   it("reads none from a file others can read or write, another user's, a symlink or a missing file", () => {

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CacheEntry } from "../../src/boot/code-cache.ts";
+import { type CacheEntry, checksum } from "../../src/boot/code-cache.ts";
 import { createChunkLoader } from "../../src/boot/loader.ts";
 import { bundleFolder } from "./bundle-folder.ts";
 
@@ -53,6 +53,33 @@ describe("the chunk loader", () => {
     );
   });
 
+  it("runs chunks in strict mode, as the ES modules they were built from", () => {
+    const root = bundleFolder({
+      "main.cjs": "undeclared = 1;",
+      "this.cjs": "module.exports = (function () { return this; })();",
+    });
+    const loader = createChunkLoader(root, new Map());
+    expect(() => loader.load(join(root, "chunks", "main.cjs"))).toThrow(ReferenceError);
+    expect(loader.load(join(root, "chunks", "this.cjs"))).toBeUndefined();
+  });
+
+  it("loads a chunk that failed to load again when it is required again, instead of handing out its half", () => {
+    const root = bundleFolder({
+      "main.cjs":
+        'exports.first = () => require("./flaky.cjs"); exports.again = () => require("./flaky.cjs");',
+      "flaky.cjs":
+        'globalThis.flakyRuns = (globalThis.flakyRuns ?? 0) + 1; if (globalThis.flakyRuns === 1) throw new Error("EMFILE"); exports.ok = true;',
+    });
+    const loader = createChunkLoader(root, new Map());
+    const main = loader.load(join(root, "chunks", "main.cjs")) as Record<string, () => unknown>;
+    try {
+      expect(() => main.first?.()).toThrow("EMFILE");
+      expect(main.again?.()).toEqual({ ok: true });
+    } finally {
+      delete (globalThis as { flakyRuns?: number }).flakyRuns;
+    }
+  });
+
   it("reports line and column of the chunk's own code in a stack trace", () => {
     const root = bundleFolder({ "main.cjs": 'throw new Error("here");\n' });
     const loader = createChunkLoader(root, new Map());
@@ -67,13 +94,25 @@ describe("the chunk loader", () => {
     const { size, mtimeMs, ctimeMs, ino } = statSync(main);
     const garbage = (identity: Partial<CacheEntry>): Map<string, CacheEntry> =>
       new Map([
-        [join("chunks", "main.cjs"), { size, mtimeMs, ctimeMs, ino, data: Buffer.alloc(64, 1), ...identity }],
+        [
+          join("chunks", "main.cjs"),
+          {
+            size,
+            mtimeMs,
+            ctimeMs,
+            ino,
+            data: Buffer.alloc(64, 1),
+            sum: checksum(Buffer.alloc(64, 1)),
+            ...identity,
+          },
+        ],
       ]);
     // cachedDataRejected is set only when a script was given data: true when V8 refused it.
     const cases: [Map<string, CacheEntry>, boolean | undefined][] = [
       [garbage({}), true],
       [garbage({ ctimeMs: ctimeMs + 1 }), undefined],
       [garbage({ size: size + 1 }), undefined],
+      [garbage({ sum: checksum(Buffer.alloc(64, 2)) }), undefined], // damaged since it was written
       [new Map(), undefined],
     ];
     for (const [cache, rejected] of cases) {

@@ -115,6 +115,46 @@ describe("the bundle", () => {
   });
 });
 
+/**
+ * Runs the bundle's daemon on `node` against a fake host until its first pass is over and it serves, then stops
+ * it with SIGTERM; returns its stderr once it exited 0.
+ */
+async function daemonUntilServing(
+  node: string,
+  nodeArgs: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<string> {
+  const world = await startDaemonWorld();
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    makeRegistered(world.host, new Date());
+    const config = join(world.host.root, "daemon-config.yaml"); // removed with the fake host
+    await writeFile(config, "region: eu-west-1\ncluster: edge\n");
+    const args = [...hostArgs(world), "--listen", "127.0.0.1:0"];
+    const daemon = spawn(node, [...nodeArgs, BUNDLE, "daemon", ...args], {
+      env: { ...world.env, ECS_ANYWHERE_CONFIG: config, ECS_ANYWHERE_LOG_LEVEL: "info", ...extraEnv },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    child = daemon;
+    let stderr = "";
+    const closed = new Promise<number | null>((done) => daemon.on("close", done));
+    await new Promise<void>((passed, failed) => {
+      daemon.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+        // the first pass is over and the server listens: what the daemon loads, it has loaded
+        if (stderr.includes('"msg":"serving"')) passed();
+      });
+      daemon.on("close", () => failed(new Error(`the daemon exited early: ${stderr}`)));
+    });
+    daemon.kill("SIGTERM");
+    expect(await closed).toBe(0);
+    return stderr;
+  } finally {
+    if (child?.exitCode === null) child.kill("SIGKILL"); // a daemon that never said "serving"
+    await world.stop();
+  }
+}
+
 describe("what a run loads", () => {
   /** A fresh build, whose metafile tells which sources each output file holds. */
   let build: Build;
@@ -149,7 +189,7 @@ describe("what a run loads", () => {
     }
   });
 
-  it("--version does not load node:child_process (commander gets it lazily: scripts/build.mjs)", async () => {
+  it("--version does not load node:child_process (commander gets it lazily: scripts/bundle-options.mjs)", async () => {
     const run = await spawnBundle(
       ["--version"],
       {},
@@ -175,44 +215,31 @@ describe("what a run loads", () => {
   // ES module facade on Node 22 would load undici (http.WebSocket), node:tls, node:crypto (OpenSSL), node:http2
   // and node:zlib: 10 MB of the daemon's memory (scripts/bundle-options.mjs).
   it("the daemon on Node 22 loads no undici, TLS, OpenSSL, HTTP/2 or zlib, nor prom-client's push gateway", async () => {
-    const node22 = nodeOf(PRODUCTION_NODE);
-    const world = await startDaemonWorld();
-    let child: ReturnType<typeof spawn> | undefined;
-    try {
-      makeRegistered(world.host, new Date());
-      const config = join(world.host.root, "daemon-config.yaml"); // removed with the fake host
-      await writeFile(config, "region: eu-west-1\ncluster: edge\n");
-      const args = [...hostArgs(world), "--listen", "127.0.0.1:0"];
-      const daemon = spawn(
-        node22,
-        ["--import", `data:text/javascript,${LOAD_REPORT}`, BUNDLE, "daemon", ...args],
-        {
-          env: { ...world.env, ECS_ANYWHERE_CONFIG: config, ECS_ANYWHERE_LOG_LEVEL: "info" },
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      child = daemon;
-      let stderr = "";
-      const closed = new Promise<number | null>((done) => daemon.on("close", done));
-      await new Promise<void>((passed, failed) => {
-        daemon.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString("utf8");
-          // the first pass is over and the server listens: what the daemon loads, it has loaded
-          if (stderr.includes('"msg":"serving"')) passed();
-        });
-        daemon.on("close", () => failed(new Error(`the daemon exited early: ${stderr}`)));
-      });
-      daemon.kill("SIGTERM");
-      expect(await closed).toBe(0);
-      expect(stderr).toContain("NativeModule _http_server\n"); // the report works
-      for (const name of ["internal/deps/undici/undici", "tls", "crypto", "http2", "zlib", "https"]) {
-        expect(stderr).not.toContain(`NativeModule ${name}\n`);
-      }
-    } finally {
-      if (child?.exitCode === null) child.kill("SIGKILL"); // a daemon that never said "serving"
-      await world.stop();
+    const stderr = await daemonUntilServing(nodeOf(PRODUCTION_NODE), [
+      "--import",
+      `data:text/javascript,${LOAD_REPORT}`,
+    ]);
+    expect(stderr).toContain("NativeModule _http_server\n"); // the report works
+    for (const name of ["internal/deps/undici/undici", "tls", "crypto", "http2", "zlib", "https"]) {
+      expect(stderr).not.toContain(`NativeModule ${name}\n`);
     }
   }, 120_000); // scripts/node-runtime.sh installs Node 22 from the registry on first use
+
+  // V8 refuses cached data made under other flags: the daemon's (src/daemon/runtime.ts) are set before any chunk
+  // compiles (src/boot/boot.ts), so what its exit writes is what its next start takes.
+  it("the daemon starts warm: its second start takes every chunk from the cache its first exit wrote", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), "ecsa-daemon-cache-"));
+    const cacheFile = async () => {
+      const folder = join(tmp, `ecs-anywhere-agent-${process.getuid?.()}-code-cache`);
+      const names = (await readdir(folder)).filter((name) => /-daemon-[0-9a-f]{8}\.bin$/.test(name));
+      expect(names).toHaveLength(1);
+      return stat(join(folder, names[0] as string));
+    };
+    await daemonUntilServing(process.execPath, [], { TMPDIR: tmp });
+    const first = await cacheFile();
+    await daemonUntilServing(process.execPath, [], { TMPDIR: tmp });
+    expect(await cacheFile()).toMatchObject({ ino: first.ino, mtimeMs: first.mtimeMs });
+  });
 
   it("a command loads its code when it runs: config validate without the AWS SDK, setup with it", async () => {
     const env = emulatorEnv(emu.url, { HOME: await mkdtemp(join(tmpdir(), "ecsa-bundle-")) });
@@ -349,8 +376,10 @@ describe("the bundle at run time", () => {
     const version = () => spawnBundle(["--version"], { TMPDIR: tmp }, { bundle: bin });
     expect(await version()).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
     const folder = join(tmp, `ecs-anywhere-agent-${process.getuid?.()}-code-cache`);
-    const file = join(folder, `${process.version}-${process.arch}-default.bin`);
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    const names = await readdir(folder);
+    expect(names).toEqual([expect.stringMatching(/^v[\d.]+-\w+-default-[0-9a-f]{8}\.bin$/)]);
+    const file = join(folder, names[0] as string);
     const first = await stat(file);
     expect(first.mode & 0o777).toBe(0o600);
     // Every chunk came from the cache: nothing to write back.

@@ -405,7 +405,7 @@ describe.skipIf(skipReason !== undefined)(
       ok("signal-0-pid1");
       expect(ok("http-loopback")).toBe("pong");
       expect(ok("dns-lookup-addrconfig")).toContain("127.0.0.1");
-      // Its own folders, private (UMask=0077, mode 0700), and Node's compile cache pointed at one.
+      // Its own folders, private (UMask=0077, mode 0700), and the code cache (NODE_COMPILE_CACHE) pointed at one.
       for (const dir of ["state-dir", "logs-dir", "cache-dir"]) {
         expect(ok(dir)).toEqual({ dirMode: "700", fileMode: "600" });
       }
