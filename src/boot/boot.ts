@@ -4,16 +4,13 @@ import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tuneDaemonRuntime } from "../daemon/runtime.ts";
+import { type CacheEntry, checksum, sameFile, serializeCache } from "./cache-format.ts";
 import {
-  type CacheEntry,
   cacheDirectory,
   cacheFileName,
-  checksum,
   commandWord,
   pruneCache,
   readCacheFile,
-  sameFile,
-  serializeCache,
   writeCacheFile,
 } from "./code-cache.ts";
 import { createChunkLoader, type LoadedChunk } from "./loader.ts";
@@ -54,8 +51,8 @@ export function boot(
 /**
  * The cache to write after a run, or undefined when the cache already held every chunk the run loaded. The chunks
  * the run loaded get V8's data as of now (all the functions compiled so far); `others`, the entries of the chunks
- * the run did not load, stay while their files are unchanged (another path of the same command loads them), and
- * go with their files.
+ * the run did not load (the loader took the loaded ones out), stay while their files are unchanged (another path of
+ * the same command loads them), and go with their files.
  */
 export function updatedCache(
   root: string,
@@ -64,9 +61,7 @@ export function updatedCache(
 ): Map<string, CacheEntry> | undefined {
   if (loaded.every((chunk) => chunk.fromCache)) return undefined;
   const next = new Map<string, CacheEntry>();
-  const names = new Set(loaded.map((chunk) => chunk.name));
   for (const [name, entry] of others) {
-    if (names.has(name)) continue;
     const stats = statSync(join(root, name), { throwIfNoEntry: false });
     if (stats !== undefined && sameFile(entry, stats)) next.set(name, entry);
   }

@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readFileSync, type Stats } from "node:f
 import { isBuiltin } from "node:module";
 import { dirname, relative, resolve, sep } from "node:path";
 import { Script } from "node:vm";
-import { type CacheEntry, checksum, sameFile } from "./code-cache.ts";
+import { type CacheEntry, checksum, sameFile } from "./cache-format.ts";
 
 /** One chunk a run loaded: its path relative to the bundle's root, the file it read, and its compiled script. */
 export interface LoadedChunk {

@@ -2,7 +2,7 @@ import { statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { updatedCache } from "../../src/boot/boot.ts";
-import { type CacheEntry, checksum } from "../../src/boot/code-cache.ts";
+import { type CacheEntry, checksum } from "../../src/boot/cache-format.ts";
 import { createChunkLoader, type LoadedChunk } from "../../src/boot/loader.ts";
 import { bundleFolder } from "./bundle-folder.ts";
 

@@ -15,16 +15,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   type CacheEntry,
+  checksum,
+  parseCache,
+  sameFile,
+  serializeCache,
+} from "../../src/boot/cache-format.ts";
+import {
   cacheDirectory,
   cacheFileName,
-  checksum,
   commandWord,
-  parseCache,
   pruneCache,
   readCacheFile,
   STALE_MS,
-  sameFile,
-  serializeCache,
   writeCacheFile,
 } from "../../src/boot/code-cache.ts";
 

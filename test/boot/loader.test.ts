@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CacheEntry, checksum } from "../../src/boot/code-cache.ts";
+import { type CacheEntry, checksum } from "../../src/boot/cache-format.ts";
 import { createChunkLoader } from "../../src/boot/loader.ts";
 import { bundleFolder } from "./bundle-folder.ts";
 
